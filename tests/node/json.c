@@ -169,6 +169,63 @@ START_TEST(full_spec_shape)
 }
 END_TEST
 
+/* Reals are written with the fewest digits that read back exactly. */
+START_TEST(reals_round_trip_exactly)
+{
+	static const double scores[] = {0.98, 0.1, 1.0 / 3, 1e-300, 0, 1, 0.5};
+	static const uint64_t amounts[] = {1, 3, GIB - 1, GIB + 1, (uint64_t)1 << 52,
+					   ((uint64_t)1 << 53) + 1, UINT64_MAX};
+	size_t i;
+
+	for (i = 0; i < sizeof(scores) / sizeof(scores[0]); i++) {
+		bpci_node_spec *a = mk(BPCI_NODE_ORACLE), *b;
+		char *j1 = NULL, *j2 = NULL;
+		double d = -1;
+
+		ck_assert_int_eq(bpci_node_spec_set_number(a, "reliability_score", scores[i],
+							   NULL), 0);
+		ck_assert_int_eq(bpci_node_spec_to_json(&j1, a), 0);
+		b = parse_ok(j1);
+		ck_assert_int_eq(bpci_node_spec_get_number(b, "reliability_score", &d), 0);
+		ck_assert_msg(d == scores[i], "%.17g became %.17g via %s", scores[i], d, j1);
+		ck_assert_int_eq(bpci_node_spec_to_json(&j2, b), 0);
+		ck_assert_str_eq(j1, j2);
+		bpci_free(j1);
+		bpci_free(j2);
+		bpci_node_spec_free(a);
+		bpci_node_spec_free(b);
+	}
+	for (i = 0; i < sizeof(amounts) / sizeof(amounts[0]); i++) {
+		bpci_node_spec *a = mk(BPCI_NODE_ORACLE), *b;
+		char *j1 = NULL;
+
+		ck_assert_int_eq(bpci_node_spec_set_uint(a, "resources.memory_gb", amounts[i],
+							 NULL), 0);
+		ck_assert_int_eq(bpci_node_spec_set_uint(a, "resources.cpu_cores",
+							 amounts[i] % 100000, NULL), 0);
+		ck_assert_int_eq(bpci_node_spec_to_json(&j1, a), 0);
+		b = parse_ok(j1);
+		want_uint(b, "resources.memory_gb", amounts[i]);
+		want_uint(b, "resources.cpu_cores", amounts[i] % 100000);
+		bpci_free(j1);
+		bpci_node_spec_free(a);
+		bpci_node_spec_free(b);
+	}
+	{
+		bpci_node_spec *a = mk(BPCI_NODE_ORACLE);
+		char *j = NULL;
+
+		set_ok(a, "reliability_score", "0.98");
+		set_ok(a, "resources.cpu_cores", "1.25");
+		ck_assert_int_eq(bpci_node_spec_to_json(&j, a), 0);
+		ck_assert_contains(j, "\"reliability_score\":0.98}");
+		ck_assert_contains(j, "\"cpu_cores\":1.25}");
+		bpci_free(j);
+		bpci_node_spec_free(a);
+	}
+}
+END_TEST
+
 START_TEST(input_with_units_and_numbers)
 {
 	bpci_node_spec *s = parse_ok(
@@ -358,6 +415,7 @@ void node_add_json_tests(Suite *s)
 	tcase_add_test(tc, canonical_output);
 	tcase_add_test(tc, full_round_trip_every_type);
 	tcase_add_test(tc, full_spec_shape);
+	tcase_add_test(tc, reals_round_trip_exactly);
 	tcase_add_test(tc, input_with_units_and_numbers);
 	tcase_add_test(tc, value_errors);
 	tcase_add_test(tc, unknown_keys);
