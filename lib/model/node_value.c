@@ -102,8 +102,9 @@ static int enum_error(const bpci_field_info *info, const bpci__alias *aliases,
 
 	for (i = 0; info->values[i] && n < 64; i++) {
 		cands[n++] = info->values[i];
-		len += (size_t)snprintf(list + len, len < sizeof(list) ? sizeof(list) - len : 0,
-					"%s%s", i ? ", " : "", info->values[i]);
+		if (len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+						i ? ", " : "", info->values[i]);
 	}
 	for (i = 0; aliases && aliases[i].alias && n < 64; i++)
 		cands[n++] = aliases[i].alias;

@@ -217,6 +217,7 @@ START_TEST(common_scalars)
 	set_ok(s, "health.type", "http");
 	set_fails(s, "health.type", "grpc", "'grpc'");
 	set_ok(s, "health.path", "/ready");
+	set_fails(s, "health.path", "ready", "'ready'");
 	set_ok(s, "health.interval", "100ms");
 	want_uint(s, "health.interval", 100);
 	set_fails_exact(s, "health.interval", "99ms", BPCI_EINVAL,
