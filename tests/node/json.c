@@ -265,6 +265,8 @@ START_TEST(value_errors)
 	static const char no_type[] = "{\"params\":{}}";
 	static const char neg[] = "{\"type\":\"storage\",\"resources\":{\"gpu_units\":-1}}";
 	static const char bad_map[] = "{\"type\":\"storage\",\"labels\":{\"Region\":\"x\"}}";
+	static const char eq_key[] = "{\"type\":\"storage\",\"labels\":{\"a=b\":\"c\"}}";
+	static const char num_val[] = "{\"type\":\"storage\",\"environment\":{\"N\":1}}";
 
 	parse_fails(bad_factor, sizeof(bad_factor) - 1, BPCI_EINVAL,
 		    "params.replication_factor must be 1..16, got 0");
@@ -277,6 +279,10 @@ START_TEST(value_errors)
 	parse_fails(no_type, sizeof(no_type) - 1, BPCI_EINVAL, "type is required");
 	parse_fails(neg, sizeof(neg) - 1, BPCI_EINVAL, "resources.gpu_units");
 	parse_fails(bad_map, sizeof(bad_map) - 1, BPCI_EINVAL, "'Region'");
+	parse_fails(eq_key, sizeof(eq_key) - 1, BPCI_EINVAL,
+		    "labels key 'a=b' must not contain '='");
+	parse_fails(num_val, sizeof(num_val) - 1, BPCI_EINVAL,
+		    "environment value of 'N' must be a string");
 	parse_fails("[1]", 3, BPCI_EINVAL, "must be a JSON object");
 }
 END_TEST
