@@ -384,8 +384,10 @@ START_TEST(allocation_failures)
 	for (n = 0; !done && n < 100000; n++) {
 		bpci_node_spec *a = NULL, *b = NULL, *c = NULL;
 		char *json = NULL;
+		bpci_diag *d = NULL;
 		int rc;
 
+		ck_assert_int_eq(bpci_diag_new(&d), 0);
 		bpci__alloc_fail_after(n);
 		rc = build_full(&a, BPCI_NODE_SHADOW_REGISTRY);
 		if (rc == 0)
@@ -397,17 +399,22 @@ START_TEST(allocation_failures)
 		if (rc == 0)
 			rc = bpci_node_spec_merge(c, a);
 		if (rc == 0)
-			rc = bpci_node_spec_validate(c, 0, NULL);
+			rc = bpci_node_spec_validate(c, 0, d);
+		if (rc == 0)   /* an error path: the message may be lost, the code not */
+			rc = bpci_node_spec_set(c, "bridge_capacity", "0", d) == BPCI_EINVAL
+				     ? 0 : -1;
 		done = bpci__alloc_fail_after(-1) <= n;
 		ck_assert_msg(rc == 0 || rc == BPCI_ENOMEM, "n=%ld rc=%d", n, rc);
 		if (done) {
 			ck_assert_int_eq(rc, 0);
 			ck_assert(bpci_node_spec_equal(a, c));
+			ck_assert_uint_eq(bpci_diag_count(d), 2); /* EIP-55 + capacity */
 		}
 		bpci_free(json);
 		bpci_node_spec_free(a);
 		bpci_node_spec_free(b);
 		bpci_node_spec_free(c);
+		bpci_diag_free(d);
 	}
 	ck_assert(done);
 	ck_assert_int_gt(n, 50);
