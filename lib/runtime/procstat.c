@@ -314,8 +314,8 @@ static int scan_proc(scan_ctx *c)
 	return rc;
 }
 
-static void finish_group(group_acc *g, const uint64_t *established, size_t nest,
-			 uint64_t now)
+static void finish_group(group_acc *g, int have_net, const uint64_t *established,
+			 size_t nest, uint64_t now)
 {
 	bpci__procstat *o = g->out;
 	size_t i, j, conns = 0;
@@ -329,10 +329,11 @@ static void finish_group(group_acc *g, const uint64_t *established, size_t nest,
 		return;
 	}
 	o->present = ALL_BITS & ~g->failed;
+	o->sampled_ns = now;
 	o->uptime_ns = now > o->start_ns ? now - o->start_ns : 0;
 	if (!(o->present & BPCI__PS_CONNECTIONS))
 		return;
-	if (!established && g->ninodes) {
+	if (!have_net && g->ninodes) {
 		o->present &= ~(unsigned int)BPCI__PS_CONNECTIONS;
 		return;
 	}
@@ -397,7 +398,7 @@ int bpci__procstat_sample_many(const pid_t *pgids, size_t n, bpci__procstat *out
 	scan_ctx c;
 	uint64_t *est = NULL, now;
 	size_t nest = 0, i;
-	int rc, need_net = 0;
+	int rc, need_net = 0, have_net = 0;
 
 	rc = init_ctx(&c, pgids, n, out);
 	if (rc == 0)
@@ -405,11 +406,15 @@ int bpci__procstat_sample_many(const pid_t *pgids, size_t n, bpci__procstat *out
 	for (i = 0; rc == 0 && i < n; i++)
 		if (c.groups[i].ninodes && !(c.groups[i].failed & BPCI__PS_CONNECTIONS))
 			need_net = 1;
-	if (rc == 0 && need_net && bpci__tcp_established(&est, &nest) == BPCI_ENOMEM)
-		rc = BPCI_ENOMEM;
+	if (rc == 0 && need_net) {
+		rc = bpci__tcp_established(&est, &nest);
+		have_net = rc == 0;
+		if (rc == BPCI_EIO)
+			rc = 0; /* only the connection counts go absent */
+	}
 	now = bpci__boottime_ns();
 	for (i = 0; rc == 0 && i < n; i++)
-		finish_group(&c.groups[i], est, nest, now);
+		finish_group(&c.groups[i], have_net, est, nest, now);
 	if (rc != 0)
 		for (i = 0; i < n; i++)
 			out[i].present = 0;

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bpci/error.h"
+
 /* Presence bits of bpci__procstat.present. */
 enum {
 	BPCI__PS_CPU = 1u << 0,          /* cpu_ns */
