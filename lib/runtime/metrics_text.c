@@ -213,8 +213,10 @@ int bpci__metrics_label_text(char **out, const char *metric, int histogram,
 
 	*out = NULL;
 	for (i = 0; i < n; i++) {
-		if ((rc = check_label(metric, histogram, labels, i, err, errsz)) != 0)
+		if ((rc = check_label(metric, histogram, labels, i, err, errsz)) != 0) {
+			bpci__free(b.p);
 			return rc;
+		}
 		if (i)
 			bpci__mbuf_puts(&b, ",");
 		bpci__mbuf_puts(&b, labels[i].name);

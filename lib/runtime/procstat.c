@@ -331,7 +331,7 @@ static void finish_group(group_acc *g, int have_net, const uint64_t *established
 	o->present = ALL_BITS & ~g->failed;
 	o->sampled_ns = now;
 	o->uptime_ns = now > o->start_ns ? now - o->start_ns : 0;
-	if (!(o->present & BPCI__PS_CONNECTIONS))
+	if (!(o->present & BPCI__PS_CONNECTIONS) || g->ninodes == 0)
 		return;
 	if (!have_net && g->ninodes) {
 		o->present &= ~(unsigned int)BPCI__PS_CONNECTIONS;
@@ -341,8 +341,8 @@ static void finish_group(group_acc *g, int have_net, const uint64_t *established
 	for (i = 0; i < g->ninodes; i = j) {
 		for (j = i + 1; j < g->ninodes && g->inodes[j] == g->inodes[i]; j++)
 			;
-		if (bsearch(&g->inodes[i], established, nest, sizeof(*established),
-			    bpci__cmp_u64))
+		if (nest && bsearch(&g->inodes[i], established, nest, sizeof(*established),
+				    bpci__cmp_u64))
 			conns++;
 	}
 	o->active_connections = conns;

@@ -67,7 +67,8 @@ int bpci__tcp_established(uint64_t **out, size_t *n)
 		*n = 0;
 		return r4 < 0 || r6 < 0 ? BPCI_ENOMEM : BPCI_EIO;
 	}
-	qsort(v, cnt, sizeof(*v), bpci__cmp_u64);
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), bpci__cmp_u64);
 	*out = v;
 	*n = cnt;
 	return 0;
