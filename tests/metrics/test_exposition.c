@@ -413,6 +413,8 @@ END_TEST
 
 START_TEST(registry_survives_allocation_failure)
 {
+	node_rss nodes[] = {{"x", 1}, {"y", 2}, {NULL, 0}};
+	bpci__metrics_collector c = {{"c_bytes", "C.", BPCI__METRIC_GAUGE}, collect_rss, nodes};
 	const double bounds[] = {1, 2};
 	long n;
 	int done = 0;
@@ -434,11 +436,14 @@ START_TEST(registry_survives_allocation_failure)
 		if (rc == 0)
 			rc = bpci__metric_observe(m, 1.5);
 		if (rc == 0)
+			rc = bpci__metrics_add_collector(reg, &c);
+		if (rc == 0)
 			rc = bpci__metrics_render(&text, &len, reg);
 		bpci__alloc_fail_after(-1);
 		ck_assert_msg(rc == 0 || rc == BPCI_ENOMEM, "n=%ld rc=%d", n, rc);
 		if (rc == 0) {
 			ck_assert_contains(text, "h_seconds_bucket{x=\"1\",le=\"2\"} 1\n");
+			ck_assert_contains(text, "c_bytes{node_id=\"y\"} 2\n");
 			done = 1;
 		}
 		bpci_free(text);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/alloc.h"
 #include "metrics_tests.h"
 #include "runtime/procstat.h"
 #include "runtime/procstat_internal.h"
@@ -322,6 +323,27 @@ static uint64_t connections_of(pid_t pgid)
 	return s.active_connections;
 }
 
+/* Every allocation of a sample failing in turn: ENOMEM and nothing half
+ * measured, or the full result. */
+static void expect_clean_allocation_failures(pid_t pgid, uint64_t conns)
+{
+	bpci__procstat s;
+	long n;
+	int rc = BPCI_ENOMEM;
+
+	for (n = 0; rc == BPCI_ENOMEM && n < 100; n++) {
+		bpci__alloc_fail_after(n);
+		rc = bpci__procstat_sample(pgid, &s);
+		bpci__alloc_fail_after(-1);
+		ck_assert_msg(rc == 0 || rc == BPCI_ENOMEM, "n=%ld rc=%d", n, rc);
+		if (rc == BPCI_ENOMEM)
+			ck_assert_uint_eq(s.present, 0);
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_ge(n, 3); /* groups, order, inodes at least */
+	ck_assert_uint_eq(s.active_connections, conns);
+}
+
 START_TEST(group_counts_established_tcp)
 {
 	unsigned short ports[2] = {0, 0};
@@ -343,6 +365,7 @@ START_TEST(group_counts_established_tcp)
 	ck_assert_int_eq(get_byte(k.ready), 'c');
 	/* Our accepted ends are ESTABLISHED too, but in our group, not its. */
 	ck_assert_uint_eq(connections_of(k.pid), l6 >= 0 ? 2 : 1);
+	expect_clean_allocation_failures(k.pid, l6 >= 0 ? 2 : 1);
 
 	/* Our close sends FIN: its sockets go to CLOSE_WAIT, which is not
 	 * ESTABLISHED. */
