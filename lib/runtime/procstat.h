@@ -88,7 +88,9 @@ int bpci__procstat_sample(pid_t pgid, bpci__procstat *out);
  * Samples @n groups with one pass over /proc (the coordinator's scrape of
  * many nodes costs one directory scan, not one per node). out[i] gets
  * pgids[i]; a group without members has out[i].present == 0. Returns 0 when
- * /proc was read (even if some groups are gone) or a negative code as above.
+ * /proc was read (even if some groups are gone) or a negative code as above
+ * (BPCI_EINVAL also when a pgid appears twice); on error every out[i] has
+ * present == 0.
  */
 int bpci__procstat_sample_many(const pid_t *pgids, size_t n, bpci__procstat *out);
 

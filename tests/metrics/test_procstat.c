@@ -450,6 +450,15 @@ START_TEST(invalid_group_is_refused)
 	ck_assert_int_eq(bpci__procstat_sample(0, &s), BPCI_EINVAL);
 	ck_assert_uint_eq(s.present, 0);
 	ck_assert_int_eq(bpci__procstat_sample(-5, &s), BPCI_EINVAL);
+	{
+		pid_t twice[3] = {getpgrp(), 0x7ffffff0, getpgrp()};
+		bpci__procstat three[3];
+
+		ck_assert_int_eq(bpci__procstat_sample_many(twice, 3, three), BPCI_EINVAL);
+		ck_assert_uint_eq(three[0].present | three[1].present | three[2].present, 0);
+		ck_assert_int_eq(bpci__procstat_sample_many(twice, 2, three), 0);
+		ck_assert_uint_gt(three[0].processes, 0); /* this very process */
+	}
 }
 END_TEST
 
