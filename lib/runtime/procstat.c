@@ -438,8 +438,8 @@ int bpci__procstat_cpu_percent(const bpci__procstat *prev, const bpci__procstat 
 			       double *out)
 {
 	if (!(prev->present & BPCI__PS_CPU) || !(cur->present & BPCI__PS_CPU) ||
-	    prev->pgid != cur->pgid || cur->sampled_ns <= prev->sampled_ns ||
-	    cur->cpu_ns < prev->cpu_ns)
+	    prev->pgid != cur->pgid || prev->start_ns != cur->start_ns ||
+	    cur->sampled_ns <= prev->sampled_ns || cur->cpu_ns < prev->cpu_ns)
 		return BPCI_ENOTFOUND;
 	*out = 100.0 * (double)(cur->cpu_ns - prev->cpu_ns) /
 	       (double)(cur->sampled_ns - prev->sampled_ns);

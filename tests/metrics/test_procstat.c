@@ -169,6 +169,9 @@ START_TEST(group_cpu_memory_and_exit)
 	ck_assert_int_eq(bpci__procstat_cpu_percent(&a, &b, &pct), 0);
 	ck_assert_msg(pct > 5 && pct <= 110, "cpu percent %f", pct);
 	ck_assert_uint_ge(b.uptime_ns, a.uptime_ns);
+	ck_assert_uint_eq(b.start_ns, a.start_ns);
+	b.start_ns++; /* as if the pgid now named another group */
+	ck_assert_int_eq(bpci__procstat_cpu_percent(&a, &b, &pct), BPCI_ENOTFOUND);
 
 	reap(&k);
 	ck_assert_int_eq(bpci__procstat_sample(k.pid, &gone), BPCI_ENOTFOUND);
