@@ -41,7 +41,7 @@ uint64_t bpci__backoff_delay(const bpci__backoff_policy *p, unsigned int attempt
 	/* base * pct / 100 without overflow for any base. */
 	span = base / 100 * (p->jitter_pct > 100 ? 100 : p->jitter_pct) +
 	       base % 100 * (p->jitter_pct > 100 ? 100 : p->jitter_pct) / 100;
-	return base - r % (span + 1);
+	return base - (span == UINT64_MAX ? r : r % (span + 1));
 }
 
 uint64_t bpci__backoff_next(bpci__backoff *b, const bpci__backoff_policy *p,

@@ -122,13 +122,13 @@ static void write_out(bpci__logfile *lf, const char *data, size_t len)
 
 /* ---- the pipes ------------------------------------------------------ */
 
-/* Write the whole lines of @s (everything when @all or a single pipe). */
+/* Write the whole lines of @s (everything when @all). */
 static void flush_source(source *s, int all)
 {
 	const char *nl;
 	size_t n = s->len;
 
-	if (!all && s->lf->nsrc > 1) {
+	if (!all) {
 		nl = s->len ? memrchr(s->buf, '\n', s->len) : NULL;
 		n = nl ? (size_t)(nl - s->buf) + 1 : 0;
 		if (s->len - n > HOLD_MAX)

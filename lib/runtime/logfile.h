@@ -7,10 +7,11 @@
  * split at line ends so a rotated file ends on a whole line whenever the
  * line fits; a line longer than max_bytes is cut.
  *
- * With more than one pipe (stdout and stderr apart), a partial line is held
- * back until its newline (or 4 KiB, or EOF) so that lines of the two
- * streams never interleave mid-line. With a single pipe (pass the same
- * write end as stdout and stderr) data is written as it comes.
+ * A partial line is held back until its newline (or 4 KiB of it, or EOF,
+ * or bpci__logfile_drain) so that lines of stdout and stderr (separate
+ * pipes into the same file) never interleave mid-line and rotation never
+ * splits a line. Pass the same write end as stdout and stderr to keep the
+ * two streams in their exact relative order.
  *
  * Single-threaded: use from the thread running the event base.
  */
