@@ -15,6 +15,7 @@ TCase *bpci_test_runtime_notify(void);
 TCase *bpci_test_runtime_backoff(void);
 TCase *bpci_test_runtime_port(void);
 TCase *bpci_test_runtime_fsutil(void);
+TCase *bpci_test_runtime_alloc(void);
 
 /* Run @base until *@flag becomes non-zero or @timeout_ms passes; returns
  * the flag's final value. */

@@ -125,5 +125,6 @@ Suite *bpci_test_suite(void)
 	suite_add_tcase(s, bpci_test_runtime_backoff());
 	suite_add_tcase(s, bpci_test_runtime_port());
 	suite_add_tcase(s, bpci_test_runtime_fsutil());
+	suite_add_tcase(s, bpci_test_runtime_alloc());
 	return s;
 }
