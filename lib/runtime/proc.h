@@ -36,7 +36,9 @@ typedef struct bpci__proc bpci__proc;
 
 typedef struct bpci__proc_opts {
 	/* Program and arguments, NULL-terminated; required. argv[0] without a
-	 * '/' is looked up in the child's PATH (after @env is applied). */
+	 * '/' is looked up in the child's PATH (after @env is applied), before
+	 * fork and with our own identity: the first regular file we may
+	 * execute wins (a user switch may still make execve fail: BPCI_EIO). */
 	const char *const *argv;
 	/* "KEY=VALUE" additions, NULL-terminated, or NULL. They are merged
 	 * over a clean base holding only PATH, HOME, LANG, TZ and USER from

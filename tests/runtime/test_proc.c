@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <pwd.h>
@@ -458,41 +459,68 @@ START_TEST(adopted_non_leader_gets_signal_alone)
 }
 END_TEST
 
+/* Output of `id -u; id -g; id -G; $USER` run as @user / @group. */
+static char *ids_as(const char *user, const char *group)
+{
+	const char *argv[] = {"/bin/sh", "-c",
+			      "printf '%s %s [%s] %s' \"$(id -u)\" \"$(id -g)\" \"$(id -G)\" \"$USER\"",
+			      NULL};
+	bpci__proc_opts o = BPCI__PROC_OPTS_INIT;
+	bpci__proc *p;
+	bpci_diag *d;
+	char *out;
+	int fds[2], st, rc;
+
+	ck_assert_int_eq(bpci_diag_new(&d), 0);
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+	o.argv = argv;
+	o.user = user;
+	o.group = group;
+	o.stdout_fd = fds[1];
+	rc = bpci__proc_spawn(&p, &o, d);
+	ck_assert_msg(rc == 0, "spawn: %s", bpci_diag_last_text(d));
+	close(fds[1]);
+	out = rt_read_all(fds[0], 3000);
+	close(fds[0]);
+	ck_assert_int_eq(bpci__proc_wait(p, 3000, &st), 1);
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	bpci__proc_free(p);
+	bpci_diag_free(d);
+	return out;
+}
+
 START_TEST(spawn_as_another_user)
 {
-	const char *argv[] = {"/bin/sh", "-c", "printf '%s %s %s' \"$(id -u)\" \"$(id -g)\" \"$USER\"",
-			      NULL};
+	const char *argv[] = {"/bin/true", NULL};
 	bpci__proc_opts o = BPCI__PROC_OPTS_INIT;
 	struct passwd *pw = getpwnam("nobody");
 	bpci__proc *p;
 	bpci_diag *d;
-	char expect[64], *out;
-	int fd, st;
+	char expect[96], *out;
 
-	if (geteuid() != 0 || !pw)
-		return; /* needs root and a "nobody" user */
-	snprintf(expect, sizeof(expect), "%u %u nobody", (unsigned)pw->pw_uid,
-		 (unsigned)pw->pw_gid);
-	ck_assert_int_eq(bpci_diag_new(&d), 0);
-	{
-		int fds[2];
-
-		ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
-		o.argv = argv;
-		o.user = "nobody";
-		o.stdout_fd = fds[1];
-		ck_assert_int_eq(bpci__proc_spawn(&p, &o, d), 0);
-		close(fds[1]);
-		fd = fds[0];
-	}
-	out = rt_read_all(fd, 3000);
-	close(fd);
-	ck_assert_int_eq(bpci__proc_wait(p, 3000, &st), 1);
+	if (geteuid() != 0 || !pw || !getgrnam("daemon"))
+		return; /* needs root, a "nobody" user and a "daemon" group */
+	snprintf(expect, sizeof(expect), "%u %u [%u] nobody", (unsigned)pw->pw_uid,
+		 (unsigned)pw->pw_gid, (unsigned)pw->pw_gid);
+	out = ids_as("nobody", NULL);
 	ck_assert_str_eq(out, expect);
 	free(out);
-	bpci__proc_free(p);
+	snprintf(expect, sizeof(expect), "%u %u [%u] nobody", (unsigned)pw->pw_uid,
+		 (unsigned)getgrnam("daemon")->gr_gid, (unsigned)getgrnam("daemon")->gr_gid);
+	out = ids_as("nobody", "daemon");
+	ck_assert_str_eq(out, expect);
+	free(out);
+	out = ids_as(NULL, "daemon"); /* group alone keeps uid 0 */
+	snprintf(expect, sizeof(expect), "0 %u [%u] ", (unsigned)getgrnam("daemon")->gr_gid,
+		 (unsigned)getgrnam("daemon")->gr_gid);
+	ck_assert_msg(strncmp(out, expect, strlen(expect)) == 0, "got %s", out);
+	free(out);
+
+	ck_assert_int_eq(bpci_diag_new(&d), 0);
+	o.argv = argv;
 	o.user = "bpci-no-such-user";
 	ck_assert_int_eq(bpci__proc_spawn(&p, &o, d), BPCI_EINVAL);
+	ck_assert_contains(bpci_diag_last_text(d), "user");
 	ck_assert_contains(bpci_diag_last_text(d), "bpci-no-such-user");
 	o.user = NULL;
 	o.group = "bpci-no-such-group";
