@@ -29,6 +29,7 @@ struct bpci__logfile {
 	unsigned int keep;
 	int fd;
 	uint64_t size;
+	uint64_t lost;      /* bytes that could not be written */
 	source **srcs;
 	size_t nsrc, srccap, nopen;
 	bpci__logfile_eof_cb cb;
@@ -41,6 +42,7 @@ static int open_log(bpci__logfile *lf, int truncate)
 {
 	off_t end;
 
+	lf->size = 0;
 	lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
 			(truncate ? O_TRUNC : 0), 0640);
 	if (lf->fd < 0)
@@ -76,14 +78,18 @@ static void write_all(bpci__logfile *lf, const char *data, size_t len)
 {
 	ssize_t n;
 
-	if (lf->fd < 0 && open_log(lf, 0) < 0)
-		return; /* the disk is gone; the node must not block on its pipe */
+	if (lf->fd < 0 && open_log(lf, 0) < 0) {
+		lf->lost += len; /* the disk is gone; the node must not block */
+		return;
+	}
 	while (len > 0) {
 		n = write(lf->fd, data, len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			lf->lost += len;
 			return;
+		}
 		data += n;
 		len -= (size_t)n;
 		lf->size += (uint64_t)n;
@@ -254,6 +260,11 @@ void bpci__logfile_on_eof(bpci__logfile *lf, bpci__logfile_eof_cb cb, void *payl
 size_t bpci__logfile_open_pipes(const bpci__logfile *lf)
 {
 	return lf->nopen;
+}
+
+uint64_t bpci__logfile_lost(const bpci__logfile *lf)
+{
+	return lf->lost;
 }
 
 const char *bpci__logfile_path(const bpci__logfile *lf)

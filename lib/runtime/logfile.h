@@ -66,6 +66,10 @@ int bpci__logfile_drain(bpci__logfile *lf);
 /* Number of pipes not yet at EOF. */
 size_t bpci__logfile_open_pipes(const bpci__logfile *lf);
 
+/* Bytes dropped because the file could not be written (disk full, file
+ * system gone): the pipe is still emptied so the node never blocks. */
+uint64_t bpci__logfile_lost(const bpci__logfile *lf);
+
 /* DIR/NAME.log (borrowed). */
 const char *bpci__logfile_path(const bpci__logfile *lf);
 

@@ -279,6 +279,31 @@ START_TEST(reopen_appends_and_counts_existing_size)
 }
 END_TEST
 
+START_TEST(vanished_directory_drops_without_hanging)
+{
+	char *dir = bpci_test_mkdtemp();
+	bpci__logfile_opts lo = {NULL, "gone", 10, 1};
+	struct event_base *base = event_base_new();
+	bpci__logfile *lf;
+	int w;
+
+	lo.dir = dir;
+	ck_assert_int_eq(bpci__logfile_open(&lf, base, &lo, NULL), 0);
+	ck_assert_int_eq(bpci__logfile_pipe(lf, &w, NULL), 0);
+	write_through(lf, w, "aaaaaaaa\n");
+	ck_assert_uint_eq(bpci__logfile_lost(lf), 0);
+	bpci_test_rmtree(dir);
+	/* Rotation cannot reopen the file: the data is counted as lost and
+	 * the pipe is still emptied. */
+	write_through(lf, w, "bbbbbbbb\ncc\n");
+	ck_assert_uint_eq(bpci__logfile_lost(lf), 12);
+	close(w);
+	bpci__logfile_free(lf);
+	event_base_free(base);
+	free(dir);
+}
+END_TEST
+
 START_TEST(open_rejects_bad_names_and_dirs)
 {
 	bpci__logfile_opts lo = {"/nonexistent-bpci-dir", "x", 0, 0};
@@ -376,6 +401,7 @@ TCase *bpci_test_runtime_logfile(void)
 	tcase_add_test(tc, two_streams_never_interleave_mid_line);
 	tcase_add_test(tc, drain_loses_nothing_when_the_child_exits);
 	tcase_add_test(tc, reopen_appends_and_counts_existing_size);
+	tcase_add_test(tc, vanished_directory_drops_without_hanging);
 	tcase_add_test(tc, open_rejects_bad_names_and_dirs);
 	tcase_add_test(tc, tail_returns_exactly_the_last_lines);
 	tcase_add_test(tc, tail_crosses_block_boundaries);
