@@ -62,7 +62,7 @@ int bpci__notify_parse(bpci__notify_msg *msg, char *buf, size_t len);
 
 /* Called for each accepted datagram that set at least one known key, with
  * the sender's pid from its credentials. Whether that pid is a known node
- * is the callback's business. */
+ * is the callback's business. The callback must not free the server. */
 typedef void (*bpci__notify_cb)(pid_t pid, const bpci__notify_msg *msg, void *payload);
 
 typedef struct bpci__notify_server bpci__notify_server;

@@ -733,12 +733,14 @@ int bpci__proc_reap(bpci__proc *p, int *status)
 		while ((rc = waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG)) < 0 &&
 		       errno == EINTR)
 			;
-		if (rc < 0)
+		if (rc < 0 && errno != ECHILD)
 			return BPCI_EIO;
-		if (si.si_pid == 0)
+		if (rc == 0 && si.si_pid == 0)
 			return 0;
+		/* ECHILD: someone else reaped it (SIGCHLD ignored, waitpid(-1)
+		 * elsewhere); it is gone but how it ended is lost. */
 		p->reaped = 1;
-		p->status = status_from_siginfo(&si);
+		p->status = rc < 0 ? BPCI__PROC_STATUS_UNKNOWN : status_from_siginfo(&si);
 	}
 	if (status)
 		*status = p->status;

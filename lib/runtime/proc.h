@@ -114,7 +114,8 @@ int bpci__proc_signal_group(bpci__proc *p, int sig);
  * waitid(WEXITED|WNOHANG) and stores a waitpid-style status in *status
  * (WIFEXITED etc. apply); repeated calls after the reap return the same
  * status. For an adopted process, polls the pidfd and gives
- * BPCI__PROC_STATUS_UNKNOWN.
+ * BPCI__PROC_STATUS_UNKNOWN. A child somebody else already reaped (SIGCHLD
+ * set to SIG_IGN, a stray waitpid(-1)) also gives BPCI__PROC_STATUS_UNKNOWN.
  * Returns 1 (exited; *status set), 0 (still running), BPCI_EIO.
  */
 int bpci__proc_reap(bpci__proc *p, int *status);

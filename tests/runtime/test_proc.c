@@ -375,6 +375,22 @@ START_TEST(start_time_identifies_the_process)
 }
 END_TEST
 
+START_TEST(reap_after_a_stray_waitpid)
+{
+	const char *argv[] = {"/bin/true", NULL};
+	bpci__proc_opts o = BPCI__PROC_OPTS_INIT;
+	bpci__proc *p;
+	int st = 0;
+
+	o.argv = argv;
+	ck_assert_int_eq(bpci__proc_spawn(&p, &o, NULL), 0);
+	ck_assert_int_eq(waitpid(bpci__proc_pid(p), &st, 0), bpci__proc_pid(p));
+	ck_assert_int_eq(bpci__proc_reap(p, &st), 1);
+	ck_assert_int_eq(st, BPCI__PROC_STATUS_UNKNOWN);
+	bpci__proc_free(p);
+}
+END_TEST
+
 START_TEST(parse_stat_is_robust)
 {
 	uint64_t v = 0;
@@ -563,6 +579,7 @@ TCase *bpci_test_runtime_proc(void)
 	tcase_add_test(tc, signal_group_kills_the_tree);
 	tcase_add_test(tc, pidfd_readable_in_event_loop);
 	tcase_add_test(tc, start_time_identifies_the_process);
+	tcase_add_test(tc, reap_after_a_stray_waitpid);
 	tcase_add_test(tc, parse_stat_is_robust);
 	tcase_add_test(tc, adopt_an_unrelated_process);
 	tcase_add_test(tc, adopted_non_leader_gets_signal_alone);
