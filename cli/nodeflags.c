@@ -50,33 +50,40 @@ const char *cli_field_metavar(const bpci_field_info *f)
 	return "VALUE";
 }
 
+/* A bound in the field's own terms ("1Gi", "100ms", "8"). */
+static void format_bound(char *buf, size_t size, const bpci_field_info *f, double v)
+{
+	switch (f->kind) {
+	case BPCI_FIELD_SIZE:
+		cli_format_size(buf, size, (uint64_t)v);
+		break;
+	case BPCI_FIELD_DURATION:
+		cli_format_duration(buf, size, (uint64_t)v);
+		break;
+	case BPCI_FIELD_CPU:
+		cli_format_cpu(buf, size, (uint64_t)v);
+		break;
+	case BPCI_FIELD_BANDWIDTH:
+		snprintf(buf, size, "%gMbps", v);
+		break;
+	default:
+		snprintf(buf, size, "%g", v);
+	}
+}
+
 static void add_bounds(cli_buf *b, const bpci_field_info *f)
 {
+	char lo[32], hi[32];
+	const char *items = f->kind == BPCI_FIELD_LIST ? " items" : "";
+
 	if (f->min == 0 && f->max == 0)
 		return;
-	if (f->kind == BPCI_FIELD_LIST)
-		cli_buf_add(b, "; %g..%g items", f->min, f->max);
-	else if (f->kind == BPCI_FIELD_UINT || f->kind == BPCI_FIELD_NUMBER)
-		cli_buf_add(b, "; %g..%g", f->min, f->max);
-	else if (f->kind == BPCI_FIELD_SIZE || f->kind == BPCI_FIELD_DURATION ||
-		 f->kind == BPCI_FIELD_CPU || f->kind == BPCI_FIELD_BANDWIDTH) {
-		char lo[32], hi[32];
-
-		if (f->kind == BPCI_FIELD_SIZE) {
-			cli_format_size(lo, sizeof(lo), (uint64_t)f->min);
-			cli_format_size(hi, sizeof(hi), (uint64_t)f->max);
-		} else if (f->kind == BPCI_FIELD_DURATION) {
-			cli_format_duration(lo, sizeof(lo), (uint64_t)f->min);
-			cli_format_duration(hi, sizeof(hi), (uint64_t)f->max);
-		} else if (f->kind == BPCI_FIELD_CPU) {
-			cli_format_cpu(lo, sizeof(lo), (uint64_t)f->min);
-			cli_format_cpu(hi, sizeof(hi), (uint64_t)f->max);
-		} else {
-			snprintf(lo, sizeof(lo), "%gMbps", f->min);
-			snprintf(hi, sizeof(hi), "%gMbps", f->max);
-		}
-		cli_buf_add(b, "; %s..%s", lo, hi);
-	}
+	format_bound(lo, sizeof(lo), f, f->min);
+	format_bound(hi, sizeof(hi), f, f->max);
+	if (f->max == 0)
+		cli_buf_add(b, "; at least %s%s", lo, f->min == 1 && *items ? " item" : items);
+	else
+		cli_buf_add(b, "; %s..%s%s", lo, hi, items);
 }
 
 char *cli_field_help(const bpci_field_info *f)
@@ -87,11 +94,13 @@ char *cli_field_help(const bpci_field_info *f)
 	cli_buf_add(&b, "%s%s(", f->help ? f->help : "", f->help && *f->help ? " " : "");
 	if (f->kind == BPCI_FIELD_LIST)
 		cli_buf_add(&b, "comma-separated list of %s",
-			    f->item_kind == BPCI_FIELD_LIST ? "values" : kind_name(f->item_kind));
+			    f->item_kind == BPCI_FIELD_ENUM ? "values" : kind_name(f->item_kind));
 	else
 		cli_buf_add(&b, "%s", kind_name(f->kind));
 	if (f->values) {
-		cli_buf_add(&b, ": ");
+		int closed = f->kind == BPCI_FIELD_ENUM || f->item_kind == BPCI_FIELD_ENUM;
+
+		cli_buf_add(&b, "%s", closed ? ": " : ", known: ");
 		for (i = 0; f->values[i]; i++)
 			cli_buf_add(&b, "%s%s", i ? "|" : "", f->values[i]);
 	}
