@@ -1,0 +1,398 @@
+/* bpi-core node-coordinator start-node --dry-run: flags, values, refusals. */
+#include <string.h>
+
+#include "cli_tests.h"
+
+#define SN "node-coordinator", "start-node"
+
+/* ---- the original description's four commands -------------------------- */
+
+START_TEST(original_enc_cluster)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", SN, "--type", "enc-cluster", "--cluster-id", "enc-001",
+		"--encryption-level", "military", "--endpoint", "https://enc.bpci.local:8888",
+		"--dry-run", "--output", "json", NULL);
+	cli_expect(&r, 0);
+	ck_assert_msg(r.out[0] == '{', "not JSON: %s", r.out);
+	ck_assert_contains(r.out, "\"type\":\"enc-cluster\"");
+	ck_assert_contains(r.out, "\"cluster_id\":\"enc-001\"");
+	ck_assert_contains(r.out, "\"encryption_level\":\"military\"");
+	ck_assert_contains(r.out, "\"endpoint\":\"https://enc.bpci.local:8888\"");
+	ck_assert_str_eq(r.err, "");
+	bpci_test_run_free(&r);
+
+	/* the same as a table */
+	cli_run(&r, "bpi-core", SN, "--type", "enc-cluster", "--cluster-id", "enc-001",
+		"--encryption-level", "military", "--endpoint", "https://enc.bpci.local:8888",
+		"--dry-run", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "FIELD             VALUE\n");
+	ck_assert_contains(r.out, "type              enc-cluster\n");
+	ck_assert_contains(r.out, "cluster_id        enc-001\n");
+	ck_assert_contains(r.out, "encryption_level  military\n");
+	ck_assert_contains(r.out, "endpoint          https://enc.bpci.local:8888\n");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+START_TEST(original_oracle)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", "--output", "json", SN, "--type", "oracle", "--oracle-type",
+		"price-feed", "--chains", "ethereum,polygon,arbitrum", "--frequency", "1000",
+		"--dry-run", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "\"type\":\"oracle\"");
+	ck_assert_contains(r.out, "\"oracle_type\":\"price-feed\"");
+	ck_assert_contains(r.out, "\"supported_chains\":[\"ethereum\",\"polygon\",\"arbitrum\"]");
+	ck_assert_contains(r.out, "\"update_frequency_ms\":1000");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+START_TEST(original_shadow_registry)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", SN, "--type", "shadow-registry", "--registry-type",
+		"web2-web3-bridge", "--capacity", "1000", "--dry-run", "--output=json", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "\"registry_type\":\"web2-web3-bridge\"");
+	ck_assert_contains(r.out, "\"bridge_capacity\":1000");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+START_TEST(original_pipeline_api)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", SN, "--type", "pipeline-api", "--pipeline-id", "pipeline-001",
+		"--throughput-limit", "10000", "--dry-run", "--output", "json", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "\"pipeline_id\":\"pipeline-001\"");
+	ck_assert_contains(r.out, "\"throughput_limit\":10000");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+/* ---- every type with every flag ----------------------------------------- */
+
+START_TEST(full_enc_cluster_with_common_flags)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", SN, "--type", "enc_cluster", "--node-id", "enc-node-1",
+		"--name", "enc-a", "--cluster-id=enc-001", "--encryption-level",
+		"military_grade", "--gateway-endpoint", "https://gw.bpci.local:8443",
+		"--mempool-size", "10000", "--endpoint", "https://enc.bpci.local:8888",
+		"--cpu-cores", "8", "--memory-gb", "16", "--storage-gb", "500Gi",
+		"--network-mbps", "1Gbps", "--label", "region=eu", "--label", "tier=gold",
+		"--env", "RUST_LOG=info", "--restart", "transient", "--health-check", "http",
+		"--health-path", "/healthz", "--health-interval", "5s", "--dry-run",
+		"--output", "json", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "\"id\":\"enc-node-1\"");
+	ck_assert_contains(r.out, "\"name\":\"enc-a\"");
+	ck_assert_contains(r.out, "\"encryption_level\":\"military\"");
+	ck_assert_contains(r.out, "\"gateway_endpoint\":\"https://gw.bpci.local:8443\"");
+	ck_assert_contains(r.out, "\"mempool_size\":10000");
+	ck_assert_contains(r.out, "\"labels\":{\"region\":\"eu\",\"tier\":\"gold\"}");
+	ck_assert_contains(r.out, "\"environment\":{\"RUST_LOG\":\"info\"}");
+	ck_assert_contains(r.out, "\"cpu_cores\":8");
+	ck_assert_contains(r.out, "\"memory_gb\":16");
+	ck_assert_contains(r.out, "\"storage_gb\":500");
+	ck_assert_contains(r.out, "\"network_bandwidth_mbps\":1000");
+	ck_assert_contains(r.out, "\"policy\":\"transient\"");
+	ck_assert_contains(r.out, "\"interval\":\"5s\"");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+START_TEST(full_oracle_lists_repeat)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", SN, "--type", "oracle", "--oracle-type", "price_feed",
+		"--chains", "ethereum", "--chains", "polygon,arbitrum", "--frequency", "100",
+		"--reliability", "0.98", "--dry-run", "--output", "json", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "\"oracle_type\":\"price-feed\"");
+	ck_assert_contains(r.out, "\"supported_chains\":[\"ethereum\",\"polygon\",\"arbitrum\"]");
+	ck_assert_contains(r.out, "\"update_frequency_ms\":100");
+	ck_assert_contains(r.out, "\"reliability_score\":0.98");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+START_TEST(full_shadow_registry_eip55_warning)
+{
+	bpci_test_run r;
+
+	/* The original's address has a wrong mixed-case checksum: a warning
+	 * on stderr, exit 0; an error under --strict. */
+	cli_run(&r, "bpi-core", SN, "--type", "shadow-registry", "--registry-type",
+		"web2-web3-bridge", "--web2-endpoints",
+		"https://api.example.com,https://api.bank.example.com", "--web3-contracts",
+		"0x742d35Cc6634C0532925a3b8D0Ac6Ef4C5c3C8c8", "--capacity", "1000",
+		"--dry-run", "--output", "json", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "\"web2_endpoints\":[\"https://api.example.com\","
+				  "\"https://api.bank.example.com\"]");
+	ck_assert_contains(r.out, "\"web3_contracts\":[\"0x742d35Cc6634C0532925a3b8D0Ac6Ef4C5c3C8c8\"]");
+	ck_assert_contains(r.err, "warning:");
+	ck_assert_contains(r.err, "web3_contracts");
+	bpci_test_run_free(&r);
+
+	cli_run(&r, "bpi-core", SN, "--type", "shadow-registry", "--registry-type",
+		"web2-web3-bridge", "--web3-contracts",
+		"0x742d35Cc6634C0532925a3b8D0Ac6Ef4C5c3C8c8", "--capacity", "1000",
+		"--dry-run", "--strict", NULL);
+	cli_expect(&r, 2);
+	ck_assert_contains(r.err, "web3_contracts");
+	ck_assert_str_eq(r.out, "");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+START_TEST(full_pipeline_api)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", SN, "--type", "pipeline-api", "--pipeline-id", "pipeline-001",
+		"--biso-policies", "biso-a,biso-b", "--traffic-light-rules", "green,amber,red",
+		"--throughput-limit", "10000", "--dry-run", "--output", "json", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "\"biso_policies\":[\"biso-a\",\"biso-b\"]");
+	ck_assert_contains(r.out, "\"traffic_light_rules\":[\"green\",\"amber\",\"red\"]");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+START_TEST(full_storage_bool_flags)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "distributed",
+		"--capacity-gb", "1000", "--replication-factor", "3", "--encryption",
+		"--dry-run", "--output", "json", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "\"storage_type\":\"distributed\"");
+	ck_assert_contains(r.out, "\"capacity_gb\":1000");
+	ck_assert_contains(r.out, "\"replication_factor\":3");
+	ck_assert_contains(r.out, "\"encryption_enabled\":true");
+	bpci_test_run_free(&r);
+
+	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "archive",
+		"--capacity-gb", "2Ti", "--encryption", "--no-encryption", "--dry-run",
+		"--output", "json", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "\"encryption_enabled\":false");
+	ck_assert_contains(r.out, "\"capacity_gb\":2048");
+	bpci_test_run_free(&r);
+
+	/* a switch refuses a value unless it is a boolean field */
+	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "archive",
+		"--capacity-gb", "10", "--encryption=yes", "--dry-run", "--output", "json", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "\"encryption_enabled\":true");
+	bpci_test_run_free(&r);
+
+	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "archive",
+		"--capacity-gb", "10", "--dry-run=yes", NULL);
+	cli_expect(&r, 2);
+	ck_assert_contains(r.err, "--dry-run takes no value (got 'yes')");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+START_TEST(full_proof_audit_logbook)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", SN, "--type", "proof", "--proof-type", "compliance",
+		"--compliance-level", "government", "--retention-days", "2555",
+		"--government-endpoints", "https://gov.example.org/api", "--dry-run",
+		"--output", "json", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "\"proof_type\":\"compliance\"");
+	ck_assert_contains(r.out, "\"compliance_level\":\"government\"");
+	ck_assert_contains(r.out, "\"audit_retention_days\":2555");
+	ck_assert_contains(r.out, "\"government_endpoints\":[\"https://gov.example.org/api\"]");
+	bpci_test_run_free(&r);
+
+	cli_run(&r, "bpi-core", SN, "--type", "audit", "--audit-scope", "full-system",
+		"--frameworks", "GDPR,SOX", "--frequency-hours", "24", "--reporting-endpoints",
+		"https://reports.example.org", "--dry-run", "--output", "json", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "\"audit_scope\":\"full-system\"");
+	ck_assert_contains(r.out, "\"compliance_frameworks\":[\"GDPR\",\"SOX\"]");
+	ck_assert_contains(r.out, "\"audit_frequency_hours\":24");
+	bpci_test_run_free(&r);
+
+	cli_run(&r, "bpi-core", SN, "--type", "logbook", "--logbook-type", "transaction",
+		"--receipt-sources", "http-cage,docklock,enc-cluster", "--storage-policy",
+		"encrypted-at-rest", "--retention-policy", "7y", "--dry-run", "--output",
+		"json", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "\"logbook_type\":\"transaction\"");
+	ck_assert_contains(r.out, "\"receipt_sources\":[\"http-cage\",\"docklock\","
+				  "\"enc-cluster\"]");
+	ck_assert_contains(r.out, "\"retention_policy\":\"7y\"");
+	bpci_test_run_free(&r);
+
+	/* table form shows the duration the way it was written */
+	cli_run(&r, "bpi-core", SN, "--type", "logbook", "--logbook-type", "transaction",
+		"--retention-policy", "90", "--dry-run", NULL);
+	cli_expect(&r, 0);
+	ck_assert_contains(r.out, "retention_policy  90d\n");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+/* ---- bad values, at and beyond the bounds --------------------------------- */
+
+static void storage_rf(const char *rf, int status, const char *err)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "distributed",
+		"--capacity-gb", "1000", "--replication-factor", rf, "--dry-run", NULL);
+	cli_expect(&r, status);
+	if (err) {
+		ck_assert_contains(r.err, err);
+		ck_assert_str_eq(r.out, "");
+	}
+	bpci_test_run_free(&r);
+}
+
+START_TEST(bounds_replication_factor)
+{
+	storage_rf("0", 2, "bpi-core: replication_factor must be 1..16, got 0");
+	storage_rf("1", 0, NULL);
+	storage_rf("16", 0, NULL);
+	storage_rf("17", 2, "replication_factor must be 1..16, got 17");
+	storage_rf("three", 2, "replication_factor");
+}
+END_TEST
+
+START_TEST(bounds_other_fields)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", SN, "--type", "oracle", "--oracle-type", "price-feed",
+		"--chains", "ethereum", "--frequency", "99", "--dry-run", NULL);
+	cli_expect(&r, 2);
+	ck_assert_contains(r.err, "update_frequency_ms");
+	ck_assert_contains(r.err, "99");
+	bpci_test_run_free(&r);
+
+	cli_run(&r, "bpi-core", SN, "--type", "oracle", "--oracle-type", "price-feed",
+		"--chains", "ethereum", "--reliability", "1.5", "--dry-run", NULL);
+	cli_expect(&r, 2);
+	ck_assert_contains(r.err, "reliability_score");
+	ck_assert_contains(r.err, "1.5");
+	bpci_test_run_free(&r);
+
+	cli_run(&r, "bpi-core", SN, "--type", "enc-cluster", "--cluster-id", "enc-001",
+		"--encryption-level", "extreme", "--mempool-size", "10000001", "--dry-run", NULL);
+	cli_expect(&r, 2);
+	/* both problems reported, one line each */
+	ck_assert_contains(r.err, "encryption_level");
+	ck_assert_contains(r.err, "extreme");
+	ck_assert_contains(r.err, "mempool_size");
+	ck_assert_contains(r.err, "10000001");
+	bpci_test_run_free(&r);
+
+	cli_run(&r, "bpi-core", SN, "--type", "enc-cluster", "--cluster-id", "enc-001",
+		"--encryption-level", "standard", "--endpoint", "ftp://x", "--dry-run", NULL);
+	cli_expect(&r, 2);
+	ck_assert_contains(r.err, "endpoint");
+	ck_assert_contains(r.err, "ftp://x");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+START_TEST(flag_of_another_type)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", SN, "--type", "oracle", "--oracle-type", "price-feed",
+		"--chains", "ethereum", "--cluster-id", "enc-001", "--dry-run", NULL);
+	cli_expect(&r, 2);
+	ck_assert_contains(r.err, "bpi-core: --cluster-id is not a flag of oracle nodes "
+				  "(it belongs to enc-cluster)");
+	ck_assert_str_eq(r.out, "");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+START_TEST(missing_required)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "distributed",
+		"--dry-run", NULL);
+	cli_expect(&r, 2);
+	ck_assert_contains(r.err, "capacity_gb");
+	ck_assert_str_eq(r.out, "");
+	bpci_test_run_free(&r);
+
+	cli_run(&r, "bpi-core", SN, "--cluster-id", "enc-001", "--dry-run", NULL);
+	cli_expect(&r, 2);
+	ck_assert_contains(r.err, "start-node needs --type TYPE (one of enc-cluster, oracle, "
+				  "shadow-registry, pipeline-api, storage, proof, audit, logbook)");
+	ck_assert_contains(r.err, "--cluster-id is a flag of enc-cluster nodes; give --type");
+	bpci_test_run_free(&r);
+
+	cli_run(&r, "bpi-core", SN, "--type", "oracel", "--dry-run", NULL);
+	cli_expect(&r, 2);
+	ck_assert_contains(r.err, "got 'oracel'; did you mean 'oracle'?");
+	bpci_test_run_free(&r);
+
+	cli_run(&r, "bpi-core", SN, "--type", "oracle", "--chains", NULL);
+	cli_expect(&r, 2);
+	ck_assert_contains(r.err, "--chains needs a value (A,B,...)");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+START_TEST(refuses_without_dry_run)
+{
+	bpci_test_run r;
+
+	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "distributed",
+		"--capacity-gb", "1000", NULL);
+	cli_expect(&r, 2);
+	ck_assert_contains(r.err, "start-node without --dry-run needs a running coordinator; "
+				  "it is not part of this release (use --dry-run to validate a "
+				  "spec)");
+	ck_assert_str_eq(r.out, "");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
+void cli_add_core_tests(Suite *s)
+{
+	TCase *tc = tcase_create("start-node");
+
+	tcase_add_test(tc, original_enc_cluster);
+	tcase_add_test(tc, original_oracle);
+	tcase_add_test(tc, original_shadow_registry);
+	tcase_add_test(tc, original_pipeline_api);
+	tcase_add_test(tc, full_enc_cluster_with_common_flags);
+	tcase_add_test(tc, full_oracle_lists_repeat);
+	tcase_add_test(tc, full_shadow_registry_eip55_warning);
+	tcase_add_test(tc, full_pipeline_api);
+	tcase_add_test(tc, full_storage_bool_flags);
+	tcase_add_test(tc, full_proof_audit_logbook);
+	tcase_add_test(tc, bounds_replication_factor);
+	tcase_add_test(tc, bounds_other_fields);
+	tcase_add_test(tc, flag_of_another_type);
+	tcase_add_test(tc, missing_required);
+	tcase_add_test(tc, refuses_without_dry_run);
+	suite_add_tcase(s, tc);
+}
