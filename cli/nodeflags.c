@@ -264,8 +264,9 @@ static char *uint_value(const bpci_node_spec *spec, const bpci_field_info *f)
 		snprintf(buf, sizeof(buf), "%" PRIu64 "Mbps", v);
 		break;
 	default:
-		snprintf(buf, sizeof(buf), "%" PRIu64 "%s%s", v, f->unit ? " " : "",
-			 f->unit ? f->unit : "");
+		/* the unit is in the field's name (update_frequency_ms) and
+		 * in --help; "k=v" output must stay one word */
+		snprintf(buf, sizeof(buf), "%" PRIu64, v);
 	}
 	return cli_xstrdup(buf);
 }

@@ -32,6 +32,48 @@ void cli_expect(const bpci_test_run *r, int status)
 		      r->status, status, r->out, r->err);
 }
 
+void cli_assert_row(const char *out, const char *key, const char *value)
+{
+	size_t kl = strlen(key), vl = strlen(value);
+	const char *line = out;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n'), *v = line + kl;
+
+		if (!end)
+			end = line + strlen(line);
+		if (strncmp(line, key, kl) == 0 && v[0] == ' ' && v[1] == ' ') {
+			while (*v == ' ')
+				v++;
+			if ((size_t)(end - v) == vl && strncmp(v, value, vl) == 0)
+				return;
+		}
+		line = *end ? end + 1 : NULL;
+	}
+	ck_abort_msg("no row \"%s  %s\" in:\n%s", key, value, out);
+}
+
+void cli_assert_aligned(const char *out)
+{
+	const char *line = out, *second;
+	long col = -1;
+
+	while (line && *line && *line != '\n') {
+		const char *end = strchr(line, '\n');
+		long c;
+
+		second = strstr(line, "  ");
+		ck_assert_msg(second && (!end || second < end), "no column gap in:\n%s", out);
+		while (*second == ' ')
+			second++;
+		c = (long)(second - line);
+		if (col < 0)
+			col = c;
+		ck_assert_msg(c == col, "column at %ld, not %ld, in:\n%s", c, col, out);
+		line = end ? end + 1 : NULL;
+	}
+}
+
 /* ---- version and help -------------------------------------------------- */
 
 START_TEST(version_both_programs)

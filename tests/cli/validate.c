@@ -14,14 +14,16 @@ START_TEST(validate_example_table)
 	cli_run(&r, "bpi-core", VAL, "--config",
 		bpci_test_src("examples/node-distribution-config.yaml"), NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "cluster id        bpci-production-cluster\n");
-	ck_assert_contains(r.out, "root daemon       root-daemon-001\n");
-	ck_assert_contains(r.out, "hierarchy levels  3\n");
-	ck_assert_contains(r.out, "load balancing    round_robin\n");
-	ck_assert_contains(r.out, "fault tolerance   automatic_failover\n");
-	ck_assert_contains(r.out, "resources         cpu=8,memory=16Gi,storage=500Gi,network=1000\n");
-	ck_assert_contains(r.out, "audit ledger      https://bpi.local:7777\n");
-	ck_assert_contains(r.out, "audit retention   2555 days\n");
+	cli_assert_aligned(r.out);
+	cli_assert_row(r.out, "cluster id", "bpci-production-cluster");
+	cli_assert_row(r.out, "root daemon", "root-daemon-001");
+	cli_assert_row(r.out, "hierarchy levels", "3");
+	cli_assert_row(r.out, "load balancing", "round_robin");
+	cli_assert_row(r.out, "fault tolerance", "automatic_failover");
+	cli_assert_row(r.out, "resources", "cpu=8,memory=16Gi,storage=500Gi,network=1000");
+	cli_assert_row(r.out, "audit ledger", "https://bpi.local:7777");
+	cli_assert_row(r.out, "audit frequency", "30s");
+	cli_assert_row(r.out, "audit retention", "2555 days");
 	ck_assert_contains(r.out, "NAME");
 	ck_assert_contains(r.out, "KEY-PARAMS");
 	/* one node of each type */
