@@ -197,6 +197,10 @@ static int cmd_validate(cli_ctx *ctx, int argc, char **argv)
 		cli_parsed_free(&p);
 		return CLI_EXIT_OK;
 	}
+	if (ctx->version) {
+		cli_parsed_free(&p);
+		return cli_print_version(ctx);
+	}
 	path = cli_parsed_get(&p, "config");
 	if (!path && !ctx->usage_errors)
 		cli_usage_error(ctx, "validate needs --config FILE; see '%s %s validate --help'.",
