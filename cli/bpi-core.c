@@ -274,7 +274,13 @@ static void build_start_opts(start_opts *so, bpci_node_type type)
 	const bpci_field_info *tf = NULL, *cf = NULL, *idf;
 	size_t tn = 0, cn = 0, k;
 	cli_option *o;
-	char *types = cli_node_type_names("|");
+	char *names = cli_node_type_names(" "), *types;
+	cli_buf tb = {0};
+
+	cli_buf_add(&tb, "the node type: %s (also the original's spellings such as "
+		    "enc_cluster) Required.", names);
+	free(names);
+	types = cli_buf_take(&tb);
 
 	memset(so, 0, sizeof(*so));
 	so->type = type;

@@ -477,9 +477,11 @@ void cli_help_usage(const cli_ctx *ctx, FILE *f, const char *synopsis)
 {
 	cli_buf b = {0};
 
+	cli_buf_add(&b, "Usage: ");
 	where(ctx, &b);
-	fprintf(f, "Usage: %s%s%s\n", b.s, synopsis && *synopsis ? " " : "",
-		synopsis ? synopsis : "");
+	if (synopsis && *synopsis)
+		cli_buf_add(&b, " %s", synopsis);
+	wrap(f, b.s, 0, 4);
 	cli_buf_free(&b);
 }
 
@@ -541,8 +543,8 @@ static void program_help(const cli_ctx *ctx, const cli_program *p, FILE *f)
 	for (i = 0; i < p->ngroups; i++)
 		cli_help_line(f, p->groups[i].name, p->groups[i].summary);
 	cli_help_globals(f);
-	fprintf(f, "\nRun '%s <group> --help' for a group's commands and "
-		   "'%s <group> <command> --help'\nfor a command's options. "
+	fprintf(f, "\nRun '%s <group> --help' for a group's commands,\n"
+		   "'%s <group> <command> --help' for a command's options.\n"
 		   "See also man %s(1).\n", ctx->prog, ctx->prog, ctx->prog);
 }
 

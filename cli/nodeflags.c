@@ -13,18 +13,18 @@ static const char *kind_name(bpci_field_kind k)
 	switch (k) {
 	case BPCI_FIELD_STRING: return "text";
 	case BPCI_FIELD_IDENT: return "identifier";
-	case BPCI_FIELD_ENUM: return "one of a set";
+	case BPCI_FIELD_ENUM: return "enum";
 	case BPCI_FIELD_URL: return "http(s) URL";
-	case BPCI_FIELD_UINT: return "unsigned integer";
+	case BPCI_FIELD_UINT: return "integer";
 	case BPCI_FIELD_NUMBER: return "number";
 	case BPCI_FIELD_BOOL: return "boolean";
-	case BPCI_FIELD_DURATION: return "duration (ms, s, m, h, d)";
-	case BPCI_FIELD_SIZE: return "size (Mi, Gi, Ti, G)";
-	case BPCI_FIELD_CPU: return "CPU (cores or millicores 500m)";
-	case BPCI_FIELD_BANDWIDTH: return "bandwidth (Mbps, Gbps)";
-	case BPCI_FIELD_LIST: return "comma-separated list";
+	case BPCI_FIELD_DURATION: return "duration: ms s m h d w y";
+	case BPCI_FIELD_SIZE: return "size: Mi Gi Ti, M G T";
+	case BPCI_FIELD_CPU: return "cores or millicores (500m)";
+	case BPCI_FIELD_BANDWIDTH: return "bandwidth: Mbps Gbps";
+	case BPCI_FIELD_LIST: return "list";
 	case BPCI_FIELD_MAP: return "KEY=VALUE, repeatable";
-	case BPCI_FIELD_ARGV: return "command line";
+	case BPCI_FIELD_ARGV: return "command line, split like a shell";
 	}
 	return "value";
 }
@@ -91,25 +91,25 @@ char *cli_field_help(const bpci_field_info *f)
 	cli_buf b = {0};
 	size_t i;
 
-	cli_buf_add(&b, "%s%s(", f->help ? f->help : "", f->help && *f->help ? " " : "");
+	cli_buf_add(&b, "%s%s[", f->help ? f->help : "", f->help && *f->help ? " " : "");
 	if (f->kind == BPCI_FIELD_LIST)
 		cli_buf_add(&b, "comma-separated list of %s",
-			    f->item_kind == BPCI_FIELD_ENUM ? "values" : kind_name(f->item_kind));
+			    f->item_kind == BPCI_FIELD_ENUM ? "enum" : kind_name(f->item_kind));
 	else
 		cli_buf_add(&b, "%s", kind_name(f->kind));
 	if (f->values) {
 		int closed = f->kind == BPCI_FIELD_ENUM || f->item_kind == BPCI_FIELD_ENUM;
 
-		cli_buf_add(&b, "%s", closed ? ": " : ", known: ");
+		cli_buf_add(&b, "%s", closed ? ": " : "; known: ");
 		for (i = 0; f->values[i]; i++)
-			cli_buf_add(&b, "%s%s", i ? "|" : "", f->values[i]);
+			cli_buf_add(&b, "%s%s", i ? " " : "", f->values[i]);
 	}
 	add_bounds(&b, f);
 	if (f->unit)
-		cli_buf_add(&b, "; a bare number is in %s", f->unit);
+		cli_buf_add(&b, "; bare number in %s", f->unit);
 	if (f->kind == BPCI_FIELD_BOOL)
 		cli_buf_add(&b, "; --no-%s sets false", f->flag ? f->flag : f->name);
-	cli_buf_add(&b, ")%s", f->required ? " Required." : "");
+	cli_buf_add(&b, "]%s", f->required ? " Required." : "");
 	return cli_buf_take(&b);
 }
 

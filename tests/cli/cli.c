@@ -3,6 +3,7 @@
  * build/bin/bpci-enterprise as real processes and check exit status,
  * stdout and stderr.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,23 @@ void cli_expect(const bpci_test_run *r, int status)
 {
 	ck_assert_msg(r->status == status, "exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s",
 		      r->status, status, r->out, r->err);
+}
+
+char *cli_squash(const char *text)
+{
+	char *out = malloc(strlen(text) + 1), *q = out;
+
+	ck_assert_ptr_nonnull(out);
+	for (; *text; text++) {
+		if (isspace((unsigned char)*text)) {
+			if (q == out || q[-1] != ' ')
+				*q++ = ' ';
+		} else {
+			*q++ = *text;
+		}
+	}
+	*q = '\0';
+	return out;
 }
 
 void cli_assert_row(const char *out, const char *key, const char *value)
@@ -105,37 +123,37 @@ START_TEST(help_at_every_level)
 
 	cli_run(&r, "bpi-core", "--help", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "Usage: bpi-core <group> <command>");
-	ck_assert_contains(r.out, "node-coordinator");
-	ck_assert_contains(r.out, "--output table|json");
-	ck_assert_contains(r.out, "--version");
+	cli_assert_has(r.out, "Usage: bpi-core <group> <command>");
+	cli_assert_has(r.out, "node-coordinator");
+	cli_assert_has(r.out, "--output table|json");
+	cli_assert_has(r.out, "--version");
 	ck_assert_str_eq(r.err, "");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", "-h", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "node-coordinator");
+	cli_assert_has(r.out, "node-coordinator");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", "node-coordinator", "--help", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "Usage: bpi-core node-coordinator <command>");
-	ck_assert_contains(r.out, "validate");
-	ck_assert_contains(r.out, "start-node");
+	cli_assert_has(r.out, "Usage: bpi-core node-coordinator <command>");
+	cli_assert_has(r.out, "validate");
+	cli_assert_has(r.out, "start-node");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", "node-coordinator", "validate", "--help", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "Usage: bpi-core node-coordinator validate --config FILE");
-	ck_assert_contains(r.out, "--config FILE");
-	ck_assert_contains(r.out, "--strict");
-	ck_assert_contains(r.out, "Exit status: 0 success, 1 the operation failed, 2 usage");
+	cli_assert_has(r.out, "Usage: bpi-core node-coordinator validate --config FILE");
+	cli_assert_has(r.out, "--config FILE");
+	cli_assert_has(r.out, "--strict");
+	cli_assert_has(r.out, "Exit status: 0 success, 1 the operation failed, 2 usage");
 	bpci_test_run_free(&r);
 
 	/* help before the command words */
 	cli_run(&r, "bpi-core", "--help", "node-coordinator", "validate", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "--config FILE");
+	cli_assert_has(r.out, "--config FILE");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -146,21 +164,21 @@ START_TEST(start_node_help_lists_every_descriptor_flag)
 	const bpci_field_info *f;
 	size_t n, i;
 	bpci_test_run r;
-	char flag[96];
+	char flag[96], *squashed;
 	int t;
 
 	cli_run(&r, "bpi-core", "node-coordinator", "start-node", "--help", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "--dry-run");
-	ck_assert_contains(r.out, "--node-id ID");
+	cli_assert_has(r.out, "--dry-run");
+	cli_assert_has(r.out, "--node-id ID");
 	for (t = 1; t <= BPCI_NODE_TYPE_COUNT; t++) {
 		ck_assert_int_eq(bpci_node_type_fields(&f, &n, (bpci_node_type)t), 0);
-		ck_assert_contains(r.out, bpci_node_type_name((bpci_node_type)t));
+		cli_assert_has(r.out, bpci_node_type_name((bpci_node_type)t));
 		for (i = 0; i < n; i++) {
 			if (!f[i].flag)
 				continue;
 			snprintf(flag, sizeof(flag), "--%s", f[i].flag);
-			ck_assert_contains(r.out, flag);
+			cli_assert_has(r.out, flag);
 		}
 	}
 	ck_assert_int_eq(bpci_node_common_fields(&f, &n), 0);
@@ -168,15 +186,27 @@ START_TEST(start_node_help_lists_every_descriptor_flag)
 		if (!f[i].flag)
 			continue;
 		snprintf(flag, sizeof(flag), "--%s", f[i].flag);
-		ck_assert_contains(r.out, flag);
+		cli_assert_has(r.out, flag);
 	}
-	/* allowed values, bounds, units, required marks */
-	ck_assert_contains(r.out, "standard|military|quantum");
-	ck_assert_contains(r.out, "distributed|high-performance|archive");
-	ck_assert_contains(r.out, "1..16");
-	ck_assert_contains(r.out, "at least 100");
-	ck_assert_contains(r.out, "--encryption, --no-encryption");
-	ck_assert_contains(r.out, "Required.");
+	/* kind, allowed values, bounds, units, required marks */
+	squashed = cli_squash(r.out);
+	cli_assert_has(squashed, "--encryption-level VALUE encryption level: standard, "
+				 "military or quantum [enum: standard military quantum] "
+				 "Required.");
+	cli_assert_has(squashed, "[enum: distributed high-performance archive] Required.");
+	cli_assert_has(squashed, "--replication-factor N number of replicas (1..16) "
+				 "[integer; 1..16]");
+	cli_assert_has(squashed, "--frequency N update interval in milliseconds (at least "
+				 "100) [integer; at least 100; bare number in ms]");
+	cli_assert_has(squashed, "--capacity-gb SIZE");
+	cli_assert_has(squashed, "at least 1Gi; bare number in GiB] Required.");
+	cli_assert_has(squashed, "--chains A,B,...");
+	cli_assert_has(squashed, "at least 1 item] Required.");
+	cli_assert_has(squashed, "--encryption, --no-encryption encrypt data at rest "
+				 "[boolean; --no-encryption sets false]");
+	cli_assert_has(squashed, "--type TYPE the node type: enc-cluster oracle "
+				 "shadow-registry pipeline-api storage proof audit logbook");
+	free(squashed);
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -188,10 +218,10 @@ START_TEST(start_node_help_for_one_type)
 	cli_run(&r, "bpi-core", "node-coordinator", "start-node", "--type", "storage", "--help",
 		NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "Flags of storage nodes");
-	ck_assert_contains(r.out, "--replication-factor N");
-	ck_assert_contains(r.out, "--capacity-gb SIZE");
-	ck_assert_contains(r.out, "--endpoint URL");
+	cli_assert_has(r.out, "Flags of storage nodes");
+	cli_assert_has(r.out, "--replication-factor N");
+	cli_assert_has(r.out, "--capacity-gb SIZE");
+	cli_assert_has(r.out, "--endpoint URL");
 	ck_assert_ptr_null(strstr(r.out, "--cluster-id"));
 	ck_assert_ptr_null(strstr(r.out, "Flags of oracle nodes"));
 	bpci_test_run_free(&r);
@@ -245,26 +275,26 @@ START_TEST(unknown_command_suggests)
 
 	cli_run(&r, "bpi-core", "node-cordinator", "validate", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "unknown command 'node-cordinator'; did you mean "
+	cli_assert_has(r.err, "unknown command 'node-cordinator'; did you mean "
 				  "'node-coordinator'?");
-	ck_assert_contains(r.err, "bpi-core --help");
+	cli_assert_has(r.err, "bpi-core --help");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", "node-coordinator", "validat", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "did you mean 'validate'?");
+	cli_assert_has(r.err, "did you mean 'validate'?");
 	bpci_test_run_free(&r);
 
 	/* commands whose engine is not in this release are absent */
 	cli_run(&r, "bpi-core", "node-coordinator", "status", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "unknown command 'status'");
+	cli_assert_has(r.err, "unknown command 'status'");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", "node-coordinator", "start", "--config", "x.yaml", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "unknown command 'start'");
+	cli_assert_has(r.err, "unknown command 'start'");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", "node-coordinator", "stop-node", "--node-id", "node-001", NULL);
@@ -274,17 +304,17 @@ START_TEST(unknown_command_suggests)
 	/* no group at all: usage on stderr */
 	cli_run(&r, "bpi-core", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "missing group");
+	cli_assert_has(r.err, "missing group");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", "node-coordinator", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "missing command");
+	cli_assert_has(r.err, "missing command");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", "--frobnicate", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "unknown option --frobnicate");
+	cli_assert_has(r.err, "unknown option --frobnicate");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -297,27 +327,27 @@ START_TEST(unknown_flag_suggests)
 		"--storage-type", "distributed", "--capacity-gb", "1000",
 		"--replication-facter", "3", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "unknown option --replication-facter; did you mean "
+	cli_assert_has(r.err, "unknown option --replication-facter; did you mean "
 				  "--replication-factor?");
-	ck_assert_contains(r.err, "bpi-core node-coordinator start-node --help");
+	cli_assert_has(r.err, "bpi-core node-coordinator start-node --help");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", "node-coordinator", "validate", "--conifg", "x.yaml", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "did you mean --config?");
+	cli_assert_has(r.err, "did you mean --config?");
 	bpci_test_run_free(&r);
 
 	/* a word that is close to nothing gets no suggestion */
 	cli_run(&r, "bpi-core", "node-coordinator", "validate", "--zzzzzzzzzz", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "unknown option --zzzzzzzzzz; see");
+	cli_assert_has(r.err, "unknown option --zzzzzzzzzz; see");
 	ck_assert_ptr_null(strstr(r.err, "did you mean"));
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", "node-coordinator", "validate", "stray", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "unexpected argument 'stray'");
+	cli_assert_has(r.err, "unexpected argument 'stray'");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -329,12 +359,12 @@ START_TEST(bad_output_format)
 	cli_run(&r, "bpi-core", "--output", "yaml", "node-coordinator", "validate", "--config",
 		"x.yaml", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "--output must be table or json, got 'yaml'");
+	cli_assert_has(r.err, "--output must be table or json, got 'yaml'");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", "node-coordinator", "validate", "--output", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "--output needs a value");
+	cli_assert_has(r.err, "--output needs a value");
 	bpci_test_run_free(&r);
 }
 END_TEST

@@ -15,6 +15,16 @@ void cli_assert_row(const char *out, const char *key, const char *value);
  * its second column at the same offset. */
 void cli_assert_aligned(const char *out);
 
+/* @text with every run of white space made one blank (help text is
+ * wrapped at 79 columns). Returns a malloc'd string. */
+char *cli_squash(const char *text);
+
+/* Like ck_assert_contains, but shows at most 2000 bytes of @haystack
+ * (Check refuses longer failure messages). */
+#define cli_assert_has(haystack, needle) \
+	ck_assert_msg(strstr((haystack), (needle)) != NULL, \
+		      "expected to find \"%s\" in:\n%.2000s", (needle), (haystack))
+
 /* The files' TCases. */
 void cli_add_core_tests(Suite *s);
 void cli_add_config_tests(Suite *s);

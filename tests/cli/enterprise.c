@@ -11,44 +11,44 @@ START_TEST(enterprise_help)
 
 	cli_run(&r, E, "--help", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "Usage: bpci-enterprise <group> <command>");
-	ck_assert_contains(r.out, "cluster-manager");
-	ck_assert_contains(r.out, "daemon-tree");
+	cli_assert_has(r.out, "Usage: bpci-enterprise <group> <command>");
+	cli_assert_has(r.out, "cluster-manager");
+	cli_assert_has(r.out, "daemon-tree");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "--help", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "add-replica");
-	ck_assert_contains(r.out, "register-node");
-	ck_assert_contains(r.out, "not part of this release");
+	cli_assert_has(r.out, "add-replica");
+	cli_assert_has(r.out, "register-node");
+	cli_assert_has(r.out, "not part of this release");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "daemon-tree", "-h", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "add-daemon");
+	cli_assert_has(r.out, "add-daemon");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "add-replica", "--help", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "--cpu-cores CPU");
-	ck_assert_contains(r.out, "--memory-gb SIZE");
-	ck_assert_contains(r.out, "--storage-gb SIZE");
-	ck_assert_contains(r.out, "--network-mbps MBPS");
-	ck_assert_contains(r.out, "--dry-run");
+	cli_assert_has(r.out, "--cpu-cores CPU");
+	cli_assert_has(r.out, "--memory-gb SIZE");
+	cli_assert_has(r.out, "--storage-gb SIZE");
+	cli_assert_has(r.out, "--network-mbps MBPS");
+	cli_assert_has(r.out, "--dry-run");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "register-node", "--help", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "validator|auditor|compute|daemon|gateway|storage|oracle");
-	ck_assert_contains(r.out, "--capabilities A,B,...");
+	cli_assert_has(r.out, "validator|auditor|compute|daemon|gateway|storage|oracle");
+	cli_assert_has(r.out, "--capabilities A,B,...");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "daemon-tree", "add-daemon", "--help", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "--daemon-id ID");
-	ck_assert_contains(r.out, "--parent-id ID");
-	ck_assert_contains(r.out, "health_monitoring");
-	ck_assert_contains(r.out, "--remote, --no-remote");
+	cli_assert_has(r.out, "--daemon-id ID");
+	cli_assert_has(r.out, "--parent-id ID");
+	cli_assert_has(r.out, "health_monitoring");
+	cli_assert_has(r.out, "--remote, --no-remote");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -59,22 +59,22 @@ START_TEST(enterprise_absent_commands)
 
 	cli_run(&r, E, "cluster-manager", "start", "--cluster-id", "production-cluster", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "unknown command 'start'");
+	cli_assert_has(r.err, "unknown command 'start'");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "daemon-tree", "init", "--root-daemon", "root-daemon-001", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "unknown command 'init'");
+	cli_assert_has(r.err, "unknown command 'init'");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manger", "add-replica", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "did you mean 'cluster-manager'?");
+	cli_assert_has(r.err, "did you mean 'cluster-manager'?");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "add-replika", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "did you mean 'add-replica'?");
+	cli_assert_has(r.err, "did you mean 'add-replica'?");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -123,40 +123,40 @@ START_TEST(add_replica_refusals)
 	cli_run(&r, E, "cluster-manager", "add-replica", "--name", "enc-replica-001",
 		"--cpu-cores", "0", "--memory-gb", "16", "--storage-gb", "500", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "cpu");
+	cli_assert_has(r.err, "cpu");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "add-replica", "--name", "enc-replica-001",
 		"--cpu-cores", "8", "--memory-gb", "16x", "--storage-gb", "500", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "memory_gb");
-	ck_assert_contains(r.err, "16x");
+	cli_assert_has(r.err, "memory_gb");
+	cli_assert_has(r.err, "16x");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "add-replica", "--name", "bad name",
 		"--cpu-cores", "8", "--memory-gb", "16", "--storage-gb", "500", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "name");
-	ck_assert_contains(r.err, "bad name");
+	cli_assert_has(r.err, "name");
+	cli_assert_has(r.err, "bad name");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "add-replica", "--name", "r", "--cpu-cores",
 		"8,memory=1", "--memory-gb", "16", "--storage-gb", "500", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "--cpu-cores must be one amount, got '8,memory=1'");
+	cli_assert_has(r.err, "--cpu-cores must be one amount, got '8,memory=1'");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "add-replica", "--name", "r", "--cpu-cores", "8",
 		"--memory-gb", "16", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "add-replica needs --storage-gb");
+	cli_assert_has(r.err, "add-replica needs --storage-gb");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "add-replica", "--name", "r", "--cpu-cores", "8",
 		"--memory-gb", "16", "--storage-gb", "500", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "add-replica without --dry-run needs a running cluster "
+	cli_assert_has(r.err, "add-replica without --dry-run needs a running cluster "
 				  "manager daemon; it is not part of this release");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
@@ -197,28 +197,28 @@ START_TEST(register_node_refusals)
 	cli_run(&r, E, "cluster-manager", "register-node", "--name", "n1", "--type", "storag",
 		"--capabilities", "encryption", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "--type must be one of validator, auditor, compute, daemon, "
+	cli_assert_has(r.err, "--type must be one of validator, auditor, compute, daemon, "
 				  "gateway, storage, oracle, got 'storag'; did you mean 'storage'?");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "register-node", "--name", "n1", "--type", "storage",
 		"--capabilities", "encryption,Bad-Cap", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "capabilities");
-	ck_assert_contains(r.err, "Bad-Cap");
+	cli_assert_has(r.err, "capabilities");
+	cli_assert_has(r.err, "Bad-Cap");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "register-node", "--name", "n1", "--type", "storage",
 		"--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "register-node needs --capabilities");
+	cli_assert_has(r.err, "register-node needs --capabilities");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "register-node", "--name", "n1", "--type", "storage",
 		"--capabilities", "encryption", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "register-node without --dry-run");
+	cli_assert_has(r.err, "register-node without --dry-run");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -274,32 +274,32 @@ START_TEST(add_daemon_refusals)
 	cli_run(&r, E, "daemon-tree", "add-daemon", "--daemon-id", "daemon-002", "--parent-id",
 		"root-daemon-001", "--responsibilities", "health_monitor", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "responsibilities");
-	ck_assert_contains(r.err, "health_monitor");
-	ck_assert_contains(r.err, "health_monitoring");
+	cli_assert_has(r.err, "responsibilities");
+	cli_assert_has(r.err, "health_monitor");
+	cli_assert_has(r.err, "health_monitoring");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "daemon-tree", "add-daemon", "--daemon-id", "daemon-002", "--parent-id",
 		"daemon-002", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "parent");
+	cli_assert_has(r.err, "parent");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "daemon-tree", "add-daemon", "--daemon-id", "d", "--parent-id", "r",
 		"--capacity", "cpu=8,memroy=16Gi", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "memroy");
+	cli_assert_has(r.err, "memroy");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "daemon-tree", "add-daemon", "--parent-id", "r", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "add-daemon needs --daemon-id");
+	cli_assert_has(r.err, "add-daemon needs --daemon-id");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "daemon-tree", "add-daemon", "--daemon-id", "d", "--parent-id", "r", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "add-daemon without --dry-run needs a running cluster "
+	cli_assert_has(r.err, "add-daemon without --dry-run needs a running cluster "
 				  "manager daemon");
 	bpci_test_run_free(&r);
 }

@@ -16,10 +16,10 @@ START_TEST(original_enc_cluster)
 		"--dry-run", "--output", "json", NULL);
 	cli_expect(&r, 0);
 	ck_assert_msg(r.out[0] == '{', "not JSON: %s", r.out);
-	ck_assert_contains(r.out, "\"type\":\"enc-cluster\"");
-	ck_assert_contains(r.out, "\"cluster_id\":\"enc-001\"");
-	ck_assert_contains(r.out, "\"encryption_level\":\"military\"");
-	ck_assert_contains(r.out, "\"endpoint\":\"https://enc.bpci.local:8888\"");
+	cli_assert_has(r.out, "\"type\":\"enc-cluster\"");
+	cli_assert_has(r.out, "\"cluster_id\":\"enc-001\"");
+	cli_assert_has(r.out, "\"encryption_level\":\"military\"");
+	cli_assert_has(r.out, "\"endpoint\":\"https://enc.bpci.local:8888\"");
 	ck_assert_str_eq(r.err, "");
 	bpci_test_run_free(&r);
 
@@ -50,10 +50,10 @@ START_TEST(original_oracle)
 		"price-feed", "--chains", "ethereum,polygon,arbitrum", "--frequency", "1000",
 		"--dry-run", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "\"type\":\"oracle\"");
-	ck_assert_contains(r.out, "\"oracle_type\":\"price-feed\"");
-	ck_assert_contains(r.out, "\"supported_chains\":[\"ethereum\",\"polygon\",\"arbitrum\"]");
-	ck_assert_contains(r.out, "\"update_frequency_ms\":1000");
+	cli_assert_has(r.out, "\"type\":\"oracle\"");
+	cli_assert_has(r.out, "\"oracle_type\":\"price-feed\"");
+	cli_assert_has(r.out, "\"supported_chains\":[\"ethereum\",\"polygon\",\"arbitrum\"]");
+	cli_assert_has(r.out, "\"update_frequency_ms\":1000");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -65,8 +65,8 @@ START_TEST(original_shadow_registry)
 	cli_run(&r, "bpi-core", SN, "--type", "shadow-registry", "--registry-type",
 		"web2-web3-bridge", "--capacity", "1000", "--dry-run", "--output=json", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "\"registry_type\":\"web2-web3-bridge\"");
-	ck_assert_contains(r.out, "\"bridge_capacity\":1000");
+	cli_assert_has(r.out, "\"registry_type\":\"web2-web3-bridge\"");
+	cli_assert_has(r.out, "\"bridge_capacity\":1000");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -78,8 +78,8 @@ START_TEST(original_pipeline_api)
 	cli_run(&r, "bpi-core", SN, "--type", "pipeline-api", "--pipeline-id", "pipeline-001",
 		"--throughput-limit", "10000", "--dry-run", "--output", "json", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "\"pipeline_id\":\"pipeline-001\"");
-	ck_assert_contains(r.out, "\"throughput_limit\":10000");
+	cli_assert_has(r.out, "\"pipeline_id\":\"pipeline-001\"");
+	cli_assert_has(r.out, "\"throughput_limit\":10000");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -100,19 +100,19 @@ START_TEST(full_enc_cluster_with_common_flags)
 		"--health-path", "/healthz", "--health-interval", "5s", "--dry-run",
 		"--output", "json", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "\"id\":\"enc-node-1\"");
-	ck_assert_contains(r.out, "\"name\":\"enc-a\"");
-	ck_assert_contains(r.out, "\"encryption_level\":\"military\"");
-	ck_assert_contains(r.out, "\"gateway_endpoint\":\"https://gw.bpci.local:8443\"");
-	ck_assert_contains(r.out, "\"mempool_size\":10000");
-	ck_assert_contains(r.out, "\"labels\":{\"region\":\"eu\",\"tier\":\"gold\"}");
-	ck_assert_contains(r.out, "\"environment\":{\"RUST_LOG\":\"info\"}");
-	ck_assert_contains(r.out, "\"cpu_cores\":8");
-	ck_assert_contains(r.out, "\"memory_gb\":16");
-	ck_assert_contains(r.out, "\"storage_gb\":500");
-	ck_assert_contains(r.out, "\"network_bandwidth_mbps\":1000");
-	ck_assert_contains(r.out, "\"policy\":\"transient\"");
-	ck_assert_contains(r.out, "\"interval\":\"5s\"");
+	cli_assert_has(r.out, "\"id\":\"enc-node-1\"");
+	cli_assert_has(r.out, "\"name\":\"enc-a\"");
+	cli_assert_has(r.out, "\"encryption_level\":\"military\"");
+	cli_assert_has(r.out, "\"gateway_endpoint\":\"https://gw.bpci.local:8443\"");
+	cli_assert_has(r.out, "\"mempool_size\":10000");
+	cli_assert_has(r.out, "\"labels\":{\"region\":\"eu\",\"tier\":\"gold\"}");
+	cli_assert_has(r.out, "\"environment\":{\"RUST_LOG\":\"info\"}");
+	cli_assert_has(r.out, "\"cpu_cores\":8");
+	cli_assert_has(r.out, "\"memory_gb\":16");
+	cli_assert_has(r.out, "\"storage_gb\":500");
+	cli_assert_has(r.out, "\"network_bandwidth_mbps\":1000");
+	cli_assert_has(r.out, "\"policy\":\"transient\"");
+	cli_assert_has(r.out, "\"interval\":\"5s\"");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -125,11 +125,11 @@ START_TEST(full_oracle_lists_repeat)
 		"--chains", "ethereum", "--chains", "polygon,arbitrum", "--frequency", "100",
 		"--reliability", "0.98", "--dry-run", "--output", "json", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "\"oracle_type\":\"price-feed\"");
-	ck_assert_contains(r.out, "\"supported_chains\":[\"ethereum\",\"polygon\",\"arbitrum\"]");
-	ck_assert_contains(r.out, "\"update_frequency_ms\":100");
+	cli_assert_has(r.out, "\"oracle_type\":\"price-feed\"");
+	cli_assert_has(r.out, "\"supported_chains\":[\"ethereum\",\"polygon\",\"arbitrum\"]");
+	cli_assert_has(r.out, "\"update_frequency_ms\":100");
 	/* jansson writes reals with 17 significant digits */
-	ck_assert_contains(r.out, "\"reliability_score\":0.9");
+	cli_assert_has(r.out, "\"reliability_score\":0.9");
 	bpci_test_run_free(&r);
 
 	/* the table shows the shortest form that reads back the same */
@@ -155,11 +155,11 @@ START_TEST(full_shadow_registry_eip55_warning)
 		"0x742d35Cc6634C0532925a3b8D0Ac6Ef4C5c3C8c8", "--capacity", "1000",
 		"--dry-run", "--output", "json", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "\"web2_endpoints\":[\"https://api.example.com\","
+	cli_assert_has(r.out, "\"web2_endpoints\":[\"https://api.example.com\","
 				  "\"https://api.bank.example.com\"]");
-	ck_assert_contains(r.out, "\"web3_contracts\":[\"0x742d35Cc6634C0532925a3b8D0Ac6Ef4C5c3C8c8\"]");
-	ck_assert_contains(r.err, "warning:");
-	ck_assert_contains(r.err, "web3_contracts");
+	cli_assert_has(r.out, "\"web3_contracts\":[\"0x742d35Cc6634C0532925a3b8D0Ac6Ef4C5c3C8c8\"]");
+	cli_assert_has(r.err, "warning:");
+	cli_assert_has(r.err, "web3_contracts");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", SN, "--type", "shadow-registry", "--registry-type",
@@ -167,7 +167,7 @@ START_TEST(full_shadow_registry_eip55_warning)
 		"0x742d35Cc6634C0532925a3b8D0Ac6Ef4C5c3C8c8", "--capacity", "1000",
 		"--dry-run", "--strict", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "web3_contracts");
+	cli_assert_has(r.err, "web3_contracts");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
 }
@@ -181,8 +181,8 @@ START_TEST(full_pipeline_api)
 		"--biso-policies", "biso-a,biso-b", "--traffic-light-rules", "green,amber,red",
 		"--throughput-limit", "10000", "--dry-run", "--output", "json", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "\"biso_policies\":[\"biso-a\",\"biso-b\"]");
-	ck_assert_contains(r.out, "\"traffic_light_rules\":[\"green\",\"amber\",\"red\"]");
+	cli_assert_has(r.out, "\"biso_policies\":[\"biso-a\",\"biso-b\"]");
+	cli_assert_has(r.out, "\"traffic_light_rules\":[\"green\",\"amber\",\"red\"]");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -195,31 +195,31 @@ START_TEST(full_storage_bool_flags)
 		"--capacity-gb", "1000", "--replication-factor", "3", "--encryption",
 		"--dry-run", "--output", "json", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "\"storage_type\":\"distributed\"");
-	ck_assert_contains(r.out, "\"capacity_gb\":1000");
-	ck_assert_contains(r.out, "\"replication_factor\":3");
-	ck_assert_contains(r.out, "\"encryption_enabled\":true");
+	cli_assert_has(r.out, "\"storage_type\":\"distributed\"");
+	cli_assert_has(r.out, "\"capacity_gb\":1000");
+	cli_assert_has(r.out, "\"replication_factor\":3");
+	cli_assert_has(r.out, "\"encryption_enabled\":true");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "archive",
 		"--capacity-gb", "2Ti", "--encryption", "--no-encryption", "--dry-run",
 		"--output", "json", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "\"encryption_enabled\":false");
-	ck_assert_contains(r.out, "\"capacity_gb\":2048");
+	cli_assert_has(r.out, "\"encryption_enabled\":false");
+	cli_assert_has(r.out, "\"capacity_gb\":2048");
 	bpci_test_run_free(&r);
 
 	/* a switch refuses a value unless it is a boolean field */
 	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "archive",
 		"--capacity-gb", "10", "--encryption=yes", "--dry-run", "--output", "json", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "\"encryption_enabled\":true");
+	cli_assert_has(r.out, "\"encryption_enabled\":true");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "archive",
 		"--capacity-gb", "10", "--dry-run=yes", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "--dry-run takes no value (got 'yes')");
+	cli_assert_has(r.err, "--dry-run takes no value (got 'yes')");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -233,19 +233,19 @@ START_TEST(full_proof_audit_logbook)
 		"--government-endpoints", "https://gov.example.org/api", "--dry-run",
 		"--output", "json", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "\"proof_type\":\"compliance\"");
-	ck_assert_contains(r.out, "\"compliance_level\":\"government\"");
-	ck_assert_contains(r.out, "\"audit_retention_days\":2555");
-	ck_assert_contains(r.out, "\"government_endpoints\":[\"https://gov.example.org/api\"]");
+	cli_assert_has(r.out, "\"proof_type\":\"compliance\"");
+	cli_assert_has(r.out, "\"compliance_level\":\"government\"");
+	cli_assert_has(r.out, "\"audit_retention_days\":2555");
+	cli_assert_has(r.out, "\"government_endpoints\":[\"https://gov.example.org/api\"]");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", SN, "--type", "audit", "--audit-scope", "full-system",
 		"--frameworks", "GDPR,SOX", "--frequency-hours", "24", "--reporting-endpoints",
 		"https://reports.example.org", "--dry-run", "--output", "json", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "\"audit_scope\":\"full-system\"");
-	ck_assert_contains(r.out, "\"compliance_frameworks\":[\"GDPR\",\"SOX\"]");
-	ck_assert_contains(r.out, "\"audit_frequency_hours\":24");
+	cli_assert_has(r.out, "\"audit_scope\":\"full-system\"");
+	cli_assert_has(r.out, "\"compliance_frameworks\":[\"GDPR\",\"SOX\"]");
+	cli_assert_has(r.out, "\"audit_frequency_hours\":24");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", SN, "--type", "logbook", "--logbook-type", "transaction",
@@ -253,10 +253,10 @@ START_TEST(full_proof_audit_logbook)
 		"encrypted-at-rest", "--retention-policy", "7y", "--dry-run", "--output",
 		"json", NULL);
 	cli_expect(&r, 0);
-	ck_assert_contains(r.out, "\"logbook_type\":\"transaction\"");
-	ck_assert_contains(r.out, "\"receipt_sources\":[\"http-cage\",\"docklock\","
+	cli_assert_has(r.out, "\"logbook_type\":\"transaction\"");
+	cli_assert_has(r.out, "\"receipt_sources\":[\"http-cage\",\"docklock\","
 				  "\"enc-cluster\"]");
-	ck_assert_contains(r.out, "\"retention_policy\":\"7y\"");
+	cli_assert_has(r.out, "\"retention_policy\":\"7y\"");
 	bpci_test_run_free(&r);
 
 	/* table form shows the duration the way it was written */
@@ -278,7 +278,7 @@ static void storage_rf(const char *rf, int status, const char *err)
 		"--capacity-gb", "1000", "--replication-factor", rf, "--dry-run", NULL);
 	cli_expect(&r, status);
 	if (err) {
-		ck_assert_contains(r.err, err);
+		cli_assert_has(r.err, err);
 		ck_assert_str_eq(r.out, "");
 	}
 	bpci_test_run_free(&r);
@@ -301,32 +301,32 @@ START_TEST(bounds_other_fields)
 	cli_run(&r, "bpi-core", SN, "--type", "oracle", "--oracle-type", "price-feed",
 		"--chains", "ethereum", "--frequency", "99", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "update_frequency_ms");
-	ck_assert_contains(r.err, "99");
+	cli_assert_has(r.err, "update_frequency_ms");
+	cli_assert_has(r.err, "99");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", SN, "--type", "oracle", "--oracle-type", "price-feed",
 		"--chains", "ethereum", "--reliability", "1.5", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "reliability_score");
-	ck_assert_contains(r.err, "1.5");
+	cli_assert_has(r.err, "reliability_score");
+	cli_assert_has(r.err, "1.5");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", SN, "--type", "enc-cluster", "--cluster-id", "enc-001",
 		"--encryption-level", "extreme", "--mempool-size", "10000001", "--dry-run", NULL);
 	cli_expect(&r, 2);
 	/* both problems reported, one line each */
-	ck_assert_contains(r.err, "encryption_level");
-	ck_assert_contains(r.err, "extreme");
-	ck_assert_contains(r.err, "mempool_size");
-	ck_assert_contains(r.err, "10000001");
+	cli_assert_has(r.err, "encryption_level");
+	cli_assert_has(r.err, "extreme");
+	cli_assert_has(r.err, "mempool_size");
+	cli_assert_has(r.err, "10000001");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", SN, "--type", "enc-cluster", "--cluster-id", "enc-001",
 		"--encryption-level", "standard", "--endpoint", "ftp://x", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "endpoint");
-	ck_assert_contains(r.err, "ftp://x");
+	cli_assert_has(r.err, "endpoint");
+	cli_assert_has(r.err, "ftp://x");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -338,7 +338,7 @@ START_TEST(flag_of_another_type)
 	cli_run(&r, "bpi-core", SN, "--type", "oracle", "--oracle-type", "price-feed",
 		"--chains", "ethereum", "--cluster-id", "enc-001", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "bpi-core: --cluster-id is not a flag of oracle nodes "
+	cli_assert_has(r.err, "bpi-core: --cluster-id is not a flag of oracle nodes "
 				  "(it belongs to enc-cluster)");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
@@ -352,25 +352,25 @@ START_TEST(missing_required)
 	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "distributed",
 		"--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "capacity_gb");
+	cli_assert_has(r.err, "capacity_gb");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", SN, "--cluster-id", "enc-001", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "start-node needs --type TYPE (one of enc-cluster, oracle, "
+	cli_assert_has(r.err, "start-node needs --type TYPE (one of enc-cluster, oracle, "
 				  "shadow-registry, pipeline-api, storage, proof, audit, logbook)");
-	ck_assert_contains(r.err, "--cluster-id is a flag of enc-cluster nodes; give --type");
+	cli_assert_has(r.err, "--cluster-id is a flag of enc-cluster nodes; give --type");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", SN, "--type", "oracel", "--dry-run", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "got 'oracel'; did you mean 'oracle'?");
+	cli_assert_has(r.err, "got 'oracel'; did you mean 'oracle'?");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", SN, "--type", "oracle", "--chains", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "--chains needs a value (A,B,...)");
+	cli_assert_has(r.err, "--chains needs a value (A,B,...)");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -382,7 +382,7 @@ START_TEST(refuses_without_dry_run)
 	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "distributed",
 		"--capacity-gb", "1000", NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "start-node without --dry-run needs a running coordinator; "
+	cli_assert_has(r.err, "start-node without --dry-run needs a running coordinator; "
 				  "it is not part of this release (use --dry-run to validate a "
 				  "spec)");
 	ck_assert_str_eq(r.out, "");

@@ -24,11 +24,11 @@ START_TEST(validate_example_table)
 	cli_assert_row(r.out, "audit ledger", "https://bpi.local:7777");
 	cli_assert_row(r.out, "audit frequency", "30s");
 	cli_assert_row(r.out, "audit retention", "2555 days");
-	ck_assert_contains(r.out, "NAME");
-	ck_assert_contains(r.out, "KEY-PARAMS");
+	cli_assert_has(r.out, "NAME");
+	cli_assert_has(r.out, "KEY-PARAMS");
 	/* one node of each type */
-	ck_assert_contains(r.out, "enc-cluster");
-	ck_assert_contains(r.out, "logbook");
+	cli_assert_has(r.out, "enc-cluster");
+	cli_assert_has(r.out, "logbook");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -43,7 +43,7 @@ START_TEST(validate_example_json)
 	ck_assert_msg(r.out[0] == '{', "not JSON: %s", r.out);
 	ck_assert_msg(strchr(r.out, '\n') == r.out + strlen(r.out) - 1 &&
 		      r.out[strlen(r.out) - 2] == '}', "JSON must be one line: %s", r.out);
-	ck_assert_contains(r.out, "\"bpci-production-cluster\"");
+	cli_assert_has(r.out, "\"bpci-production-cluster\"");
 	bpci_test_run_free(&r);
 }
 END_TEST
@@ -62,8 +62,8 @@ START_TEST(validate_bad_file_has_location)
 
 	cli_run(&r, "bpi-core", VAL, "--config", path, NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "bad.yaml:6:");
-	ck_assert_contains(r.err, "node_types.storage.replication_factor must be 1..16, got 0");
+	cli_assert_has(r.err, "bad.yaml:6:");
+	cli_assert_has(r.err, "node_types.storage.replication_factor must be 1..16, got 0");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
 	free(path);
@@ -72,7 +72,7 @@ START_TEST(validate_bad_file_has_location)
 	path = bpci_test_write_file(dir, "broken.yaml", "cluster: [\n  cluster_id: x\n");
 	cli_run(&r, "bpi-core", VAL, "--config", path, NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "broken.yaml:");
+	cli_assert_has(r.err, "broken.yaml:");
 	bpci_test_run_free(&r);
 	free(path);
 
@@ -80,8 +80,8 @@ START_TEST(validate_bad_file_has_location)
 	path = bpci_test_write_file(dir, "typo.yaml", "cluster:\n  clusterid: x\n");
 	cli_run(&r, "bpi-core", VAL, "--config", path, NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "typo.yaml:2:");
-	ck_assert_contains(r.err, "cluster_id");
+	cli_assert_has(r.err, "typo.yaml:2:");
+	cli_assert_has(r.err, "cluster_id");
 	bpci_test_run_free(&r);
 	free(path);
 
@@ -99,13 +99,13 @@ START_TEST(validate_missing_file_is_failure)
 	snprintf(path, sizeof(path), "%s/absent.yaml", dir);
 	cli_run(&r, "bpi-core", VAL, "--config", path, NULL);
 	cli_expect(&r, 1);
-	ck_assert_contains(r.err, "absent.yaml");
+	cli_assert_has(r.err, "absent.yaml");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, "bpi-core", VAL, NULL);
 	cli_expect(&r, 2);
-	ck_assert_contains(r.err, "validate needs --config FILE");
+	cli_assert_has(r.err, "validate needs --config FILE");
 	bpci_test_run_free(&r);
 
 	bpci_test_rmtree(dir);
