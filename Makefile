@@ -29,7 +29,7 @@ LDFLAGS ?=
 BUILD ?= build
 SAN ?=
 
-PC_DEPS := yaml-0.1 jansson libcrypto
+PC_DEPS := yaml-0.1 jansson libcrypto libevent
 PC_CFLAGS = $(shell pkg-config --cflags $(PC_DEPS))
 PC_LIBS = $(shell pkg-config --libs $(PC_DEPS))
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
@@ -72,7 +72,7 @@ PROG_LINK = -L$(BUILD)/lib -lbpci -Wl,-rpath,'$$ORIGIN/../lib'
 PROG_DEP = $(BUILD)/lib/libbpci.so
 endif
 
-.PHONY: all lib programs examples tests check check-build check-run check-asan \
+.PHONY: all run lib programs examples tests check check-build check-run check-asan \
 	deps install uninstall clean fuzz bench man-links
 
 all: lib programs examples
@@ -138,6 +138,12 @@ $(BUILD)/fuzz/%-replay: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/standalone.o $(S
 
 deps:
 	./scripts/deps.sh
+
+# The README's run command: the main job on the embedded default example.
+run:
+	./scripts/deps.sh
+	$(MAKE) all
+	$(BUILD)/bin/bpi-core node-coordinator validate --config examples/node-distribution-config.yaml
 
 # `make check` is the README's test command: it installs what it needs, then
 # runs everything twice (plain, then ASan+UBSan).
