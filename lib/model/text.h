@@ -67,7 +67,11 @@ const char *bpci__suggest(const char *word, const char *const *candidates, size_
 int bpci__split_argv(const char *s, char ***argv, size_t *argc);
 void bpci__free_argv(char **argv);
 
-/* Split a comma-separated list into trimmed items (empty items are an error). */
+/*
+ * Split a comma-separated list into trimmed items (empty items are an
+ * error). *items is NULL-terminated like bpci__split_argv()'s result and is
+ * freed with bpci__free_argv(). Returns 0, BPCI_EINVAL or BPCI_ENOMEM.
+ */
 int bpci__split_list(const char *s, char ***items, size_t *count);
 
 /* Keccak-256 as Ethereum uses it (original Keccak padding, not SHA3-256). */
@@ -81,7 +85,9 @@ int bpci__eip55_checksum(char out[43], const char *addr);
 /*
  * Classify an address: 0 valid (all-lower, all-upper hex, or correct
  * mixed-case checksum); 1 mixed case with a wrong checksum (@fixed holds the
- * right form); BPCI_EINVAL when it is not 0x + 40 hex digits.
+ * right form); BPCI_EINVAL when it is not 0x + 40 hex digits. @fixed may
+ * be NULL; when not, it receives the checksummed form whenever 0 or 1 is
+ * returned.
  */
 int bpci__eip55_check(const char *addr, char fixed[43]);
 

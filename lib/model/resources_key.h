@@ -1,0 +1,22 @@
+/*
+ * Internal: one resource amount by key, for readers that meet the keys one
+ * at a time (a YAML mapping such as "capacity: {cpu_cores: 8, memory_gb: 16}")
+ * rather than as "cpu=8,memory=16Gi" text.
+ */
+#ifndef BPCI_LIB_MODEL_RESOURCES_KEY_H
+#define BPCI_LIB_MODEL_RESOURCES_KEY_H
+
+#include "bpci/resources.h"
+
+/*
+ * Set the amount named by @key (cpu, memory, storage, network, gpu or a long
+ * alias such as memory_gb) from @value in that key's units. @seen, when not
+ * NULL, is a bit set of the amounts already given (start at 0): a second
+ * key for the same amount is an error. Unknown keys get a "did you mean".
+ * The diagnostic's field is @key. Returns 0 or BPCI_EINVAL; @res is only
+ * changed on success.
+ */
+int bpci__resources_set_key(bpci_resources *res, unsigned int *seen, const char *key,
+			    const char *value, bpci_diag *diag);
+
+#endif
