@@ -25,6 +25,7 @@
 
 #include "common.h"
 #include "error.h"
+#include "resources.h"
 
 BPCI_BEGIN_DECLS
 
@@ -87,7 +88,8 @@ typedef struct bpci_field_info {
 				        NULL-terminated; else NULL */
 	double min, max;           /**< UINT/NUMBER bounds (inclusive); for SIZE
 				        and DURATION in the stored unit; for LIST
-				        the item count; 0,0 when unbounded */
+				        the item count; 0,0 when unbounded; for
+				        all but NUMBER, max 0 means no upper bound */
 	const char *unit;          /**< unit of a bare number ("GiB", "ms"), or NULL */
 	int required;              /**< non-zero: validate() refuses a spec without it */
 	const char *help;          /**< one line for --help and man pages */
@@ -229,6 +231,16 @@ BPCI_EXTERN int bpci_node_spec_get_bool(const bpci_node_spec *spec, const char *
  */
 BPCI_EXTERN int bpci_node_spec_get_list(const bpci_node_spec *spec, const char *field,
 					const char *const **items, size_t *count);
+
+/**
+ * bpci_node_spec_get_resources - the spec's resources.* fields as one
+ * amount (cpu_cores in millicores, memory_gb and storage_gb in bytes,
+ * network_bandwidth_mbps, gpu_units); unset fields count as 0.
+ *
+ * @out: receives the amounts.
+ * Returns 0.
+ */
+BPCI_EXTERN int bpci_node_spec_get_resources(const bpci_node_spec *spec, bpci_resources *out);
 
 /** Flags for bpci_node_spec_validate() and the loaders. */
 #define BPCI_VALIDATE_STRICT 0x1u  /**< warnings (e.g. a bad EIP-55 checksum) are errors */
