@@ -4,6 +4,7 @@
  * the key names (memory_gb in GiB), so the output reads like the input.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/alloc.h"
@@ -105,11 +106,16 @@ static json_t *node_types_json(const bpci_config *c)
 	int bad = !o, t;
 
 	for (t = 1; t <= BPCI_NODE_TYPE_COUNT && !bad; t++) {
-		const char *name = bpci_node_type_name((bpci_node_type)t);
+		char name[32], *p;
 		json_t *spec;
 
 		if (!c->defaults[t])
 			continue;
+		/* Keyed as in the file's node_types section ("enc_cluster"). */
+		snprintf(name, sizeof(name), "%s", bpci_node_type_name((bpci_node_type)t));
+		for (p = name; *p; p++)
+			if (*p == '-')
+				*p = '_';
 		spec = spec_json(c->defaults[t]);
 		if (t == BPCI_NODE_ORACLE && c->has_threshold)
 			bad |= put(spec, "reliability_threshold",

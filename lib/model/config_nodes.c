@@ -383,26 +383,27 @@ static const char *const type_names[] = {"enc_cluster", "oracle", "shadow_regist
 					 "pipeline_api", "storage", "proof", "audit",
 					 "logbook"};
 
-/* Resolve a node type name as written, reporting a bad one at @at. */
+/* Resolve a node type name as written, reporting a bad one at @at; @quote
+ * repeats the text in the message (a value; a key is already in the path). */
 static int resolve_type(bpci__cfg_walk *w, bpci_node_type *type, const bpci__yaml_node *at,
-			const char *text, const char *path, const char *what)
+			const char *path, int quote)
 {
-	char shown[80];
+	char shown[80], what[100] = "";
 	const char *hint;
 
-	if (strlen(text) == at->len && bpci_node_type_parse(type, text) == 0)
+	if (strlen(at->text) == at->len && bpci_node_type_parse(type, at->text) == 0)
 		return 0;
 	bpci__yaml_excerpt(shown, sizeof(shown), at->text, at->len);
+	if (quote)
+		bpci__cfg_path(what, sizeof(what), "'%s' ", shown);
 	hint = bpci__suggest(shown, type_names, BPCI_NODE_TYPE_COUNT);
 	if (hint)
 		bpci__cfg_error(w, BPCI_EINVAL, at, path,
-				"%s '%s' is not a node type; did you mean '%s'?", what, shown,
-				hint);
+				"%sis not a node type; did you mean '%s'?", what, hint);
 	else
 		bpci__cfg_error(w, BPCI_EINVAL, at, path,
-				"%s '%s' is not a node type (enc_cluster, oracle, "
-				"shadow_registry, pipeline_api, storage, proof, audit, logbook)",
-				what, shown);
+				"%sis not a node type (enc_cluster, oracle, shadow_registry, "
+				"pipeline_api, storage, proof, audit, logbook)", what);
 	return BPCI_EINVAL;
 }
 
@@ -419,7 +420,7 @@ void bpci__cfg_node_types(bpci__cfg_walk *w, const bpci__yaml_node *value)
 		const bpci__yaml_node *k = value->items[2 * i];
 
 		bpci__cfg_join(path, sizeof(path), "node_types", k);
-		if (resolve_type(w, &type, k, k->text, path, "key") < 0)
+		if (resolve_type(w, &type, k, path, 0) < 0)
 			continue;
 		if (seen[type]) {
 			bpci__cfg_error(w, BPCI_EINVAL, k, path,
@@ -480,7 +481,6 @@ static bpci_node_spec *one_node(bpci__cfg_walk *w, size_t index, const bpci__yam
 	const bpci_node_spec *defaults;
 	bpci_node_spec *spec = NULL;
 	char prefix[64], path[80];
-	const char *text;
 	bpci_node_type type;
 	struct fill f;
 	size_t i;
@@ -495,8 +495,7 @@ static bpci_node_spec *one_node(bpci__cfg_walk *w, size_t index, const bpci__yam
 				"pipeline-api, storage, proof, audit or logbook)");
 		return NULL;
 	}
-	if (!(text = bpci__cfg_scalar(w, tval, path)) ||
-	    resolve_type(w, &type, tval, text, path, "value") < 0)
+	if (!bpci__cfg_scalar(w, tval, path) || resolve_type(w, &type, tval, path, 1) < 0)
 		return NULL;
 	defaults = w->cfg->defaults[type];
 	if (bpci__cfg_note(w, defaults ? bpci_node_spec_dup(&spec, defaults)
