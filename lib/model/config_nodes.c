@@ -27,6 +27,7 @@ struct fill {
 	const bpci__yaml_node *map, *defaults_map;
 	const bpci_field_info *tables[2];
 	size_t sizes[2];
+	size_t first_entry; /* diag entries from here on are about this spec */
 };
 
 static int fill_init(struct fill *f, bpci__cfg_walk *w, bpci_node_spec *spec,
@@ -39,6 +40,7 @@ static int fill_init(struct fill *f, bpci__cfg_walk *w, bpci_node_spec *spec,
 	f->spec = spec;
 	f->prefix = prefix;
 	f->map = map;
+	f->first_entry = bpci_diag_count(w->diag);
 	rc = bpci_node_type_fields(&f->tables[0], &f->sizes[0], bpci_node_spec_type(spec));
 	if (rc == 0)
 		rc = bpci_node_common_fields(&f->tables[1], &f->sizes[1]);
@@ -311,14 +313,43 @@ static void apply_map(struct fill *f, const bpci__yaml_node *map, const char *pa
 		apply_entry(f, map->items[2 * i], map->items[2 * i + 1], path);
 }
 
-/* Whole-spec checks, with positions found from the fields they name. */
+/* Non-zero when an error about @field was already reported for this spec. */
+static int already_reported(const struct fill *f, const char *field)
+{
+	const bpci_diag_entry *e;
+	size_t i;
+
+	for (i = f->first_entry; (e = bpci_diag_get(f->w->diag, i)) != NULL; i++)
+		if (e->severity == BPCI_SEVERITY_ERROR && strcmp(e->field, field) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whole-spec checks, with positions found from the fields they name. They
+ * run into a scratch list first: a field whose value was just refused is
+ * also "required", and saying so again would only bury the real problem.
+ */
 static void validate(struct fill *f, unsigned int flags)
 {
-	size_t from = bpci_diag_count(f->w->diag);
-	bpci__diag_ctx saved = ctx_at(f, NULL);
-	int rc = bpci_node_spec_validate(f->spec, flags, f->w->diag);
+	bpci__diag_ctx ctx = {f->w->source, 0, 0, f->prefix}, none = {NULL, 0, 0, NULL};
+	const bpci_diag_entry *e;
+	bpci_diag *tmp;
+	size_t i;
+	int rc;
 
-	ctx_done(f, saved, from);
+	if (bpci__cfg_note(f->w, bpci_diag_new(&tmp)) < 0)
+		return;
+	bpci__diag_set_ctx(tmp, ctx);
+	rc = bpci_node_spec_validate(f->spec, flags, tmp);
+	bpci__diag_locate(tmp, 0, f->w->source, locate, (void *)f);
+	ctx = bpci__diag_set_ctx(f->w->diag, none);
+	for (i = 0; (e = bpci_diag_get(tmp, i)) != NULL; i++)
+		if (e->severity != BPCI_SEVERITY_ERROR || !already_reported(f, e->field))
+			bpci__diag_add_at(f->w->diag, e->severity, e->code, e->source, e->line,
+					  e->column, e->field, "%s", e->message);
+	bpci__diag_set_ctx(f->w->diag, ctx);
+	bpci_diag_free(tmp);
 	bpci__cfg_note(f->w, rc);
 }
 
