@@ -20,9 +20,14 @@
 int bpci__cfg_note(bpci__cfg_walk *w, int rc)
 {
 	if (rc == BPCI_ENOMEM)
-		w->nomem = 1;
+		w->nomem = w->stop = 1;
 	if (rc < 0 && !w->rc)
 		w->rc = rc;
+	if (rc < 0 && ++w->problems == BPCI__CFG_MAX_PROBLEMS) {
+		bpci__diag_add_at(w->diag, BPCI_SEVERITY_ERROR, rc, w->source, 0, 0, "",
+				  "too many problems; stopped after %u", BPCI__CFG_MAX_PROBLEMS);
+		w->stop = 1;
+	}
 	return rc;
 }
 
@@ -153,13 +158,13 @@ static void walk_root(bpci__cfg_walk *w, const bpci__yaml_node *root)
 	}
 	if (found[0])
 		bpci__cfg_cluster(w, found[0]);
-	if (found[2] && !w->nomem)
+	if (found[2] && !w->stop)
 		bpci__cfg_resources(w, found[2]);
-	if (found[3] && !w->nomem)
+	if (found[3] && !w->stop)
 		bpci__cfg_audit(w, found[3]);
-	if (found[1] && !w->nomem)
+	if (found[1] && !w->stop)
 		bpci__cfg_node_types(w, found[1]);
-	if (found[4] && !w->nomem)
+	if (found[4] && !w->stop)
 		bpci__cfg_nodes(w, found[4], found[1]);
 }
 
@@ -177,7 +182,7 @@ static int first_error(const bpci_diag *d, size_t from)
 static int load_tree(bpci_config **out, const bpci__yaml_node *root, const char *source,
 		     unsigned int flags, bpci_diag *d, size_t from)
 {
-	bpci__cfg_walk w = {NULL, source, d, flags, 0, 0};
+	bpci__cfg_walk w = {NULL, source, d, flags, 0, 0, 0, 0};
 	int rc;
 
 	w.cfg = bpci__calloc(1, sizeof(*w.cfg));

@@ -36,8 +36,14 @@ typedef struct bpci__cfg_walk {
 	bpci_diag *diag;
 	unsigned int flags;
 	int rc;    /* code of the first problem, 0 while there is none */
-	int nomem; /* an allocation failed: stop and return BPCI_ENOMEM */
+	int nomem; /* an allocation failed: return BPCI_ENOMEM */
+	int stop;  /* out of memory or too many problems: walk no further */
+	size_t problems;
 } bpci__cfg_walk;
+
+/* A file this wrong is better fixed from the top; past this many problems
+ * the walk stops (memory stays bounded whatever the input). */
+#define BPCI__CFG_MAX_PROBLEMS 1000u
 
 /* Remember @rc when it is the first problem; returns @rc. */
 int bpci__cfg_note(bpci__cfg_walk *w, int rc);

@@ -214,7 +214,7 @@ static void set_map_entries(struct fill *f, const char *field, const bpci__yaml_
 	char sub[512];
 	size_t i;
 
-	for (i = 0; i < map->count && !f->w->nomem; i++) {
+	for (i = 0; i < map->count && !f->w->stop; i++) {
 		bpci__cfg_join(sub, sizeof(sub), field, map->items[2 * i]);
 		set_text(f, sub, map->items[2 * i + 1]);
 	}
@@ -309,7 +309,7 @@ static void apply_map(struct fill *f, const bpci__yaml_node *map, const char *pa
 {
 	size_t i;
 
-	for (i = 0; i < map->count && !f->w->nomem; i++)
+	for (i = 0; i < map->count && !f->w->stop; i++)
 		apply_entry(f, map->items[2 * i], map->items[2 * i + 1], path);
 }
 
@@ -393,7 +393,7 @@ static void type_defaults(bpci__cfg_walk *w, bpci_node_type type,
 	w->cfg->defaults[type] = spec;
 	if (fill_init(&f, w, spec, prefix, map) < 0)
 		return;
-	for (i = 0; i < map->count && !w->nomem; i++) {
+	for (i = 0; i < map->count && !w->stop; i++) {
 		const bpci__yaml_node *k = map->items[2 * i], *v = map->items[2 * i + 1];
 		char path[512];
 
@@ -406,7 +406,7 @@ static void type_defaults(bpci__cfg_walk *w, bpci_node_type type,
 		else
 			apply_entry(&f, k, v, "");
 	}
-	if (!w->nomem)
+	if (!w->stop)
 		validate(&f, BPCI_VALIDATE_PARTIAL | (w->flags & BPCI_VALIDATE_STRICT));
 }
 
@@ -447,7 +447,7 @@ void bpci__cfg_node_types(bpci__cfg_walk *w, const bpci__yaml_node *value)
 
 	if (!bpci__cfg_is_map(w, value, "node_types"))
 		return;
-	for (i = 0; i < value->count && !w->nomem; i++) {
+	for (i = 0; i < value->count && !w->stop; i++) {
 		const bpci__yaml_node *k = value->items[2 * i];
 
 		bpci__cfg_join(path, sizeof(path), "node_types", k);
@@ -535,10 +535,10 @@ static bpci_node_spec *one_node(bpci__cfg_walk *w, size_t index, const bpci__yam
 	if (fill_init(&f, w, spec, prefix, map) < 0)
 		return spec;
 	f.defaults_map = defaults_map(node_types, type);
-	for (i = 0; i < map->count && !w->nomem; i++)
+	for (i = 0; i < map->count && !w->stop; i++)
 		if (map->items[2 * i] != tkey)
 			apply_entry(&f, map->items[2 * i], map->items[2 * i + 1], "");
-	if (!w->nomem) {
+	if (!w->stop) {
 		validate(&f, w->flags & BPCI_VALIDATE_STRICT);
 		check_threshold(&f);
 	}
@@ -630,7 +630,7 @@ void bpci__cfg_nodes(bpci__cfg_walk *w, const bpci__yaml_node *value,
 		bpci__cfg_note(w, BPCI_ENOMEM);
 		goto out;
 	}
-	for (i = 0; i < value->count && !w->nomem; i++) {
+	for (i = 0; i < value->count && !w->stop; i++) {
 		bpci_node_spec *spec = one_node(w, i, value->items[i], node_types);
 
 		if (!spec)
@@ -639,9 +639,9 @@ void bpci__cfg_nodes(bpci__cfg_walk *w, const bpci__yaml_node *value,
 		orig[cfg->node_count] = i;
 		cfg->nodes[cfg->node_count++] = spec;
 	}
-	if (!w->nomem)
+	if (!w->stop)
 		check_unique(w, "id", orig, maps);
-	if (!w->nomem)
+	if (!w->stop)
 		check_unique(w, "name", orig, maps);
 out:
 	bpci__free(maps);

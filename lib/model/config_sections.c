@@ -35,7 +35,7 @@ static void walk_section(bpci__cfg_walk *w, const bpci__yaml_node *map, const ch
 		return;
 	for (k = 0; k < n; k++)
 		names[k] = table[k].key;
-	for (i = 0; i < map->count && !w->nomem; i++) {
+	for (i = 0; i < map->count && !w->stop; i++) {
 		const bpci__yaml_node *key = map->items[2 * i];
 
 		for (k = 0; k < n; k++)

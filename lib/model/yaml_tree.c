@@ -14,6 +14,9 @@
 #include "common/alloc.h"
 #include "common/diag.h"
 
+/* Duplicate keys reported per document; more still fail the load. */
+#define MAX_REPORTED 1000u
+
 struct loader {
 	yaml_parser_t parser;
 	const char *text;
@@ -25,6 +28,7 @@ struct loader {
 	size_t nodes;
 	int documents;
 	int rc; /* first non-fatal error (duplicate keys) */
+	size_t duplicates;
 	bpci__yaml_node *root;
 };
 
@@ -327,7 +331,7 @@ static int check_duplicates(struct loader *ld, const bpci__yaml_node *map)
 	for (i = 0; i < n; i++) {
 		const bpci__yaml_node *k = map->items[2 * i], *f;
 
-		if (first[i] == i)
+		if (first[i] == i || ++ld->duplicates > MAX_REPORTED)
 			continue;
 		f = map->items[2 * first[i]];
 		bpci__yaml_excerpt(key, sizeof(key), k->text, k->len);

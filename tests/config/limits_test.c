@@ -135,6 +135,34 @@ START_TEST(too_many_config_nodes_refused)
 }
 END_TEST
 
+START_TEST(problem_reports_are_capped)
+{
+	char *s = malloc(2000 * 16 + 32);
+	bpci_config *c;
+	bpci_diag *d;
+	size_t i, o;
+
+	ck_assert_ptr_nonnull(s);
+	/* 2000 unknown keys: 1000 reports, then one saying the walk stopped. */
+	o = (size_t)sprintf(s, "cluster:\n");
+	for (i = 0; i < 2000; i++)
+		o += (size_t)sprintf(s + o, "  k%zu: 1\n", i);
+	ck_assert_int_eq(cfg_load(&c, s, 0, &d), BPCI_ENOTFOUND);
+	ck_assert_uint_eq(bpci_diag_count(d), 1001);
+	ck_assert_str_eq(cfg_text(d, 1000), "c.yaml: too many problems; stopped after 1000");
+	bpci_diag_free(d);
+	/* 2000 duplicate keys: 1000 reports. */
+	o = (size_t)sprintf(s, "cluster:\n");
+	for (i = 0; i < 2001; i++)
+		o += (size_t)sprintf(s + o, "  k: 1\n");
+	ck_assert_int_eq(cfg_load(&c, s, 0, &d), BPCI_EPARSE);
+	ck_assert_uint_eq(bpci_diag_count(d), 1000);
+	ck_assert_str_eq(cfg_text(d, 999), "c.yaml:1002:3: duplicate key 'k' (first at 2:3)");
+	bpci_diag_free(d);
+	free(s);
+}
+END_TEST
+
 /* Fail each allocation in turn: every run ends in 0 or BPCI_ENOMEM, with
  * no config on failure (and, under ASan, nothing leaked). */
 static void alloc_loop(const char *text, size_t len, int with_diag)
@@ -226,6 +254,7 @@ TCase *config_limits_tcase(void)
 	tcase_add_test(tc, oversized_input_refused);
 	tcase_add_test(tc, too_many_yaml_nodes_refused);
 	tcase_add_test(tc, too_many_config_nodes_refused);
+	tcase_add_test(tc, problem_reports_are_capped);
 	tcase_add_test(tc, allocation_failures_are_clean);
 	tcase_add_test(tc, allocation_failures_on_bad_input);
 	return tc;
