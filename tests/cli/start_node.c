@@ -331,6 +331,41 @@ START_TEST(bounds_other_fields)
 }
 END_TEST
 
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+START_TEST(one_line_per_problem)
+{
+	bpci_test_run r;
+
+	/* a refused required value is reported once, not again as missing */
+	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "distributed",
+		"--capacity-gb", "0", "--replication-factor", "-1", "--dry-run", NULL);
+	cli_expect(&r, 2);
+	cli_assert_has(r.err, "bpi-core: capacity_gb must be at least 1Gi, got 0");
+	cli_assert_has(r.err, "bpi-core: replication_factor");
+	cli_assert_has(r.err, "-1");
+	ck_assert_uint_eq(count_lines(r.err), 2);
+	bpci_test_run_free(&r);
+
+	/* a rule across fields, from validating the spec as a whole */
+	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "distributed",
+		"--capacity-gb", "1", "--health-interval", "1s", "--health-timeout", "5s",
+		"--dry-run", NULL);
+	cli_expect(&r, 2);
+	cli_assert_has(r.err, "health.timeout");
+	cli_assert_has(r.err, "5s");
+	ck_assert_uint_eq(count_lines(r.err), 1);
+	bpci_test_run_free(&r);
+}
+END_TEST
+
 START_TEST(flag_of_another_type)
 {
 	bpci_test_run r;
@@ -406,6 +441,7 @@ void cli_add_core_tests(Suite *s)
 	tcase_add_test(tc, full_proof_audit_logbook);
 	tcase_add_test(tc, bounds_replication_factor);
 	tcase_add_test(tc, bounds_other_fields);
+	tcase_add_test(tc, one_line_per_problem);
 	tcase_add_test(tc, flag_of_another_type);
 	tcase_add_test(tc, missing_required);
 	tcase_add_test(tc, refuses_without_dry_run);

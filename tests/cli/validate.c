@@ -48,6 +48,30 @@ START_TEST(validate_example_json)
 }
 END_TEST
 
+START_TEST(validate_strict_promotes_warnings)
+{
+	bpci_test_run r;
+
+	/* The example keeps the original's web3 address, whose EIP-55
+	 * checksum fails: a warning (exit 0), an error with --strict. */
+	cli_run(&r, "bpi-core", VAL, "--config",
+		bpci_test_src("examples/node-distribution-config.yaml"), NULL);
+	cli_expect(&r, 0);
+	cli_assert_has(r.err, "node-distribution-config.yaml:");
+	cli_assert_has(r.err, ": warning: node_types.shadow_registry.web3_contracts[0]");
+	cli_assert_has(r.err, "EIP-55");
+	bpci_test_run_free(&r);
+
+	cli_run(&r, "bpi-core", VAL, "--config",
+		bpci_test_src("examples/node-distribution-config.yaml"), "--strict", NULL);
+	cli_expect(&r, 2);
+	cli_assert_has(r.err, "node_types.shadow_registry.web3_contracts[0]");
+	ck_assert_ptr_null(strstr(r.err, "warning:"));
+	ck_assert_str_eq(r.out, "");
+	bpci_test_run_free(&r);
+}
+END_TEST
+
 START_TEST(validate_bad_file_has_location)
 {
 	char *dir = bpci_test_mkdtemp();
@@ -119,6 +143,7 @@ void cli_add_config_tests(Suite *s)
 
 	tcase_add_test(tc, validate_example_table);
 	tcase_add_test(tc, validate_example_json);
+	tcase_add_test(tc, validate_strict_promotes_warnings);
 	tcase_add_test(tc, validate_bad_file_has_location);
 	tcase_add_test(tc, validate_missing_file_is_failure);
 	suite_add_tcase(s, tc);
