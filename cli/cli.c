@@ -349,7 +349,7 @@ static void long_option(cli_ctx *ctx, cli_parsed *out, const cli_option *opts, s
 	}
 }
 
-int cli_parse_options(cli_ctx *ctx, cli_parsed *out, const cli_option *opts, size_t nopts,
+void cli_parse_options(cli_ctx *ctx, cli_parsed *out, const cli_option *opts, size_t nopts,
 		      int argc, char **argv, cli_explain_cb explain, void *payload)
 {
 	int i = 0;
@@ -383,7 +383,6 @@ int cli_parse_options(cli_ctx *ctx, cli_parsed *out, const cli_option *opts, siz
 		}
 		i++;
 	}
-	return 0;
 }
 
 void cli_parsed_free(cli_parsed *p)

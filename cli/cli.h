@@ -74,9 +74,9 @@ typedef char *(*cli_explain_cb)(const char *name, void *payload);
  * Every problem is printed on stderr and counted in ctx->usage_errors;
  * parsing continues so that the user sees all of them at once.
  * @out receives the occurrences in order; release with cli_parsed_free().
- * Returns 0, or -1 when memory ran out.
+ * (Running out of memory ends the program with status 1.)
  */
-int cli_parse_options(cli_ctx *ctx, cli_parsed *out, const cli_option *opts, size_t nopts,
+void cli_parse_options(cli_ctx *ctx, cli_parsed *out, const cli_option *opts, size_t nopts,
 		      int argc, char **argv, cli_explain_cb explain, void *payload);
 void cli_parsed_free(cli_parsed *p);
 
