@@ -269,51 +269,69 @@ static const bpci_field_info *id_field(const bpci_field_info *common, size_t n)
 	return NULL;
 }
 
-static void build_start_opts(start_opts *so, bpci_node_type type)
-{
-	const bpci_field_info *tf = NULL, *cf = NULL, *idf;
-	size_t tn = 0, cn = 0, k;
-	cli_option *o;
-	char *names = cli_node_type_names(" "), *types;
-	cli_buf tb = {0};
+/* Options of start-node that are not node fields; their help is static,
+ * except --type's (so->type_help). */
+#define START_FIXED 3
 
-	cli_buf_add(&tb, "the node type: %s (also the original's spellings such as "
+static char *type_option_help(void)
+{
+	char *names = cli_node_type_names(" ");
+	cli_buf b = {0};
+
+	cli_buf_add(&b, "the node type: %s (also the original's spellings such as "
 		    "enc_cluster) Required.", names);
 	free(names);
-	types = cli_buf_take(&tb);
+	return cli_buf_take(&b);
+}
+
+/* The original CLI writes --node-id; the model's "id" field may have
+ * another flag (or none). */
+static void add_id_alias(start_opts *so, const bpci_field_info *cf, size_t cn)
+{
+	const bpci_field_info *idf = id_field(cf, cn);
+	cli_option alias = {"node-id", CLI_VALUE, 0, "ID", NULL, NULL};
+
+	if (!idf || (idf->flag && strcmp(idf->flag, "node-id") == 0))
+		return;
+	alias.help = cli_xstrdup("the node's id, as the original CLI spells it");
+	alias.data = idf;
+	append(so, &alias, 1);
+	so->alias = &so->all[so->n - 1];
+}
+
+static void append_fields(start_opts *so, const bpci_field_info *f, size_t n)
+{
+	cli_option *o;
+	size_t k = cli_field_options(&o, f, n);
+
+	append(so, o, k);
+	free(o);
+}
+
+static void build_start_opts(start_opts *so, bpci_node_type type)
+{
+	const bpci_field_info *tf = NULL, *cf = NULL;
+	size_t tn = 0, cn = 0;
 
 	memset(so, 0, sizeof(*so));
 	so->type = type;
-	so->type_help = types;
+	so->type_help = type_option_help();
 	{
-		const cli_option fixed[] = {
-			{"type", CLI_VALUE, 0, "TYPE", types, NULL},
+		const cli_option fixed[START_FIXED] = {
+			{"type", CLI_VALUE, 0, "TYPE", so->type_help, NULL},
 			{"dry-run", CLI_SWITCH, 0, NULL,
 			 "check and print the spec without starting anything (required in "
 			 "this release)", NULL},
 			{"strict", CLI_SWITCH, 0, NULL,
 			 "treat warnings (such as a bad EIP-55 checksum) as errors", NULL},
 		};
-		append(so, fixed, NELEM(fixed));
+		append(so, fixed, START_FIXED);
 	}
-	if (type && bpci_node_type_fields(&tf, &tn, type) == 0) {
-		k = cli_field_options(&o, tf, tn);
-		append(so, o, k);
-		free(o);
-	}
+	if (type && bpci_node_type_fields(&tf, &tn, type) == 0)
+		append_fields(so, tf, tn);
 	if (bpci_node_common_fields(&cf, &cn) == 0) {
-		k = cli_field_options(&o, cf, cn);
-		append(so, o, k);
-		free(o);
-		idf = id_field(cf, cn);
-		if (idf && (!idf->flag || strcmp(idf->flag, "node-id") != 0)) {
-			cli_option alias = {"node-id", CLI_VALUE, 0, "ID",
-					    NULL, idf};
-
-			alias.help = cli_xstrdup("the node's id, as the original CLI spells it");
-			append(so, &alias, 1);
-			so->alias = &so->all[so->n - 1];
-		}
+		append_fields(so, cf, cn);
+		add_id_alias(so, cf, cn);
 	}
 }
 
@@ -321,7 +339,7 @@ static void free_start_opts(start_opts *so)
 {
 	size_t i;
 
-	for (i = 3; i < so->n; i++)
+	for (i = START_FIXED; i < so->n; i++)
 		free((char *)so->all[i].help);
 	free(so->all);
 	free(so->type_help);
@@ -358,7 +376,7 @@ static void start_node_help(const cli_ctx *ctx, const start_opts *so)
 				    "[--strict] [--output table|json]");
 	fputc('\n', stdout);
 	cli_help_paragraph(stdout, start_node_desc);
-	cli_help_options(stdout, "Options", so->all, 3);
+	cli_help_options(stdout, "Options", so->all, START_FIXED);
 	if (so->alias)
 		cli_help_options(stdout, "Alias", so->alias, 1);
 	if (bpci_node_common_fields(&f, &n) == 0) {
