@@ -244,10 +244,19 @@ static char *cluster_type_names(const char *sep)
 	return cli_buf_take(&b);
 }
 
+static char *cluster_type_help(void)
+{
+	char *names = cluster_type_names(" ");
+	cli_buf b = {0};
+
+	cli_buf_add(&b, "what the node is: %s (any case) Required.", names);
+	free(names);
+	return cli_buf_take(&b);
+}
+
 static const cli_option register_opts[] = {
 	{"name", CLI_VALUE, 0, "NAME", "the node's name (identifier)", NULL},
-	{"type", CLI_VALUE, 0, "TYPE",
-	 "validator|auditor|compute|daemon|gateway|storage|oracle", NULL},
+	{"type", CLI_VALUE, 0, "TYPE", NULL /* from the library: type_help() */, NULL},
 	{"capabilities", CLI_VALUE, 0, "A,B,...",
 	 "what the node can do, comma-separated names matching [a-z][a-z0-9_]* "
 	 "(compute, storage, networking, security, audit, distributed_storage, "
@@ -306,6 +315,8 @@ static int show_cluster_node(const cli_ctx *ctx, const bpci_cluster_node *node)
 static int cmd_register_node(cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const required[] = {"name", "type", "capabilities", NULL};
+	cli_option opts[NELEM(register_opts)];
+	char *type_help;
 	bpci_cluster_node_type type;
 	bpci_capabilities *caps = NULL;
 	bpci_cluster_node *node = NULL;
@@ -313,7 +324,9 @@ static int cmd_register_node(cli_ctx *ctx, int argc, char **argv)
 	cli_parsed p;
 	int status, rc;
 
-	status = prologue(ctx, &p, register_opts, NELEM(register_opts), argc, argv,
+	memcpy(opts, register_opts, sizeof(opts));
+	opts[1].help = type_help = cluster_type_help();
+	status = prologue(ctx, &p, opts, NELEM(opts), argc, argv,
 			  "--name NAME --type TYPE --capabilities A,B,... --dry-run",
 			  "Check a cluster node registration (name, type and capabilities) "
 			  "the way the cluster manager would, and print it. Every problem "
@@ -335,6 +348,7 @@ out:
 	bpci_capabilities_free(caps);
 	bpci_diag_free(diag);
 	cli_parsed_free(&p);
+	free(type_help);
 	return status;
 }
 
