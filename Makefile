@@ -29,7 +29,7 @@ LDFLAGS ?=
 BUILD ?= build
 SAN ?=
 
-PC_DEPS := yaml-0.1 jansson libcrypto libevent
+PC_DEPS := yaml-0.1 jansson libcrypto libevent libcurl
 PC_CFLAGS = $(shell pkg-config --cflags $(PC_DEPS))
 PC_LIBS = $(shell pkg-config --libs $(PC_DEPS))
 CHECK_CFLAGS = $(shell pkg-config --cflags check)

@@ -7,7 +7,7 @@ seconds=${FUZZ_SECONDS:-60}
 out=build-fuzz
 mkdir -p "$out"
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ilib -D_GNU_SOURCE $(pkg-config --cflags yaml-0.1 jansson)"
-libs="$(pkg-config --libs yaml-0.1 jansson libcrypto libevent)"
+libs="$(pkg-config --libs yaml-0.1 jansson libcrypto libevent libcurl)"
 for target in "$@"; do
 	echo "fuzz: building $target"
 	# shellcheck disable=SC2086

@@ -279,9 +279,11 @@ BPCI_EXTERN int bpci_node_spec_equal(const bpci_node_spec *a, const bpci_node_sp
  * The shape is {"type":"storage","id":...,"name":...,"endpoint":...,
  * "command":[...],"environment":{...},"labels":{...},
  * "resources":{"cpu_cores":8,"memory_gb":16,...},"restart":{...},
- * "health":{...},"params":{"storage_type":"distributed",...}}, with sizes in
- * the field's unit (memory_gb may be fractional), durations as strings in
- * the largest exact unit ("90d", "1500ms").
+ * "health":{...},"stop":{...},"working_dir":...,"user":...,"group":...,
+ * "params":{"storage_type":"distributed",...}}, with sizes in the field's
+ * unit (memory_gb may be fractional), CPU in cores, bandwidth in Mbit/s,
+ * durations as strings in the largest exact unit ("90d", "1500ms"), and
+ * reals with the fewest digits that read back exactly.
  *
  * @out: receives a NUL-terminated string; free it with bpci_free().
  * Returns 0 or BPCI_ENOMEM.
@@ -298,8 +300,8 @@ BPCI_EXTERN int bpci_node_spec_to_json(char **out, const bpci_node_spec *spec);
  *        errors), or NULL.
  *
  * Returns 0, BPCI_EPARSE (not JSON), BPCI_EINVAL or BPCI_ENOTFOUND (a bad
- * value or an unknown key), BPCI_ELIMIT (too large or too deep) or
- * BPCI_ENOMEM. The spec is not validated as a whole: call
+ * value or an unknown key), BPCI_ELIMIT (more than 1 MiB, or nested deeper
+ * than 32 levels) or BPCI_ENOMEM. The spec is not validated as a whole: call
  * bpci_node_spec_validate().
  */
 BPCI_EXTERN int bpci_node_spec_from_json(bpci_node_spec **out, const char *json, size_t len,

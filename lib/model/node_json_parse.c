@@ -176,9 +176,11 @@ static int set_json_map(bpci_node_spec *spec, const char *name, const json_t *v,
 	json_object_foreach((json_t *)v, key, val) {
 		char *path;
 
-		if (!json_is_string(val)) {
+		if (!json_is_string(val) || strchr(key, '=')) {
 			r = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, name,
-					   "value of '%s' must be a string", key);
+					   json_is_string(val) ? "key '%s' must not contain '='"
+							       : "value of '%s' must be a string",
+					   key);
 			rc = rc ? rc : r;
 			continue;
 		}

@@ -243,8 +243,9 @@ int bpci__split_argv(const char *s, char ***argv, size_t *argc)
 	if (!buf)
 		return BPCI_ENOMEM;
 	for (;;) {
-		while (is_blank(*p))
-			p++;
+		/* A backslash-newline between words is removed, not an empty word. */
+		while (is_blank(*p) || (p[0] == '\\' && p[1] == '\n'))
+			p += is_blank(*p) ? 1 : 2;
 		if (!*p)
 			break;
 		n = read_word(&p, buf);

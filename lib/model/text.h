@@ -20,7 +20,10 @@ int bpci__parse_bool(const char *s, int *out);
 
 /*
  * Duration: a number with a unit, or several ("1h30m"): ms, s, m, h, d,
- * w (7d), y (365d). A bare number is in @bare_unit ("ms", "s", "h", "d").
+ * w (7d), y (365d). A bare number is in @bare_unit ("ms", "s", "h", "d");
+ * a NULL @bare_unit refuses bare numbers. Units are lower-case and come
+ * largest first, each once ("30m1h" and "1m1m" are refused). A component
+ * may be fractional if the result is whole milliseconds ("1.5s").
  * Stored in milliseconds; overflow is an error.
  */
 int bpci__parse_duration(const char *s, const char *bare_unit, uint64_t *ms);
@@ -30,7 +33,11 @@ void bpci__format_duration(char *buf, size_t size, uint64_t ms);
 /*
  * Size in bytes: "16Gi", "512Mi", "1.5Ti", "500G" (10^9), "500GB", "16GiB",
  * "1024" with @bare_unit_bytes per unit of a bare number (1<<30 for *_gb
- * fields); a bare number may be fractional ("0.5").
+ * fields; 0 refuses bare numbers); a number may be fractional ("0.5",
+ * "1.5Gi", at most 9 significant decimals) and is rounded to the nearest
+ * byte, except that a fraction of one byte is refused ("1.5B").
+ * Binary suffixes (Ki..Ei, KiB..EiB) take any case; decimal ones are K..E
+ * or "k", and with a B suffix any case ("GB", "gb"); "B" alone is bytes.
  */
 int bpci__parse_size(const char *s, uint64_t bare_unit_bytes, uint64_t *bytes);
 /* Largest binary unit that divides exactly: "16Gi", "100Mi", "512" (bytes). */
@@ -41,7 +48,12 @@ int bpci__parse_cpu(const char *s, uint64_t *millicores);
 /* "8", "0.5", "0.125" (cores, shortest exact form) */
 void bpci__format_cpu(char *buf, size_t size, uint64_t millicores);
 
-/* Bandwidth: "1000", "1000Mbps", "1Gbps", "100M", "1G"; stored in Mbit/s. */
+/*
+ * Bandwidth: "1000", "1000Mbps", "1Gbps", "100M", "1G", "2000Kbps",
+ * "10Gbit/s"; stored in Mbit/s, so an amount that is not whole Mbit/s
+ * ("10Kbps", "0.5") is refused. The prefix letter takes any case, "bps"
+ * must be lower-case ("GBps" would be bytes).
+ */
 int bpci__parse_bandwidth(const char *s, uint64_t *mbps);
 
 /* Absolute http:// or https:// URL with a non-empty host and no white space. */

@@ -265,6 +265,8 @@ START_TEST(value_errors)
 	static const char no_type[] = "{\"params\":{}}";
 	static const char neg[] = "{\"type\":\"storage\",\"resources\":{\"gpu_units\":-1}}";
 	static const char bad_map[] = "{\"type\":\"storage\",\"labels\":{\"Region\":\"x\"}}";
+	static const char eq_key[] = "{\"type\":\"storage\",\"labels\":{\"a=b\":\"c\"}}";
+	static const char num_val[] = "{\"type\":\"storage\",\"environment\":{\"N\":1}}";
 
 	parse_fails(bad_factor, sizeof(bad_factor) - 1, BPCI_EINVAL,
 		    "params.replication_factor must be 1..16, got 0");
@@ -277,6 +279,10 @@ START_TEST(value_errors)
 	parse_fails(no_type, sizeof(no_type) - 1, BPCI_EINVAL, "type is required");
 	parse_fails(neg, sizeof(neg) - 1, BPCI_EINVAL, "resources.gpu_units");
 	parse_fails(bad_map, sizeof(bad_map) - 1, BPCI_EINVAL, "'Region'");
+	parse_fails(eq_key, sizeof(eq_key) - 1, BPCI_EINVAL,
+		    "labels key 'a=b' must not contain '='");
+	parse_fails(num_val, sizeof(num_val) - 1, BPCI_EINVAL,
+		    "environment value of 'N' must be a string");
 	parse_fails("[1]", 3, BPCI_EINVAL, "must be a JSON object");
 }
 END_TEST
@@ -378,8 +384,10 @@ START_TEST(allocation_failures)
 	for (n = 0; !done && n < 100000; n++) {
 		bpci_node_spec *a = NULL, *b = NULL, *c = NULL;
 		char *json = NULL;
+		bpci_diag *d = NULL;
 		int rc;
 
+		ck_assert_int_eq(bpci_diag_new(&d), 0);
 		bpci__alloc_fail_after(n);
 		rc = build_full(&a, BPCI_NODE_SHADOW_REGISTRY);
 		if (rc == 0)
@@ -391,17 +399,22 @@ START_TEST(allocation_failures)
 		if (rc == 0)
 			rc = bpci_node_spec_merge(c, a);
 		if (rc == 0)
-			rc = bpci_node_spec_validate(c, 0, NULL);
+			rc = bpci_node_spec_validate(c, 0, d);
+		if (rc == 0)   /* an error path: the message may be lost, the code not */
+			rc = bpci_node_spec_set(c, "bridge_capacity", "0", d) == BPCI_EINVAL
+				     ? 0 : -1;
 		done = bpci__alloc_fail_after(-1) <= n;
 		ck_assert_msg(rc == 0 || rc == BPCI_ENOMEM, "n=%ld rc=%d", n, rc);
 		if (done) {
 			ck_assert_int_eq(rc, 0);
 			ck_assert(bpci_node_spec_equal(a, c));
+			ck_assert_uint_eq(bpci_diag_count(d), 2); /* EIP-55 + capacity */
 		}
 		bpci_free(json);
 		bpci_node_spec_free(a);
 		bpci_node_spec_free(b);
 		bpci_node_spec_free(c);
+		bpci_diag_free(d);
 	}
 	ck_assert(done);
 	ck_assert_int_gt(n, 50);

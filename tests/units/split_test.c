@@ -33,6 +33,7 @@ START_TEST(argv_words_quotes_and_escapes)
 	argv_is("pre'mid dle'post\"x y\"", (const char *const[]){"premid dlepostx y", NULL});
 	argv_is("'' \"\" x", (const char *const[]){"", "", "x", NULL});
 	argv_is("a\\\nb", (const char *const[]){"ab", NULL});
+	argv_is("a \\\n b\\\n", (const char *const[]){"a", "b", NULL});
 	argv_is("'a\"b' \"c'd\"", (const char *const[]){"a\"b", "c'd", NULL});
 	argv_is("--capabilities \"distributed_storage,encryption\" --x=1",
 		(const char *const[]){"--capabilities", "distributed_storage,encryption", "--x=1", NULL});
