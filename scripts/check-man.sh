@@ -4,7 +4,7 @@
 set -eu
 lib=${1:-build/lib/libbpci.so}
 missing=""
-for fn in $(nm -D --defined-only "$lib" | awk '$2 == "T" {print $3}' | sort); do
+for fn in $(nm -D --defined-only "$lib" | awk '$2 == "T" {sub(/@.*/, "", $3); print $3}' | sort); do
 	[ -f "man/man3/$fn.3" ] || missing="$missing $fn"
 done
 if [ -n "$missing" ]; then
