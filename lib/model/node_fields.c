@@ -245,7 +245,7 @@ static const bpci_field_info common_info[] = {
 	F("health.type", "health-check", BPCI_FIELD_ENUM, 0, health_types, 0, 0, NULL, 0,
 	  "readiness and liveness check: notify, http, tcp, exec or none"),
 	F("health.path", "health-path", BPCI_FIELD_STRING, 0, NULL, 0, 0, NULL, 0,
-	  "HTTP path probed by the http check"),
+	  "HTTP path probed by the http check (starts with /)"),
 	F("health.command", "health-command", BPCI_FIELD_ARGV, BPCI_FIELD_STRING, NULL, 0,
 	  0, NULL, 0, "command run by the exec check"),
 	F("health.interval", "health-interval", BPCI_FIELD_DURATION, 0, NULL, 100, 0, "s",
@@ -284,7 +284,7 @@ static const bpci__field_ext common_ext[] = {
 	{NULL, 0, "ms", 0, "30s"},                            /* backoff_max */
 	{NULL, 0, "s", 0, "60s"},                             /* reset_after */
 	{NULL, 0, NULL, 0, "notify"},                         /* health.type */
-	{NULL, 0, NULL, 0, "/health"},                        /* health.path */
+	{NULL, 0, NULL, BPCI__CHECK_ABS_PATH, "/health"},     /* health.path */
 	{NULL, 0, NULL, 0, NULL},                             /* health.command */
 	{NULL, 0, "s", 0, "10s"},                             /* interval */
 	{NULL, 0, "s", 0, "2s"},                              /* timeout */

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
@@ -17,6 +18,33 @@
 #define EXACT_DOUBLE ((uint64_t)1 << 53)
 
 /* ---- output ----------------------------------------------------------- */
+
+/*
+ * jansson prints every real with one precision per document. Use the
+ * smallest precision that still reads back every real of this document
+ * exactly (so 0.98 is written "0.98", not "0.97999999999999998") and that
+ * keeps integer digits out of exponent form. Same values, same precision:
+ * the output stays canonical.
+ */
+static json_t *real(int *prec, double v)
+{
+	char buf[40];
+	double mag = v < 0 ? -v : v;
+	int p, digits = 1;
+
+	for (; mag >= 10 && digits < 17; mag /= 10)
+		digits++;
+	for (p = 1; p < 17; p++) {
+		snprintf(buf, sizeof(buf), "%.*g", p, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (p < digits)
+		p = digits;
+	if (p > *prec)
+		*prec = p;
+	return json_real(v);
+}
 
 static json_t *json_uint(uint64_t u)
 {
@@ -35,14 +63,15 @@ static json_t *json_uint(uint64_t u)
  * millicore, so it reads back the same. Beyond 2^53 doubles lose units:
  * then the text form with units ("1Ti") is written instead.
  */
-static json_t *json_scaled(const bpci_field_info *info, uint64_t v, uint64_t unit)
+static json_t *json_scaled(int *prec, const bpci_field_info *info, uint64_t v,
+			   uint64_t unit)
 {
 	char buf[64];
 
 	if (v % unit == 0)
 		return json_uint(v / unit);
 	if (v < EXACT_DOUBLE)
-		return json_real((double)v / (double)unit);
+		return real(prec, (double)v / (double)unit);
 	bpci__node_format_uint(buf, sizeof(buf), info, v);
 	return json_string(buf);
 }
@@ -72,8 +101,8 @@ static json_t *json_items(const bpci__value *v, int as_map)
 	return j;
 }
 
-static json_t *value_to_json(const bpci_field_info *info, const bpci__field_ext *ext,
-			     const bpci__value *v)
+static json_t *value_to_json(int *prec, const bpci_field_info *info,
+			     const bpci__field_ext *ext, const bpci__value *v)
 {
 	char buf[64];
 
@@ -84,16 +113,16 @@ static json_t *value_to_json(const bpci_field_info *info, const bpci__field_ext 
 	case BPCI_FIELD_URL:
 		return json_string(v->str);
 	case BPCI_FIELD_NUMBER:
-		return json_real(v->num);
+		return real(prec, v->num);
 	case BPCI_FIELD_BOOL:
 		return json_boolean(v->b);
 	case BPCI_FIELD_DURATION:
 		bpci__format_duration(buf, sizeof(buf), v->u);
 		return json_string(buf);
 	case BPCI_FIELD_SIZE:
-		return json_scaled(info, v->u, ext->unit_bytes ? ext->unit_bytes : 1);
+		return json_scaled(prec, info, v->u, ext->unit_bytes ? ext->unit_bytes : 1);
 	case BPCI_FIELD_CPU:
-		return json_scaled(info, v->u, 1000);
+		return json_scaled(prec, info, v->u, 1000);
 	case BPCI_FIELD_LIST:
 	case BPCI_FIELD_ARGV:
 		return json_items(v, 0);
@@ -127,7 +156,8 @@ static int put_path(json_t *root, const char *name, json_t *val)
 	return json_object_set_new(group, dot + 1, val);
 }
 
-static int put_table(json_t *obj, const bpci__field_table *t, const bpci__value *values)
+static int put_table(int *prec, json_t *obj, const bpci__field_table *t,
+		     const bpci__value *values)
 {
 	size_t i;
 
@@ -135,20 +165,20 @@ static int put_table(json_t *obj, const bpci__field_table *t, const bpci__value 
 		if (!values[i].set)
 			continue;
 		if (put_path(obj, t->info[i].name,
-			     value_to_json(&t->info[i], &t->ext[i], &values[i])) < 0)
+			     value_to_json(prec, &t->info[i], &t->ext[i], &values[i])) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static json_t *spec_to_json(const bpci_node_spec *spec)
+static json_t *spec_to_json(int *prec, const bpci_node_spec *spec)
 {
 	json_t *root = json_object(), *params = json_object();
 
 	if (!root || !params ||
 	    json_object_set_new(root, "type", json_string(bpci_node_type_name(spec->type))) < 0 ||
-	    put_table(root, spec->common, spec->common_values) < 0 ||
-	    put_table(params, spec->params, spec->param_values) < 0 ||
+	    put_table(prec, root, spec->common, spec->common_values) < 0 ||
+	    put_table(prec, params, spec->params, spec->param_values) < 0 ||
 	    json_object_set(root, "params", params) < 0) {
 		json_decref(root);
 		json_decref(params);
@@ -164,12 +194,13 @@ int bpci_node_spec_to_json(char **out, const bpci_node_spec *spec)
 	char *text;
 	json_malloc_t jmalloc;
 	json_free_t jfree;
+	int prec = 1;
 
 	*out = NULL;
-	root = spec_to_json(spec);
+	root = spec_to_json(&prec, spec);
 	if (!root)
 		return BPCI_ENOMEM;
-	text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+	text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(prec));
 	json_decref(root);
 	if (!text)
 		return BPCI_ENOMEM;

@@ -274,16 +274,16 @@ static void level_keys(struct keyset *k, const bpci__field_table *t, const char 
 	}
 }
 
+/* @what is "key", or "parameter '%s' for <type>"-style text via @type. */
 static int unknown_key(const char *path, const char *key, const struct keyset *k,
-		       const char *what, bpci_diag *diag)
+		       const char *type, bpci_diag *diag)
 {
 	const char *near = bpci__suggest(key, k->names, k->n);
 
-	if (near)
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, path,
-				      "unknown %s '%s'; did you mean '%s'?", what, key, near);
 	return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, path,
-			      "unknown %s '%s'", what, key);
+			      "unknown %s '%s'%s%s%s%s%s", type ? "parameter" : "key", key,
+			      type ? " for " : "", type ? type : "",
+			      near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 }
 
 /* Keep the first error; out of memory ends the walk at once. */
@@ -300,7 +300,6 @@ static int parse_params(bpci_node_spec *spec, const json_t *obj, bpci_diag *diag
 	struct keyset k;
 	const char *key;
 	json_t *val;
-	char what[64];
 	size_t i;
 	int rc = 0;
 
@@ -310,10 +309,9 @@ static int parse_params(bpci_node_spec *spec, const json_t *obj, bpci_diag *diag
 	k.n = 0;
 	for (i = 0; i < t->count; i++)
 		keys_add(&k, t->info[i].name, strlen(t->info[i].name));
-	snprintf(what, sizeof(what), "parameter of %s", bpci_node_type_name(spec->type));
 	json_object_foreach((json_t *)obj, key, val) {
 		if (!keys_has(&k, key))
-			rc = merge_rc(rc, unknown_key(key, key, &k, what, diag));
+			rc = merge_rc(rc, unknown_key(key, key, &k, bpci_node_type_name(spec->type), diag));
 		else
 			rc = merge_rc(rc, set_json(spec, key, val, diag));
 		if (rc == BPCI_ENOMEM)
@@ -338,7 +336,7 @@ static int parse_group(bpci_node_spec *spec, const char *group, const json_t *ob
 	json_object_foreach((json_t *)obj, key, val) {
 		snprintf(name, sizeof(name), "%s.%s", group, key);
 		if (!keys_has(&k, key))
-			rc = merge_rc(rc, unknown_key(name, key, &k, "key", diag));
+			rc = merge_rc(rc, unknown_key(name, key, &k, NULL, diag));
 		else
 			rc = merge_rc(rc, set_json(spec, name, val, diag));
 		if (rc == BPCI_ENOMEM)
@@ -360,7 +358,7 @@ static int parse_top(bpci_node_spec *spec, const json_t *root, bpci_diag *diag)
 		if (strcmp(key, "type") == 0)
 			continue;
 		if (!keys_has(&k, key)) {
-			rc = merge_rc(rc, unknown_key(key, key, &k, "key", diag));
+			rc = merge_rc(rc, unknown_key(key, key, &k, NULL, diag));
 		} else if (strcmp(key, "params") == 0) {
 			bpci__diag_ctx ctx = bpci__diag_set_ctx(diag, (bpci__diag_ctx){0});
 			bpci__diag_ctx sub = ctx;

@@ -413,8 +413,7 @@ static int set_map_text(bpci_node_spec *spec, bpci__field_ref *ref, const char *
 	if (ref->key) {
 		if (!*text)
 			return bpci_node_spec_unset(spec, name);
-		return set_map_entry(ref, ref->info->name, ref->key, strlen(ref->key), text,
-				     diag);
+		return set_map_entry(ref, name, ref->key, strlen(ref->key), text, diag);
 	}
 	eq = strchr(text, '=');
 	if (!eq)

@@ -23,7 +23,12 @@ void bpci__node_format_uint(char *buf, size_t size, const bpci_field_info *info,
 		bpci__format_duration(buf, size, v);
 		break;
 	case BPCI_FIELD_SIZE:
+		/* A bare number would read back in the field's unit (GiB), so
+		 * a plain byte count carries its unit. */
 		bpci__format_size(buf, size, v);
+		if (size > 1 && buf[0] && isdigit((unsigned char)buf[strlen(buf) - 1]) &&
+		    strlen(buf) + 1 < size)
+			strcat(buf, "B");
 		break;
 	case BPCI_FIELD_CPU:
 		bpci__format_cpu(buf, size, v);
@@ -97,8 +102,9 @@ static int enum_error(const bpci_field_info *info, const bpci__alias *aliases,
 
 	for (i = 0; info->values[i] && n < 64; i++) {
 		cands[n++] = info->values[i];
-		len += (size_t)snprintf(list + len, len < sizeof(list) ? sizeof(list) - len : 0,
-					"%s%s", i ? ", " : "", info->values[i]);
+		if (len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+						i ? ", " : "", info->values[i]);
 	}
 	for (i = 0; aliases && aliases[i].alias && n < 64; i++)
 		cands[n++] = aliases[i].alias;
