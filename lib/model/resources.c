@@ -72,6 +72,15 @@ static uint64_t *slot(bpci_resources *r, enum res_field f)
 	}
 }
 
+static uint64_t amount(const bpci_resources *r, enum res_field f)
+{
+	const uint64_t v[RF_COUNT] = {
+		r->cpu_millicores, r->memory_bytes, r->storage_bytes, r->network_mbps, r->gpu_units
+	};
+
+	return v[f];
+}
+
 static int lookup_key(const char *key)
 {
 	size_t i;
@@ -199,43 +208,51 @@ int bpci_resources_parse(bpci_resources *out, const char *text, bpci_diag *diag)
 	return 0;
 }
 
-/* A size that reads back the same: a bare number would be taken as GiB. */
-static void format_bytes(char *buf, size_t size, uint64_t bytes)
+const char *bpci__resources_key(unsigned int field)
 {
-	bpci__format_size(buf, size, bytes);
-	if (strspn(buf, "0123456789") == strlen(buf))
-		strncat(buf, "B", size - strlen(buf) - 1);
+	return field < RF_COUNT ? key_names[field] : NULL;
+}
+
+void bpci__resources_format_field(char *buf, size_t size, const bpci_resources *res,
+				  unsigned int field)
+{
+	uint64_t v;
+
+	if (field >= RF_COUNT) {
+		if (size)
+			buf[0] = '\0';
+		return;
+	}
+	v = amount(res, (enum res_field)field);
+	switch (field) {
+	case RF_CPU:
+		bpci__format_cpu(buf, size, v);
+		break;
+	case RF_MEMORY:
+	case RF_STORAGE:
+		/* A bare number would read back as GiB: plain bytes get a B. */
+		bpci__format_size(buf, size, v);
+		if (strspn(buf, "0123456789") == strlen(buf))
+			strncat(buf, "B", size - strlen(buf) - 1);
+		break;
+	default:
+		snprintf(buf, size, "%llu", (unsigned long long)v);
+		break;
+	}
 }
 
 int bpci_resources_format(char **out, const bpci_resources *res)
 {
-	char text[5 * 48] = "", num[32];
+	char text[RF_COUNT * 48] = "", num[32];
 	size_t len;
+	unsigned int f;
 
-	if (res->cpu_millicores) {
-		bpci__format_cpu(num, sizeof(num), res->cpu_millicores);
+	for (f = 0; f < RF_COUNT; f++) {
+		if (amount(res, (enum res_field)f) == 0)
+			continue;
+		bpci__resources_format_field(num, sizeof(num), res, f);
 		len = strlen(text);
-		snprintf(text + len, sizeof(text) - len, ",cpu=%s", num);
-	}
-	if (res->memory_bytes) {
-		format_bytes(num, sizeof(num), res->memory_bytes);
-		len = strlen(text);
-		snprintf(text + len, sizeof(text) - len, ",memory=%s", num);
-	}
-	if (res->storage_bytes) {
-		format_bytes(num, sizeof(num), res->storage_bytes);
-		len = strlen(text);
-		snprintf(text + len, sizeof(text) - len, ",storage=%s", num);
-	}
-	if (res->network_mbps) {
-		len = strlen(text);
-		snprintf(text + len, sizeof(text) - len, ",network=%llu",
-			 (unsigned long long)res->network_mbps);
-	}
-	if (res->gpu_units) {
-		len = strlen(text);
-		snprintf(text + len, sizeof(text) - len, ",gpu=%llu",
-			 (unsigned long long)res->gpu_units);
+		snprintf(text + len, sizeof(text) - len, ",%s=%s", key_names[f], num);
 	}
 	*out = bpci__strdup(text[0] ? text + 1 : text);
 	return *out ? 0 : BPCI_ENOMEM;

@@ -19,4 +19,15 @@
 int bpci__resources_set_key(bpci_resources *res, unsigned int *seen, const char *key,
 			    const char *value, bpci_diag *diag);
 
+/* Number of amounts in a bpci_resources; fields are numbered in struct order. */
+#define BPCI__RESOURCE_FIELDS 5
+
+/* The short key of amount @field: "cpu", "memory", "storage", "network", "gpu". */
+const char *bpci__resources_key(unsigned int field);
+
+/* The amount @field of @res as text that bpci__resources_set_key() reads
+ * back exactly ("8", "16Gi", "1000B", "1000", "1"). */
+void bpci__resources_format_field(char *buf, size_t size, const bpci_resources *res,
+				  unsigned int field);
+
 #endif
