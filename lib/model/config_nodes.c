@@ -136,8 +136,8 @@ static int locate(const char *field, unsigned int *line, unsigned int *column, v
 	const bpci__yaml_node *at = f->map;
 	size_t n = strlen(f->prefix);
 
-	if (strncmp(field, f->prefix, n) != 0)
-		return -1;
+	if (strncmp(field, f->prefix, n) != 0 || (field[n] && field[n] != '.' && field[n] != '['))
+		return -1; /* another spec's field ("nodes[10]" is not "nodes[1]") */
 	field += n;
 	if (*field == '.')
 		field++;
