@@ -208,16 +208,36 @@ static void set_items(struct fill *f, const char *field, const bpci__yaml_node *
 	bpci__free(items);
 }
 
+/* Set "@field.@key" from @v; the key goes to the setter as written (not
+ * excerpted), so that its own rules judge it. */
+static void set_keyed(struct fill *f, const char *field, const bpci__yaml_node *key,
+		      const bpci__yaml_node *v)
+{
+	char *full;
+
+	if (strlen(key->text) != key->len) {
+		char path[512];
+
+		bpci__cfg_join(path, sizeof(path), f->prefix, key);
+		bpci__cfg_error(f->w, BPCI_EINVAL, key, path, "must not contain a NUL character");
+		return;
+	}
+	full = *field ? bpci__asprintf("%s.%s", field, key->text) : bpci__strdup(key->text);
+	if (!full) {
+		bpci__cfg_note(f->w, BPCI_ENOMEM);
+		return;
+	}
+	set_text(f, full, v);
+	bpci__free(full);
+}
+
 /* labels: {region: eu} and environment: {FOO: bar} set one key each. */
 static void set_map_entries(struct fill *f, const char *field, const bpci__yaml_node *map)
 {
-	char sub[512];
 	size_t i;
 
-	for (i = 0; i < map->count && !f->w->stop; i++) {
-		bpci__cfg_join(sub, sizeof(sub), field, map->items[2 * i]);
-		set_text(f, sub, map->items[2 * i + 1]);
-	}
+	for (i = 0; i < map->count && !f->w->stop; i++)
+		set_keyed(f, field, map->items[2 * i], map->items[2 * i + 1]);
 }
 
 static void apply_map(struct fill *f, const bpci__yaml_node *map, const char *path);
@@ -299,7 +319,7 @@ static void apply_entry(struct fill *f, const bpci__yaml_node *key,
 		if (bpci__cfg_is_map(f->w, value, where))
 			apply_map(f, value, full);
 	} else if (is_flat_map_key(f, full)) {
-		set_text(f, full, value); /* "labels.region: eu" written flat */
+		set_keyed(f, "", key, value); /* "labels.region: eu" written flat */
 	} else {
 		unknown(f, key, path, *path ? NULL : "type");
 	}
