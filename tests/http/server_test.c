@@ -208,6 +208,10 @@ START_TEST(slow_client_times_out)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(send(fd, "GET /api/nodes/a HTTP/1.1\r\nHo", 29, 0), 29);
 	t0 = now_s();
+	/* Others are served meanwhile. */
+	ck_assert_int_eq(get(&ts, "GET", "/api/nodes/b", NULL, NULL, &r, NULL), 0);
+	ck_assert_msg(now_s() - t0 < 0.5, "served after %.3f s", now_s() - t0);
+	bpci__http_response_clear(&r);
 	n = recv(fd, &c, 1, 0);
 	dt = now_s() - t0;
 	ck_assert_int_le(n, 0);
@@ -370,6 +374,51 @@ START_TEST(stream_notices_client_gone)
 }
 END_TEST
 
+/* An idle follow (nothing written) still notices the client leaving. */
+START_TEST(idle_stream_notices_client_gone)
+{
+	test_server ts;
+	static const char req[] = "GET /api/nodes/a/logs?interval=20000 HTTP/1.1\r\nHost: x\r\n\r\n";
+	char buf[512];
+	int fd, i;
+	double t0;
+
+	test_server_start(&ts, NULL);
+	fd = raw_connect(ts.port);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(send(fd, req, sizeof(req) - 1, 0), (ssize_t)sizeof(req) - 1);
+	ck_assert_int_gt(recv(fd, buf, sizeof(buf) - 1, 0), 0);
+	usleep(50000);
+	close(fd);
+	t0 = now_s();
+	for (i = 0; i < 300 && atomic_load(&ts.gone) < 1; i++)
+		usleep(10000);
+	ck_assert_int_eq(atomic_load(&ts.gone), 1);
+	ck_assert_msg(now_s() - t0 < 1.0, "noticed after %.3f s", now_s() - t0);
+	ck_assert_int_eq(atomic_load(&ts.chunks_sent), 1);
+	test_server_stop(&ts);
+}
+END_TEST
+
+/* The read timeout that drops slow clients must not cut a quiet stream. */
+START_TEST(stream_outlives_the_timeout)
+{
+	test_server ts;
+	bpci__http_server_opts so = BPCI__HTTP_SERVER_OPTS_INIT;
+	bpci__http_client_opts o = BPCI__HTTP_CLIENT_OPTS_INIT;
+	bpci__http_response r;
+	char url[256], got[256] = "";
+
+	so.timeout_ms = 500;
+	test_server_start(&ts, &so);
+	snprintf(url, sizeof(url), "%s/api/nodes/a/logs?count=3&interval=700", ts.url);
+	ck_assert_int_eq(bpci__http_stream(&o, url, &r, collect, got, NULL), 0);
+	ck_assert_str_eq(got, "line 0\nline 1\nline 2\n");
+	bpci__http_response_clear(&r);
+	test_server_stop(&ts);
+}
+END_TEST
+
 START_TEST(open_stream_released_at_teardown)
 {
 	test_server ts;
@@ -483,6 +532,8 @@ void add_server_tests(Suite *s)
 	tcase_add_test(tc, malformed_requests_do_not_hurt);
 	tcase_add_test(tc, stream_chunks_arrive);
 	tcase_add_test(tc, stream_notices_client_gone);
+	tcase_add_test(tc, idle_stream_notices_client_gone);
+	tcase_add_test(tc, stream_outlives_the_timeout);
 	tcase_add_test(tc, open_stream_released_at_teardown);
 	tcase_add_test(tc, listen_addresses);
 	tcase_add_test(tc, route_patterns_checked);
