@@ -220,7 +220,11 @@ void bpci__http_req_drop_all(bpci__http_server *srv)
 			event_free(req->watch);
 			req->watch = NULL;
 		}
-		req->ev = NULL; /* evhttp_free frees it with its connection */
+		/* evhttp_free frees a request with its connection; one already
+		 * detached from its (gone) connection is ours to free. */
+		if (req->ev && !evhttp_request_get_connection(req->ev))
+			evhttp_request_free(req->ev);
+		req->ev = NULL;
 	}
 	for (req = srv->live; req; req = req->next) {
 		if (req->streaming && !req->gone && req->gone_cb) {

@@ -29,7 +29,7 @@ static void sock_unlink(bpci__probe_ctx *ctx, bpci__probe_sock *s)
 	bpci__free(s);
 }
 
-static void result_of(bpci__probe *p, CURLcode cc, long expect)
+static void result_of(bpci__probe *p, CURLcode cc)
 {
 	long status = 0, oserr = 0;
 
@@ -44,7 +44,7 @@ static void result_of(bpci__probe *p, CURLcode cc, long expect)
 	} else if (cc != CURLE_OK) {
 		bpci__probe_set(p, 0, "%s", p->errbuf[0] ? p->errbuf : curl_easy_strerror(cc));
 	} else {
-		int ok = expect ? status == expect : status >= 200 && status < 300;
+		int ok = p->expect ? status == p->expect : status >= 200 && status < 300;
 
 		bpci__probe_set(p, ok, "HTTP %ld", status);
 	}
@@ -59,14 +59,11 @@ static void check_done(bpci__probe_ctx *ctx)
 		bpci__probe *p = NULL;
 		CURL *easy = msg->easy_handle;
 		CURLcode cc = msg->data.result;
-		long expect = 0;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&p);
-		/* The expected status rides in the result until now. */
-		expect = p->result.http_status;
-		result_of(p, cc, expect);
+		result_of(p, cc);
 		bpci__probe_finish(p); /* removes the handle before the callback */
 	}
 }
@@ -207,7 +204,7 @@ int bpci__probe_http(bpci__probe **out, bpci__probe_ctx *ctx, const char *url,
 	p = bpci__probe_new(ctx, BPCI__PROBE_HTTP, timeout_ms, cb, payload);
 	if (!p)
 		return BPCI_ENOMEM;
-	p->result.http_status = expect_status; /* kept here until the result */
+	p->expect = expect_status;
 	rc = setup(p, url);
 	if (rc < 0) {
 		bpci__probe_cancel(p);

@@ -51,6 +51,7 @@ struct bpci__probe {
 	int timed_out;
 	/* HTTP */
 	CURL *easy;
+	long expect;            /* expected status; 0 for any 2xx */
 	char errbuf[CURL_ERROR_SIZE];
 	bpci__probe *prev, *next;
 };

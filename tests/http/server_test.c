@@ -437,6 +437,37 @@ START_TEST(open_stream_released_at_teardown)
 }
 END_TEST
 
+/* Unanswered requests, with their client gone or still there, are released
+ * by the server's teardown (the ASan run checks for leaks). */
+START_TEST(unanswered_requests_released_at_teardown)
+{
+	test_server ts;
+	static const char req[] = "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n";
+	bpci__http_server_opts o = BPCI__HTTP_SERVER_OPTS_INIT;
+	int gone, stays, late;
+
+	/* One request is held past the connection timeout. */
+	o.timeout_ms = 300;
+	test_server_start(&ts, &o);
+	late = raw_connect(ts.port);
+	ck_assert_int_ge(late, 0);
+	ck_assert_int_eq(send(late, req, sizeof(req) - 1, 0), (ssize_t)sizeof(req) - 1);
+	usleep(600000);
+	gone = raw_connect(ts.port);
+	stays = raw_connect(ts.port);
+	ck_assert_int_ge(gone, 0);
+	ck_assert_int_ge(stays, 0);
+	ck_assert_int_eq(send(gone, req, sizeof(req) - 1, 0), (ssize_t)sizeof(req) - 1);
+	ck_assert_int_eq(send(stays, req, sizeof(req) - 1, 0), (ssize_t)sizeof(req) - 1);
+	usleep(100000);
+	close(gone);
+	usleep(100000);
+	test_server_stop(&ts);
+	close(stays);
+	close(late);
+}
+END_TEST
+
 START_TEST(listen_addresses)
 {
 	bpci__http_server_opts o = BPCI__HTTP_SERVER_OPTS_INIT;
@@ -535,6 +566,7 @@ void add_server_tests(Suite *s)
 	tcase_add_test(tc, idle_stream_notices_client_gone);
 	tcase_add_test(tc, stream_outlives_the_timeout);
 	tcase_add_test(tc, open_stream_released_at_teardown);
+	tcase_add_test(tc, unanswered_requests_released_at_teardown);
 	tcase_add_test(tc, listen_addresses);
 	tcase_add_test(tc, route_patterns_checked);
 	suite_add_tcase(s, tc);

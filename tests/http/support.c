@@ -134,6 +134,13 @@ static void h_logs(bpci__http_req *req, void *p)
 	evtimer_add(st->tick, &tv);
 }
 
+/* GET /hold: never answered (the server's teardown releases it). */
+static void h_hold(bpci__http_req *req, void *p)
+{
+	(void)req;
+	(void)p;
+}
+
 static void on_stop(evutil_socket_t fd, short what, void *p)
 {
 	test_server *ts = p;
@@ -175,6 +182,7 @@ void test_server_start(test_server *ts, const bpci__http_server_opts *opts)
 	ck_assert_int_eq(bpci__http_route(ts->srv, "GET", "/conflict", h_conflict, ts), 0);
 	ck_assert_int_eq(bpci__http_route(ts->srv, "GET", "/status", h_status, ts), 0);
 	ck_assert_int_eq(bpci__http_route(ts->srv, "GET", "/plain", h_plain, ts), 0);
+	ck_assert_int_eq(bpci__http_route(ts->srv, "GET", "/hold", h_hold, ts), 0);
 	ts->port = bpci__http_server_port(ts->srv);
 	snprintf(ts->url, sizeof(ts->url), "%s", bpci__http_server_url(ts->srv));
 	ck_assert_int_eq(pipe(ts->stop_pipe), 0);
