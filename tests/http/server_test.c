@@ -419,6 +419,23 @@ START_TEST(stream_outlives_the_timeout)
 }
 END_TEST
 
+/* A request pipelined behind a stream is answered after the stream ends. */
+START_TEST(pipelined_after_stream)
+{
+	test_server ts;
+	static const char reqs[] = "GET /api/nodes/a/logs?count=2 HTTP/1.1\r\nHost: x\r\n\r\n"
+				   "GET /api/nodes/p HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	char buf[4096];
+
+	test_server_start(&ts, NULL);
+	raw_exchange(ts.port, reqs, sizeof(reqs) - 1, buf, sizeof(buf));
+	ck_assert_contains(buf, "7\r\nline 0\n\r\n7\r\nline 1\n\r\n0\r\n\r\n");
+	ck_assert_contains(buf, "{\"id\":\"p\"}");
+	ck_assert_int_eq(atomic_load(&ts.gone), 0);
+	test_server_stop(&ts);
+}
+END_TEST
+
 START_TEST(open_stream_released_at_teardown)
 {
 	test_server ts;
@@ -565,6 +582,7 @@ void add_server_tests(Suite *s)
 	tcase_add_test(tc, stream_notices_client_gone);
 	tcase_add_test(tc, idle_stream_notices_client_gone);
 	tcase_add_test(tc, stream_outlives_the_timeout);
+	tcase_add_test(tc, pipelined_after_stream);
 	tcase_add_test(tc, open_stream_released_at_teardown);
 	tcase_add_test(tc, unanswered_requests_released_at_teardown);
 	tcase_add_test(tc, listen_addresses);
