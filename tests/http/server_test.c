@@ -9,6 +9,7 @@
 
 #include "bpci.h"
 #include "http_test.h"
+#include "common/alloc.h"
 #include "runtime/http_client.h"
 
 #define TOKEN_HDR "Authorization: Bearer s3cret\r\n"
@@ -564,6 +565,39 @@ START_TEST(route_patterns_checked)
 }
 END_TEST
 
+/* Every allocation failure while building a server is reported and clean. */
+START_TEST(allocation_failures_are_clean)
+{
+	struct event_base *base = event_base_new();
+	bpci__http_server_opts o = BPCI__HTTP_SERVER_OPTS_INIT;
+	long n;
+	int done = 0;
+
+	o.listen = "127.0.0.1:0";
+	o.token = "t";
+	for (n = 0; n < 100 && !done; n++) {
+		bpci__http_server *srv = NULL;
+		int rc;
+
+		bpci__alloc_fail_after(n);
+		rc = bpci__http_server_new(&srv, base, &o, NULL);
+		if (rc == 0)
+			rc = bpci__http_route(srv, "GET", "/a/{b}/c/{d}", never, NULL);
+		if (rc == 0)
+			rc = bpci__http_route(srv, "POST", "/x/y/z", never, NULL);
+		bpci__alloc_fail_after(-1);
+		if (rc == 0)
+			done = 1;
+		else
+			ck_assert_int_eq(rc, BPCI_ENOMEM);
+		bpci__http_server_free(srv);
+	}
+	ck_assert_int_eq(done, 1);
+	ck_assert_int_gt(n, 3);
+	event_base_free(base);
+}
+END_TEST
+
 void add_server_tests(Suite *s)
 {
 	TCase *tc = tcase_create("server");
@@ -587,5 +621,6 @@ void add_server_tests(Suite *s)
 	tcase_add_test(tc, unanswered_requests_released_at_teardown);
 	tcase_add_test(tc, listen_addresses);
 	tcase_add_test(tc, route_patterns_checked);
+	tcase_add_test(tc, allocation_failures_are_clean);
 	suite_add_tcase(s, tc);
 }
