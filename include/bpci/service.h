@@ -107,6 +107,10 @@ BPCI_EXTERN unsigned int bpci_service_port(const bpci_service *svc);
  *  Borrowed: valid until the handle is freed; do not modify it. */
 BPCI_EXTERN const bpci_node_spec *bpci_service_spec(const bpci_service *svc);
 
+/** bpci_service_config_path - the path of the config file the spec was read
+ *  from. Borrowed. */
+BPCI_EXTERN const char *bpci_service_config_path(const bpci_service *svc);
+
 /** bpci_service_coordinator_url - the coordinator's URL, or NULL when none
  *  was given. Borrowed. */
 BPCI_EXTERN const char *bpci_service_coordinator_url(const bpci_service *svc);

@@ -84,6 +84,11 @@ const bpci_node_spec *bpci_service_spec(const bpci_service *svc)
 	return svc->spec;
 }
 
+const char *bpci_service_config_path(const bpci_service *svc)
+{
+	return svc->config_path;
+}
+
 const char *bpci_service_coordinator_url(const bpci_service *svc)
 {
 	return svc->coordinator_url;
