@@ -158,46 +158,57 @@ typedef int (*bpci_service_route_cb)(bpci_service_response *res,
 /**
  * bpci_service_route - serve @method @path with @cb.
  *
- * @method: "GET", "POST", "PUT", "DELETE", "PATCH" or "HEAD".
- * @path: the exact path, starting with '/', without a query.
+ * @method: "GET", "POST", "PUT", "DELETE", "PATCH" or "HEAD" (a GET route
+ *          also answers HEAD).
+ * @path: an absolute path pattern without query: literal segments and
+ *        "{name}" segments that match any one segment and are read with
+ *        bpci_service_request_param(), e.g. "/items/{id}". No empty
+ *        segments, no trailing '/', no white space, '?' or '#'.
  *
- * A request whose path matches but whose method does not gets 405 with an
- * Allow header; a request for no route gets 404. Both, like 500, come as
- * JSON {"error":{"code","message"}}. Routes may be added before or during
+ * Routes are tried in the order added (GET /health and GET /metrics come
+ * first). A request whose path matches a route but not its method gets 405
+ * with an Allow header; a request for no route gets 404; both as JSON
+ * {"error":{"code","message"}}. Routes may be added before or during
  * bpci_service_run() (from a handler).
  *
- * Returns 0, BPCI_EINVAL (bad method or path), BPCI_EEXISTS (the method
- * and path are taken, e.g. GET /health), BPCI_ENOMEM.
+ * Returns 0, BPCI_EINVAL (bad method or pattern, NULL @cb), BPCI_EEXISTS
+ * (this method and pattern are taken, e.g. GET /health), BPCI_ENOMEM.
  */
 BPCI_EXTERN int bpci_service_route(bpci_service *svc, const char *method, const char *path,
 				   bpci_service_route_cb cb, void *payload);
 
-/** bpci_service_request_method - "GET", "POST", ... Borrowed. */
+/** bpci_service_request_method - "GET", "POST", ... Borrowed (valid during
+ *  the callback, like every string a request gives). */
 BPCI_EXTERN const char *bpci_service_request_method(const bpci_service_request *req);
-/** bpci_service_request_path - the decoded path, without the query. Borrowed. */
+/** bpci_service_request_path - the path as sent (not percent-decoded),
+ *  without the query. */
 BPCI_EXTERN const char *bpci_service_request_path(const bpci_service_request *req);
-/** bpci_service_request_query - the value of query parameter @name (decoded),
- *  or NULL when it is absent. Borrowed. */
+/** bpci_service_request_param - the decoded value of the route's "{@name}"
+ *  segment, or NULL when the route has none of that name. */
+BPCI_EXTERN const char *bpci_service_request_param(const bpci_service_request *req,
+						   const char *name);
+/** bpci_service_request_query - the decoded value of query parameter @name
+ *  (its first occurrence), or NULL when absent. */
 BPCI_EXTERN const char *bpci_service_request_query(const bpci_service_request *req,
 						   const char *name);
 /** bpci_service_request_header - the value of header @name (case-insensitive),
- *  or NULL. Borrowed. */
+ *  or NULL. */
 BPCI_EXTERN const char *bpci_service_request_header(const bpci_service_request *req,
 						    const char *name);
-/** bpci_service_request_body - the request body (at most 1 MiB; larger
- *  requests are refused with 413 before any handler runs); *@len receives
- *  its length. Not NUL-terminated. Borrowed. */
+/** bpci_service_request_body - the request body, NUL-terminated for
+ *  convenience (*@len, when not NULL, receives its length without the NUL).
+ *  Bodies over 1 MiB are refused with 413 before any handler runs. */
 BPCI_EXTERN const char *bpci_service_request_body(const bpci_service_request *req,
 						  size_t *len);
 
 /**
- * bpci_service_respond - set the response: HTTP @status (100..599), the
- * @content_type (NULL: "application/json") and @len bytes of @body
- * (copied; NULL with @len 0 for none). A second call replaces the first.
+ * bpci_service_respond - set the response: HTTP @status (200..599), the
+ * @content_type (NULL: "application/json") and the text @body (copied;
+ * NULL: empty). A second call replaces the first.
  * Returns 0, BPCI_EINVAL (bad status), BPCI_ENOMEM.
  */
 BPCI_EXTERN int bpci_service_respond(bpci_service_response *res, int status,
-				     const char *content_type, const char *body, size_t len);
+				     const char *content_type, const char *body);
 
 /** Called once bpci_service_run() serves and has sent READY=1. */
 typedef void (*bpci_service_ready_cb)(bpci_service *svc, void *payload);
@@ -212,13 +223,24 @@ BPCI_EXTERN int bpci_service_on_ready(bpci_service *svc, bpci_service_ready_cb c
  * bpci_service_run - serve until asked to stop.
  *
  * Binds 127.0.0.1:PORT, serves GET /health (200 {"status":"ok","id","type",
- * "uptime_seconds"}), GET /metrics (Prometheus text: process CPU seconds,
- * resident memory, open descriptors, start time, uptime, HTTP requests by
- * path and code) and the routes added, sends READY=1 and a STATUS, then
- * WATCHDOG=1 every half watchdog interval. On SIGTERM, SIGINT or
- * bpci_service_request_stop() it sends STOPPING=1, closes the server and
- * returns. While it runs it handles SIGTERM and SIGINT and ignores
- * SIGPIPE; the previous dispositions are restored on return. Run it once.
+ * "uptime_seconds"}), GET /metrics and the routes added, sends READY=1
+ * with a STATUS, then WATCHDOG=1 every half watchdog interval. On SIGTERM,
+ * SIGINT or bpci_service_request_stop() it sends STOPPING=1, closes the
+ * server and returns. While it runs it handles SIGTERM and SIGINT (their
+ * previous handlers are restored on return); a SIGPIPE left at its
+ * default is set to ignored for good (a client that hangs up must not
+ * kill the node). Run it once per handle.
+ *
+ * GET /metrics is the Prometheus text format 0.0.4 of values measured at
+ * the scrape: process_cpu_seconds_total, process_resident_memory_bytes,
+ * process_open_fds and process_start_time_seconds of this process; when
+ * the node leads its process group, as the coordinator starts it, the
+ * group's node_distribution_node_{cpu_seconds_total,memory_usage_bytes,
+ * open_fds,threads,processes,uptime_seconds,io_read_bytes_total,
+ * io_write_bytes_total,active_connections}{node_id,node_type}; and
+ * bpci_node_http_requests_total{path,code} for the requests the routes
+ * answered (path is the route's pattern). A figure that cannot be read is
+ * left out, never given as 0.
  *
  * Returns 0 after a requested stop, BPCI_EBUSY (the port is in use),
  * BPCI_EIO (another system call failed; the message names it),

@@ -26,6 +26,8 @@ int bpci_service_new(bpci_service **out, const bpci_service_options *opts, bpci_
 	clock_gettime(CLOCK_MONOTONIC, &svc->started);
 	rc = bpci__service_load(svc, opts, diag);
 	if (rc == 0)
+		rc = bpci__service_metrics_init(svc);
+	if (rc == 0)
 		rc = bpci__service_builtin_routes(svc);
 	/* A pipe rather than a flag: the loop can watch it, and write(2) is
 	 * async-signal-safe, so request_stop works from a signal handler. */
@@ -46,12 +48,10 @@ void bpci_service_free(bpci_service *svc)
 
 	if (!svc)
 		return;
-	for (i = 0; i < svc->nroutes; i++) {
-		bpci__free(svc->routes[i].method);
-		bpci__free(svc->routes[i].path);
-	}
+	for (i = 0; i < svc->nroutes; i++)
+		bpci__service_route_free(svc->routes[i]);
 	bpci__free(svc->routes);
-	bpci__free(svc->counts);
+	bpci__metrics_free(svc->metrics);
 	if (svc->stop_pipe[0] >= 0)
 		close(svc->stop_pipe[0]);
 	if (svc->stop_pipe[1] >= 0)

@@ -12,23 +12,27 @@
 
 #include "bpci/service.h"
 
+#include "runtime/metrics.h"
+#include "runtime/procstat.h"
+
 struct event_base;
-struct evhttp;
-struct evhttp_request;
+struct bpci__http_server;
 
 typedef struct bpci__service_route {
+	bpci_service *svc;
 	char *method;
-	char *path;
+	char *path;         /* the pattern, "/items/{id}" */
 	bpci_service_route_cb cb;
 	void *payload;
 } bpci__service_route;
 
-/* Requests served, by route path (or "unmatched") and status code. */
-typedef struct bpci__service_count {
-	const char *path;   /* a route's path (owned by the route) or "unmatched" */
-	int code;
-	uint64_t n;
-} bpci__service_count;
+/* Payload of one collected metric family: which one, for which service. */
+typedef struct bpci__service_family {
+	bpci_service *svc;
+	unsigned int index;
+} bpci__service_family;
+
+#define BPCI__SERVICE_FAMILIES 13
 
 struct bpci_service {
 	char *id;
@@ -44,17 +48,19 @@ struct bpci_service {
 	int ran;
 	struct timespec started;   /* CLOCK_MONOTONIC at bpci_service_new */
 
-	bpci__service_route *routes;
+	bpci__service_route **routes;
 	size_t nroutes, routes_cap;
-	bpci__service_count *counts;
-	size_t ncounts, counts_cap;
+
+	bpci__metrics *metrics;    /* request counters and collected families */
+	bpci__service_family families[BPCI__SERVICE_FAMILIES];
+	bpci__procstat group;      /* sampled at each scrape */
 
 	bpci_service_ready_cb ready_cb;
 	void *ready_payload;
 
 	/* Valid while bpci_service_run() runs. */
 	struct event_base *base;
-	struct evhttp *http;
+	struct bpci__http_server *http;
 };
 
 /* Fill @svc's contract fields from @opts and the environment. */
@@ -66,16 +72,20 @@ double bpci__service_uptime(const bpci_service *svc);
 
 /* Register /health and /metrics. */
 int bpci__service_builtin_routes(bpci_service *svc);
+void bpci__service_route_free(bpci__service_route *rt);
 
-/* Bind 127.0.0.1:svc->port, start serving on svc->base (svc->http set,
- * svc->port updated). */
+/* Create svc->metrics with its collected families. */
+int bpci__service_metrics_init(bpci_service *svc);
+
+/* Bind 127.0.0.1:svc->port, start serving svc's routes on svc->base
+ * (svc->http set, svc->port updated). */
 int bpci__service_http_start(bpci_service *svc, bpci_diag *diag);
 void bpci__service_http_stop(bpci_service *svc);
 
-/* Count one served request. */
+/* Count one answered request of route @path. */
 void bpci__service_count_request(bpci_service *svc, const char *path, int code);
 
-/* The Prometheus text exposition for GET /metrics; free with bpci__free. */
-int bpci__service_metrics_text(char **out, size_t *len, const bpci_service *svc);
+/* The Prometheus text exposition for GET /metrics; free with bpci_free. */
+int bpci__service_metrics_text(char **out, size_t *len, bpci_service *svc);
 
 #endif

@@ -1,96 +1,63 @@
 /*
- * GET /metrics of a node: the Prometheus text exposition format 0.0.4 of
- * values measured at the moment of the request — the process's CPU time
- * (getrusage), memory (/proc/self/statm), open descriptors (/proc/self/fd),
- * start time (/proc/self/stat and the boot time in /proc/stat), the
- * service's uptime and the requests it served. Metric names follow the
- * Prometheus client libraries' process collector, so dashboards built for
- * those work unchanged.
+ * GET /metrics of a node: a registry (runtime/metrics.h) holding the
+ * request counters and collected families whose values are measured at
+ * the moment of the scrape, never stored copies:
+ *
+ * - this process, under the names of the Prometheus client libraries'
+ *   process collector (so existing dashboards work): CPU time (getrusage),
+ *   resident memory (/proc/self/statm), open descriptors (/proc/self/fd),
+ *   start time (/proc/self/stat and the boot time);
+ * - the node's process group (the node and what it forked), under the
+ *   node_distribution_node_* names the coordinator uses, labelled with
+ *   node_id and node_type, through procstat. The contract makes every node
+ *   lead its own group; a program that does not (started by hand from a
+ *   script, which shares the script's group) has no group figures rather
+ *   than figures of processes that are not the node's.
  */
 #include <dirent.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
-#include "proc.h"
+#include "runtime/metric_names.h"
+#include "runtime/proc.h"
 #include "service_internal.h"
 
-typedef struct buf {
-	char *data;
-	size_t len, cap;
-	int failed;
-} buf;
+#define REQUESTS_NAME "bpci_node_http_requests_total"
+#define REQUESTS_HELP "HTTP requests answered by the node's routes, by route and status code."
 
-static void put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ---- this process ------------------------------------------------------ */
 
-static void put(buf *b, const char *fmt, ...)
+static int proc_cpu(double *v)
 {
-	va_list ap;
-	int n;
+	struct rusage ru;
 
-	if (b->failed)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->data ? b->data + b->len : NULL, b->data ? b->cap - b->len : 0, fmt,
-		      ap);
-	va_end(ap);
-	if (n < 0) {
-		b->failed = 1;
-		return;
-	}
-	if (!b->data || b->len + (size_t)n >= b->cap) {
-		if (bpci__grow((void **)&b->data, &b->cap, b->len + (size_t)n + 1, 1) < 0) {
-			b->failed = 1;
-			return;
-		}
-		va_start(ap, fmt);
-		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-	}
-	b->len += (size_t)n;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return -1;
+	*v = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	return 0;
 }
 
-/* A label value with '\\', '"' and newlines escaped, as the format asks. */
-static void put_label(buf *b, const char *v)
+static int proc_rss(double *v)
 {
-	for (; *v; v++) {
-		if (*v == '\\')
-			put(b, "\\\\");
-		else if (*v == '"')
-			put(b, "\\\"");
-		else if (*v == '\n')
-			put(b, "\\n");
-		else
-			put(b, "%c", *v);
-	}
-}
-
-static void header(buf *b, const char *name, const char *type, const char *help)
-{
-	put(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static int read_statm(uint64_t *vsize, uint64_t *rss)
-{
-	unsigned long long v, r;
+	unsigned long long size, rss;
 	FILE *f = fopen("/proc/self/statm", "re");
 	int ok;
 
 	if (!f)
 		return -1;
-	ok = fscanf(f, "%llu %llu", &v, &r) == 2;
+	ok = fscanf(f, "%llu %llu", &size, &rss) == 2;
 	fclose(f);
 	if (!ok)
 		return -1;
-	*vsize = v * (uint64_t)sysconf(_SC_PAGESIZE);
-	*rss = r * (uint64_t)sysconf(_SC_PAGESIZE);
+	*v = (double)rss * (double)sysconf(_SC_PAGESIZE);
 	return 0;
 }
 
-static long count_fds(void)
+static int proc_fds(double *v)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
@@ -102,11 +69,13 @@ static long count_fds(void)
 		if (e->d_name[0] != '.')
 			n++;
 	closedir(d);
-	return n - 1; /* the directory stream's own descriptor */
+	*v = (double)(n - 1); /* not the directory stream's own descriptor */
+	return 0;
 }
 
-/* Seconds since the epoch when this process started. */
-static int start_time(double *out)
+/* Seconds since the epoch when this process started: its start in ticks
+ * after boot plus the boot time from /proc/stat. */
+static int proc_start(double *v)
 {
 	char line[256];
 	unsigned long long btime = 0;
@@ -124,82 +93,109 @@ static int start_time(double *out)
 	fclose(f);
 	if (!found)
 		return -1;
-	*out = (double)btime + (double)ticks / (double)sysconf(_SC_CLK_TCK);
+	*v = (double)btime + (double)ticks / (double)sysconf(_SC_CLK_TCK);
 	return 0;
 }
 
-static void process_metrics(buf *b)
-{
-	struct rusage ru;
-	struct rlimit rl;
-	uint64_t vsize, rss;
-	double started;
-	long fds = count_fds();
+/* ---- the node's process group ------------------------------------------ */
 
-	if (getrusage(RUSAGE_SELF, &ru) == 0) {
-		header(b, "process_cpu_seconds_total", "counter",
-		       "Total user and system CPU time spent in seconds.");
-		put(b, "process_cpu_seconds_total %.6f\n",
-		    (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-			    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
-	}
-	if (read_statm(&vsize, &rss) == 0) {
-		header(b, "process_resident_memory_bytes", "gauge",
-		       "Resident memory size in bytes.");
-		put(b, "process_resident_memory_bytes %llu\n", (unsigned long long)rss);
-		header(b, "process_virtual_memory_bytes", "gauge",
-		       "Virtual memory size in bytes.");
-		put(b, "process_virtual_memory_bytes %llu\n", (unsigned long long)vsize);
-	}
-	if (fds >= 0) {
-		header(b, "process_open_fds", "gauge", "Number of open file descriptors.");
-		put(b, "process_open_fds %ld\n", fds);
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
-		header(b, "process_max_fds", "gauge",
-		       "Maximum number of open file descriptors.");
-		put(b, "process_max_fds %llu\n", (unsigned long long)rl.rlim_cur);
-	}
-	if (start_time(&started) == 0) {
-		header(b, "process_start_time_seconds", "gauge",
-		       "Start time of the process since unix epoch in seconds.");
-		put(b, "process_start_time_seconds %.2f\n", started);
-	}
+static double g_cpu(const bpci__procstat *p) { return (double)p->cpu_ns / 1e9; }
+static double g_rss(const bpci__procstat *p) { return (double)p->rss_bytes; }
+static double g_fds(const bpci__procstat *p) { return (double)p->fds; }
+static double g_threads(const bpci__procstat *p) { return (double)p->threads; }
+static double g_processes(const bpci__procstat *p) { return (double)p->processes; }
+static double g_uptime(const bpci__procstat *p) { return (double)p->uptime_ns / 1e9; }
+static double g_read(const bpci__procstat *p) { return (double)p->io_read_bytes; }
+static double g_write(const bpci__procstat *p) { return (double)p->io_write_bytes; }
+static double g_conns(const bpci__procstat *p) { return (double)p->active_connections; }
+
+typedef struct family {
+	/* this process: name, help, type, reader */
+	const char *name, *help;
+	bpci__metric_type type;
+	int (*proc)(double *v);
+	/* or the group: family id, presence bit, value */
+	bpci__metric_id id;
+	unsigned int bit;
+	double (*group)(const bpci__procstat *p);
+} family;
+
+static const family families[BPCI__SERVICE_FAMILIES] = {
+	{"process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+	 BPCI__METRIC_COUNTER, proc_cpu, 0, 0, NULL},
+	{"process_resident_memory_bytes", "Resident memory size in bytes.",
+	 BPCI__METRIC_GAUGE, proc_rss, 0, 0, NULL},
+	{"process_open_fds", "Number of open file descriptors.", BPCI__METRIC_GAUGE,
+	 proc_fds, 0, 0, NULL},
+	{"process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+	 BPCI__METRIC_GAUGE, proc_start, 0, 0, NULL},
+	{NULL, NULL, 0, NULL, BPCI__MID_NODE_CPU_SECONDS_TOTAL, BPCI__PS_CPU, g_cpu},
+	{NULL, NULL, 0, NULL, BPCI__MID_NODE_MEMORY_USAGE_BYTES, BPCI__PS_RSS, g_rss},
+	{NULL, NULL, 0, NULL, BPCI__MID_NODE_OPEN_FDS, BPCI__PS_FDS, g_fds},
+	{NULL, NULL, 0, NULL, BPCI__MID_NODE_THREADS, BPCI__PS_THREADS, g_threads},
+	{NULL, NULL, 0, NULL, BPCI__MID_NODE_PROCESSES, BPCI__PS_PROCESSES, g_processes},
+	{NULL, NULL, 0, NULL, BPCI__MID_NODE_UPTIME_SECONDS, BPCI__PS_START, g_uptime},
+	{NULL, NULL, 0, NULL, BPCI__MID_NODE_IO_READ_BYTES_TOTAL, BPCI__PS_IO, g_read},
+	{NULL, NULL, 0, NULL, BPCI__MID_NODE_IO_WRITE_BYTES_TOTAL, BPCI__PS_IO, g_write},
+	{NULL, NULL, 0, NULL, BPCI__MID_NODE_ACTIVE_CONNECTIONS, BPCI__PS_CONNECTIONS, g_conns},
+};
+
+static int collect(bpci__metrics_emitter *em, void *payload)
+{
+	const bpci__service_family *sf = payload;
+	const family *f = &families[sf->index];
+	const bpci_service *svc = sf->svc;
+	double v;
+
+	if (f->proc)
+		return f->proc(&v) == 0 ? bpci__metrics_emit(em, v, NULL) : 0;
+	if (!(svc->group.present & f->bit))
+		return 0; /* not measured: absent, not zero */
+	return bpci__metrics_emit(em, f->group(&svc->group), BPCI__METRIC_LABEL_NODE_ID,
+				  svc->id, BPCI__METRIC_LABEL_NODE_TYPE,
+				  bpci_node_type_name(svc->type), NULL);
 }
 
-static void service_metrics(buf *b, const bpci_service *svc)
+int bpci__service_metrics_init(bpci_service *svc)
 {
-	size_t i;
+	unsigned int i;
+	int rc = bpci__metrics_new(&svc->metrics);
 
-	header(b, "bpci_node_info", "gauge",
-	       "Identity of this node: always 1, the labels carry the values.");
-	put(b, "bpci_node_info{id=\"");
-	put_label(b, svc->id);
-	put(b, "\",type=\"%s\"} 1\n", bpci_node_type_name(svc->type));
-	header(b, "bpci_node_uptime_seconds", "gauge",
-	       "Seconds since the node's service started.");
-	put(b, "bpci_node_uptime_seconds %.3f\n", bpci__service_uptime(svc));
-	header(b, "bpci_node_http_requests_total", "counter",
-	       "HTTP requests answered, by route path and status code.");
-	for (i = 0; i < svc->ncounts; i++) {
-		put(b, "bpci_node_http_requests_total{path=\"");
-		put_label(b, svc->counts[i].path);
-		put(b, "\",code=\"%d\"} %llu\n", svc->counts[i].code,
-		    (unsigned long long)svc->counts[i].n);
+	for (i = 0; rc == 0 && i < BPCI__SERVICE_FAMILIES; i++) {
+		bpci__metrics_collector c;
+
+		svc->families[i].svc = svc;
+		svc->families[i].index = i;
+		if (families[i].proc) {
+			c.def.name = families[i].name;
+			c.def.help = families[i].help;
+			c.def.type = families[i].type;
+		} else {
+			c.def = *bpci__metric_def(families[i].id);
+		}
+		c.collect = collect;
+		c.payload = &svc->families[i];
+		rc = bpci__metrics_add_collector(svc->metrics, &c);
 	}
+	return rc;
 }
 
-int bpci__service_metrics_text(char **out, size_t *len, const bpci_service *svc)
+void bpci__service_count_request(bpci_service *svc, const char *path, int code)
 {
-	buf b = {0};
+	bpci__metric *m;
+	char status[8];
 
-	process_metrics(&b);
-	service_metrics(&b, svc);
-	if (b.failed || !b.data) {
-		bpci__free(b.data);
-		return BPCI_ENOMEM;
-	}
-	*out = b.data;
-	*len = b.len;
-	return 0;
+	snprintf(status, sizeof(status), "%d", code);
+	/* Out of memory: the request goes uncounted rather than failing. */
+	if (bpci__metrics_counter(&m, svc->metrics, REQUESTS_NAME, REQUESTS_HELP, "path", path,
+				  "code", status, NULL) == 0)
+		bpci__metric_inc(m);
+}
+
+int bpci__service_metrics_text(char **out, size_t *len, bpci_service *svc)
+{
+	memset(&svc->group, 0, sizeof(svc->group));
+	if (getpgrp() == getpid())
+		bpci__procstat_sample(getpid(), &svc->group);
+	return bpci__metrics_render(out, len, svc->metrics);
 }

@@ -18,8 +18,6 @@ enum { EV_TERM, EV_INT, EV_STOP, EV_WATCHDOG, EV_COUNT };
 typedef struct loop {
 	bpci_service *svc;
 	struct event *ev[EV_COUNT];
-	struct sigaction old_pipe;
-	int pipe_saved;
 } loop;
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
@@ -94,8 +92,6 @@ static void cleanup(loop *l)
 	if (svc->base)
 		event_base_free(svc->base);
 	svc->base = NULL;
-	if (l->pipe_saved)
-		sigaction(SIGPIPE, &l->old_pipe, NULL);
 }
 
 /* READY=1 with a STATUS the coordinator can show in its status table. */
@@ -112,7 +108,6 @@ static void announce(bpci_service *svc)
 int bpci_service_run(bpci_service *svc, bpci_diag *diag)
 {
 	loop l = {0};
-	struct sigaction ign = {0};
 	int rc;
 
 	if (svc->ran)
@@ -124,10 +119,6 @@ int bpci_service_run(bpci_service *svc, bpci_diag *diag)
 	svc->base = event_base_new();
 	if (!svc->base)
 		return BPCI_ENOMEM;
-	/* A client that hangs up mid-response must not kill the node. */
-	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
-	l.pipe_saved = sigaction(SIGPIPE, &ign, &l.old_pipe) == 0;
 	rc = bpci__service_http_start(svc, diag);
 	if (rc == 0)
 		rc = add_events(&l, diag);

@@ -295,6 +295,24 @@ START_TEST(routes_are_checked)
 	ck_assert_int_eq(bpci_service_route(svc, "GET", "/a?b", (bpci_service_route_cb)1,
 					    NULL), BPCI_EINVAL);
 	ck_assert_int_eq(bpci_service_route(svc, "GET", "/x", NULL, NULL), BPCI_EINVAL);
+	{
+		static const char *const bad[] = {"/a//b", "/a/", "/x{y}", "/{}", "/{a}b",
+						  "/{a", "/a}", "/{a{b}}", "", "//"};
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			ck_assert_msg(bpci_service_route(svc, "GET", bad[i],
+							 (bpci_service_route_cb)1, NULL) ==
+					      BPCI_EINVAL,
+				      "pattern '%s' was accepted", bad[i]);
+	}
+	ck_assert_int_eq(bpci_service_route(svc, "GET", "/items/{id}/x",
+					    (bpci_service_route_cb)1, NULL), 0);
+	ck_assert_int_eq(bpci_service_route(svc, "GET", "/", (bpci_service_route_cb)1, NULL), 0);
+	ck_assert_int_eq(bpci_service_route(svc, "PUT", "/items/{id}/x",
+					    (bpci_service_route_cb)1, NULL), 0);
+	ck_assert_int_eq(bpci_service_route(svc, "PUT", "/items/{id}/x",
+					    (bpci_service_route_cb)1, NULL), BPCI_EEXISTS);
 	ck_assert_int_eq(bpci_service_route(svc, "POST", "/health", (bpci_service_route_cb)1,
 					    NULL), 0);
 	bpci_service_free(svc);

@@ -107,6 +107,7 @@ static char **child_env(const char *const *extra)
 static pid_t spawn_node(const char *const *args, const char *const *extra)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	char *prog, *argv[16];
 	char **env = child_env(extra);
 	pid_t pid;
@@ -121,7 +122,12 @@ static pid_t spawn_node(const char *const *args, const char *const *extra)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_eq(posix_spawn(&pid, prog, &fa, NULL, argv, env), 0);
+	/* Its own process group, as the coordinator starts a node. */
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	ck_assert_int_eq(posix_spawn(&pid, prog, &fa, &attr, argv, env), 0);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	free(env);
 	free(prog);
@@ -221,9 +227,17 @@ START_TEST(ready_watchdog_health_metrics_and_sigterm)
 
 	ck_assert_int_eq(svc_http(port, NULL, "/metrics", NULL, NULL, &body, NULL), 200);
 	svc_check_exposition(body);
-	ck_assert_contains(body, "bpci_node_info{id=\"store-a\",type=\"storage\"} 1\n");
-	ck_assert_contains(body,
-			   "bpci_node_http_requests_total{path=\"/health\",code=\"200\"} 1\n");
+	ck_assert_contains(body, "\nbpci_node_http_requests_total{path=\"/health\",code=\"200\"} 1\n");
+	/* The node leads its process group: the group's figures are there. */
+	ck_assert_contains(body, "\nnode_distribution_node_cpu_seconds_total{node_id=\"store-a\","
+				 "node_type=\"storage\"} ");
+	ck_assert_contains(body, "\nnode_distribution_node_memory_usage_bytes{node_id=\"store-a\","
+				 "node_type=\"storage\"} ");
+	ck_assert_contains(body, "\nnode_distribution_node_processes{node_id=\"store-a\","
+				 "node_type=\"storage\"} 1\n");
+	ck_assert_contains(body, "\nnode_distribution_node_open_fds{node_id=\"store-a\","
+				 "node_type=\"storage\"} ");
+	ck_assert_contains(body, "\nprocess_open_fds ");
 	free(body);
 
 	t_term = svc_now_ms();
