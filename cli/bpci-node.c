@@ -146,7 +146,8 @@ static void log_start(const bpci_service *svc)
 	size_t i, n;
 
 	fprintf(stderr, "%s: %s node '%s', config %s, coordinator %s\n", prog,
-		bpci_node_type_name(bpci_service_type(svc)), bpci_service_id(svc), bpci_service_config_path(svc),
+		bpci_node_type_name(bpci_service_type(svc)), bpci_service_id(svc),
+		bpci_service_config_path(svc) ? bpci_service_config_path(svc) : "(in the program)",
 		url ? url : "(none)");
 	if (bpci_node_type_fields(&fields, &n, bpci_service_type(svc)) == 0) {
 		fprintf(stderr, "%s: params:", prog);

@@ -60,10 +60,14 @@ typedef struct bpci_service_options {
 	const char *notify_socket;   /**< NOTIFY_SOCKET; "" for none */
 	int64_t watchdog_usec;       /**< WATCHDOG_USEC; -1: from the environment,
 					  0: no watchdog */
+	/** The spec itself instead of a config file (a program that embeds a
+	 *  node); copied. Exclusive with @config_path; BPCI_NODE_CONFIG is then
+	 *  not read. */
+	const bpci_node_spec *spec;
 } bpci_service_options;
 
 #define BPCI_SERVICE_OPTIONS_INIT \
-	{BPCI_SERVICE_OPTIONS_VERSION, NULL, NULL, -1, NULL, NULL, NULL, -1}
+	{BPCI_SERVICE_OPTIONS_VERSION, NULL, NULL, -1, NULL, NULL, NULL, -1, NULL}
 
 /**
  * bpci_service_new - read and check the node process contract.
@@ -74,9 +78,9 @@ typedef struct bpci_service_options {
  * @diag: receives one entry per problem, each naming the variable (or the
  *        option) and the bad value, or NULL.
  *
- * The type and the port are required; the config file is required and
- * must hold a valid spec (bpci_node_spec_from_json() and
- * bpci_node_spec_validate()) of that same type. The id, when neither given
+ * The type and the port are required; the config file (or the spec
+ * option) is required and must hold a valid spec (bpci_node_spec_from_json()
+ * and bpci_node_spec_validate()) of that same type. The id, when neither given
  * nor set, is the spec's "id" field, else the type's name. The coordinator
  * URL, the notify socket and the watchdog are optional. WATCHDOG_USEC is
  * ignored when WATCHDOG_PID is set to another process (sd_watchdog_enabled(3)).
@@ -108,7 +112,7 @@ BPCI_EXTERN unsigned int bpci_service_port(const bpci_service *svc);
 BPCI_EXTERN const bpci_node_spec *bpci_service_spec(const bpci_service *svc);
 
 /** bpci_service_config_path - the path of the config file the spec was read
- *  from. Borrowed. */
+ *  from, or NULL when the spec came as an option. Borrowed. */
 BPCI_EXTERN const char *bpci_service_config_path(const bpci_service *svc);
 
 /** bpci_service_coordinator_url - the coordinator's URL, or NULL when none

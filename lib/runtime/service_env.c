@@ -246,6 +246,31 @@ static int parse_spec(bpci_service *svc, const char *text, size_t len, const cha
 	return rc;
 }
 
+/* A spec given in the options: a copy, validated like one from a file. */
+static int load_spec_option(bpci_service *svc, const bpci_service_options *o,
+			    bpci_diag *diag)
+{
+	bpci_diag *sub = NULL;
+	int rc;
+
+	if (o->config_path)
+		return err(diag, BPCI_EINVAL, "spec",
+			   "and config ('%s') are both given; give one", o->config_path);
+	rc = bpci_node_spec_dup(&svc->spec, o->spec);
+	if (rc != 0)
+		return rc;
+	if (bpci_diag_new(&sub) < 0)
+		return BPCI_ENOMEM;
+	rc = bpci_node_spec_validate(svc->spec, 0, sub);
+	if (rc != 0)
+		err(diag, rc, "spec", "is not a valid node spec (%zu error%s follow%s)",
+		    bpci_diag_error_count(sub), bpci_diag_error_count(sub) == 1 ? "" : "s",
+		    bpci_diag_error_count(sub) == 1 ? "s" : "");
+	copy_entries(diag, sub, "spec");
+	bpci_diag_free(sub);
+	return rc;
+}
+
 static int load_config(bpci_service *svc, const bpci_service_options *o, bpci_diag *diag)
 {
 	source s = pick(o ? o->config_path : NULL, "config", "BPCI_NODE_CONFIG");
@@ -253,6 +278,8 @@ static int load_config(bpci_service *svc, const bpci_service_options *o, bpci_di
 	size_t len = 0;
 	int rc;
 
+	if (o && o->spec)
+		return load_spec_option(svc, o, diag);
 	if (!s.value)
 		return err(diag, BPCI_EINVAL, s.name,
 			   "is not set; it must name the JSON file holding the node's spec");
@@ -276,7 +303,8 @@ static int check_type(bpci_service *svc, const bpci_service_options *o, bpci_dia
 		return 0;
 	return err(diag, BPCI_EINVAL, s.name,
 		   "is '%s' but the spec in '%s' is of type '%s'",
-		   bpci_node_type_name(svc->type), svc->config_path, bpci_node_type_name(st));
+		   bpci_node_type_name(svc->type),
+		   svc->config_path ? svc->config_path : "the options", bpci_node_type_name(st));
 }
 
 static int default_id(bpci_service *svc)

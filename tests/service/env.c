@@ -268,6 +268,40 @@ START_TEST(watchdog_for_another_pid_is_ignored)
 }
 END_TEST
 
+START_TEST(spec_given_as_option)
+{
+	bpci_service_options o = BPCI_SERVICE_OPTIONS_INIT;
+	bpci_node_spec *spec;
+	bpci_service *svc;
+
+	setenv("BPCI_NODE_CONFIG", "/nonexistent/never-read.json", 1);
+	ck_assert_int_eq(bpci_node_spec_new(&spec, BPCI_NODE_STORAGE), 0);
+	ck_assert_int_eq(bpci_node_spec_set(spec, "storage_type", "archive", NULL), 0);
+	ck_assert_int_eq(bpci_node_spec_set(spec, "capacity_gb", "5", NULL), 0);
+	o.type = "storage";
+	o.port = 0;
+	o.spec = spec;
+	ck_assert_int_eq(bpci_service_new(&svc, &o, NULL), 0);
+	ck_assert_ptr_null(bpci_service_config_path(svc));
+	ck_assert_ptr_ne(bpci_service_spec(svc), spec); /* a copy */
+	ck_assert(bpci_node_spec_equal(bpci_service_spec(svc), spec));
+	ck_assert_str_eq(bpci_service_id(svc), "storage");
+	bpci_service_free(svc);
+
+	o.config_path = spec_path;
+	expect_error(&o, BPCI_EINVAL, (const char *const[]){"spec and config", NULL});
+	o.config_path = NULL;
+	ck_assert_int_eq(bpci_node_spec_unset(spec, "capacity_gb"), 0);
+	expect_error(&o, BPCI_EINVAL, (const char *const[]){"spec is not a valid node spec",
+							     "capacity_gb", NULL});
+	o.type = "oracle";
+	ck_assert_int_eq(bpci_node_spec_set(spec, "capacity_gb", "5", NULL), 0);
+	expect_error(&o, BPCI_EINVAL, (const char *const[]){"type is 'oracle'", "the options",
+							     NULL});
+	bpci_node_spec_free(spec);
+}
+END_TEST
+
 START_TEST(options_version_checked)
 {
 	bpci_service_options o = BPCI_SERVICE_OPTIONS_INIT;
@@ -359,6 +393,7 @@ TCase *svc_test_env(void)
 	tcase_add_test(tc, spec_of_another_type);
 	tcase_add_test(tc, bad_optional_values);
 	tcase_add_test(tc, watchdog_for_another_pid_is_ignored);
+	tcase_add_test(tc, spec_given_as_option);
 	tcase_add_test(tc, options_version_checked);
 	tcase_add_test(tc, routes_are_checked);
 	tcase_add_test(tc, allocation_failures_are_clean);
