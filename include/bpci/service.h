@@ -237,7 +237,8 @@ BPCI_EXTERN int bpci_service_on_ready(bpci_service *svc, bpci_service_ready_cb c
  *
  * GET /metrics is the Prometheus text format 0.0.4 of values measured at
  * the scrape: process_cpu_seconds_total, process_resident_memory_bytes,
- * process_open_fds and process_start_time_seconds of this process; when
+ * process_open_fds and process_start_time_seconds of this process,
+ * bpci_node_uptime_seconds of the service (since bpci_service_new()); when
  * the node leads its process group, as the coordinator starts it, the
  * group's node_distribution_node_{cpu_seconds_total,memory_usage_bytes,
  * open_fds,threads,processes,uptime_seconds,io_read_bytes_total,

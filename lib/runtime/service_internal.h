@@ -32,7 +32,7 @@ typedef struct bpci__service_family {
 	unsigned int index;
 } bpci__service_family;
 
-#define BPCI__SERVICE_FAMILIES 13
+#define BPCI__SERVICE_FAMILIES 14
 
 struct bpci_service {
 	char *id;

@@ -6,7 +6,8 @@
  * - this process, under the names of the Prometheus client libraries'
  *   process collector (so existing dashboards work): CPU time (getrusage),
  *   resident memory (/proc/self/statm), open descriptors (/proc/self/fd),
- *   start time (/proc/self/stat and the boot time);
+ *   start time (/proc/self/stat and the boot time); and the service's
+ *   uptime (bpci_node_uptime_seconds, since bpci_service_new());
  * - the node's process group (the node and what it forked), under the
  *   node_distribution_node_* names the coordinator uses, labelled with
  *   node_id and node_type, through procstat. The contract makes every node
@@ -30,10 +31,11 @@
 
 /* ---- this process ------------------------------------------------------ */
 
-static int proc_cpu(double *v)
+static int proc_cpu(const bpci_service *svc, double *v)
 {
 	struct rusage ru;
 
+	(void)svc;
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		return -1;
 	*v = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
@@ -41,12 +43,13 @@ static int proc_cpu(double *v)
 	return 0;
 }
 
-static int proc_rss(double *v)
+static int proc_rss(const bpci_service *svc, double *v)
 {
 	unsigned long long size, rss;
 	FILE *f = fopen("/proc/self/statm", "re");
 	int ok;
 
+	(void)svc;
 	if (!f)
 		return -1;
 	ok = fscanf(f, "%llu %llu", &size, &rss) == 2;
@@ -57,12 +60,13 @@ static int proc_rss(double *v)
 	return 0;
 }
 
-static int proc_fds(double *v)
+static int proc_fds(const bpci_service *svc, double *v)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
 	long n = 0;
 
+	(void)svc;
 	if (!d)
 		return -1;
 	while ((e = readdir(d)))
@@ -75,7 +79,7 @@ static int proc_fds(double *v)
 
 /* Seconds since the epoch when this process started: its start in ticks
  * after boot plus the boot time from /proc/stat. */
-static int proc_start(double *v)
+static int proc_start(const bpci_service *svc, double *v)
 {
 	char line[256];
 	unsigned long long btime = 0;
@@ -83,6 +87,7 @@ static int proc_start(double *v)
 	int found = 0;
 	FILE *f;
 
+	(void)svc;
 	if (bpci__proc_start_time(getpid(), &ticks) != 0)
 		return -1;
 	f = fopen("/proc/stat", "re");
@@ -94,6 +99,12 @@ static int proc_start(double *v)
 	if (!found)
 		return -1;
 	*v = (double)btime + (double)ticks / (double)sysconf(_SC_CLK_TCK);
+	return 0;
+}
+
+static int service_uptime(const bpci_service *svc, double *v)
+{
+	*v = bpci__service_uptime(svc);
 	return 0;
 }
 
@@ -113,7 +124,7 @@ typedef struct family {
 	/* this process: name, help, type, reader */
 	const char *name, *help;
 	bpci__metric_type type;
-	int (*proc)(double *v);
+	int (*proc)(const bpci_service *svc, double *v);
 	/* or the group: family id, presence bit, value */
 	bpci__metric_id id;
 	unsigned int bit;
@@ -129,6 +140,8 @@ static const family families[BPCI__SERVICE_FAMILIES] = {
 	 proc_fds, 0, 0, NULL},
 	{"process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
 	 BPCI__METRIC_GAUGE, proc_start, 0, 0, NULL},
+	{"bpci_node_uptime_seconds", "Seconds since the node's service started.",
+	 BPCI__METRIC_GAUGE, service_uptime, 0, 0, NULL},
 	{NULL, NULL, 0, NULL, BPCI__MID_NODE_CPU_SECONDS_TOTAL, BPCI__PS_CPU, g_cpu},
 	{NULL, NULL, 0, NULL, BPCI__MID_NODE_MEMORY_USAGE_BYTES, BPCI__PS_RSS, g_rss},
 	{NULL, NULL, 0, NULL, BPCI__MID_NODE_OPEN_FDS, BPCI__PS_FDS, g_fds},
@@ -148,7 +161,7 @@ static int collect(bpci__metrics_emitter *em, void *payload)
 	double v;
 
 	if (f->proc)
-		return f->proc(&v) == 0 ? bpci__metrics_emit(em, v, NULL) : 0;
+		return f->proc(svc, &v) == 0 ? bpci__metrics_emit(em, v, NULL) : 0;
 	if (!(svc->group.present & f->bit))
 		return 0; /* not measured: absent, not zero */
 	return bpci__metrics_emit(em, f->group(&svc->group), BPCI__METRIC_LABEL_NODE_ID,

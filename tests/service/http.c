@@ -235,6 +235,7 @@ START_TEST(health_routes_errors_and_metrics)
 	ck_assert_contains(body, "\nprocess_cpu_seconds_total ");
 	ck_assert_contains(body, "\nprocess_resident_memory_bytes ");
 	ck_assert_contains(body, "\nprocess_open_fds ");
+	ck_assert_contains(body, "\nbpci_node_uptime_seconds ");
 	free(body);
 	stop(&r);
 }
@@ -261,6 +262,9 @@ START_TEST(metrics_are_measured)
 	cpu = strtod(p + 28, NULL);
 	ck_assert_ptr_nonnull(p = strstr(body, "\nprocess_start_time_seconds "));
 	started = strtod(p + 28, NULL);
+	ck_assert_ptr_nonnull(p = strstr(body, "\nbpci_node_uptime_seconds "));
+	ck_assert_double_ge(strtod(p + 26, NULL), 0.0);
+	ck_assert_double_lt(strtod(p + 26, NULL), 30.0);
 	free(body);
 	ck_assert_double_gt(rss, 1e6);
 	ck_assert_double_lt(rss, 4e9);
