@@ -143,7 +143,10 @@ BPCI_EXTERN int bpci_service_ready(bpci_service *svc);
  * as bpci_service_notify(), or BPCI_ENOMEM.
  */
 BPCI_EXTERN int bpci_service_status(bpci_service *svc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+#if defined(__GNUC__) || defined(__clang__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
 
 /** A request to one of the program's routes; valid during the callback. */
 typedef struct bpci_service_request bpci_service_request;
