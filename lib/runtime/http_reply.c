@@ -82,7 +82,7 @@ bpci__http_req *bpci__http_req_new(bpci__http_server *srv, struct evhttp_request
 	req->ev = ev;
 	req->method = bpci__http_method_name((unsigned int)evhttp_request_get_command(ev));
 	if (!req->method)
-		req->method = "GET";
+		req->method = "UNKNOWN"; /* matches no route */
 	req->path_copy = bpci__strdup(path && path[0] ? path : "/");
 	req->query.tqh_first = NULL; /* TAILQ_INIT, which libevent does not export */
 	req->query.tqh_last = &req->query.tqh_first;

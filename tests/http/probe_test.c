@@ -13,6 +13,7 @@
 
 #include "bpci.h"
 #include "http_test.h"
+#include "common/alloc.h"
 #include "runtime/probe.h"
 
 typedef struct outcome {
@@ -393,6 +394,44 @@ START_TEST(cancel_inside_callback_and_before)
 }
 END_TEST
 
+/* Allocation failures while starting probes are reported and clean. */
+START_TEST(probe_allocation_failures_are_clean)
+{
+	static const char *const yes[] = {"true", NULL};
+	struct event_base *base = event_base_new();
+	unsigned int port = closed_port();
+	long n;
+	int done = 0;
+
+	for (n = 0; n < 100 && !done; n++) {
+		bpci__probe_ctx *ctx = NULL;
+		bpci__probe *a = NULL, *b = NULL;
+		outcome o = {0};
+		int rc;
+
+		bpci__alloc_fail_after(n);
+		rc = bpci__probe_ctx_new(&ctx, base, NULL);
+		if (rc == 0)
+			rc = bpci__probe_tcp(&a, ctx, "127.0.0.1", port, 1000, on_result, &o, NULL);
+		if (rc == 0)
+			rc = bpci__probe_exec(&b, ctx, yes, 1000, on_result, &o, NULL);
+		bpci__alloc_fail_after(-1);
+		if (rc == 0) {
+			done = 1;
+			while (o.calls < 2)
+				run_for(base, NULL, 100);
+		} else {
+			ck_assert_int_eq(rc, BPCI_ENOMEM);
+		}
+		bpci__probe_cancel(a);
+		bpci__probe_cancel(b);
+		bpci__probe_ctx_free(ctx);
+	}
+	ck_assert_int_eq(done, 1);
+	event_base_free(base);
+}
+END_TEST
+
 void add_probe_tests(Suite *s)
 {
 	TCase *tc = tcase_create("probe");
@@ -403,5 +442,6 @@ void add_probe_tests(Suite *s)
 	tcase_add_test(tc, tcp_probe_results);
 	tcase_add_test(tc, exec_probe_results);
 	tcase_add_test(tc, cancel_inside_callback_and_before);
+	tcase_add_test(tc, probe_allocation_failures_are_clean);
 	suite_add_tcase(s, tc);
 }

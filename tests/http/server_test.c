@@ -9,6 +9,7 @@
 
 #include "bpci.h"
 #include "http_test.h"
+#include "common/alloc.h"
 #include "runtime/http_client.h"
 
 #define TOKEN_HDR "Authorization: Bearer s3cret\r\n"
@@ -419,6 +420,23 @@ START_TEST(stream_outlives_the_timeout)
 }
 END_TEST
 
+/* A request pipelined behind a stream is answered after the stream ends. */
+START_TEST(pipelined_after_stream)
+{
+	test_server ts;
+	static const char reqs[] = "GET /api/nodes/a/logs?count=2 HTTP/1.1\r\nHost: x\r\n\r\n"
+				   "GET /api/nodes/p HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	char buf[4096];
+
+	test_server_start(&ts, NULL);
+	raw_exchange(ts.port, reqs, sizeof(reqs) - 1, buf, sizeof(buf));
+	ck_assert_contains(buf, "7\r\nline 0\n\r\n7\r\nline 1\n\r\n0\r\n\r\n");
+	ck_assert_contains(buf, "{\"id\":\"p\"}");
+	ck_assert_int_eq(atomic_load(&ts.gone), 0);
+	test_server_stop(&ts);
+}
+END_TEST
+
 START_TEST(open_stream_released_at_teardown)
 {
 	test_server ts;
@@ -547,6 +565,39 @@ START_TEST(route_patterns_checked)
 }
 END_TEST
 
+/* Every allocation failure while building a server is reported and clean. */
+START_TEST(allocation_failures_are_clean)
+{
+	struct event_base *base = event_base_new();
+	bpci__http_server_opts o = BPCI__HTTP_SERVER_OPTS_INIT;
+	long n;
+	int done = 0;
+
+	o.listen = "127.0.0.1:0";
+	o.token = "t";
+	for (n = 0; n < 100 && !done; n++) {
+		bpci__http_server *srv = NULL;
+		int rc;
+
+		bpci__alloc_fail_after(n);
+		rc = bpci__http_server_new(&srv, base, &o, NULL);
+		if (rc == 0)
+			rc = bpci__http_route(srv, "GET", "/a/{b}/c/{d}", never, NULL);
+		if (rc == 0)
+			rc = bpci__http_route(srv, "POST", "/x/y/z", never, NULL);
+		bpci__alloc_fail_after(-1);
+		if (rc == 0)
+			done = 1;
+		else
+			ck_assert_int_eq(rc, BPCI_ENOMEM);
+		bpci__http_server_free(srv);
+	}
+	ck_assert_int_eq(done, 1);
+	ck_assert_int_gt(n, 3);
+	event_base_free(base);
+}
+END_TEST
+
 void add_server_tests(Suite *s)
 {
 	TCase *tc = tcase_create("server");
@@ -565,9 +616,11 @@ void add_server_tests(Suite *s)
 	tcase_add_test(tc, stream_notices_client_gone);
 	tcase_add_test(tc, idle_stream_notices_client_gone);
 	tcase_add_test(tc, stream_outlives_the_timeout);
+	tcase_add_test(tc, pipelined_after_stream);
 	tcase_add_test(tc, open_stream_released_at_teardown);
 	tcase_add_test(tc, unanswered_requests_released_at_teardown);
 	tcase_add_test(tc, listen_addresses);
 	tcase_add_test(tc, route_patterns_checked);
+	tcase_add_test(tc, allocation_failures_are_clean);
 	suite_add_tcase(s, tc);
 }
