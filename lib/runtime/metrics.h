@@ -30,6 +30,21 @@
  *
  * Thread-safety: a registry and its handles are not synchronised; use them
  * from one thread (the coordinator's event loop) or lock around them.
+ *
+ * Scrape-time use, e.g. in the coordinator (names from metric_names.h):
+ *
+ *	static int collect_rss(bpci__metrics_emitter *em, void *payload)
+ *	{
+ *		coordinator *c = payload;   // samples: one procstat_sample_many()
+ *		for (size_t i = 0; i < c->n; i++)
+ *			if (c->stat[i].present & BPCI__PS_RSS)   // absent: no sample
+ *				bpci__metrics_emit(em, (double)c->stat[i].rss_bytes,
+ *						   "node_id", c->id[i], "node_type", c->type[i], NULL);
+ *		return 0;
+ *	}
+ *	bpci__metrics_collector col = {*bpci__metric_def(BPCI__MID_NODE_MEMORY_USAGE_BYTES),
+ *				       collect_rss, c};
+ *	bpci__metrics_add_collector(reg, &col);   // once; render on every GET /metrics
  */
 #ifndef BPCI_LIB_RUNTIME_METRICS_H
 #define BPCI_LIB_RUNTIME_METRICS_H
@@ -116,7 +131,8 @@ int bpci__metrics_series(bpci__metric **out, bpci__metrics *reg, const bpci__met
 			 const bpci__metrics_label *labels, size_t nlabels);
 
 /*
- * Updates. Counter: add @v >= 0 (finite); set to @v >= 0 (a lower value
+ * Updates (they leave no message: the rules are these). Counter: add
+ * @v >= 0 (finite); set to @v >= 0 (a lower value
  * than before is a counter reset to Prometheus: use it to mirror a count
  * kept elsewhere). Gauge: set or add any non-NaN value (±Inf allowed).
  * Histogram: observe any non-NaN value. Returns 0 or BPCI_EINVAL (wrong
@@ -166,9 +182,10 @@ int bpci__metrics_render_collectors(char **out, size_t *len,
 				    bpci_diag *diag);
 
 /*
- * Formats @v as Prometheus parses it: "NaN", "+Inf", "-Inf", integers in
- * plain digits ("25", "-3", "0" for -0), others in the shortest "%g" form
- * that reads back exactly ("0.999", "1e-09"). Always uses '.' as the
+ * Formats @v as Prometheus parses it: "NaN", "+Inf", "-Inf", whole numbers
+ * below 10^17 in plain digits ("25", "-3", "123456789012", "0" for -0),
+ * others in the shortest "%g" form that reads back exactly ("0.999",
+ * "1e-09", "1e+17"). Always uses '.' as the
  * decimal point. @buf needs BPCI__METRICS_NUM_MAX bytes.
  */
 #define BPCI__METRICS_NUM_MAX 32

@@ -93,15 +93,14 @@ int bpci__parse_proc_stat(const char *text, bpci__proc_stat_fields *f)
 	state = *p++;
 	if (state == '\0')
 		return -1;
-	/* Fields 4..22 are numbers; 4 (ppid) and 5 (pgrp) may not be negative
-	 * for anything but pgrp of kernel oddities, which we treat as failure. */
+	/* Fields 4..22 are numbers; tty_nr, tpgid, priority and nice may be
+	 * negative (they are read but not used). */
 	for (i = 0; i < 19; i++) {
 		char *end;
 
 		while (*p == ' ')
 			p++;
 		if (*p == '-') {
-			/* tty_nr, tpgid, priority, nice may be negative. */
 			long long s = strtoll(p, &end, 10);
 
 			v[i] = (unsigned long long)s;
@@ -380,6 +379,9 @@ static int init_ctx(scan_ctx *c, const pid_t *pgids, size_t n, bpci__procstat *o
 		c->order[i] = i;
 	}
 	qsort_r(c->order, n, sizeof(*c->order), cmp_pgid_order, c->groups);
+	for (i = 1; i < n; i++)
+		if (out[c->order[i]].pgid == out[c->order[i - 1]].pgid)
+			return BPCI_EINVAL;
 	return 0;
 }
 
@@ -436,8 +438,8 @@ int bpci__procstat_cpu_percent(const bpci__procstat *prev, const bpci__procstat 
 			       double *out)
 {
 	if (!(prev->present & BPCI__PS_CPU) || !(cur->present & BPCI__PS_CPU) ||
-	    prev->pgid != cur->pgid || cur->sampled_ns <= prev->sampled_ns ||
-	    cur->cpu_ns < prev->cpu_ns)
+	    prev->pgid != cur->pgid || prev->start_ns != cur->start_ns ||
+	    cur->sampled_ns <= prev->sampled_ns || cur->cpu_ns < prev->cpu_ns)
 		return BPCI_ENOTFOUND;
 	*out = 100.0 * (double)(cur->cpu_ns - prev->cpu_ns) /
 	       (double)(cur->sampled_ns - prev->sampled_ns);

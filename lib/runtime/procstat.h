@@ -88,7 +88,9 @@ int bpci__procstat_sample(pid_t pgid, bpci__procstat *out);
  * Samples @n groups with one pass over /proc (the coordinator's scrape of
  * many nodes costs one directory scan, not one per node). out[i] gets
  * pgids[i]; a group without members has out[i].present == 0. Returns 0 when
- * /proc was read (even if some groups are gone) or a negative code as above.
+ * /proc was read (even if some groups are gone) or a negative code as above
+ * (BPCI_EINVAL also when a pgid appears twice); on error every out[i] has
+ * present == 0.
  */
 int bpci__procstat_sample_many(const pid_t *pgids, size_t n, bpci__procstat *out);
 
@@ -96,7 +98,8 @@ int bpci__procstat_sample_many(const pid_t *pgids, size_t n, bpci__procstat *out
  * CPU use between two samples of the same group, in percent of one CPU
  * (200 means two CPUs busy), into *@out. Returns 0, or BPCI_ENOTFOUND when
  * it cannot be measured: either sample lacks CPU time, they are of different
- * groups, no time passed, or CPU time went backwards (a member left).
+ * groups, the group's oldest member changed (the leader exited, or the pgid
+ * was reused by a new group), no time passed, or CPU time went backwards.
  */
 int bpci__procstat_cpu_percent(const bpci__procstat *prev, const bpci__procstat *cur,
 			       double *out);

@@ -315,6 +315,72 @@ START_TEST(defaults_merge_into_nodes)
 }
 END_TEST
 
+START_TEST(field_shapes)
+{
+	bpci_config *c;
+	bpci_diag *d;
+	const char *const *items;
+	size_t n;
+
+	/* Maps as mappings, as "k=v" lists, or as flat dotted keys; lists as
+	 * sequences or comma-separated text; commands as text or sequences. */
+	ck_assert_int_eq(cfg_load(&c,
+				  "nodes:\n"
+				  "  - type: logbook\n"
+				  "    logbook_type: auction\n"
+				  "    labels: [\"zone=a\", \"rack=r1\"]\n"
+				  "    labels.region: eu\n"
+				  "    environment: {LOG_LEVEL: debug}\n"
+				  "    receipt_sources: \"docklock, http-cage\"\n"
+				  "    command: /usr/bin/logbook --verbose \"two words\"\n"
+				  "  - type: logbook\n"
+				  "    logbook_type: auction\n"
+				  "    command: [/usr/bin/logbook, --quiet]\n",
+				  0, &d),
+			 0);
+	ck_assert_uint_eq(bpci_diag_count(d), 0);
+	assert_str(bpci_config_node(c, 0), "labels.zone", "a");
+	assert_str(bpci_config_node(c, 0), "labels.rack", "r1");
+	assert_str(bpci_config_node(c, 0), "labels.region", "eu");
+	assert_str(bpci_config_node(c, 0), "environment.LOG_LEVEL", "debug");
+	ck_assert_int_eq(bpci_node_spec_get_list(bpci_config_node(c, 0), "receipt_sources",
+						 &items, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(items[1], "http-cage");
+	ck_assert_int_eq(bpci_node_spec_get_list(bpci_config_node(c, 0), "command", &items,
+						 &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(items[2], "two words");
+	ck_assert_int_eq(bpci_node_spec_get_list(bpci_config_node(c, 1), "command", &items,
+						 &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(items[1], "--quiet");
+	bpci_config_free(c);
+	bpci_diag_free(d);
+
+	/* Wrong shapes are named. */
+	ck_assert_int_eq(cfg_load(&c,
+				  "nodes:\n"
+				  "  - type: logbook\n"
+				  "    logbook_type: [auction]\n"
+				  "    resources: 4\n"
+				  "    storage_policy: {a: b}\n"
+				  "    receipt_sources: [docklock, ~]\n",
+				  0, &d),
+			 BPCI_EINVAL);
+	ck_assert_uint_eq(bpci_diag_count(d), 4);
+	ck_assert_str_eq(cfg_text(d, 0), "c.yaml:3:19: nodes[0].logbook_type must be a single "
+					 "value, got a sequence");
+	ck_assert_str_eq(cfg_text(d, 1), "c.yaml:4:16: nodes[0].resources must be a mapping, "
+					 "got a scalar");
+	ck_assert_str_eq(cfg_text(d, 2), "c.yaml:5:21: nodes[0].storage_policy must be a single "
+					 "value, got a mapping");
+	ck_assert_str_eq(cfg_text(d, 3), "c.yaml:6:33: nodes[0].receipt_sources[1] must have a "
+					 "value");
+	bpci_diag_free(d);
+}
+END_TEST
+
 START_TEST(reliability_threshold_rule)
 {
 	bpci_config *c;
@@ -397,6 +463,7 @@ TCase *config_load_tcase(void)
 	tcase_add_test(tc, enum_spellings_and_units);
 	tcase_add_test(tc, enum_names);
 	tcase_add_test(tc, defaults_merge_into_nodes);
+	tcase_add_test(tc, field_shapes);
 	tcase_add_test(tc, reliability_threshold_rule);
 	tcase_add_test(tc, load_file_errors);
 	return tc;

@@ -169,6 +169,9 @@ START_TEST(group_cpu_memory_and_exit)
 	ck_assert_int_eq(bpci__procstat_cpu_percent(&a, &b, &pct), 0);
 	ck_assert_msg(pct > 5 && pct <= 110, "cpu percent %f", pct);
 	ck_assert_uint_ge(b.uptime_ns, a.uptime_ns);
+	ck_assert_uint_eq(b.start_ns, a.start_ns);
+	b.start_ns++; /* as if the pgid now named another group */
+	ck_assert_int_eq(bpci__procstat_cpu_percent(&a, &b, &pct), BPCI_ENOTFOUND);
 
 	reap(&k);
 	ck_assert_int_eq(bpci__procstat_sample(k.pid, &gone), BPCI_ENOTFOUND);
@@ -450,6 +453,15 @@ START_TEST(invalid_group_is_refused)
 	ck_assert_int_eq(bpci__procstat_sample(0, &s), BPCI_EINVAL);
 	ck_assert_uint_eq(s.present, 0);
 	ck_assert_int_eq(bpci__procstat_sample(-5, &s), BPCI_EINVAL);
+	{
+		pid_t twice[3] = {getpgrp(), 0x7ffffff0, getpgrp()};
+		bpci__procstat three[3];
+
+		ck_assert_int_eq(bpci__procstat_sample_many(twice, 3, three), BPCI_EINVAL);
+		ck_assert_uint_eq(three[0].present | three[1].present | three[2].present, 0);
+		ck_assert_int_eq(bpci__procstat_sample_many(twice, 2, three), 0);
+		ck_assert_uint_gt(three[0].processes, 0); /* this very process */
+	}
 }
 END_TEST
 
