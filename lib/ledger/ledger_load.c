@@ -134,7 +134,8 @@ static int damaged(bpci_ledger *l, size_t s, uint64_t seq, uint64_t off, const c
 /* A bad record at the end of the last segment that nothing acknowledged is
  * a crash's torn tail: cut it. Anything else is damage. */
 static int bad_record(bpci_ledger *l, size_t s, uint64_t seq, uint64_t off, uint64_t fsize,
-		      bpci__rec_status st, uint32_t len, uint64_t claimed, bpci_diag *diag)
+		      bpci__rec_status st, uint32_t len, uint64_t claimed, int dry,
+		      bpci_diag *diag)
 {
 	int at_end = st == REC_SHORT || (st == REC_BADCRC && off + REC_HDR + len == fsize) ||
 		     bpci__tail_is_zero(l->segs[s].fd, off, fsize);
@@ -144,14 +145,17 @@ static int bad_record(bpci_ledger *l, size_t s, uint64_t seq, uint64_t off, uint
 	if (seq < claimed)
 		return damaged(l, s, seq, off, "record is damaged but was acknowledged "
 				"(the tree cache covers it)", diag);
+	if (dry)
+		return 0;
 	if (ftruncate(l->segs[s].fd, (off_t)off) < 0 || fsync(l->segs[s].fd) < 0)
 		return BPCI_EIO;
 	return 0;
 }
 
-/* Reads records from (s, off) on, expecting seq @seq, into index and tree. */
+/* Reads records from (s, off) on, expecting seq @seq, into index and tree;
+ * a @dry run only checks them, so that a refusal changes no file. */
 static int scan(bpci_ledger *l, size_t s, uint64_t off, uint64_t seq, uint64_t claimed,
-		bpci_diag *diag)
+		int dry, bpci_diag *diag)
 {
 	catchup *c = bpci__calloc(1, sizeof(*c));
 	uint8_t *buf = NULL;
@@ -179,7 +183,7 @@ static int scan(bpci_ledger *l, size_t s, uint64_t off, uint64_t seq, uint64_t c
 			s++;
 			off = FILE_HDR;
 		} else if (st != REC_OK) {
-			rc = bad_record(l, s, seq, off, fsize, st, len, claimed, diag);
+			rc = bad_record(l, s, seq, off, fsize, st, len, claimed, dry, diag);
 			fsize = off;
 			break;
 		} else if (bpci__entry_check(&got, (char *)buf, len, why, sizeof(why)) < 0) {
@@ -188,19 +192,26 @@ static int scan(bpci_ledger *l, size_t s, uint64_t off, uint64_t seq, uint64_t c
 			rc = damaged(l, s, seq, off, "seq out of order", diag);
 		} else {
 			c->offs[c->n] = off;
-			rc = bpci__merkle_hash_leaf(&l->lhash, c->leaves + c->n * LHASH, buf, len);
-			if (rc == 0 && ++c->n == CHUNK)
-				rc = flush(l, c);
+			if (!dry)
+				rc = bpci__merkle_hash_leaf(&l->lhash, c->leaves + c->n * LHASH, buf,
+							    len);
+			if (rc == 0 && ++c->n == CHUNK) {
+				if (dry)
+					c->n = 0;
+				else
+					rc = flush(l, c);
+			}
 			seq++;
 			off += REC_HDR + len;
 		}
 	}
-	if (rc == 0 && c->n > 0)
+	if (rc == 0 && c->n > 0 && !dry)
 		rc = flush(l, c);
 	if (rc == 0 && seq < claimed)
 		rc = damaged(l, l->nsegs - 1, seq, off, "missing: the segments end before the "
 			     "entries the tree cache covers", diag);
-	l->seg_size = off;
+	if (!dry)
+		l->seg_size = off;
 	bpci__free(buf);
 	bpci__free(c);
 	return rc;
@@ -220,10 +231,12 @@ int bpci__ledger_catch_up(bpci_ledger *l, uint64_t t, bpci_diag *diag)
 		t = 0; /* the cache's last entry is not where it says: rebuild it */
 	if (t == 0)
 		position_after(l, 0, &s, &off, NULL);
+	if ((rc = scan(l, s, off, t, claimed, 1, diag)) < 0)
+		return rc;
 	if ((rc = bpci__tree_truncate(&l->tree, t)) < 0 ||
 	    ftruncate(l->idxfd, (off_t)(t * 8)) < 0)
 		return rc < 0 ? rc : BPCI_EIO;
-	rc = scan(l, s, off, t, claimed, diag);
+	rc = scan(l, s, off, t, claimed, 0, diag);
 	if (rc == 0 && fsync(l->idxfd) < 0)
 		rc = BPCI_EIO;
 	l->size = l->next_seq = l->rtree.size = l->tree.size;

@@ -195,7 +195,8 @@ static int check_lengths(verifier *v)
 	unsigned k;
 
 	if (v->idx.fd >= 0 && bpci__file_size(v->idx.fd, &bytes) == 0 && bytes != v->n * 8)
-		return fail(v, "%s: holds %llu bytes, %llu entries need 8 each", "index.offsets",
+		return fail(v, "%s: holds %llu bytes, but the segments hold %llu entries (8 bytes "
+			    "each): entries are missing or the index is damaged", "index.offsets",
 			    bytes, v->n);
 	for (k = 0; k < LEVELS; k++) {
 		bytes = 0;
