@@ -66,7 +66,7 @@ static int write_batch(bpci_ledger *l, const uint8_t *buf, size_t len, size_t co
 		       uint64_t first_seq)
 {
 	size_t i, pos = 0, chunk_start = 0;
-	uint8_t raw[8];
+	uint64_t chunk_off;
 	uint32_t n;
 	uint64_t *offs;
 	int rc = 0, fd;
@@ -76,14 +76,16 @@ static int write_batch(bpci_ledger *l, const uint8_t *buf, size_t len, size_t co
 	if ((offs = bpci__realloc(l->offbuf, count * sizeof(uint64_t))) == NULL)
 		return BPCI_ENOMEM;
 	l->offbuf = offs;
+	chunk_off = l->seg_size;
 	for (i = 0; i < count && rc == 0; i++) {
 		n = bpci__get32(buf + pos);
 		fd = l->segs[l->nsegs - 1].fd;
 		if (l->seg_size + REC_HDR + n > l->segment_bytes && l->seg_size > FILE_HDR) {
-			rc = bpci__write_full(fd, buf + chunk_start, pos - chunk_start);
+			rc = bpci__pwrite_full(fd, buf + chunk_start, pos - chunk_start, chunk_off);
 			if (rc == 0)
 				rc = roll(l, first_seq + i);
 			chunk_start = pos;
+			chunk_off = l->seg_size;
 		}
 		l->offbuf[i] = l->seg_size;
 		l->seg_size += REC_HDR + n;
@@ -94,14 +96,15 @@ static int write_batch(bpci_ledger *l, const uint8_t *buf, size_t len, size_t co
 	}
 	fd = l->segs[l->nsegs - 1].fd;
 	if (rc == 0)
-		rc = bpci__write_full(fd, buf + chunk_start, len - chunk_start);
+		rc = bpci__pwrite_full(fd, buf + chunk_start, len - chunk_start, chunk_off);
 	if (rc == 0 && fdatasync(fd) < 0)
 		rc = BPCI_EIO;
 	l->stats.fsyncs++;
-	for (i = 0; i < count && rc == 0; i++) {
-		bpci__put64(raw, l->offbuf[i]);
-		rc = bpci__pwrite_full(l->idxfd, raw, 8, (first_seq + i) * 8);
-	}
+	/* The offsets become their own little-endian bytes, for one write. */
+	for (i = 0; i < count; i++)
+		bpci__put64((uint8_t *)&l->offbuf[i], l->offbuf[i]);
+	if (rc == 0)
+		rc = bpci__pwrite_full(l->idxfd, l->offbuf, count * 8, first_seq * 8);
 	if (rc == 0)
 		rc = bpci__tree_append(&l->tree, &l->lhash, l->leafbuf, count);
 	return rc;

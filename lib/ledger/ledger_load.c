@@ -59,10 +59,10 @@ int bpci__ledger_read_locked(bpci_ledger *l, uint64_t seq, uint8_t **buf, size_t
 	if (err == BPCI_ENOMEM)
 		return err;
 	if (st != REC_OK)
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY,
-				      bpci__segment_name(l->segs[s].number, name),
-				      "entry %llu: %s at offset %llu", (unsigned long long)seq,
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY, "",
+				      "entry %llu: %s in %s at offset %llu", (unsigned long long)seq,
 				      st == REC_BADCRC ? "CRC mismatch" : "damaged record",
+				      bpci__segment_name(l->segs[s].number, name),
 				      (unsigned long long)off);
 	return 0;
 }
@@ -105,15 +105,13 @@ typedef struct catchup {
 
 static int flush(bpci_ledger *l, catchup *c)
 {
-	uint8_t raw[8];
 	uint64_t first = l->tree.size;
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	for (i = 0; i < c->n && rc == 0; i++) {
-		bpci__put64(raw, c->offs[i]);
-		rc = bpci__pwrite_full(l->idxfd, raw, 8, (first + i) * 8);
-	}
+	for (i = 0; i < c->n; i++)
+		bpci__put64((uint8_t *)&c->offs[i], c->offs[i]);
+	rc = bpci__pwrite_full(l->idxfd, c->offs, c->n * 8, first * 8);
 	if (rc == 0)
 		rc = bpci__tree_append(&l->tree, &l->lhash, c->leaves, c->n);
 	c->n = 0;
@@ -125,10 +123,9 @@ static int damaged(bpci_ledger *l, size_t s, uint64_t seq, uint64_t off, const c
 {
 	char name[32];
 
-	return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY,
-			      bpci__segment_name(l->segs[s].number, name),
-			      "entry %llu: %s at offset %llu", (unsigned long long)seq, what,
-			      (unsigned long long)off);
+	return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY, "",
+			      "entry %llu: %s in %s at offset %llu", (unsigned long long)seq, what,
+			      bpci__segment_name(l->segs[s].number, name), (unsigned long long)off);
 }
 
 /* A bad record at the end of the last segment that nothing acknowledged is
@@ -243,11 +240,13 @@ int bpci__ledger_catch_up(bpci_ledger *l, uint64_t t, bpci_diag *diag)
 	return rc;
 }
 
+/* Segment 0 of a new ledger, header first under a temporary name, so a
+ * crash here never leaves a segment without its header. */
 static int new_segment0(bpci_ledger *l, bpci_diag *diag)
 {
 	uint8_t hdr[FILE_HDR];
-	int fd = openat(l->dirfd, "segment-000000.log", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-			0644);
+	int fd = openat(l->dirfd, "segment-000000.log.tmp",
+			O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
 	if (fd < 0)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "segment-000000.log",
@@ -255,6 +254,7 @@ static int new_segment0(bpci_ledger *l, bpci_diag *diag)
 	memcpy(hdr, SEG_MAGIC, 8);
 	bpci__put64(hdr + 8, 0);
 	if (bpci__write_full(fd, hdr, FILE_HDR) < 0 || fsync(fd) < 0 ||
+	    renameat(l->dirfd, "segment-000000.log.tmp", l->dirfd, "segment-000000.log") < 0 ||
 	    bpci__fsync_dir(l->dirfd) < 0) {
 		close(fd);
 		return BPCI_EIO;

@@ -213,8 +213,11 @@ int bpci__key_load_or_create(bpci_ledger *l, bpci_diag *diag)
 {
 	int rc = read_private(l->dirfd, &l->key);
 
+	if (rc == 0 && (rc = bpci__key_public(l->key, l->pub)) == 0 &&
+	    !(l->flags & BPCI_LEDGER_READONLY) && faccessat(l->dirfd, "key.pub", F_OK, 0) != 0)
+		rc = write_public(l); /* a crash came between the two files */
 	if (rc == 0)
-		return bpci__key_public(l->key, l->pub);
+		return 0;
 	if (rc == BPCI_EVERIFY)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "key.pem",
 				      "is not an Ed25519 private key in PEM form");

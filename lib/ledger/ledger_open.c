@@ -61,7 +61,8 @@ static int check_options(const bpci_ledger_options *o, bpci_diag *diag)
 	return 0;
 }
 
-/* Whether the directory holds nothing but (perhaps) our lock file. */
+/* Whether the directory holds nothing but (perhaps) our lock file and the
+ * temporary file of a creation that a crash interrupted. */
 static int dir_empty(int dirfd)
 {
 	int fd = dup(dirfd), empty = 1;
@@ -76,7 +77,7 @@ static int dir_empty(int dirfd)
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL)
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-		    strcmp(de->d_name, "LOCK"))
+		    strcmp(de->d_name, "LOCK") && strcmp(de->d_name, FORMAT_FILE ".tmp"))
 			empty = 0;
 	closedir(d);
 	return empty;

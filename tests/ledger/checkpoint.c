@@ -253,9 +253,10 @@ START_TEST(rewritten_log_refused)
 	bpci_free(note);
 	bpci_ledger_free(l);
 	seg = lt_read_file(dir, "segment-000000.log", &len);
-	hit = strstr(seg, "\"seq\":4");
+	hit = memmem(seg, len, "\"seq\":4", 7);
 	ck_assert_ptr_nonnull(hit);
 	hit = strstr(hit, "\"subject\":\"n\"");
+	ck_assert_ptr_nonnull(hit);
 	hit[11] = 'z';
 	/* re-frame the last record with a correct CRC */
 	for (i = (int)len - 1; i > 0; i--)
