@@ -31,6 +31,8 @@ static int stream_next(stream *s, uint8_t *out, size_t n)
 {
 	ssize_t got;
 
+	if (s->buf == NULL)
+		return BPCI_ENOTFOUND;
 	if (s->pos + n > s->have) {
 		memmove(s->buf, s->buf + s->pos, s->have - s->pos);
 		s->have -= s->pos;
@@ -224,7 +226,8 @@ static int open_streams(verifier *v)
 	for (k = 0; k < LEVELS; k++) {
 		v->lvl[k].fd = openat(v->dirfd, bpci__tree_level_name(k, name),
 				      O_RDONLY | O_CLOEXEC);
-		if ((v->lvl[k].buf = bpci__malloc(STREAM_BUF)) == NULL)
+		/* A missing level reads as empty and needs no buffer. */
+		if (v->lvl[k].fd >= 0 && (v->lvl[k].buf = bpci__malloc(STREAM_BUF)) == NULL)
 			return BPCI_ENOMEM;
 	}
 	if (v->lvl[0].fd >= 0 && bpci__file_size(v->lvl[0].fd, &bytes) == 0 &&

@@ -84,20 +84,34 @@ static void child(const char *dir, int fd, uint32_t kill)
 	}
 }
 
+static size_t push_ack(ack **acks, size_t n, size_t *cap, const ack *a)
+{
+	if (n == *cap) {
+		*cap = *cap ? 2 * *cap : 1024;
+		*acks = realloc(*acks, *cap * sizeof(ack));
+		ck_assert(*acks != NULL);
+	}
+	(*acks)[n] = *a;
+	return n + 1;
+}
+
+/* Waits for the child's first ack (it fails the test if the child dies). */
+static size_t read_one_ack(int fd, ack **acks, size_t n, size_t *cap)
+{
+	ack a;
+
+	ck_assert_int_eq(read(fd, &a, sizeof(a)), (ssize_t)sizeof(a));
+	return push_ack(acks, n, cap, &a);
+}
+
 /* Reads every ack the dead child wrote. */
 static size_t read_acks(int fd, ack **acks, size_t n, size_t *cap)
 {
 	ack a;
 	ssize_t got;
 
-	while ((got = read(fd, &a, sizeof(a))) == (ssize_t)sizeof(a)) {
-		if (n == *cap) {
-			*cap = *cap ? 2 * *cap : 1024;
-			*acks = realloc(*acks, *cap * sizeof(ack));
-			ck_assert(*acks != NULL);
-		}
-		(*acks)[n++] = a;
-	}
+	while ((got = read(fd, &a, sizeof(a))) == (ssize_t)sizeof(a))
+		n = push_ack(acks, n, cap, &a);
 	ck_assert_msg(got == 0, "partial ack read: %zd", got);
 	return n;
 }
@@ -147,7 +161,11 @@ START_TEST(sigkill_during_appends)
 			child(dir, fds[1], k);
 		}
 		close(fds[1]);
-		usleep(1000 + (useconds_t)(rand() % 12000));
+		/* Most kills land among appends (after the first ack); every
+		 * tenth at a random moment from the start, open included. */
+		if (k % 10 != 0)
+			nacks = read_one_ack(fds[0], &acks, nacks, &cap);
+		usleep((useconds_t)(rand() % (k % 10 ? 6000 : 12000)));
 		kill(pid, SIGKILL);
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
