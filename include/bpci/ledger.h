@@ -254,7 +254,8 @@ BPCI_EXTERN int bpci_ledger_latest_checkpoint(char **note, bpci_ledger *ledger);
  *        free with bpci_free(). May be NULL.
  * @raw: receives the 32-byte Ed25519 public key. May be NULL.
  *
- * Returns 0 or BPCI_ENOMEM.
+ * Returns 0; BPCI_ENOTFOUND (a read-only handle on a ledger whose key
+ * files it cannot read); BPCI_ENOMEM.
  */
 BPCI_EXTERN int bpci_ledger_public_key(char **vkey, uint8_t raw[32], bpci_ledger *ledger);
 
@@ -355,7 +356,7 @@ BPCI_EXTERN int bpci_ledger_snapshot_read(void **data, size_t *len, uint64_t *tr
 					  bpci_ledger *ledger, const char *name,
 					  bpci_diag *diag);
 
-/** Counters of a handle since it was opened (bpci_ledger_stats()). */
+/** Counters of a handle since it was opened (bpci_ledger_stats_get()). */
 typedef struct bpci_ledger_stats {
 	unsigned int version;     /**< set by the caller: BPCI_LEDGER_STATS_VERSION */
 	uint64_t appended;        /**< entries appended through this handle */
@@ -367,8 +368,8 @@ typedef struct bpci_ledger_stats {
 #define BPCI_LEDGER_STATS_VERSION 1
 #define BPCI_LEDGER_STATS_INIT {BPCI_LEDGER_STATS_VERSION, 0, 0, 0, 0}
 
-/** bpci_ledger_stats - fill @out (whose version the caller set). Returns 0
- *  or BPCI_EINVAL (NULL or unknown version). */
+/** bpci_ledger_stats_get - fill @out (whose version the caller set).
+ *  Returns 0 or BPCI_EINVAL (NULL or unknown version). */
 BPCI_EXTERN int bpci_ledger_stats_get(bpci_ledger_stats *out, bpci_ledger *ledger);
 
 BPCI_END_DECLS
