@@ -163,42 +163,162 @@ static int time_ok(const char *t)
 	return 1;
 }
 
-/* What verify needs of a stored entry: the canonical shape and its seq. */
+/*
+ * Checking a stored entry. Its bytes are already covered by a CRC and by
+ * the tree; what verify adds is that each is a canonical entry with the
+ * expected seq. A scanner over the canonical layout does that in a small
+ * fraction of a parse and re-serialization (verify reads every entry):
+ * exactly the six keys in sorted order, no whitespace, seq a plain decimal
+ * number, type and time in their forms, and details an object or string
+ * whose JSON structure (strings, escapes, nesting) is well formed.
+ */
+typedef struct cursor {
+	const char *p, *end;
+} cursor;
+
+static int lit(cursor *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, s, n) != 0)
+		return 0;
+	c->p += n;
+	return 1;
+}
+
+/* A JSON string; *s and *n give its raw content (escapes undecoded). */
+static int scan_string(cursor *c, const char **s, size_t *n)
+{
+	const char *start;
+	int k;
+
+	if (c->p >= c->end || *c->p != '"')
+		return 0;
+	start = ++c->p;
+	while (c->p < c->end && *c->p != '"') {
+		if ((unsigned char)*c->p < 0x20)
+			return 0;
+		if (*c->p++ != '\\')
+			continue;
+		if (c->p >= c->end)
+			return 0;
+		if (*c->p == 'u') {
+			for (k = 1; k <= 4; k++)
+				if (c->p + k >= c->end || !strchr("0123456789abcdefABCDEF", c->p[k]) ||
+				    c->p[k] == 0)
+					return 0;
+			c->p += 5;
+		} else if (strchr("\"\\/bfnrt", *c->p) && *c->p) {
+			c->p++;
+		} else {
+			return 0;
+		}
+	}
+	if (c->p >= c->end)
+		return 0;
+	*s = start;
+	*n = (size_t)(c->p - start);
+	c->p++;
+	return 1;
+}
+
+static int skip_value(cursor *c, int depth);
+
+static int skip_container(cursor *c, int depth, char close, int keyed)
+{
+	const char *s;
+	size_t n;
+
+	c->p++;
+	if (c->p < c->end && *c->p == close) {
+		c->p++;
+		return 1;
+	}
+	for (;;) {
+		if (keyed && !(scan_string(c, &s, &n) && lit(c, ":")))
+			return 0;
+		if (!skip_value(c, depth + 1))
+			return 0;
+		if (c->p < c->end && *c->p == close) {
+			c->p++;
+			return 1;
+		}
+		if (!lit(c, ","))
+			return 0;
+	}
+}
+
+static int skip_value(cursor *c, int depth)
+{
+	const char *s;
+	size_t n;
+
+	if (c->p >= c->end || depth > 64)
+		return 0;
+	switch (*c->p) {
+	case '"':
+		return scan_string(c, &s, &n);
+	case '{':
+		return skip_container(c, depth, '}', 1);
+	case '[':
+		return skip_container(c, depth, ']', 0);
+	case 't':
+		return lit(c, "true");
+	case 'f':
+		return lit(c, "false");
+	case 'n':
+		return lit(c, "null");
+	default:
+		s = c->p;
+		while (c->p < c->end && strchr("0123456789+-.eE", *c->p) && *c->p)
+			c->p++;
+		return c->p > s;
+	}
+}
+
+/* A string member whose raw content must pass @ok (no escapes there). */
+static int string_member(cursor *c, const char *key, int (*ok)(const char *), size_t max)
+{
+	char buf[80];
+	const char *s;
+	size_t n;
+
+	if (!lit(c, key) || !scan_string(c, &s, &n))
+		return 0;
+	if (ok == NULL)
+		return 1;
+	if (n > max || memchr(s, '\\', n))
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return ok(buf);
+}
+
 int bpci__entry_check(uint64_t *seq, const char *data, size_t len, char *why, size_t whylen)
 {
-	json_error_t err;
-	json_t *obj = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err), *d;
-	const char *problem = NULL;
-	char *again = NULL;
+	cursor c = {data, data + len};
+	uint64_t v = 0;
+	const char *digits;
 
-	if (obj == NULL) {
-		snprintf(why, whylen, "not JSON: %s", err.text);
+	if (!lit(&c, "{") || !string_member(&c, "\"actor\":", NULL, 0) || !lit(&c, ",\"details\":") ||
+	    c.p >= c.end || (*c.p != '{' && *c.p != '"') || !skip_value(&c, 0) ||
+	    !lit(&c, ",\"seq\":")) {
+		snprintf(why, whylen, "not a canonical entry (actor, details, seq ...)");
 		return BPCI_EPARSE;
 	}
-	d = json_object_get(obj, "details");
-	if (!json_is_object(obj) || json_object_size(obj) != 6)
-		problem = "not an object of exactly actor, details, seq, subject, time, type";
-	else if (!json_is_integer(json_object_get(obj, "seq")) ||
-		 json_integer_value(json_object_get(obj, "seq")) < 0)
-		problem = "seq is not a non-negative integer";
-	else if (!json_is_string(json_object_get(obj, "type")) ||
-		 !type_ok(json_string_value(json_object_get(obj, "type"))))
-		problem = "type is not a dotted identifier";
-	else if (!json_is_string(json_object_get(obj, "time")) ||
-		 !time_ok(json_string_value(json_object_get(obj, "time"))))
-		problem = "time is not RFC 3339 UTC with nanoseconds";
-	else if (!json_is_string(json_object_get(obj, "actor")) ||
-		 !json_is_string(json_object_get(obj, "subject")) ||
-		 !(json_is_object(d) || json_is_string(d)))
-		problem = "actor, subject or details has the wrong type";
-	else if ((again = json_dumps(obj, JSON_FLAGS)) == NULL || strlen(again) != len ||
-		 memcmp(again, data, len) != 0)
-		problem = "not in canonical form";
-	if (problem == NULL)
-		*seq = (uint64_t)json_integer_value(json_object_get(obj, "seq"));
-	else
-		snprintf(why, whylen, "%s", problem);
-	free(again);
-	json_decref(obj);
-	return problem ? BPCI_EPARSE : 0;
+	digits = c.p;
+	while (c.p < c.end && *c.p >= '0' && *c.p <= '9' && c.p - digits < 19)
+		v = v * 10 + (uint64_t)(*c.p++ - '0');
+	if (c.p == digits || (*digits == '0' && c.p - digits > 1)) {
+		snprintf(why, whylen, "seq is not a plain decimal number");
+		return BPCI_EPARSE;
+	}
+	if (!string_member(&c, ",\"subject\":", NULL, 0) ||
+	    !string_member(&c, ",\"time\":", time_ok, 30) ||
+	    !string_member(&c, ",\"type\":", type_ok, TYPE_MAX) || !lit(&c, "}") || c.p != c.end) {
+		snprintf(why, whylen, "not a canonical entry (subject, time, type)");
+		return BPCI_EPARSE;
+	}
+	*seq = v;
+	return 0;
 }

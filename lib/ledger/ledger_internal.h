@@ -112,6 +112,21 @@ typedef enum bpci__rec_status {
 /* Reads the record at @off of a file of @fsize bytes into *buf (grown). */
 bpci__rec_status bpci__record_read(int fd, uint64_t off, uint64_t fsize, uint32_t max,
 				   uint8_t **buf, size_t *cap, uint32_t *len, int *err);
+/* Sequential reading of records through a large buffer (one read per
+ * megabyte rather than two per record): verify and rescans. */
+typedef struct bpci__reader {
+	int fd;
+	uint64_t fsize, base;
+	uint8_t *buf;
+	size_t cap, len;
+} bpci__reader;
+void bpci__reader_init(bpci__reader *r, int fd, uint64_t fsize);
+void bpci__reader_free(bpci__reader *r);
+/* The record at @off; *payload points into the reader's buffer until the
+ * next call. Same statuses as bpci__record_read(). */
+bpci__rec_status bpci__reader_next(bpci__reader *r, uint64_t off, uint32_t max,
+				   const uint8_t **payload, uint32_t *len, int *err);
+
 /* Whether bytes [off, fsize) of @fd are all zero (a torn tail after power
  * loss may be zeros). */
 int bpci__tail_is_zero(int fd, uint64_t off, uint64_t fsize);

@@ -174,3 +174,66 @@ int bpci__tail_is_zero(int fd, uint64_t off, uint64_t fsize)
 	}
 	return 1;
 }
+
+#define READER_CHUNK (1024 * 1024)
+
+void bpci__reader_init(bpci__reader *r, int fd, uint64_t fsize)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->fsize = fsize;
+}
+
+void bpci__reader_free(bpci__reader *r)
+{
+	bpci__free(r->buf);
+	r->buf = NULL;
+	r->cap = r->len = 0;
+}
+
+/* Makes [off, off + need) available in the buffer; 0, BPCI_EIO, ENOMEM. */
+static int window(bpci__reader *r, uint64_t off, size_t need)
+{
+	size_t want;
+
+	if (off >= r->base && off + need <= r->base + r->len)
+		return 0;
+	want = need > READER_CHUNK ? need : READER_CHUNK;
+	if ((uint64_t)want > r->fsize - off)
+		want = (size_t)(r->fsize - off);
+	if (bpci__grow((void **)&r->buf, &r->cap, want, 1) < 0)
+		return BPCI_ENOMEM;
+	r->base = off;
+	r->len = 0;
+	if (bpci__pread_full(r->fd, r->buf, want, off) < 0)
+		return BPCI_EIO;
+	r->len = want;
+	return 0;
+}
+
+bpci__rec_status bpci__reader_next(bpci__reader *r, uint64_t off, uint32_t max,
+				   const uint8_t **payload, uint32_t *len, int *err)
+{
+	const uint8_t *hdr;
+	uint32_t n;
+
+	*err = 0;
+	if (off == r->fsize)
+		return REC_END;
+	if (r->fsize - off < REC_HDR)
+		return REC_SHORT;
+	if ((*err = window(r, off, REC_HDR)) < 0)
+		return REC_SHORT;
+	hdr = r->buf + (off - r->base);
+	n = bpci__get32(hdr);
+	if (n == 0 || n > max)
+		return REC_BADLEN;
+	if (r->fsize - off - REC_HDR < n)
+		return REC_SHORT;
+	if ((*err = window(r, off, REC_HDR + (size_t)n)) < 0)
+		return REC_SHORT;
+	hdr = r->buf + (off - r->base);
+	*payload = hdr + REC_HDR;
+	*len = n;
+	return bpci__crc32c(0, *payload, n) == bpci__get32(hdr + 4) ? REC_OK : REC_BADCRC;
+}

@@ -150,43 +150,56 @@ static int entry_error(verifier *v, size_t s, uint64_t seq, uint64_t off, const 
 			      bpci__segment_name(v->segs[s].number, name), (unsigned long long)off);
 }
 
-static int scan_segment(verifier *v, size_t s, uint8_t **buf, size_t *cap, int *stop)
+static int scan_segment(verifier *v, size_t s, int *stop)
 {
 	uint64_t fsize, off = FILE_HDR, got;
+	const uint8_t *rec;
 	uint8_t leaf[LHASH];
 	uint32_t len = 0;
 	char why[128];
 	int rc, err;
+	bpci__reader r;
 	bpci__rec_status st;
 
 	if (v->segs[s].first_seq != v->n)
 		return entry_error(v, s, v->n, 8, "segment header's first seq is wrong");
 	if ((rc = bpci__file_size(v->segs[s].fd, &fsize)) < 0)
 		return rc;
+	bpci__reader_init(&r, v->segs[s].fd, fsize);
 	for (;;) {
-		st = bpci__record_read(v->segs[s].fd, off, fsize, BPCI_LEDGER_ENTRY_MAX, buf, cap,
-				       &len, &err);
-		if (err == BPCI_ENOMEM)
-			return err;
-		if (st == REC_END)
-			return 0;
-		if (st != REC_OK)
-			return bad_record(v, s, v->n, off, fsize, st, len, stop);
-		if (bpci__entry_check(&got, (char *)*buf, len, why, sizeof(why)) < 0)
-			return entry_error(v, s, v->n, off, why);
+		st = bpci__reader_next(&r, off, BPCI_LEDGER_ENTRY_MAX, &rec, &len, &err);
+		if (err == BPCI_ENOMEM) {
+			rc = err;
+			break;
+		}
+		if (st == REC_END) {
+			rc = 0;
+			break;
+		}
+		if (st != REC_OK) {
+			rc = bad_record(v, s, v->n, off, fsize, st, len, stop);
+			break;
+		}
+		if (bpci__entry_check(&got, (const char *)rec, len, why, sizeof(why)) < 0) {
+			rc = entry_error(v, s, v->n, off, why);
+			break;
+		}
 		if (got != v->n) {
 			snprintf(why, sizeof(why), "seq is %llu, expected %llu",
 				 (unsigned long long)got, (unsigned long long)v->n);
-			return entry_error(v, s, v->n, off, why);
+			rc = entry_error(v, s, v->n, off, why);
+			break;
 		}
-		if ((rc = bpci__merkle_hash_leaf(&v->h, leaf, *buf, len)) < 0 ||
+		if ((rc = bpci__merkle_hash_leaf(&v->h, leaf, rec, len)) < 0 ||
 		    (rc = add_leaf(v, leaf, v->n, off)) < 0)
-			return rc;
+			break;
 		off += REC_HDR + len;
 		if ((++v->n & 0xffff) == 0 && v->progress &&
 		    (rc = v->progress(v->n, v->claimed, v->payload)) != 0)
-			return rc;
+			break;
 	}
+	bpci__reader_free(&r);
+	return rc;
 }
 
 /* Nothing may follow the last entry in the index or any level. */
@@ -252,13 +265,11 @@ static void close_streams(verifier *v)
 
 static int verify_entries(verifier *v)
 {
-	uint8_t *buf = NULL;
-	size_t cap = 0, s;
+	size_t s;
 	int rc = 0, stop = 0;
 
 	for (s = 0; s < v->nsegs && rc == 0 && !stop; s++)
-		rc = scan_segment(v, s, &buf, &cap, &stop);
-	bpci__free(buf);
+		rc = scan_segment(v, s, &stop);
 	if (rc == 0)
 		rc = check_lengths(v);
 	if (rc == 0 && v->progress)
