@@ -200,7 +200,7 @@ int main(int argc, char **argv)
 	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
 	double seconds = argc > 2 ? atof(argv[2]) : 2.0;
 	char base[512];
-	int threads[] = {1, 4, 16, 64};
+	int threads[] = {1, 4, 16, 64, 256};
 	size_t i;
 
 	snprintf(base, sizeof(base), "%s/ledger-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");

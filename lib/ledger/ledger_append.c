@@ -14,8 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "ledger/ledger_internal.h"
@@ -128,9 +126,13 @@ static void lead(bpci_ledger *l)
 	int rc;
 
 	l->leader = 1;
-	if (l->delay_ms > 0 && atomic_load(&l->arriving) > 0) {
+	/* Wait for company only while some appending thread has not queued
+	 * yet: one on its way in, or one that the last batch just released
+	 * and that is still leaving (it usually comes straight back). */
+	if (l->delay_ms > 0 && (atomic_load(&l->arriving) > 0 || l->pend_calls < l->inside)) {
 		deadline_in(&deadline, l->delay_ms);
-		while (l->pend_count < l->batch_max && atomic_load(&l->arriving) > 0)
+		while (l->pend_count < l->batch_max &&
+		       (atomic_load(&l->arriving) > 0 || l->pend_calls < l->inside))
 			if (pthread_cond_timedwait(&l->cv_gather, &l->mu, &deadline) == ETIMEDOUT)
 				break;
 	}
@@ -139,7 +141,7 @@ static void lead(bpci_ledger *l)
 	count = l->pend_count;
 	first = l->size;
 	l->pend = NULL;
-	l->pend_len = l->pend_cap = l->pend_count = 0;
+	l->pend_len = l->pend_cap = l->pend_count = l->pend_calls = 0;
 	pthread_cond_broadcast(&l->cv_space);
 	pthread_mutex_unlock(&l->mu);
 
@@ -174,61 +176,55 @@ static void maybe_checkpoint(bpci_ledger *l)
 	bpci__free(note);
 }
 
-/* Frames the prepared entries into the pending batch (mu held). */
-static int enqueue(bpci_ledger *l, void **objs, size_t n, uint64_t *first)
+/* Frames the prepared entries into the pending batch (mu held): only
+ * the seq and the time are written here, the rest was serialized before. */
+static int enqueue(bpci_ledger *l, bpci__entry *ents, size_t n, uint64_t *first)
 {
 	struct timespec now;
-	char *text;
-	size_t len, i;
-	int rc = 0;
+	char when[BPCI__TIME_LEN + 1];
+	size_t need = 0, i, len;
+	uint8_t *p;
 
 	clock_gettime(CLOCK_REALTIME, &now);
+	bpci__entry_time(when, &now);
+	for (i = 0; i < n; i++)
+		need += REC_HDR + bpci__entry_size(&ents[i], l->next_seq + i);
+	if (bpci__grow((void **)&l->pend, &l->pend_cap, l->pend_len + need, 1) < 0)
+		return BPCI_ENOMEM;
+	p = l->pend + l->pend_len;
+	for (i = 0; i < n; i++) {
+		len = bpci__entry_size(&ents[i], l->next_seq + i);
+		bpci__entry_write((char *)p + REC_HDR, &ents[i], l->next_seq + i, when);
+		bpci__put32(p, (uint32_t)len);
+		bpci__put32(p + 4, bpci__crc32c(0, p + REC_HDR, len));
+		p += REC_HDR + len;
+	}
 	*first = l->next_seq;
-	for (i = 0; i < n && rc == 0; i++) {
-		rc = bpci__entry_finish(&text, &len, objs[i], l->next_seq + i, &now);
-		if (rc < 0)
-			break;
-		if (bpci__grow((void **)&l->pend, &l->pend_cap, l->pend_len + REC_HDR + len, 1) == 0) {
-			bpci__put32(l->pend + l->pend_len, (uint32_t)len);
-			bpci__put32(l->pend + l->pend_len + 4, bpci__crc32c(0, text, len));
-			memcpy(l->pend + l->pend_len + REC_HDR, text, len);
-		} else {
-			rc = BPCI_ENOMEM;
-		}
-		bpci__free(text);
-		if (rc == 0)
-			l->pend_len += REC_HDR + len; /* committed only when framed whole */
-	}
-	if (rc < 0) {
-		/* Drop what this call framed: its seqs were never handed out. */
-		return rc;
-	}
+	l->pend_len += need;
 	l->pend_count += n;
 	l->next_seq += n;
 	return 0;
 }
 
-static int submit(bpci_ledger *l, void **objs, size_t n, uint64_t *first_seq)
+static int submit(bpci_ledger *l, bpci__entry *ents, size_t n, uint64_t *first_seq)
 {
-	size_t mark_len;
 	uint64_t first, last;
 	int rc;
 
 	atomic_fetch_add(&l->arriving, 1);
 	pthread_mutex_lock(&l->mu);
+	l->inside++;
+	atomic_fetch_sub(&l->arriving, 1);
 	while (!l->broken && l->pend_count > 0 && l->pend_count + n > l->batch_max)
 		pthread_cond_wait(&l->cv_space, &l->mu);
-	atomic_fetch_sub(&l->arriving, 1);
 	if (l->broken) {
 		rc = l->broken;
 		goto out;
 	}
-	mark_len = l->pend_len;
-	if ((rc = enqueue(l, objs, n, &first)) < 0) {
-		l->pend_len = mark_len;
+	if ((rc = enqueue(l, ents, n, &first)) < 0)
 		goto out;
-	}
 	last = first + n;
+	l->pend_calls++;
 	pthread_cond_signal(&l->cv_gather);
 	while (!l->broken && l->size < last) {
 		if (!l->leader) {
@@ -242,6 +238,8 @@ static int submit(bpci_ledger *l, void **objs, size_t n, uint64_t *first_seq)
 	if (rc == 0 && first_seq)
 		*first_seq = first;
 out:
+	l->inside--;
+	pthread_cond_signal(&l->cv_gather); /* a gathering leader may stop waiting */
 	pthread_mutex_unlock(&l->mu);
 	return rc;
 }
@@ -249,7 +247,7 @@ out:
 int bpci_ledger_append_many(uint64_t *first_seq, bpci_ledger *l, const bpci_ledger_event *events,
 			    size_t n, bpci_diag *diag)
 {
-	void **objs;
+	bpci__entry *ents;
 	size_t i, done = 0;
 	int rc = 0;
 
@@ -261,19 +259,15 @@ int bpci_ledger_append_many(uint64_t *first_seq, bpci_ledger *l, const bpci_ledg
 				      "is open read-only");
 	if (n == 0)
 		return 0;
-	if ((objs = bpci__calloc(n, sizeof(*objs))) == NULL)
+	if ((ents = bpci__calloc(n, sizeof(*ents))) == NULL)
 		return BPCI_ENOMEM;
 	for (i = 0; i < n && rc == 0; i++, done++)
-		rc = bpci__entry_prepare(&objs[i], &events[i], i, diag);
+		rc = bpci__entry_prepare(&ents[i], &events[i], i, diag);
 	if (rc == 0)
-		rc = submit(l, objs, n, first_seq);
-	if (rc == BPCI_ELIMIT)
-		bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "details",
-			       "makes an entry longer than %d bytes", BPCI_LEDGER_ENTRY_MAX);
+		rc = submit(l, ents, n, first_seq);
 	for (i = 0; i < done; i++)
-		if (objs[i])
-			bpci__entry_release(objs[i]);
-	bpci__free(objs);
+		bpci__entry_release(&ents[i]);
+	bpci__free(ents);
 	return rc;
 }
 

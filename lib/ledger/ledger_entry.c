@@ -5,6 +5,7 @@
  * entry without knowing anything about this library.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -85,11 +86,50 @@ static int set_details(json_t *obj, const bpci_ledger_event *ev, size_t index, b
 	return 0;
 }
 
-int bpci__entry_prepare(void **out, const bpci_ledger_event *ev, size_t index, bpci_diag *diag)
+/* JSON text of one member's value, as the canonical object would print it. */
+static char *dump(json_t *obj, const char *key)
+{
+	return json_dumps(json_object_get(obj, key), JSON_FLAGS | JSON_ENCODE_ANY);
+}
+
+/*
+ * The canonical object is {"actor":A,"details":D,"seq":N,"subject":S,
+ * "time":"T","type":Y} (keys sorted). Everything but N and T is known
+ * before the entry has a place in the log, so it is serialized here, out
+ * of the append lock, into the three pieces around N and T; serializing
+ * each value alone gives the very bytes the whole object would.
+ */
+static int pieces(bpci__entry *e, json_t *obj)
+{
+	char *a = dump(obj, "actor"), *d = dump(obj, "details"), *s = dump(obj, "subject");
+	char *y = dump(obj, "type");
+	int rc = BPCI_ENOMEM;
+
+	if (a && d && s && y) {
+		e->head = bpci__asprintf("{\"actor\":%s,\"details\":%s,\"seq\":", a, d);
+		e->mid = bpci__asprintf(",\"subject\":%s,\"time\":\"", s);
+		e->tail = bpci__asprintf("\",\"type\":%s}", y);
+		if (e->head && e->mid && e->tail) {
+			e->head_len = strlen(e->head);
+			e->mid_len = strlen(e->mid);
+			e->tail_len = strlen(e->tail);
+			rc = 0;
+		}
+	}
+	free(a);
+	free(d);
+	free(s);
+	free(y);
+	return rc;
+}
+
+int bpci__entry_prepare(bpci__entry *e, const bpci_ledger_event *ev, size_t index,
+			bpci_diag *diag)
 {
 	json_t *obj;
 	int rc;
 
+	memset(e, 0, sizeof(*e));
 	if (ev == NULL || ev->version != BPCI_LEDGER_EVENT_VERSION)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "version",
 				      "of event %zu must be BPCI_LEDGER_EVENT_VERSION (%d), got %u",
@@ -109,45 +149,73 @@ int bpci__entry_prepare(void **out, const bpci_ledger_event *ev, size_t index, b
 		rc = set_string(obj, "subject", ev->subject, index, diag);
 	if (rc == 0)
 		rc = set_details(obj, ev, index, diag);
-	if (rc < 0) {
-		json_decref(obj);
-		return rc;
-	}
-	*out = obj;
-	return 0;
-}
-
-void bpci__entry_release(void *obj)
-{
+	if (rc == 0)
+		rc = pieces(e, obj);
 	json_decref(obj);
+	if (rc == 0 && bpci__entry_size(e, UINT64_MAX) > BPCI_LEDGER_ENTRY_MAX)
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "details",
+				    "of event %zu makes an entry longer than %d bytes", index,
+				    BPCI_LEDGER_ENTRY_MAX);
+	if (rc < 0)
+		bpci__entry_release(e);
+	return rc;
 }
 
-int bpci__entry_finish(char **out, size_t *len, void *o, uint64_t seq, const struct timespec *now)
+void bpci__entry_release(bpci__entry *e)
 {
-	json_t *obj = o;
+	bpci__free(e->head);
+	bpci__free(e->mid);
+	bpci__free(e->tail);
+	memset(e, 0, sizeof(*e));
+}
+
+static size_t digits(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+size_t bpci__entry_size(const bpci__entry *e, uint64_t seq)
+{
+	return e->head_len + digits(seq) + e->mid_len + BPCI__TIME_LEN + e->tail_len;
+}
+
+void bpci__entry_time(char out[BPCI__TIME_LEN + 1], const struct timespec *now)
+{
 	struct tm tm;
-	char when[64], *text;
-	size_t n;
+	char buf[96];
 
 	gmtime_r(&now->tv_sec, &tm);
-	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now->tv_nsec);
-	if (json_object_set_new(obj, "seq", json_integer((json_int_t)seq)) < 0 ||
-	    json_object_set_new(obj, "time", json_string(when)) < 0)
-		return BPCI_ENOMEM;
-	n = json_dumpb(obj, NULL, 0, JSON_FLAGS);
-	if (n == 0)
-		return BPCI_ENOMEM;
-	if (n > BPCI_LEDGER_ENTRY_MAX)
-		return BPCI_ELIMIT;
-	text = bpci__malloc(n + 1);
-	if (text == NULL)
-		return BPCI_ENOMEM;
-	json_dumpb(obj, text, n, JSON_FLAGS);
-	text[n] = '\0';
-	*out = text;
-	*len = n;
-	return 0;
+	/* The year is kept to four digits so that the length never changes. */
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
+		 (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		 tm.tm_sec, now->tv_nsec);
+	memcpy(out, buf, BPCI__TIME_LEN);
+	out[BPCI__TIME_LEN] = '\0';
+}
+
+void bpci__entry_write(char *dst, const bpci__entry *e, uint64_t seq,
+		       const char time[BPCI__TIME_LEN + 1])
+{
+	char num[24];
+	size_t n = digits(seq), i;
+
+	for (i = n; i > 0; i--, seq /= 10)
+		num[i - 1] = (char)('0' + seq % 10);
+	memcpy(dst, e->head, e->head_len);
+	dst += e->head_len;
+	memcpy(dst, num, n);
+	dst += n;
+	memcpy(dst, e->mid, e->mid_len);
+	dst += e->mid_len;
+	memcpy(dst, time, BPCI__TIME_LEN);
+	dst += BPCI__TIME_LEN;
+	memcpy(dst, e->tail, e->tail_len);
 }
 
 static int time_ok(const char *t)

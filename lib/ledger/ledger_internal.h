@@ -47,13 +47,24 @@ char *bpci__b64_encode(const uint8_t *data, size_t len);
 long bpci__b64_decode(uint8_t *out, const char *text, size_t len);
 
 /* ---- entries ---- */
-/* The validated event as a JSON object without seq and time (json_t *). */
-int bpci__entry_prepare(void **obj, const bpci_ledger_event *ev, size_t index,
+#define BPCI__TIME_LEN 30 /* 2026-11-25T01:02:03.123456789Z */
+
+/* A validated event, serialized but for its seq and time (which the log
+ * assigns under its lock): head N mid T tail. Pieces are bpci__malloc'd. */
+typedef struct bpci__entry {
+	char *head, *mid, *tail;
+	size_t head_len, mid_len, tail_len;
+} bpci__entry;
+
+int bpci__entry_prepare(bpci__entry *e, const bpci_ledger_event *ev, size_t index,
 			bpci_diag *diag);
-/* Adds seq and time, serializes canonically; *out is bpci__malloc'd. */
-int bpci__entry_finish(char **out, size_t *len, void *obj, uint64_t seq,
-		       const struct timespec *now);
-void bpci__entry_release(void *obj);
+void bpci__entry_release(bpci__entry *e);
+/* Exact length of the canonical entry with @seq. */
+size_t bpci__entry_size(const bpci__entry *e, uint64_t seq);
+void bpci__entry_time(char out[BPCI__TIME_LEN + 1], const struct timespec *now);
+/* Writes the canonical bytes (bpci__entry_size() of them, no NUL). */
+void bpci__entry_write(char *dst, const bpci__entry *e, uint64_t seq,
+		       const char time[BPCI__TIME_LEN + 1]);
 /* Parses a stored entry and returns its seq; BPCI_EPARSE when it is not a
  * canonical entry (not an object, missing fields, not canonical bytes). */
 int bpci__entry_check(uint64_t *seq, const char *data, size_t len, char *why,
@@ -158,7 +169,9 @@ struct bpci_ledger {
 	uint8_t *pend;
 	size_t pend_len, pend_cap, pend_count;
 	int leader, broken;
-	atomic_uint arriving;
+	atomic_uint arriving;      /* threads on their way to mu */
+	unsigned int inside;       /* appending threads past mu, under mu */
+	size_t pend_calls;         /* of which have entries pending */
 	bpci__merkle_hasher lhash; /* the leader's, outside mu */
 	uint8_t *leafbuf;          /* leader scratch */
 	uint64_t *offbuf;
