@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "bpci/merkle.h"
@@ -64,6 +65,9 @@ typedef struct verifier {
 	void *payload;
 	char *origin, *vname;
 	uint8_t pub[32], id[4];
+	int live;        /* a writer holds the ledger: check a prefix only */
+	int lockfd;
+	uint64_t limit;  /* live: the entries the cache covered at the start */
 } verifier;
 
 static int fail(verifier *v, const char *fmt, const char *a, uint64_t x, uint64_t y)
@@ -167,6 +171,11 @@ static int scan_segment(verifier *v, size_t s, int *stop)
 		return rc;
 	bpci__reader_init(&r, v->segs[s].fd, fsize);
 	for (;;) {
+		if (v->live && v->n >= v->limit) {
+			*stop = 1;
+			rc = 0;
+			break;
+		}
 		st = bpci__reader_next(&r, off, BPCI_LEDGER_ENTRY_MAX, &rec, &len, &err);
 		if (err == BPCI_ENOMEM) {
 			rc = err;
@@ -209,6 +218,11 @@ static int check_lengths(verifier *v)
 	char name[32];
 	unsigned k;
 
+	if (v->live && v->n < v->limit)
+		return fail(v, "%s: the segments end after %llu entries, the cache covers %llu",
+			    "index.offsets", v->n, v->limit);
+	if (v->live)
+		return 0; /* the writer keeps extending the files past our prefix */
 	if (v->idx.fd >= 0 && bpci__file_size(v->idx.fd, &bytes) == 0 && bytes != v->n * 8)
 		return fail(v, "%s: holds %llu bytes, but the segments hold %llu entries (8 bytes "
 			    "each): entries are missing or the index is damaged", "index.offsets",
@@ -243,9 +257,13 @@ static int open_streams(verifier *v)
 		if (v->lvl[k].fd >= 0 && (v->lvl[k].buf = bpci__malloc(STREAM_BUF)) == NULL)
 			return BPCI_ENOMEM;
 	}
-	if (v->lvl[0].fd >= 0 && bpci__file_size(v->lvl[0].fd, &bytes) == 0 &&
-	    bytes / LHASH > v->claimed)
-		v->claimed = bytes / LHASH;
+	if (v->lvl[0].fd >= 0 && bpci__file_size(v->lvl[0].fd, &bytes) == 0) {
+		/* A writer extends level 0 last, so what it holds is complete
+		 * in the segments, the index and every level above. */
+		v->limit = bytes / LHASH;
+		if (v->limit > v->claimed)
+			v->claimed = v->limit;
+	}
 	return 0;
 }
 
@@ -278,6 +296,25 @@ static int verify_entries(verifier *v)
 }
 
 static int verify_checkpoints(verifier *v);
+
+/*
+ * With no writer, a shared lock keeps one from starting, and everything
+ * must match exactly. With a writer at work, the files grow under us: check
+ * the prefix the tree cache covered when we started, which the writer no
+ * longer changes.
+ */
+static int take_view(verifier *v)
+{
+	v->lockfd = openat(v->dirfd, "LOCK", O_RDONLY | O_CLOEXEC);
+	if (v->lockfd < 0 || flock(v->lockfd, LOCK_SH | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return BPCI_EIO;
+	v->live = 1;
+	bpci__diag_add(v->diag, BPCI_SEVERITY_WARNING, 0, "", "a writer has the ledger open: "
+		       "checking the entries its tree cache covered when verify started");
+	return 0;
+}
 
 static int setup_key(verifier *v, const bpci_ledger_verify_options *o)
 {
@@ -315,7 +352,7 @@ int bpci_ledger_verify(const char *path, const bpci_ledger_verify_options *optio
 	v.diag = diag;
 	v.progress = progress;
 	v.payload = payload;
-	v.idx.fd = -1;
+	v.idx.fd = v.lockfd = -1;
 	for (rc = 0; rc < LEVELS; rc++)
 		v.lvl[rc].fd = -1;
 	v.dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -332,6 +369,8 @@ int bpci_ledger_verify(const char *path, const bpci_ledger_verify_options *optio
 		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "path", "%s holds no ledger",
 				    path);
 	if (rc == 0)
+		rc = take_view(&v);
+	if (rc == 0)
 		rc = setup_key(&v, o);
 	if (rc == 0)
 		rc = bpci__segments_list(&v.segs, &v.nsegs, v.dirfd, 0, diag);
@@ -346,6 +385,8 @@ int bpci_ledger_verify(const char *path, const bpci_ledger_verify_options *optio
 	bpci__merkle_hasher_close(&v.h);
 	bpci__free(v.origin);
 	bpci__free(v.vname);
+	if (v.lockfd >= 0)
+		close(v.lockfd);
 	close(v.dirfd);
 	return rc;
 }
@@ -361,7 +402,7 @@ static int ckpt_fail(verifier *v, uint64_t i, const char *fmt, const char *detai
 typedef struct prev_ckpt {
 	uint64_t size;
 	uint8_t root[LHASH];
-	int have;
+	int have, newer;
 } prev_ckpt;
 
 static int check_one(verifier *v, bpci__tree *t, uint64_t i, const char *note, size_t len,
@@ -376,6 +417,10 @@ static int check_one(verifier *v, bpci__tree *t, uint64_t i, const char *note, s
 
 	if (rc < 0)
 		return ckpt_fail(v, i, why, "");
+	if (size > v->n && v->live) {
+		prev->newer = 1; /* signed after this verify took its view */
+		return 0;
+	}
 	if (size > v->n) {
 		snprintf(why, sizeof(why), " (%llu) but the ledger holds %llu",
 			 (unsigned long long)size, (unsigned long long)v->n);
@@ -407,7 +452,7 @@ static int verify_checkpoints(verifier *v)
 	uint8_t hdr[FILE_HDR], *buf = NULL;
 	size_t cap = 0;
 	uint32_t len = 0;
-	prev_ckpt prev = {0, {0}, 0};
+	prev_ckpt prev = {0, {0}, 0, 0};
 	bpci__tree t;
 	bpci__rec_status st;
 
@@ -435,6 +480,8 @@ static int verify_checkpoints(verifier *v)
 		else
 			rc = check_one(v, &t, i++, (char *)buf, len, &prev);
 		off += REC_HDR + len;
+		if (prev.newer)
+			break;
 	}
 	bpci__free(buf);
 	bpci__tree_close(&t);

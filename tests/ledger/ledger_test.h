@@ -35,5 +35,6 @@ TCase *ledger_tamper_tcase(void);
 TCase *ledger_crash_tcase(void);
 TCase *ledger_concurrency_tcase(void);
 TCase *ledger_checkpoint_tcase(void);
+TCase *ledger_canonical_tcase(void);
 
 #endif

@@ -1,6 +1,7 @@
 /* Tests of the audit ledger (lib/ledger/ledger_*.c): the basics here, the
  * rest in the other files of this directory. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,91 @@ START_TEST(snapshots)
 }
 END_TEST
 
+/* Strings that need escaping and nested, unsorted details: the stored
+ * bytes are still exactly jansson's canonical form, and verify accepts
+ * them. */
+START_TEST(escapes_and_nesting_are_canonical)
+{
+	bpci_ledger_options o = lt_options(0);
+	bpci_ledger *l = lt_open(dir, &o);
+	bpci_ledger_event ev = BPCI_LEDGER_EVENT_INIT;
+	json_t *parsed;
+	char *text, *canon, msg[512];
+	uint64_t seq;
+	bpci_diag *d;
+	int rc;
+
+	ck_assert_int_eq(bpci_diag_new(&d), 0);
+	ev.type = "daemon.added";
+	ev.actor = "quote\" back\\ slash / tab\t nl\n ctl\x01 \xc3\xa9\xe2\x82\xac";
+	ev.subject = "\xf0\x9f\x94\x92 lock";
+	ev.details_json = "{\"z\":[3,{\"y\":null,\"b\":true}],\"a\":{\"d\":-1.5e3,\"c\":\"\\u0001x\"}}";
+	rc = bpci_ledger_append(&seq, l, &ev, d);
+	ck_assert_msg(rc == 0, "append: %s", bpci_diag_last_text(d));
+	ev.details_json = NULL;
+	ev.details_text = "plain \"text\" details";
+	ck_assert_int_eq(bpci_ledger_append(&seq, l, &ev, NULL), 0);
+	ev.details_text = NULL;
+	ev.details_json = "{\"c\":\"\\u0000\"}"; /* NUL inside a string: refused */
+	ck_assert_int_eq(bpci_ledger_append(&seq, l, &ev, d), BPCI_EINVAL);
+	ck_assert_contains(bpci_diag_last_text(d), "details_json of event 0 is not JSON");
+	for (seq = 0; seq < 2; seq++) {
+		ck_assert_int_eq(bpci_ledger_get(&text, NULL, l, seq, NULL), 0);
+		parsed = json_loads(text, JSON_ALLOW_NUL, NULL);
+		ck_assert_ptr_nonnull(parsed);
+		canon = json_dumps(parsed, JSON_COMPACT | JSON_SORT_KEYS);
+		ck_assert_str_eq(text, canon);
+		free(canon);
+		json_decref(parsed);
+		bpci_free(text);
+	}
+	ck_assert_int_eq(bpci_ledger_get(&text, NULL, l, 0, NULL), 0);
+	ck_assert_contains(text, "\"details\":{\"a\":{\"c\":\"\\u0001x\",\"d\":");
+	bpci_free(text);
+	bpci_ledger_free(l);
+	bpci_diag_free(d);
+	ck_assert_msg(lt_verify(dir, NULL, msg, sizeof(msg)) == 0, "verify: %s", msg);
+}
+END_TEST
+
+static void *append_more(void *arg)
+{
+	int i;
+
+	for (i = 0; i < 300; i++)
+		lt_append(arg, "live");
+	return NULL;
+}
+
+/* With a writer at work, verify checks the prefix it found; with verify
+ * holding its shared lock, a new writer is refused. */
+START_TEST(verify_while_writer_appends)
+{
+	bpci_ledger_options o = lt_options(8192);
+	bpci_ledger *l = lt_open(dir, &o);
+	pthread_t th;
+	bpci_diag *d;
+	int i, rc;
+
+	for (i = 0; i < 50; i++)
+		lt_append(l, "before");
+	ck_assert_int_eq(bpci_diag_new(&d), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, append_more, l), 0);
+	for (i = 0; i < 5; i++) {
+		bpci_diag_clear(d);
+		rc = bpci_ledger_verify(dir, NULL, d, NULL, NULL);
+		ck_assert_msg(rc == 0, "live verify: %s", bpci_diag_last_text(d));
+		ck_assert_contains(bpci_diag_last_text(d), "a writer has the ledger open");
+	}
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	bpci_ledger_free(l);
+	bpci_diag_clear(d);
+	ck_assert_int_eq(bpci_ledger_verify(dir, NULL, d, NULL, NULL), 0);
+	ck_assert_uint_eq(bpci_diag_count(d), 0);
+	bpci_diag_free(d);
+}
+END_TEST
+
 TCase *ledger_basic_tcase(void)
 {
 	TCase *tc = tcase_create("basic");
@@ -343,6 +429,8 @@ TCase *ledger_basic_tcase(void)
 	tcase_add_test(tc, not_a_ledger_and_options);
 	tcase_add_test(tc, lock_readonly_refresh_foreach);
 	tcase_add_test(tc, snapshots);
+	tcase_add_test(tc, escapes_and_nesting_are_canonical);
+	tcase_add_test(tc, verify_while_writer_appends);
 	return tc;
 }
 
@@ -354,6 +442,7 @@ Suite *bpci_test_suite(void)
 	suite_add_tcase(s, ledger_roundtrip_tcase());
 	suite_add_tcase(s, ledger_checkpoint_tcase());
 	suite_add_tcase(s, ledger_tamper_tcase());
+	suite_add_tcase(s, ledger_canonical_tcase());
 	suite_add_tcase(s, ledger_crash_tcase());
 	suite_add_tcase(s, ledger_concurrency_tcase());
 	return s;

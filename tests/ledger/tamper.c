@@ -285,3 +285,81 @@ TCase *ledger_tamper_tcase(void)
 	tcase_set_timeout(tc, 120);
 	return tc;
 }
+
+/* Replace the last record of segment 0 by @entry, framed with a good CRC. */
+static void replace_last(const char *d, size_t last_off, const char *entry)
+{
+	size_t len, n = strlen(entry);
+	char *seg = lt_read_file(d, "segment-000000.log", &len), *out = malloc(last_off + 8 + n);
+	uint32_t crc = lt_crc32c(entry, n);
+	int i;
+
+	memcpy(out, seg, last_off);
+	for (i = 0; i < 4; i++) {
+		out[last_off + i] = (char)(n >> (8 * i));
+		out[last_off + 4 + i] = (char)(crc >> (8 * i));
+	}
+	memcpy(out + last_off + 8, entry, n);
+	lt_write_bytes(d, "segment-000000.log", out, last_off + 8 + n);
+	free(seg);
+	free(out);
+}
+
+/* Well-framed records whose entry is not canonical are named by verify. */
+START_TEST(non_canonical_entries_refused)
+{
+	static const struct {
+		const char *from, *to, *want;
+	} cases[] = {
+		{"{\"actor\":", "{ \"actor\":", "not a canonical entry"},
+		{",\"seq\":19,", ",\"seq\":019,", "seq is not a plain decimal"},
+		{",\"seq\":19,", ",\"seq\":18,", "seq is 18, expected 19"},
+		{",\"seq\":19,", ",\"seq\":\"19\",", "seq is not a plain decimal"},
+		{"\"details\":{\"pid\":42}", "\"details\":[42]", "not a canonical entry"},
+		{"\"details\":{\"pid\":42}", "\"details\":{\"pid\":42", "not a canonical entry"},
+		{"\"type\":\"node.started\"", "\"type\":\"Node.started\"", "subject, time, type"},
+		{"\"type\":\"node.started\"}", "\"type\":\"node.started\"}x", "subject, time, type"},
+		{"Z\",\"type\"", "\",\"type\"", "subject, time, type"},
+		{"\"actor\":\"test\",\"details\"", "\"details\"", "not a canonical entry"},
+	};
+	char *idx, *entry, *mutated, msg[512], want[160], *hit;
+	bpci_ledger *l;
+	bpci_ledger_options o = lt_options(0);
+	size_t i, last;
+
+	small_ledger(0);
+	idx = lt_read_file(dir, "index.offsets", NULL);
+	last = (size_t)le64(idx + 19 * 8);
+	l = lt_open(dir, &o);
+	ck_assert_int_eq(bpci_ledger_get(&entry, NULL, l, 19, NULL), 0);
+	bpci_ledger_free(l);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bpci_test_rmtree(work);
+		lt_copy_dir(dir, work);
+		hit = strstr(entry, cases[i].from);
+		ck_assert_msg(hit != NULL, "case %zu: no \"%s\" in %s", i, cases[i].from, entry);
+		mutated = malloc(strlen(entry) + strlen(cases[i].to) + 1);
+		memcpy(mutated, entry, (size_t)(hit - entry));
+		strcpy(mutated + (hit - entry), cases[i].to);
+		strcat(mutated, hit + strlen(cases[i].from));
+		replace_last(work, last, mutated);
+		ck_assert_int_eq(lt_verify(work, NULL, msg, sizeof(msg)), BPCI_EVERIFY);
+		snprintf(want, sizeof(want), "segment-000000.log at offset %zu", last);
+		ck_assert_msg(strncmp(msg, "entry 19: ", 10) == 0 && strstr(msg, cases[i].want) &&
+				      strstr(msg, want),
+			      "case %zu: wanted \"%s\", got \"%s\"", i, cases[i].want, msg);
+		free(mutated);
+	}
+	bpci_free(entry);
+	free(idx);
+}
+END_TEST
+
+TCase *ledger_canonical_tcase(void)
+{
+	TCase *tc = tcase_create("canonical");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, non_canonical_entries_refused);
+	return tc;
+}
