@@ -305,7 +305,12 @@ typedef int (*bpci_ledger_progress_cb)(uint64_t done, uint64_t total, void *payl
  * offset 56789", "checkpoint 3: signature does not verify". A torn record
  * at the very end that no cache or checkpoint covers (a crash before the
  * append was acknowledged) is a warning: opening the ledger cuts it.
- * Safe to run while a writer appends (it checks what it finds).
+ *
+ * With no writer, verify holds a shared lock on the ledger for its run (a
+ * writable bpci_ledger_open() meanwhile fails with BPCI_EBUSY) and
+ * requires every file to match exactly. While a writer has it open, verify
+ * checks the prefix of entries the tree cache covered when it started, the
+ * checkpoints up to that size, and says so in a warning.
  *
  * @progress: may be NULL; called every 65536 entries and at the end.
  *
