@@ -172,7 +172,8 @@ BPCI_EXTERN int bpci_ledger_audit(bpci_ledger *ledger, const char *event, const 
  * @len: receives the length; may be NULL.
  *
  * Returns 0; BPCI_ENOTFOUND (@seq >= size); BPCI_EVERIFY (the record's
- * CRC does not match: the segment is damaged); BPCI_EIO; BPCI_ENOMEM.
+ * CRC does not match, or the index led to a record that is not entry
+ * @seq: the segment or the cache is damaged); BPCI_EIO; BPCI_ENOMEM.
  */
 BPCI_EXTERN int bpci_ledger_get(char **out, size_t *len, bpci_ledger *ledger, uint64_t seq,
 				bpci_diag *diag);

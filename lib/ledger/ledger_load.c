@@ -42,9 +42,9 @@ int bpci__ledger_read_locked(bpci_ledger *l, uint64_t seq, uint8_t **buf, size_t
 			     uint32_t *len, bpci_diag *diag)
 {
 	uint8_t raw[8];
-	uint64_t off;
+	uint64_t off, got = 0;
 	size_t s;
-	char name[32];
+	char name[32], why[128];
 	int err;
 	bpci__rec_status st;
 
@@ -64,6 +64,13 @@ int bpci__ledger_read_locked(bpci_ledger *l, uint64_t seq, uint8_t **buf, size_t
 				      st == REC_BADCRC ? "CRC mismatch" : "damaged record",
 				      bpci__segment_name(l->segs[s].number, name),
 				      (unsigned long long)off);
+	/* The index is derived data: make sure it led to the right record. */
+	if (bpci__entry_check(&got, (const char *)*buf, *len, why, sizeof(why)) < 0 || got != seq)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY, "",
+				      "entry %llu: the index points to offset %llu of %s, which "
+				      "does not hold it (rebuild the cache)", (unsigned long long)seq,
+				      (unsigned long long)off,
+				      bpci__segment_name(l->segs[s].number, name));
 	return 0;
 }
 

@@ -273,6 +273,38 @@ START_TEST(middle_damage_is_not_cut_on_open)
 }
 END_TEST
 
+/* A damaged index that leads to another good record is caught on read. */
+START_TEST(index_pointing_elsewhere)
+{
+	bpci_ledger_options o = lt_options(0);
+	bpci_ledger *l;
+	bpci_diag *d;
+	size_t len;
+	char *idx = NULL, tmp8[8], *text = NULL, msg[512];
+
+	small_ledger(0);
+	idx = lt_read_file(dir, "index.offsets", &len);
+	memcpy(tmp8, idx + 3 * 8, 8);
+	memcpy(idx + 3 * 8, idx + 4 * 8, 8);
+	memcpy(idx + 4 * 8, tmp8, 8);
+	lt_write_bytes(dir, "index.offsets", idx, len);
+	ck_assert_int_eq(bpci_diag_new(&d), 0);
+	l = lt_open(dir, &o);
+	ck_assert_int_eq(bpci_ledger_get(&text, NULL, l, 3, d), BPCI_EVERIFY);
+	ck_assert_contains(bpci_diag_last_text(d), "entry 3: the index points to offset");
+	ck_assert_int_eq(bpci_ledger_get(&text, NULL, l, 5, d), 0);
+	bpci_free(text);
+	ck_assert_int_eq(bpci_ledger_rebuild_cache(l, d), 0);
+	ck_assert_int_eq(bpci_ledger_get(&text, NULL, l, 3, d), 0);
+	ck_assert_contains(text, "\"seq\":3,");
+	bpci_free(text);
+	bpci_ledger_free(l);
+	ck_assert_msg(lt_verify(dir, NULL, msg, sizeof(msg)) == 0, "verify: %s", msg);
+	bpci_diag_free(d);
+	free(idx);
+}
+END_TEST
+
 TCase *ledger_tamper_tcase(void)
 {
 	TCase *tc = tcase_create("tamper");
@@ -282,6 +314,7 @@ TCase *ledger_tamper_tcase(void)
 	tcase_add_test(tc, truncated_segment);
 	tcase_add_test(tc, reordered_segments_and_records);
 	tcase_add_test(tc, middle_damage_is_not_cut_on_open);
+	tcase_add_test(tc, index_pointing_elsewhere);
 	tcase_set_timeout(tc, 120);
 	return tc;
 }
