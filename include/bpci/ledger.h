@@ -305,7 +305,9 @@ typedef int (*bpci_ledger_progress_cb)(uint64_t done, uint64_t total, void *payl
  * names it in @diag: "entry 1234: CRC mismatch in segment-000000.log at
  * offset 56789", "checkpoint 3: signature does not verify". A torn record
  * at the very end that no cache or checkpoint covers (a crash before the
- * append was acknowledged) is a warning: opening the ledger cuts it.
+ * append was acknowledged) is a warning: opening the ledger cuts it. So is
+ * a tree cache that lags the entries after a crash (every hash present must
+ * still be right); a writable open completes it.
  *
  * With no writer, verify holds a shared lock on the ledger for its run (a
  * writable bpci_ledger_open() meanwhile fails with BPCI_EBUSY) and
