@@ -121,9 +121,10 @@ static int write_public(bpci_ledger *l)
 
 	if (vkey == NULL)
 		return BPCI_ENOMEM;
-	fd = openat(l->dirfd, "key.pub", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = openat(l->dirfd, "key.pub.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd >= 0 && bpci__write_full(fd, vkey, strlen(vkey)) == 0 &&
-	    bpci__write_full(fd, "\n", 1) == 0 && fsync(fd) == 0)
+	    bpci__write_full(fd, "\n", 1) == 0 && fsync(fd) == 0 &&
+	    renameat(l->dirfd, "key.pub.tmp", l->dirfd, "key.pub") == 0)
 		rc = 0;
 	if (fd >= 0)
 		close(fd);
