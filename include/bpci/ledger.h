@@ -44,7 +44,8 @@ typedef struct bpci_ledger bpci_ledger;
 #define BPCI_LEDGER_NO_CREATE 0x2u /**< fail with BPCI_ENOTFOUND instead of creating */
 
 /** How a ledger is opened. Start from BPCI_LEDGER_OPTIONS_INIT; NULL
- *  options mean the defaults. Zero in a numeric field means its default. */
+ *  options mean the defaults. Zero in a numeric field means its default,
+ *  except batch_max_delay_ms, where 0 means never to wait. */
 typedef struct bpci_ledger_options {
 	unsigned int version;             /**< BPCI_LEDGER_OPTIONS_VERSION */
 	unsigned int flags;               /**< BPCI_LEDGER_READONLY, BPCI_LEDGER_NO_CREATE */
@@ -55,8 +56,8 @@ typedef struct bpci_ledger_options {
 	const char *origin;
 	/** Actor that bpci_ledger_audit() records (default "bpci"). */
 	const char *actor;
-	unsigned int batch_max_entries;   /**< group commit: entries per fsync (256) */
-	unsigned int batch_max_delay_ms;  /**< group commit: longest wait for company (2) */
+	unsigned int batch_max_entries;   /**< group commit: most entries per fsync (256; 1..65536) */
+	unsigned int batch_max_delay_ms;  /**< group commit: longest wait for company (2; 0..1000) */
 	uint64_t segment_bytes;           /**< roll segments at this size (64 MiB, min 4096) */
 	/** Sign a checkpoint after an append when the last is this old (60);
 	 *  BPCI_LEDGER_CHECKPOINT_NEVER turns automatic checkpoints off. */
