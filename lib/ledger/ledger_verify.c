@@ -391,10 +391,12 @@ int bpci_ledger_verify(const char *path, const bpci_ledger_verify_options *optio
 		rc = take_view(&v);
 	if (rc == 0)
 		rc = setup_key(&v, o);
-	if (rc == 0)
-		rc = bpci__segments_list(&v.segs, &v.nsegs, v.dirfd, 0, diag);
+	/* The cache's extent first: the segments listed after it then hold at
+	 * least what it covers, even while a writer rolls to a new segment. */
 	if (rc == 0)
 		rc = open_streams(&v);
+	if (rc == 0)
+		rc = bpci__segments_list(&v.segs, &v.nsegs, v.dirfd, 0, diag);
 	if (rc == 0)
 		rc = verify_entries(&v);
 	if (rc == 0)
@@ -490,6 +492,9 @@ static int verify_checkpoints(verifier *v)
 			rc = err;
 		else if (st == REC_END)
 			break;
+		else if (v->live && (st == REC_SHORT || (st == REC_BADCRC &&
+							 off + REC_HDR + len == fsize)))
+			break; /* the writer is appending this one right now */
 		else if (st != REC_OK)
 			rc = bpci__diag_add(v->diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY, "",
 					    "checkpoint %llu: %s in checkpoints at offset %llu",
