@@ -122,7 +122,7 @@ static void lead(bpci_ledger *l)
 	struct timespec deadline;
 	uint8_t *buf;
 	size_t len, count;
-	uint64_t first;
+	uint64_t first, gen;
 	int rc;
 
 	l->leader = 1;
@@ -140,6 +140,7 @@ static void lead(bpci_ledger *l)
 	len = l->pend_len;
 	count = l->pend_count;
 	first = l->size;
+	gen = l->pend_gen++;
 	l->pend = NULL;
 	l->pend_len = l->pend_cap = l->pend_count = l->pend_calls = 0;
 	pthread_cond_broadcast(&l->cv_space);
@@ -158,7 +159,12 @@ static void lead(bpci_ledger *l)
 		l->stats.appended += count;
 	}
 	l->leader = 0;
-	pthread_cond_broadcast(&l->cv_done);
+	pthread_cond_broadcast(&l->cv_batch[gen & 1]);
+	if (l->pend_count > 0 || l->broken)
+		pthread_cond_signal(&l->cv_batch[(gen + 1) & 1]); /* the next leader */
+	if (l->broken)
+		pthread_cond_broadcast(&l->cv_batch[(gen + 1) & 1]);
+	pthread_cond_broadcast(&l->cv_idle);
 }
 
 static void maybe_checkpoint(bpci_ledger *l)
@@ -208,7 +214,7 @@ static int enqueue(bpci_ledger *l, bpci__entry *ents, size_t n, uint64_t *first)
 
 static int submit(bpci_ledger *l, bpci__entry *ents, size_t n, uint64_t *first_seq)
 {
-	uint64_t first, last;
+	uint64_t first, last, gen;
 	int rc;
 
 	atomic_fetch_add(&l->arriving, 1);
@@ -224,6 +230,7 @@ static int submit(bpci_ledger *l, bpci__entry *ents, size_t n, uint64_t *first_s
 	if ((rc = enqueue(l, ents, n, &first)) < 0)
 		goto out;
 	last = first + n;
+	gen = l->pend_gen;
 	l->pend_calls++;
 	pthread_cond_signal(&l->cv_gather);
 	while (!l->broken && l->size < last) {
@@ -231,7 +238,7 @@ static int submit(bpci_ledger *l, bpci__entry *ents, size_t n, uint64_t *first_s
 			lead(l);
 			maybe_checkpoint(l);
 		} else {
-			pthread_cond_wait(&l->cv_done, &l->mu);
+			pthread_cond_wait(&l->cv_batch[gen & 1], &l->mu);
 		}
 	}
 	rc = l->size >= last ? 0 : l->broken;

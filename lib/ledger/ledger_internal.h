@@ -152,7 +152,11 @@ struct bpci_ledger {
 	uint64_t segment_bytes;
 
 	pthread_mutex_t mu;
-	pthread_cond_t cv_done, cv_gather, cv_space;
+	/* cv_batch[g & 1]: the threads whose entries are in batch g wait
+	 * there, so finishing a batch wakes only them (and one thread of the
+	 * next batch, to lead it). cv_idle: the leader stepped down. */
+	pthread_cond_t cv_batch[2], cv_idle, cv_gather, cv_space;
+	uint64_t pend_gen;         /* number of the batch now pending */
 
 	/* Guarded by mu. Only the leader appends to segs and tree, but it
 	 * publishes under mu, so readers under mu see a consistent state. */

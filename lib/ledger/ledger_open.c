@@ -203,7 +203,9 @@ static bpci_ledger *handle_new(const char *path, const bpci_ledger_options *o)
 	l->stats.version = BPCI_LEDGER_STATS_VERSION;
 	atomic_init(&l->arriving, 0);
 	pthread_mutex_init(&l->mu, NULL);
-	pthread_cond_init(&l->cv_done, NULL);
+	pthread_cond_init(&l->cv_batch[0], NULL);
+	pthread_cond_init(&l->cv_batch[1], NULL);
+	pthread_cond_init(&l->cv_idle, NULL);
 	pthread_cond_init(&l->cv_gather, NULL);
 	pthread_cond_init(&l->cv_space, NULL);
 	l->path = bpci__strdup(path);
@@ -278,7 +280,9 @@ void bpci_ledger_free(bpci_ledger *l)
 	bpci__merkle_hasher_close(&l->rhash);
 	bpci__merkle_hasher_close(&l->lhash);
 	pthread_mutex_destroy(&l->mu);
-	pthread_cond_destroy(&l->cv_done);
+	pthread_cond_destroy(&l->cv_batch[0]);
+	pthread_cond_destroy(&l->cv_batch[1]);
+	pthread_cond_destroy(&l->cv_idle);
 	pthread_cond_destroy(&l->cv_gather);
 	pthread_cond_destroy(&l->cv_space);
 	bpci__free(l->pend);

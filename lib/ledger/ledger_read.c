@@ -124,7 +124,7 @@ int bpci_ledger_rebuild_cache(bpci_ledger *l, bpci_diag *diag)
 				      "is open read-only: rebuilding the cache needs the writer");
 	pthread_mutex_lock(&l->mu);
 	while (l->leader)
-		pthread_cond_wait(&l->cv_done, &l->mu);
+		pthread_cond_wait(&l->cv_idle, &l->mu);
 	before = l->size;
 	rc = l->broken ? l->broken : bpci__ledger_catch_up(l, 0, diag);
 	if (rc == 0 && l->size != before)
