@@ -5,6 +5,9 @@
  * entries the open time, the inclusion proof time and the verify time.
  * Usage: ledger_bench [entries (default 1000000)] [seconds per run (2)].
  * Works in a temporary directory under $TMPDIR or /tmp and removes it.
+ * Build by hand until `make bench` has its script:
+ *   cc -O2 -D_GNU_SOURCE -Iinclude bench/ledger_bench.c -o ledger_bench \
+ *      build/lib/libbpci.a $(pkg-config --libs jansson libcrypto) -lpthread
  */
 #include <dirent.h>
 #include <pthread.h>
