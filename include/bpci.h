@@ -13,6 +13,7 @@
 #include "bpci/cluster.h"
 #include "bpci/config.h"
 #include "bpci/merkle.h"
+#include "bpci/ledger.h"
 #include "bpci/service.h"
 
 #endif
