@@ -1,0 +1,207 @@
+/*
+ * Rebalance plans. The search runs on the handle itself (moves are made
+ * for real so that every constraint check sees the moves before it) and
+ * is then walked back: the handle ends as it began.
+ */
+#include "placement_internal.h"
+
+#include <string.h>
+
+#include "common/alloc.h"
+
+typedef struct idxvec {
+	uint32_t *v;
+	size_t n, cap;
+} idxvec;
+
+typedef struct rb_state {
+	idxvec *on;        /* per daemon: the nodes it hosts (hosts only) */
+	uint32_t *orig;    /* per node: its daemon before the first move, or NONE */
+	idxvec order;      /* moved nodes, in the order of their first move */
+} rb_state;
+
+typedef struct rb_best {
+	uint32_t node, to;
+	double peak;
+} rb_best;
+
+static int push(idxvec *x, uint32_t v)
+{
+	if (bpci__grow((void **)&x->v, &x->cap, x->n + 1, sizeof(*x->v)) < 0)
+		return BPCI_ENOMEM;
+	x->v[x->n++] = v;
+	return 0;
+}
+
+static int is_host(const bpci_placement *p, size_t d)
+{
+	return p->d[d].healthy && p->d[d].lifecycle;
+}
+
+/* The most loaded host (the first of equals), or NONE. */
+static uint32_t most_loaded(const bpci_placement *p)
+{
+	uint32_t h = NONE;
+	size_t d;
+
+	for (d = 0; d < p->nd; d++)
+		if (is_host(p, d) && p->d[d].hosted && (h == NONE || p->util[d] > p->util[h]))
+			h = (uint32_t)d;
+	return h;
+}
+
+static int same_shape(const pl_node *a, const pl_node *b)
+{
+	return a->cls == b->cls && a->group == b->group &&
+	       memcmp(a->need, b->need, sizeof(a->need)) == 0;
+}
+
+/* Best target for node @i off @h: lowest max(load of h after, load of t after). */
+static void consider(bpci_placement *p, uint32_t h, uint32_t i, rb_best *best)
+{
+	const pl_node *n = &p->n[i];
+	const pl_class *c = &p->c[n->cls];
+	double lh = bpci__pl_util_delta(p, h, n, -1), lt, peak;
+	size_t k;
+	uint32_t t;
+
+	if (lh >= best->peak && !(lh == best->peak && best->node != NONE && i < best->node))
+		return;
+	for (k = 0; k < c->nelig; k++) {
+		t = c->elig[k];
+		if (t == h || !bpci__pl_fits(p, t, n) ||
+		    (n->group != NONE && bpci__pl_group_on(&p->d[t], n->group)))
+			continue;
+		lt = bpci__pl_util_delta(p, t, n, +1);
+		peak = lt > lh ? lt : lh;
+		if (peak < best->peak ||
+		    (peak == best->peak && best->node != NONE &&
+		     (i < best->node || (i == best->node && t < best->to)))) {
+			best->peak = peak;
+			best->node = i;
+			best->to = t;
+		}
+	}
+}
+
+/* Shapes already evaluated in one step, so that identical nodes cost once. */
+#define SHAPE_CACHE 16
+
+/* Find the best move off the most loaded daemon; 0 when there is none. */
+static int best_move(bpci_placement *p, rb_state *st, uint32_t h, rb_best *best)
+{
+	uint32_t seen[SHAPE_CACHE];
+	size_t k, j, nseen = 0;
+	uint32_t i;
+
+	best->node = best->to = NONE;
+	best->peak = p->util[h];   /* a move must lower the peak strictly */
+	for (k = 0; k < st->on[h].n; k++) {
+		i = st->on[h].v[k];
+		for (j = 0; j < nseen; j++)
+			if (same_shape(&p->n[i], &p->n[seen[j]]) && seen[j] < i)
+				break;
+		if (j < nseen)
+			continue;   /* an earlier identical node did as well */
+		if (bpci__pl_class_ready(p, p->n[i].cls) < 0)
+			return BPCI_ENOMEM;
+		consider(p, h, i, best);
+		if (nseen < SHAPE_CACHE) {
+			for (j = 0; j < nseen && !same_shape(&p->n[i], &p->n[seen[j]]); j++)
+				;
+			if (j == nseen)
+				seen[nseen++] = i;
+			else if (i < seen[j])
+				seen[j] = i;
+		}
+	}
+	return best->node != NONE;
+}
+
+static int move(bpci_placement *p, rb_state *st, uint32_t h, const rb_best *b)
+{
+	idxvec *x = &st->on[h];
+	size_t k;
+
+	if (push(&st->on[b->to], b->node) < 0)
+		return BPCI_ENOMEM;
+	if (st->orig[b->node] == NONE) {
+		if (push(&st->order, b->node) < 0)
+			return BPCI_ENOMEM;
+		st->orig[b->node] = h;
+	}
+	for (k = 0; x->v[k] != b->node; k++)
+		;
+	x->v[k] = x->v[--x->n];
+	bpci__pl_unassign(p, b->node);
+	return bpci__pl_assign(p, b->node, b->to);
+}
+
+static int search(bpci_placement *p, rb_state *st)
+{
+	size_t i, steps;
+	uint32_t h;
+	rb_best b;
+	int rc;
+
+	for (i = 0; i < p->nn; i++)
+		if (p->n[i].id && p->n[i].daemon != NONE && is_host(p, p->n[i].daemon) &&
+		    push(&st->on[p->n[i].daemon], (uint32_t)i) < 0)
+			return BPCI_ENOMEM;
+	/* Each move lowers the sorted vector of loads, so this ends; the bound
+	 * only guards against floating-point surprises. */
+	for (steps = 0; steps < 4 * p->live + 16; steps++) {
+		if ((h = most_loaded(p)) == NONE)
+			break;
+		rc = best_move(p, st, h, &b);
+		if (rc <= 0)
+			return rc;
+		if ((rc = move(p, st, h, &b)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int bpci_placement_rebalance(bpci_placement_plan **out, bpci_placement *p, bpci_diag *diag)
+{
+	bpci_placement_plan *plan = NULL;
+	rb_state st = {NULL, NULL, {NULL, 0, 0}};
+	size_t k;
+	uint32_t i;
+	int rc;
+
+	(void)diag;
+	*out = NULL;
+	st.on = bpci__calloc(p->nd ? p->nd : 1, sizeof(*st.on));
+	st.orig = bpci__malloc((p->nn ? p->nn : 1) * sizeof(*st.orig));
+	rc = st.on && st.orig ? bpci__pl_plan_new(&plan) : BPCI_ENOMEM;
+	if (rc == 0) {
+		memset(st.orig, 0xff, (p->nn ? p->nn : 1) * sizeof(*st.orig));
+		rc = search(p, &st);
+	}
+	for (k = 0; rc == 0 && k < st.order.n; k++) {
+		i = st.order.v[k];
+		if (p->n[i].daemon != st.orig[i])
+			rc = bpci__pl_plan_add(plan, p->n[i].id,
+					       bpci_daemon_spec_id(p->d[st.orig[i]].spec),
+					       bpci_daemon_spec_id(p->d[p->n[i].daemon].spec),
+					       NULL);
+	}
+	/* Walk back. Group slots never shrink, so these assignments cannot fail. */
+	for (k = 0; k < st.order.n; k++) {
+		i = st.order.v[k];
+		bpci__pl_unassign(p, i);
+		bpci__pl_assign(p, i, st.orig[i]);
+	}
+	for (k = 0; st.on && k < p->nd; k++)
+		bpci__free(st.on[k].v);
+	bpci__free(st.on);
+	bpci__free(st.orig);
+	bpci__free(st.order.v);
+	if (rc < 0) {
+		bpci_placement_plan_free(plan);
+		return rc;
+	}
+	*out = plan;
+	return 0;
+}
