@@ -18,11 +18,13 @@ typedef struct rb_state {
 	idxvec *on;        /* per daemon: the nodes it hosts (hosts only) */
 	uint32_t *orig;    /* per node: its daemon before the first move, or NONE */
 	idxvec order;      /* moved nodes, in the order of their first move */
+	idxvec log;        /* every move: node, from (pairs) */
+	size_t keep;       /* moves of the log that lowered the cluster's peak */
 } rb_state;
 
 typedef struct rb_best {
 	uint32_t node, to;
-	double peak;
+	double peak, lt;   /* the higher load of the pair after, and the target's */
 } rb_best;
 
 static int push(idxvec *x, uint32_t v)
@@ -74,10 +76,13 @@ static void consider(bpci_placement *p, uint32_t h, uint32_t i, rb_best *best)
 			continue;
 		lt = bpci__pl_util_delta(p, t, n, +1);
 		peak = lt > lh ? lt : lh;
+		/* Equal peaks: the emptier target leaves room for the next move. */
 		if (peak < best->peak ||
 		    (peak == best->peak && best->node != NONE &&
-		     (i < best->node || (i == best->node && t < best->to)))) {
+		     (lt < best->lt || (lt == best->lt &&
+		      (i < best->node || (i == best->node && t < best->to)))))) {
 			best->peak = peak;
+			best->lt = lt;
 			best->node = i;
 			best->to = t;
 		}
@@ -95,6 +100,7 @@ static int best_move(bpci_placement *p, rb_state *st, uint32_t h, rb_best *best)
 	uint32_t i;
 
 	best->node = best->to = NONE;
+	best->lt = 0;
 	best->peak = p->util[h];   /* a move must lower the peak strictly */
 	for (k = 0; k < st->on[h].n; k++) {
 		i = st->on[h].v[k];
@@ -123,7 +129,8 @@ static int move(bpci_placement *p, rb_state *st, uint32_t h, const rb_best *b)
 	idxvec *x = &st->on[h];
 	size_t k;
 
-	if (push(&st->on[b->to], b->node) < 0)
+	if (push(&st->on[b->to], b->node) < 0 || push(&st->log, b->node) < 0 ||
+	    push(&st->log, h) < 0)
 		return BPCI_ENOMEM;
 	if (st->orig[b->node] == NONE) {
 		if (push(&st->order, b->node) < 0)
@@ -137,10 +144,25 @@ static int move(bpci_placement *p, rb_state *st, uint32_t h, const rb_best *b)
 	return bpci__pl_assign(p, b->node, b->to);
 }
 
+/* The highest load of a host with nodes. */
+static double peak_of(const bpci_placement *p)
+{
+	uint32_t h = most_loaded(p);
+
+	return h == NONE ? 0 : p->util[h];
+}
+
+/*
+ * Greedy moves off the most loaded daemon. With several daemons at the
+ * top, a move may lower one of them without lowering the cluster's peak;
+ * if the others cannot follow, such moves are wasted, so the moves after
+ * the last one that lowered the peak are taken back at the end.
+ */
 static int search(bpci_placement *p, rb_state *st)
 {
 	size_t i, steps;
 	uint32_t h;
+	double peak = peak_of(p), now;
 	rb_best b;
 	int rc;
 
@@ -158,14 +180,31 @@ static int search(bpci_placement *p, rb_state *st)
 			return rc;
 		if ((rc = move(p, st, h, &b)) < 0)
 			return rc;
+		if ((now = peak_of(p)) < peak) {
+			peak = now;
+			st->keep = st->log.n / 2;
+		}
 	}
 	return 0;
+}
+
+/* Take back the moves of the log after the first @keep, newest first. */
+static void trim(bpci_placement *p, rb_state *st)
+{
+	uint32_t i;
+
+	while (st->log.n / 2 > st->keep) {
+		st->log.n -= 2;
+		i = st->log.v[st->log.n];
+		bpci__pl_unassign(p, i);
+		bpci__pl_assign(p, i, st->log.v[st->log.n + 1]);
+	}
 }
 
 int bpci_placement_rebalance(bpci_placement_plan **out, bpci_placement *p, bpci_diag *diag)
 {
 	bpci_placement_plan *plan = NULL;
-	rb_state st = {NULL, NULL, {NULL, 0, 0}};
+	rb_state st = {NULL, NULL, {NULL, 0, 0}, {NULL, 0, 0}, 0};
 	size_t k;
 	uint32_t i;
 	int rc;
@@ -178,6 +217,7 @@ int bpci_placement_rebalance(bpci_placement_plan **out, bpci_placement *p, bpci_
 	if (rc == 0) {
 		memset(st.orig, 0xff, (p->nn ? p->nn : 1) * sizeof(*st.orig));
 		rc = search(p, &st);
+		trim(p, &st);
 	}
 	for (k = 0; rc == 0 && k < st.order.n; k++) {
 		i = st.order.v[k];
@@ -198,6 +238,7 @@ int bpci_placement_rebalance(bpci_placement_plan **out, bpci_placement *p, bpci_
 	bpci__free(st.on);
 	bpci__free(st.orig);
 	bpci__free(st.order.v);
+	bpci__free(st.log.v);
 	if (rc < 0) {
 		bpci_placement_plan_free(plan);
 		return rc;
