@@ -24,6 +24,7 @@ typedef struct rb_state {
 
 typedef struct rb_best {
 	uint32_t node, to;
+	uint32_t back;     /* for a swap: the node of @to that moves to the source */
 	double peak, lt;   /* the higher load of the pair after, and the target's */
 } rb_best;
 
@@ -67,8 +68,8 @@ static void consider(bpci_placement *p, uint32_t h, uint32_t i, rb_best *best)
 	size_t k;
 	uint32_t t;
 
-	if (lh >= best->peak && !(lh == best->peak && best->node != NONE && i < best->node))
-		return;
+	if (lh > best->peak)
+		return;   /* no target can do better */
 	for (k = 0; k < c->nelig; k++) {
 		t = c->elig[k];
 		if (t == h || !bpci__pl_fits(p, t, n) ||
@@ -99,7 +100,7 @@ static int best_move(bpci_placement *p, rb_state *st, uint32_t h, rb_best *best)
 	size_t k, j, nseen = 0;
 	uint32_t i;
 
-	best->node = best->to = NONE;
+	best->node = best->to = best->back = NONE;
 	best->lt = 0;
 	best->peak = p->util[h];   /* a move must lower the peak strictly */
 	for (k = 0; k < st->on[h].n; k++) {
@@ -124,24 +125,129 @@ static int best_move(bpci_placement *p, rb_state *st, uint32_t h, rb_best *best)
 	return best->node != NONE;
 }
 
-static int move(bpci_placement *p, rb_state *st, uint32_t h, const rb_best *b)
+static int move_one(bpci_placement *p, rb_state *st, uint32_t node, uint32_t from,
+		    uint32_t to)
 {
-	idxvec *x = &st->on[h];
+	idxvec *x = &st->on[from];
 	size_t k;
 
-	if (push(&st->on[b->to], b->node) < 0 || push(&st->log, b->node) < 0 ||
-	    push(&st->log, h) < 0)
+	if (push(&st->on[to], node) < 0 || push(&st->log, node) < 0 || push(&st->log, from) < 0)
 		return BPCI_ENOMEM;
-	if (st->orig[b->node] == NONE) {
-		if (push(&st->order, b->node) < 0)
+	if (st->orig[node] == NONE) {
+		if (push(&st->order, node) < 0)
 			return BPCI_ENOMEM;
-		st->orig[b->node] = h;
+		st->orig[node] = from;
 	}
-	for (k = 0; x->v[k] != b->node; k++)
+	for (k = 0; x->v[k] != node; k++)
 		;
 	x->v[k] = x->v[--x->n];
-	bpci__pl_unassign(p, b->node);
-	return bpci__pl_assign(p, b->node, b->to);
+	bpci__pl_unassign(p, node);
+	return bpci__pl_assign(p, node, to);
+}
+
+static int move(bpci_placement *p, rb_state *st, uint32_t h, const rb_best *b)
+{
+	int rc = move_one(p, st, b->node, h, b->to);
+
+	if (rc == 0 && b->back != NONE)
+		rc = move_one(p, st, b->back, b->to, h);
+	return rc;
+}
+
+/* Whether daemon @d is in the eligible list of node @i's (ready) class. */
+static int eligible(const bpci_placement *p, uint32_t i, uint32_t d)
+{
+	const pl_class *c = &p->c[p->n[i].cls];
+	size_t lo = 0, hi = c->nelig, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (c->elig[mid] < d)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->nelig && c->elig[lo] == d;
+}
+
+/* The load of daemon @d with node @out replaced by node @in, or -1 when
+ * that breaks the ceiling. */
+static double swapped_load(const bpci_placement *p, uint32_t d, const pl_node *out,
+			   const pl_node *in)
+{
+	const pl_daemon *dm = &p->d[d];
+	double u = 0, x;
+	uint64_t v;
+	int r;
+
+	for (r = 0; r < NRES; r++) {
+		v = dm->reserved[r] - out->need[r] + in->need[r];
+		if (in->need[r] > out->need[r] && v > dm->limit[r])
+			return -1;
+		x = (double)v * dm->inv_cap[r];
+		if (x > u)
+			u = x;
+	}
+	return u;
+}
+
+/* Consider swapping node @i of @h with node @j of @t. */
+static void consider_swap(bpci_placement *p, uint32_t h, uint32_t i, uint32_t t, uint32_t j,
+			  rb_best *best)
+{
+	const pl_node *n = &p->n[i], *m = &p->n[j];
+	double lh, lt, peak;
+
+	if (m->group != NONE || same_shape(n, m) || !eligible(p, j, h))
+		return;
+	if ((lh = swapped_load(p, h, n, m)) < 0 || lh > best->peak ||
+	    (lt = swapped_load(p, t, m, n)) < 0)
+		return;
+	peak = lt > lh ? lt : lh;
+	if (peak < best->peak ||
+	    (peak == best->peak && best->node != NONE &&
+	     (lt < best->lt || (lt == best->lt && (i < best->node || (i == best->node &&
+	      (t < best->to || (t == best->to && j < best->back)))))))) {
+		best->peak = peak;
+		best->lt = lt;
+		best->node = i;
+		best->to = t;
+		best->back = j;
+	}
+}
+
+/*
+ * When no single move helps: the best exchange of a node of @h with a
+ * node of another daemon (two moves). Nodes of anti-affinity groups are
+ * left out of exchanges. O(nodes on h x nodes) per call, made only when
+ * the greedy moves are stuck.
+ */
+static int best_swap(bpci_placement *p, rb_state *st, uint32_t h, rb_best *best)
+{
+	const pl_class *c;
+	size_t k, e, q;
+	uint32_t i, t;
+
+	best->node = best->to = best->back = NONE;
+	best->lt = 0;
+	best->peak = p->util[h];
+	for (k = 0; k < st->on[h].n; k++) {
+		i = st->on[h].v[k];
+		if (p->n[i].group != NONE)
+			continue;
+		c = &p->c[p->n[i].cls];   /* made ready by best_move() */
+		for (e = 0; e < c->nelig; e++) {
+			t = c->elig[e];
+			if (t == h)
+				continue;
+			for (q = 0; q < st->on[t].n; q++) {
+				if (bpci__pl_class_ready(p, p->n[st->on[t].v[q]].cls) < 0)
+					return BPCI_ENOMEM;
+				consider_swap(p, h, i, t, st->on[t].v[q], best);
+			}
+		}
+	}
+	return best->node != NONE;
 }
 
 /* The highest load of a host with nodes. */
@@ -176,6 +282,8 @@ static int search(bpci_placement *p, rb_state *st)
 		if ((h = most_loaded(p)) == NONE)
 			break;
 		rc = best_move(p, st, h, &b);
+		if (rc == 0)
+			rc = best_swap(p, st, h, &b);
 		if (rc <= 0)
 			return rc;
 		if ((rc = move(p, st, h, &b)) < 0)

@@ -275,9 +275,19 @@ static void bf_check(const bf_case *c, int *matched)
 	ck_assert_msg(peak >= want_peak - 1e-12, "peak %g below optimum %g", peak, want_peak);
 	if (peak < want_peak + 1e-12 && bpci_placement_plan_count(plan) == want_moves)
 		(*matched)++;
-	else if (getenv("BPCI_TEST_VERBOSE"))
+	else if (getenv("BPCI_TEST_VERBOSE")) {
 		fprintf(stderr, "greedy: peak %g moves %zu; optimum: peak %g moves %u\n", peak,
 			bpci_placement_plan_count(plan), want_peak, want_moves);
+		for (i = 0; i < c->ndaemons; i++)
+			fprintf(stderr, "  d%u cap %u\n", i, c->ncap[i]);
+		for (i = 0; i < c->nnodes; i++)
+			fprintf(stderr, "  n%u cpu %u mem %u %s on d%u\n", i, c->need[i], c->mem[i],
+				c->eu_only[i] ? "EU" : "", c->start[i]);
+		for (i = 0; i < bpci_placement_plan_count(plan); i++)
+			fprintf(stderr, "  move %s %s -> %s\n", bpci_placement_plan_at(plan, i)->node,
+				bpci_placement_plan_at(plan, i)->from,
+				bpci_placement_plan_at(plan, i)->to);
+	}
 	bpci_placement_plan_free(plan);
 	bpci_placement_free(p);
 }
@@ -295,12 +305,13 @@ START_TEST(greedy_matches_brute_force_on_tiny_clusters)
 		bf_check(&c, &matched);
 		cases++;
 	}
-	/* Optimal rebalancing is NP-hard (it contains bin packing); single
-	 * greedy moves reach the optimum (least peak, then fewest moves) on
-	 * 161 of these 200 clusters and are stuck in a local optimum on the
-	 * rest, where only swaps or chains of moves would help. The floor
-	 * catches regressions; raise it when the search improves. */
-	ck_assert_msg(matched >= 161, "greedy matched the optimum on %d of %d", matched, cases);
+	/* Optimal rebalancing is NP-hard (it contains bin packing). Greedy
+	 * moves, then swaps when moves are stuck, reach the optimum (least
+	 * peak, then fewest moves) on 172 of these 200 clusters (161 with
+	 * moves alone); the rest need chains of three or more moves or a
+	 * worse first step. The floor catches regressions; raise it when the
+	 * search improves. BPCI_TEST_VERBOSE=1 prints the misses. */
+	ck_assert_msg(matched >= 172, "greedy matched the optimum on %d of %d", matched, cases);
 }
 END_TEST
 
