@@ -20,6 +20,7 @@ typedef struct rb_state {
 	idxvec order;      /* moved nodes, in the order of their first move */
 	idxvec log;        /* every move: node, from (pairs) */
 	size_t keep;       /* moves of the log that lowered the cluster's peak */
+	idxvec mine, theirs; /* scratch: one node per shape (see shapes()) */
 } rb_state;
 
 typedef struct rb_best {
@@ -90,37 +91,54 @@ static void consider(bpci_placement *p, uint32_t h, uint32_t i, rb_best *best)
 	}
 }
 
-/* Shapes already evaluated in one step, so that identical nodes cost once. */
-#define SHAPE_CACHE 16
+/* Past this many distinct shapes on one daemon, nodes are no longer
+ * grouped (the grouping would cost more than it saves). */
+#define SHAPES_MAX 64
+
+/*
+ * Into @out, one node per shape (need, class, group) among the nodes of
+ * @x: the one added first, which wins every tie its twins would reach.
+ * Identical nodes give identical moves, so each shape is evaluated once.
+ */
+static int shapes(const bpci_placement *p, const idxvec *x, idxvec *out)
+{
+	size_t k, j, grouped = 0;
+	uint32_t i;
+
+	out->n = 0;
+	for (k = 0; k < x->n; k++) {
+		i = x->v[k];
+		for (j = 0; j < grouped && !same_shape(&p->n[i], &p->n[out->v[j]]); j++)
+			;
+		if (j < grouped) {
+			if (i < out->v[j])
+				out->v[j] = i;
+			continue;
+		}
+		if (push(out, i) < 0)
+			return BPCI_ENOMEM;
+		if (grouped < SHAPES_MAX && grouped + 1 == out->n)
+			grouped++;
+	}
+	return 0;
+}
 
 /* Find the best move off the most loaded daemon; 0 when there is none. */
 static int best_move(bpci_placement *p, rb_state *st, uint32_t h, rb_best *best)
 {
-	uint32_t seen[SHAPE_CACHE];
-	size_t k, j, nseen = 0;
+	size_t k;
 	uint32_t i;
 
 	best->node = best->to = best->back = NONE;
 	best->lt = 0;
 	best->peak = p->util[h];   /* a move must lower the peak strictly */
-	for (k = 0; k < st->on[h].n; k++) {
-		i = st->on[h].v[k];
-		for (j = 0; j < nseen; j++)
-			if (same_shape(&p->n[i], &p->n[seen[j]]) && seen[j] < i)
-				break;
-		if (j < nseen)
-			continue;   /* an earlier identical node did as well */
+	if (shapes(p, &st->on[h], &st->mine) < 0)
+		return BPCI_ENOMEM;
+	for (k = 0; k < st->mine.n; k++) {
+		i = st->mine.v[k];
 		if (bpci__pl_class_ready(p, p->n[i].cls) < 0)
 			return BPCI_ENOMEM;
 		consider(p, h, i, best);
-		if (nseen < SHAPE_CACHE) {
-			for (j = 0; j < nseen && !same_shape(&p->n[i], &p->n[seen[j]]); j++)
-				;
-			if (j == nseen)
-				seen[nseen++] = i;
-			else if (i < seen[j])
-				seen[j] = i;
-		}
 	}
 	return best->node != NONE;
 }
@@ -224,27 +242,28 @@ static void consider_swap(bpci_placement *p, uint32_t h, uint32_t i, uint32_t t,
  */
 static int best_swap(bpci_placement *p, rb_state *st, uint32_t h, rb_best *best)
 {
-	const pl_class *c;
-	size_t k, e, q;
+	size_t k, q;
 	uint32_t i, t;
 
 	best->node = best->to = best->back = NONE;
 	best->lt = 0;
 	best->peak = p->util[h];
-	for (k = 0; k < st->on[h].n; k++) {
-		i = st->on[h].v[k];
-		if (p->n[i].group != NONE)
+	if (shapes(p, &st->on[h], &st->mine) < 0)   /* classes made ready by best_move() */
+		return BPCI_ENOMEM;
+	for (t = 0; t < p->nd; t++) {
+		if (t == h || !is_host(p, t) || !st->on[t].n)
 			continue;
-		c = &p->c[p->n[i].cls];   /* made ready by best_move() */
-		for (e = 0; e < c->nelig; e++) {
-			t = c->elig[e];
-			if (t == h)
+		if (shapes(p, &st->on[t], &st->theirs) < 0)
+			return BPCI_ENOMEM;
+		for (q = 0; q < st->theirs.n; q++)
+			if (bpci__pl_class_ready(p, p->n[st->theirs.v[q]].cls) < 0)
+				return BPCI_ENOMEM;
+		for (k = 0; k < st->mine.n; k++) {
+			i = st->mine.v[k];
+			if (p->n[i].group != NONE || !eligible(p, i, t))
 				continue;
-			for (q = 0; q < st->on[t].n; q++) {
-				if (bpci__pl_class_ready(p, p->n[st->on[t].v[q]].cls) < 0)
-					return BPCI_ENOMEM;
-				consider_swap(p, h, i, t, st->on[t].v[q], best);
-			}
+			for (q = 0; q < st->theirs.n; q++)
+				consider_swap(p, h, i, t, st->theirs.v[q], best);
 		}
 	}
 	return best->node != NONE;
@@ -312,13 +331,14 @@ static void trim(bpci_placement *p, rb_state *st)
 int bpci_placement_rebalance(bpci_placement_plan **out, bpci_placement *p, bpci_diag *diag)
 {
 	bpci_placement_plan *plan = NULL;
-	rb_state st = {NULL, NULL, {NULL, 0, 0}, {NULL, 0, 0}, 0};
+	rb_state st;
 	size_t k;
 	uint32_t i;
 	int rc;
 
 	(void)diag;
 	*out = NULL;
+	memset(&st, 0, sizeof(st));
 	st.on = bpci__calloc(p->nd ? p->nd : 1, sizeof(*st.on));
 	st.orig = bpci__malloc((p->nn ? p->nn : 1) * sizeof(*st.orig));
 	rc = st.on && st.orig ? bpci__pl_plan_new(&plan) : BPCI_ENOMEM;
@@ -347,6 +367,8 @@ int bpci_placement_rebalance(bpci_placement_plan **out, bpci_placement *p, bpci_
 	bpci__free(st.orig);
 	bpci__free(st.order.v);
 	bpci__free(st.log.v);
+	bpci__free(st.mine.v);
+	bpci__free(st.theirs.v);
 	if (rc < 0) {
 		bpci_placement_plan_free(plan);
 		return rc;
