@@ -252,12 +252,18 @@ int bpci_placement_place(bpci_placement_plan **out, bpci_placement *p,
 	int rc = 0;
 
 	*out = NULL;
+	/* Room for the whole batch at once: growing by doubling would copy
+	 * (and fault in) the node array again and again. */
+	if (bpci__grow((void **)&p->n, &p->ncap, p->nn + count, sizeof(*p->n)) < 0)
+		return BPCI_ENOMEM;
 	for (i = 0; i < count && rc >= 0; i++) {
 		snprintf(field, sizeof(field), "requests[%zu]", i);
 		rc = bpci__pl_node_from_request(p, &reqs[i], field, diag);
 	}
 	if (rc >= 0)
 		rc = bpci__pl_plan_new(&plan);
+	if (rc >= 0 && bpci__grow((void **)&plan->m, &plan->cap, count, sizeof(*plan->m)) < 0)
+		rc = BPCI_ENOMEM;
 	for (i = first; rc >= 0 && i < p->nn; i++) {
 		rc = place_one(p, plan, (uint32_t)i, diag);
 		refused += rc == 1;
