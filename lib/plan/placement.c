@@ -74,6 +74,7 @@ void bpci_placement_free(bpci_placement *p)
 		bpci__free(p->groups[i]);
 	bpci__free(p->d);
 	bpci__free(p->avail);
+	bpci__free(p->bmax);
 	bpci__free(p->key);
 	bpci__free(p->util);
 	bpci__free(p->n);
@@ -114,16 +115,45 @@ static double load_of(const pl_daemon *dm)
 	return u;
 }
 
+/* Recompute the free maxima of @d's block after @d's amounts changed. */
+static void refresh_block(bpci_placement *p, uint32_t d, const uint64_t old[NRES])
+{
+	uint64_t *m = p->bmax + (size_t)(d / BLOCK) * NRES;
+	const uint64_t *a = p->avail + (size_t)d * NRES;
+	size_t first = (size_t)(d / BLOCK) * BLOCK, end = first + BLOCK, i;
+	int r, rescan = 0;
+
+	if (end > p->nd)
+		end = p->nd;
+	for (r = 0; r < NRES; r++) {
+		if (a[r] >= m[r])
+			m[r] = a[r];
+		else if (old[r] == m[r])
+			rescan = 1;   /* @d held the maximum and lost some */
+	}
+	if (!rescan)
+		return;
+	memset(m, 0, NRES * sizeof(*m));
+	for (i = first; i < end; i++)
+		for (r = 0; r < NRES; r++)
+			if (p->avail[i * NRES + r] > m[r])
+				m[r] = p->avail[i * NRES + r];
+}
+
 /* Recompute what the selection loop reads about daemon @d. */
 void bpci__pl_refresh(bpci_placement *p, uint32_t d)
 {
 	pl_daemon *dm = &p->d[d];
+	uint64_t old[NRES];
 	double k = 0;
 	int r;
 
-	for (r = 0; r < NRES; r++)
+	for (r = 0; r < NRES; r++) {
+		old[r] = p->avail[(size_t)d * NRES + r];
 		p->avail[(size_t)d * NRES + r] =
 			dm->reserved[r] < dm->limit[r] ? dm->limit[r] - dm->reserved[r] : 0;
+	}
+	refresh_block(p, d, old);
 	p->util[d] = load_of(dm);
 	switch (p->strategy) {
 	case BPCI_LB_WEIGHTED_ROUND_ROBIN:
@@ -200,8 +230,13 @@ static int grow_daemons(bpci_placement *p)
 	if (bpci__grow((void **)&p->d, &p->dcap, need, sizeof(*p->d)) < 0 ||
 	    bpci__grow((void **)&p->key, &p->kcap, need, sizeof(*p->key)) < 0 ||
 	    bpci__grow((void **)&p->util, &p->ucap, need, sizeof(*p->util)) < 0 ||
-	    bpci__grow((void **)&p->avail, &p->acap, need * NRES, sizeof(*p->avail)) < 0)
+	    bpci__grow((void **)&p->avail, &p->acap, need * NRES, sizeof(*p->avail)) < 0 ||
+	    bpci__grow((void **)&p->bmax, &p->bcap, (need + BLOCK - 1) / BLOCK * NRES,
+		       sizeof(*p->bmax)) < 0)
 		return BPCI_ENOMEM;
+	if (p->nd % BLOCK == 0)   /* a new block starts empty */
+		memset(p->bmax + p->nd / BLOCK * NRES, 0, NRES * sizeof(*p->bmax));
+	memset(p->avail + p->nd * NRES, 0, NRES * sizeof(*p->avail));
 	return 0;
 }
 

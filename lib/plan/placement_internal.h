@@ -17,6 +17,9 @@
 
 #define NRES 5
 #define NONE UINT32_MAX
+/* Daemons per block: a block whose best free amounts cannot take a node is
+ * skipped whole, so scans over full daemons cost 1/BLOCK of a daemon each. */
+#define BLOCK 64
 
 typedef struct pl_group_count {
 	uint32_t group, count;
@@ -60,9 +63,10 @@ struct bpci_placement {
 	pl_daemon *d;
 	size_t nd, dcap;
 	uint64_t *avail;              /* nd * NRES: limit - reserved, floor 0 */
+	uint64_t *bmax;               /* per block of BLOCK daemons: max avail per resource */
 	double *key;                  /* per daemon: the strategy's key, lower wins */
 	double *util;                 /* per daemon: load */
-	size_t acap, kcap, ucap;
+	size_t acap, kcap, ucap, bcap;
 	pl_node *n;
 	size_t nn, ncap, live;
 	pl_class *c;

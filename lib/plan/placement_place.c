@@ -56,21 +56,33 @@ uint32_t bpci__pl_choose(bpci_placement *p, uint32_t node, uint32_t exclude)
 	const pl_class *c = &p->c[n->cls];
 	const uint32_t *e = c->elig;
 	const double *key = p->key;
+	const uint64_t *m;
 	uint32_t d, best = NONE;
+	size_t i = 0, end;
 	double bk = 0;
-	size_t i;
 
 	if (p->strategy == BPCI_LB_ROUND_ROBIN)
 		return choose_rr(p, n, c, exclude);
-	for (i = 0; i < c->nelig; i++) {
-		d = e[i];
-		if (best != NONE && key[d] >= bk)
+	while (i < c->nelig) {
+		/* The eligible daemons of one block: skipped whole when even the
+		 * block's largest free amounts cannot take the node. */
+		end = lower_bound(e, c->nelig, (e[i] / BLOCK + 1) * (size_t)BLOCK);
+		m = p->bmax + (size_t)(e[i] / BLOCK) * NRES;
+		if (n->need[0] > m[0] || n->need[1] > m[1] || n->need[2] > m[2] ||
+		    n->need[3] > m[3] || n->need[4] > m[4]) {
+			i = end;
 			continue;
-		if (!bpci__pl_fits(p, d, n) || d == exclude ||
-		    (n->group != NONE && bpci__pl_group_on(&p->d[d], n->group)))
-			continue;
-		best = d;
-		bk = key[d];
+		}
+		for (; i < end; i++) {
+			d = e[i];
+			if (best != NONE && key[d] >= bk)
+				continue;
+			if (!bpci__pl_fits(p, d, n) || d == exclude ||
+			    (n->group != NONE && bpci__pl_group_on(&p->d[d], n->group)))
+				continue;
+			best = d;
+			bk = key[d];
+		}
 	}
 	return best;
 }
