@@ -231,13 +231,15 @@ static void bench_ports(void)
 	static const double util[3] = {0.10, 0.50, 0.99};
 	double t[RUNS];
 	int u, k;
+	char label[16];
 
 	printf("\nport pool 20000-32000: release a random port + allocate, steady utilization\n");
 	printf("  %-22s %10s\n", "utilization", "ns/op");
 	for (u = 0; u < 3; u++) {
 		for (k = 0; k < RUNS; k++)
 			t[k] = port_ns(util[u]);
-		printf("  %-22.0f%% %9.1f\n", util[u] * 100, median(t, RUNS));
+		snprintf(label, sizeof(label), "%.0f %%", util[u] * 100);
+		printf("  %-22s %10.1f\n", label, median(t, RUNS));
 	}
 }
 

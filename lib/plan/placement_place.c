@@ -117,12 +117,49 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 
 static void amount(char *buf, size_t size, unsigned int r, uint64_t v)
 {
+	static const char *const units[] = {"Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
 	bpci_resources res = {0, 0, 0, 0, 0};
 	uint64_t *f[NRES] = {&res.cpu_millicores, &res.memory_bytes, &res.storage_bytes,
 			     &res.network_mbps, &res.gpu_units};
+	size_t len;
+	int u = -1;
+	double x = (double)v;
 
 	*f[r] = v;
 	bpci__resources_format_field(buf, size, &res, r);
+	len = strlen(buf);
+	if ((r != 1 && r != 2) || len < 2 || buf[len - 1] != 'B' || v < 1024)
+		return;
+	/* Not a whole number of KiB ("13743895347B"): two decimals read better. */
+	while (x >= 1024 && u < 5) {
+		x /= 1024;
+		u++;
+	}
+	snprintf(buf, size, "%.2f%s", x, units[u]);
+}
+
+/* "memory 3Gi free of 16Gi at the 80% ceiling, needs 16Gi" */
+static void explain_amount(char *buf, size_t size, const bpci_placement *p, uint32_t d,
+			   unsigned int r, uint64_t need)
+{
+	const pl_daemon *dm = &p->d[d];
+	uint64_t free_ = p->avail[(size_t)d * NRES + r];
+	char n[40], f[40], c[40];
+
+	if (dm->cap[r] == 0) {
+		amount(n, sizeof(n), r, need);
+		snprintf(buf, size, "no %s, needs %s", bpci__resources_key(r), n);
+		return;
+	}
+	amount(n, sizeof(n), r, need);
+	amount(f, sizeof(f), r, free_);
+	amount(c, sizeof(c), r, dm->cap[r]);
+	if (strcmp(n, f) == 0) {   /* rounded alike: show the exact bytes */
+		snprintf(n, sizeof(n), "%lluB", (unsigned long long)need);
+		snprintf(f, sizeof(f), "%lluB", (unsigned long long)free_);
+	}
+	snprintf(buf, size, "%s %s free of %s at the %u%% ceiling, needs %s",
+		 bpci__resources_key(r), f, c, p->pct, n);
 }
 
 /* Append why daemon @d cannot host @n (every reason); 0 when it could. */
@@ -131,7 +168,7 @@ static int explain(sbuf *b, const bpci_placement *p, uint32_t d, const pl_node *
 	const pl_daemon *dm = &p->d[d];
 	const pl_class *c = &p->c[n->cls];
 	const char *v;
-	char need[40], freea[40], cap[40];
+	char text[160];
 	size_t before = b->len, i;
 	unsigned int r;
 
@@ -158,11 +195,8 @@ static int explain(sbuf *b, const bpci_placement *p, uint32_t d, const pl_node *
 	for (r = 0; r < NRES; r++) {
 		if (n->need[r] <= p->avail[(size_t)d * NRES + r])
 			continue;
-		amount(need, sizeof(need), r, n->need[r]);
-		amount(freea, sizeof(freea), r, p->avail[(size_t)d * NRES + r]);
-		amount(cap, sizeof(cap), r, dm->cap[r]);
-		sb_printf(b, "%s%s %s free of %s at the %u%% ceiling, needs %s", SEP,
-			  bpci__resources_key(r), freea, cap, p->pct, need);
+		explain_amount(text, sizeof(text), p, d, r, n->need[r]);
+		sb_printf(b, "%s%s", SEP, text);
 	}
 #undef SEP
 	return b->len > before;

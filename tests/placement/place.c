@@ -239,8 +239,8 @@ START_TEST(refusal_lists_ten_daemons_then_counts)
 	e = bpci_diag_get(d, 0);
 	ck_assert_int_eq(e->code, BPCI_ELIMIT);
 	ck_assert_str_eq(e->field, "storage-7");
-	ck_assert_contains(e->text, "storage-7 fits on no daemon: daemon-0: memory "
-				    "13743895347B free of 16Gi at the 80% ceiling, needs 16Gi; "
+	ck_assert_contains(e->text, "storage-7 fits on no daemon: daemon-0: memory 12.80Gi "
+				    "free of 16Gi at the 80% ceiling, needs 16Gi; "
 				    "daemon-1: ");
 	ck_assert_contains(e->text, "; daemon-9: memory");
 	ck_assert_msg(strstr(e->text, "daemon-10:") == NULL, "%s", e->text);
