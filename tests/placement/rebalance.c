@@ -248,7 +248,7 @@ static void bf_check(const bf_case *c, int *matched)
 {
 	bpci_placement *p = pt_new(BPCI_LB_RESOURCE_BASED, 80);
 	bpci_placement_plan *plan = NULL;
-	char cap[48], need[48], id[8], did[8];
+	char cap[48], need[48], id[16], did[16];
 	double want_peak, peak = 0, l;
 	unsigned int want_moves, i;
 
