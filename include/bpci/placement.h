@@ -184,7 +184,9 @@ BPCI_EXTERN int bpci_placement_add_node(bpci_placement *p, const bpci_placement_
 					const char *daemon_id, bpci_diag *diag);
 
 /** bpci_placement_remove_node - forget a node (it was stopped), freeing
- *  its reservation. Returns 0 or BPCI_ENOTFOUND. */
+ *  its reservation. Its id may be placed again. (Its slot in the handle is
+ *  kept until the handle is freed: a few bytes per removed node.)
+ *  Returns 0 or BPCI_ENOTFOUND. */
 BPCI_EXTERN int bpci_placement_remove_node(bpci_placement *p, const char *node_id);
 
 /**
@@ -203,7 +205,8 @@ BPCI_EXTERN int bpci_placement_remove_node(bpci_placement *p, const char *node_i
  *
  * Returns 0 (all placed), BPCI_ELIMIT (some refused), BPCI_EINVAL (a bad
  * request: nothing placed), BPCI_EEXISTS (a node id already known or
- * twice in the batch: nothing placed) or BPCI_ENOMEM (nothing placed).
+ * twice in the batch: nothing placed), BPCI_EUNSUPPORTED (a request
+ * version this library does not know) or BPCI_ENOMEM (nothing placed).
  */
 BPCI_EXTERN int bpci_placement_place(bpci_placement_plan **out, bpci_placement *p,
 				     const bpci_placement_request *reqs, size_t count,
@@ -218,9 +221,15 @@ BPCI_EXTERN int bpci_placement_place(bpci_placement_plan **out, bpci_placement *
  * Greedy and deterministic: while some move of a node off the most loaded
  * daemon lowers the higher of the two daemons' loads below the current
  * maximum, the move giving the lowest such value is taken (ties: the
- * earlier node, then the earlier daemon). A node moved twice appears once,
- * with its first source and last target. Only healthy node_lifecycle
- * daemons take part. An empty plan means the cluster is balanced.
+ * emptier target, the earlier node, the earlier daemon); when no single
+ * move helps, the best exchange of one of its nodes with a node of another
+ * daemon is tried (nodes of anti-affinity groups are not exchanged). Moves
+ * after the last one that lowered the cluster's peak load are taken back,
+ * and a node moved twice appears once, with its first source and last
+ * target. Optimal rebalancing is NP-hard: this finds the least peak with
+ * the fewest moves on most small clusters, not all. Only healthy
+ * node_lifecycle daemons take part. An empty plan means nothing can be
+ * improved.
  *
  * Returns 0 or BPCI_ENOMEM (then *@out is NULL).
  */
