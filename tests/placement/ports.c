@@ -212,46 +212,101 @@ START_TEST(json_round_trip_is_exact)
 }
 END_TEST
 
-/* A port pool against a plain array of flags, over random operations. */
+/* Whether @port is in the pool of the random test and not reserved. */
+static int usable(unsigned int port)
+{
+	return (port >= 1000 && port <= 1063 && (port < 1010 || port > 1019)) ||
+	       (port >= 2000 && port <= 2099 && port != 2050) || port == 3000;
+}
+
+/*
+ * A port pool against a plain array (0 free, else 1 + expiry, or busy),
+ * over random allocations, specific allocations, releases, busy marks and
+ * expiries with a clock that only moves forward.
+ */
 START_TEST(random_operations_match_a_reference_set)
 {
 	bpci_port_pool *pool = pool_new("1000-1063,2000-2099,3000", "1010-1019,2050");
-	static const char *const ranges_excl = "";
-	unsigned char ref[4000] = {0};
-	uint64_t seed = 12345, r;
-	size_t count = 0, cap = 64 + 100 + 1 - 10 - 1, i;
-	uint16_t port;
-	int rc, step;
+	static uint64_t ref[4000];     /* 0 free; else expiry + 1 */
+	static unsigned char busy[4000];
+	uint64_t seed = 12345, r, now = 0, exp;
+	size_t count = 0, nbusy = 0, cap = 64 + 100 + 1 - 10 - 1, i, n;
+	uint16_t port, *gone;
+	int rc, step, op, full = 0, expired = 0;
 
-	(void)ranges_excl;
-	for (step = 0; step < 20000; step++) {
+	memset(ref, 0, sizeof(ref));
+	memset(busy, 0, sizeof(busy));
+	ck_assert_uint_eq(bpci_port_pool_capacity(pool), cap);
+	for (step = 0; step < 30000; step++) {
+		ck_assert_uint_eq(bpci_port_pool_count(pool), count - nbusy);
 		r = seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-		r >>= 33;
-		if (r % 3 != 0) {
-			rc = bpci_port_pool_allocate(&port, pool, 0);
+		r >>= 24;
+		op = (int)(r % 10);
+		port = (uint16_t)(990 + (r >> 4) % 2020);
+		exp = (r >> 16) % 4 == 0 ? 0 : now + 1 + (r >> 20) % 500;
+		if (op < 4) {
+			rc = bpci_port_pool_allocate(&port, pool, exp);
 			if (count == cap) {
 				ck_assert_int_eq(rc, BPCI_ELIMIT);
+				full++;
 				continue;
 			}
 			ck_assert_int_eq(rc, 0);
-			ck_assert_msg(!ref[port], "port %u handed out twice", port);
-			ck_assert((port >= 1000 && port <= 1063 && (port < 1010 || port > 1019)) ||
-				  (port >= 2000 && port <= 2099 && port != 2050) || port == 3000);
-			ref[port] = 1;
-			count++;
-		} else {
-			port = (uint16_t)(r % 3 == 0 ? 1000 + (r >> 8) % 2001 : 0);
+			ck_assert_msg(usable(port) && !ref[port], "port %u handed out wrongly", port);
+		} else if (op == 4) {
+			rc = bpci_port_pool_allocate_port(pool, port, exp, NULL);
+			ck_assert_int_eq(rc, !usable(port) ? BPCI_EINVAL : ref[port] ? BPCI_EBUSY : 0);
+			if (rc)
+				continue;
+		} else if (op < 8) {
 			rc = bpci_port_pool_release(pool, port);
 			ck_assert_int_eq(rc, ref[port] ? 0 : BPCI_ENOTFOUND);
-			if (ref[port]) {
-				ref[port] = 0;
+			if (ref[port])
+				count--;
+			nbusy -= busy[port];
+			ref[port] = 0;
+			busy[port] = 0;
+			continue;
+		} else if (op == 8) {
+			rc = bpci_port_pool_mark_busy(pool, port, exp);
+			ck_assert_int_eq(rc, ref[port] && !busy[port] ? 0 : BPCI_ENOTFOUND);
+			if (rc == 0) {
+				nbusy++;
+				busy[port] = 1;
+				ref[port] = exp + 1;
+			}
+			continue;
+		} else {
+			now += (r >> 8) % 40;
+			ck_assert_int_eq(bpci_port_pool_expire(&gone, &n, pool, now), 0);
+			for (i = 0, port = 0; i < 4000; i++) {
+				if (!ref[i] || ref[i] == 1 || ref[i] - 1 > now)
+					continue;
+				if (!busy[i]) {   /* a lease: reported, in ascending order */
+					ck_assert_uint_lt(port, n);
+					ck_assert_uint_eq(gone[port], i);
+					port++;
+				}
+				nbusy -= busy[i];
+				ref[i] = 0;
+				busy[i] = 0;
 				count--;
 			}
+			ck_assert_uint_eq(port, n);
+			expired += (int)n;
+			bpci_free(gone);
+			continue;
 		}
-		ck_assert_uint_eq(bpci_port_pool_count(pool), count);
+		ref[port] = exp + 1;
+		count++;
 	}
 	for (i = 1; i < 4000; i++)
-		ck_assert_int_eq(bpci_port_pool_is_allocated(pool, (uint16_t)i), ref[i]);
+		ck_assert_int_eq(bpci_port_pool_is_allocated(pool, (uint16_t)i),
+				 !ref[i] ? 0 : busy[i] ? 2 : 1);
+	ck_assert_double_eq_tol(bpci_port_pool_utilization(pool), (double)count / (double)cap,
+				1e-12);
+	/* The sequence must have reached the interesting states. */
+	ck_assert_msg(full > 0 && expired > 0, "full %d times, %d expired", full, expired);
 	bpci_port_pool_free(pool);
 }
 END_TEST
