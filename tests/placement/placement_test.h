@@ -29,5 +29,6 @@ const char *pt_place(bpci_placement *p, const char *id, const char *need, char *
 void pt_add_place_tests(Suite *s);
 void pt_add_rebalance_tests(Suite *s);
 void pt_add_port_tests(Suite *s);
+void pt_add_reference_tests(Suite *s);
 
 #endif

@@ -118,5 +118,6 @@ Suite *bpci_test_suite(void)
 	pt_add_place_tests(s);
 	pt_add_rebalance_tests(s);
 	pt_add_port_tests(s);
+	pt_add_reference_tests(s);
 	return s;
 }
