@@ -271,7 +271,8 @@ void bpci__pl_drop_last_node(bpci_placement *p)
 	p->live--;
 }
 
-/* Why daemon @d can never host nodes of class @c; NULL when it can. */
+/* Whether daemon @d may ever host nodes of class @c (health, lifecycle,
+ * labels, capabilities: what does not change as nodes come and go). */
 static int static_ok(const bpci_placement *p, uint32_t d, const pl_class *c)
 {
 	const pl_daemon *dm = &p->d[d];
