@@ -225,8 +225,9 @@ BPCI_EXTERN int bpci_placement_place(bpci_placement_plan **out, bpci_placement *
  * move helps, the best exchange of one of its nodes with a node of another
  * daemon is tried (nodes of anti-affinity groups are not exchanged). Moves
  * after the last one that lowered the cluster's peak load are taken back,
- * and a node moved twice appears once, with its first source and last
- * target. Optimal rebalancing is NP-hard: this finds the least peak with
+ * then each moved node whose first daemon can take it back without
+ * exceeding the final peak goes back; a node moved twice appears once,
+ * with its first source and last target. Optimal rebalancing is NP-hard: this finds the least peak with
  * the fewest moves on most small clusters, not all. Only healthy
  * node_lifecycle daemons take part. An empty plan means nothing can be
  * improved.

@@ -328,6 +328,28 @@ static void trim(bpci_placement *p, rb_state *st)
 	}
 }
 
+/*
+ * Fewer moves for the same peak: a moved node whose first daemon can take
+ * it back without exceeding the final peak goes back (newest first).
+ */
+static void revert(bpci_placement *p, rb_state *st)
+{
+	double peak = peak_of(p);
+	size_t k;
+	uint32_t i, o;
+
+	for (k = st->order.n; k-- > 0;) {
+		i = st->order.v[k];
+		o = st->orig[i];
+		if (p->n[i].daemon == o || !eligible(p, i, o) || !bpci__pl_fits(p, o, &p->n[i]) ||
+		    (p->n[i].group != NONE && bpci__pl_group_on(&p->d[o], p->n[i].group)) ||
+		    bpci__pl_util_delta(p, o, &p->n[i], +1) > peak)
+			continue;
+		bpci__pl_unassign(p, i);
+		bpci__pl_assign(p, i, o);   /* its group slot on @o is still there */
+	}
+}
+
 int bpci_placement_rebalance(bpci_placement_plan **out, bpci_placement *p, bpci_diag *diag)
 {
 	bpci_placement_plan *plan = NULL;
@@ -346,6 +368,8 @@ int bpci_placement_rebalance(bpci_placement_plan **out, bpci_placement *p, bpci_
 		memset(st.orig, 0xff, (p->nn ? p->nn : 1) * sizeof(*st.orig));
 		rc = search(p, &st);
 		trim(p, &st);
+		if (rc == 0)
+			revert(p, &st);
 	}
 	for (k = 0; rc == 0 && k < st.order.n; k++) {
 		i = st.order.v[k];

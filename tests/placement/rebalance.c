@@ -307,11 +307,12 @@ START_TEST(greedy_matches_brute_force_on_tiny_clusters)
 	}
 	/* Optimal rebalancing is NP-hard (it contains bin packing). Greedy
 	 * moves, then swaps when moves are stuck, reach the optimum (least
-	 * peak, then fewest moves) on 172 of these 200 clusters (161 with
-	 * moves alone); the rest need chains of three or more moves or a
-	 * worse first step. The floor catches regressions; raise it when the
-	 * search improves. BPCI_TEST_VERBOSE=1 prints the misses. */
-	ck_assert_msg(matched >= 172, "greedy matched the optimum on %d of %d", matched, cases);
+	 * peak, then fewest moves) on 173 of these 200 clusters (161 with
+	 * moves alone, 172 before moved nodes were sent back where they could
+	 * go); in the rest, 18 end at a higher peak (they need chains of three
+	 * or more moves, or a worse first step) and 9 use more moves. The
+	 * floor catches regressions; raise it when the search improves. BPCI_TEST_VERBOSE=1 prints the misses. */
+	ck_assert_msg(matched >= 173, "greedy matched the optimum on %d of %d", matched, cases);
 }
 END_TEST
 
