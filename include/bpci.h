@@ -15,5 +15,6 @@
 #include "bpci/merkle.h"
 #include "bpci/ledger.h"
 #include "bpci/service.h"
+#include "bpci/placement.h"
 
 #endif
