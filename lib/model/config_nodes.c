@@ -28,6 +28,7 @@ struct fill {
 	const bpci_field_info *tables[2];
 	size_t sizes[2];
 	size_t first_entry; /* diag entries from here on are about this spec */
+	int is_defaults;    /* node_types.X: no "type" key to suggest */
 };
 
 static int fill_init(struct fill *f, bpci__cfg_walk *w, bpci_node_spec *spec,
@@ -241,6 +242,7 @@ static void set_map_entries(struct fill *f, const char *field, const bpci__yaml_
 }
 
 static void apply_map(struct fill *f, const bpci__yaml_node *map, const char *path);
+static int key_is(const bpci__yaml_node *key, const char *s);
 
 static void unknown(struct fill *f, const bpci__yaml_node *key, const char *path,
 		    const char *extra)
@@ -320,8 +322,13 @@ static void apply_entry(struct fill *f, const bpci__yaml_node *key,
 			apply_map(f, value, full);
 	} else if (is_flat_map_key(f, full)) {
 		set_keyed(f, "", key, value); /* "labels.region: eu" written flat */
+	} else if (!*path && key_is(key, "params")) {
+		/* The JSON form nests type parameters under "params"; accepting
+		 * it here lets bpci_config_to_json()'s output load back. */
+		if (bpci__cfg_is_map(f->w, value, where))
+			apply_map(f, value, "");
 	} else {
-		unknown(f, key, path, *path ? NULL : "type");
+		unknown(f, key, path, *path || f->is_defaults ? NULL : "type");
 	}
 }
 
@@ -398,6 +405,23 @@ static void oracle_threshold(bpci__cfg_walk *w, const bpci__yaml_node *v, const 
 	w->cfg->reliability_threshold = d;
 }
 
+static int resolve_type(bpci__cfg_walk *w, bpci_node_type *type, const bpci__yaml_node *at,
+			const char *path, int quote);
+
+/* A "type" key inside node_types.X (as the JSON form writes it) must name X. */
+static void same_type(bpci__cfg_walk *w, bpci_node_type type, const bpci__yaml_node *v,
+		      const char *path)
+{
+	bpci_node_type named;
+
+	if (!bpci__cfg_scalar(w, v, path) || resolve_type(w, &named, v, path, 1) < 0)
+		return;
+	if (named != type)
+		bpci__cfg_error(w, BPCI_EINVAL, v, path,
+				"names %s, but the entry is the defaults of %s",
+				bpci_node_type_name(named), bpci_node_type_name(type));
+}
+
 static void type_defaults(bpci__cfg_walk *w, bpci_node_type type,
 			  const bpci__yaml_node *key, const bpci__yaml_node *map)
 {
@@ -413,6 +437,7 @@ static void type_defaults(bpci__cfg_walk *w, bpci_node_type type,
 	w->cfg->defaults[type] = spec;
 	if (fill_init(&f, w, spec, prefix, map) < 0)
 		return;
+	f.is_defaults = 1;
 	for (i = 0; i < map->count && !w->stop; i++) {
 		const bpci__yaml_node *k = map->items[2 * i], *v = map->items[2 * i + 1];
 		char path[512];
@@ -423,6 +448,8 @@ static void type_defaults(bpci__cfg_walk *w, bpci_node_type type,
 		else if (key_is(k, "id") || key_is(k, "name"))
 			bpci__cfg_error(w, BPCI_EINVAL, k, path,
 					"cannot be a per-type default: every node needs its own");
+		else if (key_is(k, "type"))
+			same_type(w, type, v, path);
 		else
 			apply_entry(&f, k, v, "");
 	}

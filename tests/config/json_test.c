@@ -107,11 +107,55 @@ START_TEST(json_of_the_example_is_stable_and_complete)
 }
 END_TEST
 
+/* JSON is YAML: the canonical JSON of a config loads back to the same config
+ * (type parameters nested under "params", "type" inside node_types entries). */
+START_TEST(json_loads_back_to_an_equal_config)
+{
+	bpci_config *c, *back;
+	bpci_diag *d;
+	char *a = NULL, *b = NULL;
+	size_t i;
+
+	ck_assert_int_eq(bpci_config_load_file(&c, "examples/node-distribution-config.yaml", 0,
+					       NULL), 0);
+	ck_assert_int_eq(bpci_config_to_json(&a, c), 0);
+	ck_assert_int_eq(bpci_diag_new(&d), 0);
+	ck_assert_int_eq(bpci_config_load_string(&back, a, strlen(a), "c.json", 0, d), 0);
+	ck_assert_uint_eq(bpci_diag_error_count(d), 0);
+	ck_assert_uint_eq(bpci_config_node_count(back), bpci_config_node_count(c));
+	for (i = 0; i < bpci_config_node_count(c); i++)
+		ck_assert(bpci_node_spec_equal(bpci_config_node(c, i), bpci_config_node(back, i)));
+	ck_assert_int_eq(bpci_config_to_json(&b, back), 0);
+	ck_assert_str_eq(a, b);
+	bpci_config_free(back);
+	bpci_diag_free(d);
+
+	/* A "type" inside node_types.X must name X; "params" must be a mapping. */
+	ck_assert_int_eq(cfg_load(&back, "node_types:\n  storage:\n    type: oracle\n", 0, &d),
+			 BPCI_EINVAL);
+	ck_assert_contains(cfg_text(d, 0), "c.yaml:3:11: node_types.storage.type names oracle, "
+					   "but the entry is the defaults of storage");
+	bpci_diag_free(d);
+	ck_assert_int_eq(cfg_load(&back, "nodes:\n  - type: storage\n    params: 3\n", 0, &d),
+			 BPCI_EINVAL);
+	ck_assert_contains(cfg_text(d, 0), "nodes[0].params");
+	bpci_diag_free(d);
+	ck_assert_int_eq(cfg_load(&back, "node_types:\n  storage:\n    typo: 1\n", 0, &d),
+			 BPCI_ENOTFOUND);
+	ck_assert_msg(strstr(cfg_text(d, 0), "'type'") == NULL, "%s", cfg_text(d, 0));
+	bpci_diag_free(d);
+	bpci_config_free(c);
+	bpci_free(a);
+	bpci_free(b);
+}
+END_TEST
+
 TCase *config_json_tcase(void)
 {
 	TCase *tc = tcase_create("json");
 
 	tcase_add_test(tc, json_exact_for_sections);
 	tcase_add_test(tc, json_of_the_example_is_stable_and_complete);
+	tcase_add_test(tc, json_loads_back_to_an_equal_config);
 	return tc;
 }
