@@ -73,7 +73,7 @@ PROG_DEP = $(BUILD)/lib/libbpci.so
 endif
 
 .PHONY: all run lib programs examples tests check check-build check-run check-asan \
-	deps install uninstall clean fuzz bench man-links
+	deps install uninstall clean fuzz bench bench-deps man-links
 
 all: lib programs examples
 
@@ -166,9 +166,20 @@ man-links:
 fuzz:
 	./scripts/fuzz.sh $(FUZZ_TARGETS)
 
-bench:
-	@if [ -n "$$(ls bench/*.c 2>/dev/null)" ]; then ./scripts/bench.sh; \
-	else echo "bench: no benchmarks yet"; fi
+# Benchmarks: bench/<name>.c -> $(BUILD)/bench/<name>, each run in turn and
+# printing its own table. They link the static library (internals allowed).
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(PC_LIBS) -lpthread -lm
+
+bench: all $(BENCH_BINS)
+	./scripts/bench.sh $(BUILD) $(BENCH_BINS)
+
+bench-deps:
+	./scripts/deps.sh --bench
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \

@@ -8,6 +8,11 @@ PACKAGES="build-essential pkg-config libyaml-dev libjansson-dev libssl-dev
 libcurl4-openssl-dev libevent-dev check libsubunit-dev clang
 libclang-rt-14-dev man-db groff-base"
 
+# `deps.sh --bench` adds what the benchmarks compare against (supervisord).
+if [ "${1:-}" = "--bench" ]; then
+	PACKAGES="$PACKAGES supervisor"
+fi
+
 missing=""
 for p in $PACKAGES; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

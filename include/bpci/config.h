@@ -6,14 +6,23 @@
  *   cluster: {cluster_id, daemon_tree: {root_daemon, hierarchy_levels,
  *             load_balancing, fault_tolerance}}
  *   node_types: {enc_cluster: {...}, oracle: {...}, ...}   per-type defaults
- *   resource_allocation: {cpu_cores, memory_gb, storage_gb, network_bandwidth_mbps}
+ *   resource_allocation: {cpu_cores, memory_gb, storage_gb, network_bandwidth_mbps,
+ *                         gpu_units}
  *   audit_integration: {bpi_ledger_endpoint, audit_frequency_seconds, retention_days}
  *   nodes: [ {type: storage, name: ..., <type parameters>, <common fields>} ]
  *
- * Per-type defaults from node_types fill in the parameters a node leaves
- * out. Unknown keys are errors with a "did you mean" suggestion; every value
- * is checked with the node model's rules; sizes and durations take units.
- * Problems carry file:line:column and the field path.
+ * Per-type defaults from node_types fill in the fields a node leaves out
+ * (type parameters and common fields; a node's labels and environment keys
+ * add to the defaults'). Unknown keys are errors with a "did you mean"
+ * suggestion; every value is checked with the node model's rules; sizes and
+ * durations take units. Problems carry file:line:column and the field path.
+ * The full format is in bpci_config(3).
+ *
+ * Only plain YAML is accepted: one document, no anchors or aliases, no
+ * custom tags, no duplicate keys, within the BPCI_CONFIG_MAX_* limits.
+ *
+ * Thread-safety: a loaded config is immutable and may be read from any
+ * number of threads; loads share no state.
  */
 #ifndef BPCI_CONFIG_H
 #define BPCI_CONFIG_H
@@ -75,9 +84,11 @@ typedef struct bpci_config bpci_config;
  * @diag: receives every problem found (not just the first), or NULL.
  *
  * Returns 0; BPCI_EIO (cannot read: the message names the file and
- * strerror); BPCI_EPARSE (malformed YAML, with line:column); BPCI_EINVAL or
- * BPCI_ENOTFOUND (a bad value or unknown key); BPCI_ELIMIT (too large, too
- * deep, too many nodes); BPCI_ENOMEM.
+ * strerror); BPCI_EPARSE (malformed YAML, with line:column; also a duplicate
+ * key or a second document); BPCI_EINVAL (a bad value, a missing required
+ * field, an anchor, alias or tag) or BPCI_ENOTFOUND (an unknown key);
+ * BPCI_ELIMIT (too large, too deep, too many nodes); BPCI_ENOMEM. With
+ * several problems the code is the first one's. On error *out is NULL.
  */
 BPCI_EXTERN int bpci_config_load_file(bpci_config **out, const char *path,
 				      unsigned int flags, bpci_diag *diag);

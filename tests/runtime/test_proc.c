@@ -214,6 +214,20 @@ START_TEST(spawn_honours_working_dir)
 }
 END_TEST
 
+/*
+ * The SigIgn mask of a /proc/<pid>/status text, without glibc's reserved
+ * real-time signals 32 and 33: glibc's sigaction() cannot change them, so
+ * they stay as the test runner inherited them (some launchers ignore them),
+ * and glibc re-installs its own handlers before it uses them.
+ */
+static unsigned long long ignored_signals(const char *status)
+{
+	const char *p = strstr(status, "SigIgn:\t");
+
+	ck_assert_ptr_nonnull(p);
+	return strtoull(p + 8, NULL, 16) & ~((1ull << 31) | (1ull << 32));
+}
+
 START_TEST(spawn_closes_fds_and_resets_signals)
 {
 	const char *argv[] = {"/bin/cat", "/proc/self/status", NULL};
@@ -240,7 +254,7 @@ START_TEST(spawn_closes_fds_and_resets_signals)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	sigaction(SIGUSR1, &prev, NULL);
 	ck_assert_contains(out, "SigBlk:\t0000000000000000\n");
-	ck_assert_contains(out, "SigIgn:\t0000000000000000\n");
+	ck_assert_uint_eq(ignored_signals(out), 0);
 	free(out);
 }
 END_TEST
