@@ -204,7 +204,6 @@ static int perform(const bpci__http_client_opts *o, const char *method, const ch
 	CURLcode cc;
 	int rc;
 
-	memset(x->resp, 0, sizeof(*x->resp));
 	if (!url || !method)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "url",
 				      "a method and a URL are required");
@@ -263,6 +262,7 @@ int bpci__http_request(const bpci__http_client_opts *opts, const char *method,
 	xfer x;
 
 	memset(&x, 0, sizeof(x));
+	memset(resp, 0, sizeof(*resp));
 	x.resp = resp;
 	return perform(opts, method, url, body, len, &x, diag);
 }
@@ -274,6 +274,7 @@ int bpci__http_stream(const bpci__http_client_opts *opts, const char *url,
 	xfer x;
 
 	memset(&x, 0, sizeof(x));
+	memset(resp, 0, sizeof(*resp));
 	x.resp = resp;
 	x.cb = cb;
 	x.payload = payload;

@@ -82,7 +82,7 @@ bpci__http_req *bpci__http_req_new(bpci__http_server *srv, struct evhttp_request
 	req->ev = ev;
 	req->method = bpci__http_method_name((unsigned int)evhttp_request_get_command(ev));
 	if (!req->method)
-		req->method = "GET";
+		req->method = "UNKNOWN"; /* matches no route */
 	req->path_copy = bpci__strdup(path && path[0] ? path : "/");
 	req->query.tqh_first = NULL; /* TAILQ_INIT, which libevent does not export */
 	req->query.tqh_last = &req->query.tqh_first;
@@ -220,7 +220,11 @@ void bpci__http_req_drop_all(bpci__http_server *srv)
 			event_free(req->watch);
 			req->watch = NULL;
 		}
-		req->ev = NULL; /* evhttp_free frees it with its connection */
+		/* evhttp_free frees a request with its connection; one already
+		 * detached from its (gone) connection is ours to free. */
+		if (req->ev && !evhttp_request_get_connection(req->ev))
+			evhttp_request_free(req->ev);
+		req->ev = NULL;
 	}
 	for (req = srv->live; req; req = req->next) {
 		if (req->streaming && !req->gone && req->gone_cb) {

@@ -228,6 +228,7 @@ static void configure(bpci__http_server *srv, const bpci__http_server_opts *o)
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evhttp_set_timeout_tv(srv->http, &tv);
+	srv->timeout = tv;
 	evhttp_set_max_body_size(srv->http, (ev_ssize_t)body);
 	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)hdrs);
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |

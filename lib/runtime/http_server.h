@@ -133,9 +133,10 @@ void bpci__http_reply_error(bpci__http_req *req, int status, const char *code,
 
 /*
  * Called once when the client of a stream goes away (closed, reset, or
- * timed out) or the server is freed. @req stays valid for
- * bpci__http_stream_end(), which the producer must still call (except
- * when the server is being freed, where @req is released right after).
+ * timed out) or the server is being freed. The producer stops and ends
+ * the stream with bpci__http_stream_end(), from inside this callback or
+ * later; during server teardown ending it is optional (the request is
+ * released right after the callback either way).
  */
 typedef void (*bpci__http_gone_cb)(bpci__http_req *req, void *payload);
 

@@ -31,6 +31,7 @@ struct bpci__http_server {
 	size_t token_len;
 	char url[80];
 	uint16_t port;
+	struct timeval timeout;  /* per connection, read and write */
 	bpci__http_route_entry *routes;
 	size_t nroutes, cap_routes;
 	bpci__http_req *live;  /* requests not yet answered */

@@ -74,6 +74,19 @@ static void watch_peer(bpci__http_req *req)
 	/* Without a watcher the close callback still reports the first failed write. */
 }
 
+/*
+ * A follow may be quiet for long: the read timeout meant for slow request
+ * senders must not cut it. The write timeout stays, so a client that stops
+ * reading is still dropped. Restored for the connection's next request.
+ */
+static void set_read_timeout(bpci__http_req *req, int on)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(req->evcon);
+
+	if (bev)
+		bufferevent_set_timeouts(bev, on ? &req->srv->timeout : NULL, &req->srv->timeout);
+}
+
 int bpci__http_stream_start(bpci__http_req *req, int status, const char *content_type,
 			    bpci__http_gone_cb gone, void *payload)
 {
@@ -90,6 +103,7 @@ int bpci__http_stream_start(bpci__http_req *req, int status, const char *content
 			  content_type ? content_type : "text/plain; charset=utf-8");
 	evhttp_send_reply_start(req->ev, status, NULL);
 	evhttp_connection_set_closecb(req->evcon, on_close, req);
+	set_read_timeout(req, 0);
 	watch_peer(req);
 	return 0;
 }
@@ -119,8 +133,10 @@ void bpci__http_stream_end(bpci__http_req *req)
 		req->watch = NULL;
 	}
 	if (req->ev) {
-		if (!req->evcon_dead && req->evcon)
+		if (!req->evcon_dead && req->evcon) {
 			evhttp_connection_set_closecb(req->evcon, NULL, NULL);
+			set_read_timeout(req, 1);
+		}
 		/* Also frees a request whose connection is gone. */
 		evhttp_send_reply_end(req->ev);
 		req->ev = NULL;

@@ -9,6 +9,7 @@
 
 #include "bpci.h"
 #include "http_test.h"
+#include "common/alloc.h"
 #include "runtime/http_client.h"
 
 #define TOKEN_HDR "Authorization: Bearer s3cret\r\n"
@@ -208,6 +209,10 @@ START_TEST(slow_client_times_out)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(send(fd, "GET /api/nodes/a HTTP/1.1\r\nHo", 29, 0), 29);
 	t0 = now_s();
+	/* Others are served meanwhile. */
+	ck_assert_int_eq(get(&ts, "GET", "/api/nodes/b", NULL, NULL, &r, NULL), 0);
+	ck_assert_msg(now_s() - t0 < 0.5, "served after %.3f s", now_s() - t0);
+	bpci__http_response_clear(&r);
 	n = recv(fd, &c, 1, 0);
 	dt = now_s() - t0;
 	ck_assert_int_le(n, 0);
@@ -370,6 +375,68 @@ START_TEST(stream_notices_client_gone)
 }
 END_TEST
 
+/* An idle follow (nothing written) still notices the client leaving. */
+START_TEST(idle_stream_notices_client_gone)
+{
+	test_server ts;
+	static const char req[] = "GET /api/nodes/a/logs?interval=20000 HTTP/1.1\r\nHost: x\r\n\r\n";
+	char buf[512];
+	int fd, i;
+	double t0;
+
+	test_server_start(&ts, NULL);
+	fd = raw_connect(ts.port);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(send(fd, req, sizeof(req) - 1, 0), (ssize_t)sizeof(req) - 1);
+	ck_assert_int_gt(recv(fd, buf, sizeof(buf) - 1, 0), 0);
+	usleep(50000);
+	close(fd);
+	t0 = now_s();
+	for (i = 0; i < 300 && atomic_load(&ts.gone) < 1; i++)
+		usleep(10000);
+	ck_assert_int_eq(atomic_load(&ts.gone), 1);
+	ck_assert_msg(now_s() - t0 < 1.0, "noticed after %.3f s", now_s() - t0);
+	ck_assert_int_eq(atomic_load(&ts.chunks_sent), 1);
+	test_server_stop(&ts);
+}
+END_TEST
+
+/* The read timeout that drops slow clients must not cut a quiet stream. */
+START_TEST(stream_outlives_the_timeout)
+{
+	test_server ts;
+	bpci__http_server_opts so = BPCI__HTTP_SERVER_OPTS_INIT;
+	bpci__http_client_opts o = BPCI__HTTP_CLIENT_OPTS_INIT;
+	bpci__http_response r;
+	char url[256], got[256] = "";
+
+	so.timeout_ms = 500;
+	test_server_start(&ts, &so);
+	snprintf(url, sizeof(url), "%s/api/nodes/a/logs?count=3&interval=700", ts.url);
+	ck_assert_int_eq(bpci__http_stream(&o, url, &r, collect, got, NULL), 0);
+	ck_assert_str_eq(got, "line 0\nline 1\nline 2\n");
+	bpci__http_response_clear(&r);
+	test_server_stop(&ts);
+}
+END_TEST
+
+/* A request pipelined behind a stream is answered after the stream ends. */
+START_TEST(pipelined_after_stream)
+{
+	test_server ts;
+	static const char reqs[] = "GET /api/nodes/a/logs?count=2 HTTP/1.1\r\nHost: x\r\n\r\n"
+				   "GET /api/nodes/p HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	char buf[4096];
+
+	test_server_start(&ts, NULL);
+	raw_exchange(ts.port, reqs, sizeof(reqs) - 1, buf, sizeof(buf));
+	ck_assert_contains(buf, "7\r\nline 0\n\r\n7\r\nline 1\n\r\n0\r\n\r\n");
+	ck_assert_contains(buf, "{\"id\":\"p\"}");
+	ck_assert_int_eq(atomic_load(&ts.gone), 0);
+	test_server_stop(&ts);
+}
+END_TEST
+
 START_TEST(open_stream_released_at_teardown)
 {
 	test_server ts;
@@ -385,6 +452,37 @@ START_TEST(open_stream_released_at_teardown)
 	test_server_stop(&ts); /* the producer's gone callback ends the stream */
 	ck_assert_int_eq(atomic_load(&ts.gone), 1);
 	close(fd);
+}
+END_TEST
+
+/* Unanswered requests, with their client gone or still there, are released
+ * by the server's teardown (the ASan run checks for leaks). */
+START_TEST(unanswered_requests_released_at_teardown)
+{
+	test_server ts;
+	static const char req[] = "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n";
+	bpci__http_server_opts o = BPCI__HTTP_SERVER_OPTS_INIT;
+	int gone, stays, late;
+
+	/* One request is held past the connection timeout. */
+	o.timeout_ms = 300;
+	test_server_start(&ts, &o);
+	late = raw_connect(ts.port);
+	ck_assert_int_ge(late, 0);
+	ck_assert_int_eq(send(late, req, sizeof(req) - 1, 0), (ssize_t)sizeof(req) - 1);
+	usleep(600000);
+	gone = raw_connect(ts.port);
+	stays = raw_connect(ts.port);
+	ck_assert_int_ge(gone, 0);
+	ck_assert_int_ge(stays, 0);
+	ck_assert_int_eq(send(gone, req, sizeof(req) - 1, 0), (ssize_t)sizeof(req) - 1);
+	ck_assert_int_eq(send(stays, req, sizeof(req) - 1, 0), (ssize_t)sizeof(req) - 1);
+	usleep(100000);
+	close(gone);
+	usleep(100000);
+	test_server_stop(&ts);
+	close(stays);
+	close(late);
 }
 END_TEST
 
@@ -467,6 +565,39 @@ START_TEST(route_patterns_checked)
 }
 END_TEST
 
+/* Every allocation failure while building a server is reported and clean. */
+START_TEST(allocation_failures_are_clean)
+{
+	struct event_base *base = event_base_new();
+	bpci__http_server_opts o = BPCI__HTTP_SERVER_OPTS_INIT;
+	long n;
+	int done = 0;
+
+	o.listen = "127.0.0.1:0";
+	o.token = "t";
+	for (n = 0; n < 100 && !done; n++) {
+		bpci__http_server *srv = NULL;
+		int rc;
+
+		bpci__alloc_fail_after(n);
+		rc = bpci__http_server_new(&srv, base, &o, NULL);
+		if (rc == 0)
+			rc = bpci__http_route(srv, "GET", "/a/{b}/c/{d}", never, NULL);
+		if (rc == 0)
+			rc = bpci__http_route(srv, "POST", "/x/y/z", never, NULL);
+		bpci__alloc_fail_after(-1);
+		if (rc == 0)
+			done = 1;
+		else
+			ck_assert_int_eq(rc, BPCI_ENOMEM);
+		bpci__http_server_free(srv);
+	}
+	ck_assert_int_eq(done, 1);
+	ck_assert_int_gt(n, 3);
+	event_base_free(base);
+}
+END_TEST
+
 void add_server_tests(Suite *s)
 {
 	TCase *tc = tcase_create("server");
@@ -483,8 +614,13 @@ void add_server_tests(Suite *s)
 	tcase_add_test(tc, malformed_requests_do_not_hurt);
 	tcase_add_test(tc, stream_chunks_arrive);
 	tcase_add_test(tc, stream_notices_client_gone);
+	tcase_add_test(tc, idle_stream_notices_client_gone);
+	tcase_add_test(tc, stream_outlives_the_timeout);
+	tcase_add_test(tc, pipelined_after_stream);
 	tcase_add_test(tc, open_stream_released_at_teardown);
+	tcase_add_test(tc, unanswered_requests_released_at_teardown);
 	tcase_add_test(tc, listen_addresses);
 	tcase_add_test(tc, route_patterns_checked);
+	tcase_add_test(tc, allocation_failures_are_clean);
 	suite_add_tcase(s, tc);
 }

@@ -70,12 +70,14 @@ static void h_plain(bpci__http_req *req, void *p)
 	bpci__http_reply_text(req, 502, "text/plain", "upstream broke\n");
 }
 
-/* GET /api/nodes/{id}/logs?count=N: a line every 20 ms, N lines (0: forever). */
+/* GET /api/nodes/{id}/logs?count=N&interval=MS: a line every MS ms (default
+ * 20), N lines (0: forever). */
 typedef struct streamer {
 	test_server *ts;
 	bpci__http_req *req;
 	struct event *tick;
 	int n, count;
+	int interval_ms;
 } streamer;
 
 static void streamer_end(streamer *st)
@@ -99,7 +101,7 @@ static void on_tick(evutil_socket_t fd, short what, void *p)
 	streamer *st = p;
 	char line[32];
 	int len = snprintf(line, sizeof(line), "line %d\n", st->n++);
-	struct timeval tv = {0, 20000};
+	struct timeval tv = {st->interval_ms / 1000, (st->interval_ms % 1000) * 1000};
 
 	(void)fd;
 	(void)what;
@@ -122,12 +124,21 @@ static void h_logs(bpci__http_req *req, void *p)
 	st->ts = ts;
 	st->req = req;
 	st->count = count ? atoi(count) : 0;
+	st->interval_ms = bpci__http_req_query(req, "interval")
+				  ? atoi(bpci__http_req_query(req, "interval")) : 20;
 	st->tick = evtimer_new(ts->base, on_tick, st);
 	if (bpci__http_stream_start(req, 200, "text/plain", on_gone, st) < 0) {
 		streamer_end(st);
 		return;
 	}
 	evtimer_add(st->tick, &tv);
+}
+
+/* GET /hold: never answered (the server's teardown releases it). */
+static void h_hold(bpci__http_req *req, void *p)
+{
+	(void)req;
+	(void)p;
 }
 
 static void on_stop(evutil_socket_t fd, short what, void *p)
@@ -171,6 +182,7 @@ void test_server_start(test_server *ts, const bpci__http_server_opts *opts)
 	ck_assert_int_eq(bpci__http_route(ts->srv, "GET", "/conflict", h_conflict, ts), 0);
 	ck_assert_int_eq(bpci__http_route(ts->srv, "GET", "/status", h_status, ts), 0);
 	ck_assert_int_eq(bpci__http_route(ts->srv, "GET", "/plain", h_plain, ts), 0);
+	ck_assert_int_eq(bpci__http_route(ts->srv, "GET", "/hold", h_hold, ts), 0);
 	ts->port = bpci__http_server_port(ts->srv);
 	snprintf(ts->url, sizeof(ts->url), "%s", bpci__http_server_url(ts->srv));
 	ck_assert_int_eq(pipe(ts->stop_pipe), 0);
