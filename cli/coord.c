@@ -161,7 +161,9 @@ static void status_row(cli_table *t, const bpci_node_status *s)
 
 	snprintf(pid, sizeof(pid), "%d", s->pid);
 	snprintf(restarts, sizeof(restarts), "%u", s->restarts);
-	cli_format_duration(uptime, sizeof(uptime), s->uptime_ms);
+	/* Whole seconds once past one: a table is not a stopwatch. */
+	cli_format_duration(uptime, sizeof(uptime),
+			    s->uptime_ms >= 1000 ? s->uptime_ms / 1000 * 1000 : s->uptime_ms);
 	row[0] = s->id;
 	row[1] = *s->name ? s->name : NULL;
 	row[2] = bpci_node_type_name(s->type);

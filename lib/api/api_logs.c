@@ -260,7 +260,7 @@ static void on_logs(bpci__http_req *req, void *payload)
 	if (query_tail(req, &tail) != 0)
 		return;
 	if (bpci_coordinator_get_node(&st, srv->c, id, NULL) != 0) {
-		msg = bpci__asprintf("no node with id '%s'", id);
+		msg = bpci__asprintf("'%s' names no node of this coordinator", id);
 		bpci__http_reply_error(req, 404, "not_found", msg ? msg : "no such node", "id");
 		bpci__free(msg);
 		return;

@@ -187,8 +187,9 @@ static void on_metrics(bpci__http_req *req, void *payload)
 	for (s = 1; s <= BPCI_NODE_STATE_COUNT; s++)
 		madd(&b, "bpci_nodes{state=\"%s\"} %zu\n", bpci_node_state_name((bpci_node_state)s),
 		     counts[s]);
-	madd(&b, "# HELP bpci_node_restarts Restarts summed over the current nodes.\n"
-		 "# TYPE bpci_node_restarts gauge\nbpci_node_restarts %llu\n", restarts);
+	madd(&b, "# HELP bpci_coordinator_node_restarts Restarts summed over the current "
+		 "nodes.\n# TYPE bpci_coordinator_node_restarts gauge\n"
+		 "bpci_coordinator_node_restarts %llu\n", restarts);
 	per_node(&b, list);
 	madd(&b, "# HELP bpci_api_start_time_seconds When the API server started (Unix "
 		 "time).\n# TYPE bpci_api_start_time_seconds gauge\n"

@@ -24,7 +24,7 @@ static bpci_diag *new_diag(bpci__http_req *req)
 
 static void reply_not_found(bpci__http_req *req, const char *id)
 {
-	char *msg = bpci__asprintf("no node with id '%s'", id ? id : "");
+	char *msg = bpci__asprintf("'%s' names no node of this coordinator", id ? id : "");
 
 	bpci__http_reply_error(req, 404, "not_found", msg ? msg : "no such node", "id");
 	bpci__free(msg);

@@ -230,8 +230,8 @@ static int map_failure(const bpci_client *cl, int rc, const bpci__http_response 
 	}
 	if (resp->status == 401)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "token",
-				      "the coordinator at %s refused the API token (%s); "
-				      "give the token from its state directory's api.token",
+				      "was refused by the coordinator at %s (%s); give the "
+				      "one in its state directory's api.token",
 				      cl->url, cl->token ? "wrong token" : "none was sent");
 	if (resp->status == 400 || resp->status == 422)
 		rc = BPCI_EINVAL;
