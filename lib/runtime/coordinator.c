@@ -364,8 +364,12 @@ int bpci__coord_iterate(bpci_coordinator *c, int timeout_ms)
 {
 	int rc;
 
-	if (timeout_ms == 0)
-		return event_base_loop(c->base, EVLOOP_NONBLOCK) < 0 ? BPCI_EIO : 0;
+	if (timeout_ms == 0) {
+		c->loop_depth++;
+		rc = event_base_loop(c->base, EVLOOP_NONBLOCK);
+		c->loop_depth--;
+		return rc < 0 ? BPCI_EIO : 0;
+	}
 	if (timeout_ms > 0) {
 		struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
 
@@ -376,7 +380,9 @@ int bpci__coord_iterate(bpci_coordinator *c, int timeout_ms)
 		}
 		evtimer_add(c->wake_ev, &tv);
 	}
+	c->loop_depth++;
 	rc = event_base_loop(c->base, EVLOOP_ONCE);
+	c->loop_depth--;
 	if (c->wake_ev)
 		evtimer_del(c->wake_ev);
 	return rc < 0 ? BPCI_EIO : 0;
