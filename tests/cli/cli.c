@@ -381,5 +381,6 @@ Suite *bpci_test_suite(void)
 	cli_add_core_tests(s);
 	cli_add_config_tests(s);
 	cli_add_enterprise_tests(s);
+	cli_add_coordinator_tests(s);
 	return s;
 }
