@@ -87,8 +87,10 @@ START_TEST(test_environment_and_logs)
 	ck_assert_str_eq(logs, "hello-from-node id=printer\n");
 	ck_assert_int_eq(bpci_coordinator_node_log_path(&path, e.c, id, NULL), 0);
 	ck_assert(strstr(path, "/logs/printer.log") != NULL);
+	bpci_free(logs);
 	ck_assert_int_eq(bpci_coordinator_node_logs(&logs, e.c, "nope", 10, e.diag),
 			 BPCI_ENOTFOUND);
+	ck_assert_ptr_null(logs);
 	/* a second node with the same id is refused */
 	ck_assert_int_eq(bpci_coordinator_start_node(NULL, e.c, spec, NULL, e.diag),
 			 BPCI_EEXISTS);
