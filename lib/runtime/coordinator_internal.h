@@ -7,7 +7,7 @@
  *   coordinator_spawn.c    spawning a node (environment, config file, log) and
  *                          signalling it; exit detection through the pidfd
  *   coordinator_health.c   readiness and heartbeats (notify messages, probes)
- *   coordinator_probe.c    the TCP connect probe
+ *   coordinator_probe.c    probes (http, tcp, exec) through probe.h
  *   coordinator_restart.c  what happens when a process ends: restart policy
  *   coordinator_persist.c  coordinator.json: save, load, adopt
  *   coordinator_ops.c      the public operations (start, stop, restart, wait)
@@ -27,6 +27,7 @@
 #include "runtime/coordinator_api.h"
 #include "runtime/logfile.h"
 #include "runtime/notify.h"
+#include "runtime/probe.h"
 #include "runtime/proc.h"
 
 struct event;
@@ -125,6 +126,7 @@ struct bpci_coordinator {
 	int reload_requested;
 	int loop_depth;             /* > 0 while our event_base_loop runs */       /* SIGHUP: reload outside the loop */
 	bpci__notify_server *notify;
+	bpci__probe_ctx *probes;    /* created by the first probe */
 
 	bpci__cnode **nodes;        /* in start order */
 	size_t nnodes, capnodes;
