@@ -294,7 +294,8 @@ int bpci__coord_load(bpci_coordinator *c, bpci_diag *diag)
 			json_decref(root);
 			return BPCI_ENOMEM;
 		}
-		memcpy(copy, c->nodes, count * sizeof(*copy));
+		if (count)
+			memcpy(copy, c->nodes, count * sizeof(*copy));
 		for (i = 0; i < count; i++) {
 			json_t *o = json_array_get(nodes, i);
 
