@@ -327,6 +327,7 @@ void bpci_coordinator_free(bpci_coordinator *c)
 	for (i = 0; i < c->nnodes; i++)
 		bpci__coord_node_free(c->nodes[i]);
 	bpci__free(c->nodes);
+	bpci__probe_ctx_free(c->probes);
 	bpci__notify_server_free(c->notify);
 	for (i = 0; i < 3; i++)
 		if (c->sig_ev[i])

@@ -87,8 +87,10 @@ START_TEST(test_environment_and_logs)
 	ck_assert_str_eq(logs, "hello-from-node id=printer\n");
 	ck_assert_int_eq(bpci_coordinator_node_log_path(&path, e.c, id, NULL), 0);
 	ck_assert(strstr(path, "/logs/printer.log") != NULL);
+	bpci_free(logs);
 	ck_assert_int_eq(bpci_coordinator_node_logs(&logs, e.c, "nope", 10, e.diag),
 			 BPCI_ENOTFOUND);
+	ck_assert_ptr_null(logs);
 	/* a second node with the same id is refused */
 	ck_assert_int_eq(bpci_coordinator_start_node(NULL, e.c, spec, NULL, e.diag),
 			 BPCI_EEXISTS);
@@ -223,6 +225,66 @@ START_TEST(test_tcp_readiness)
 	ck_assert_int_eq(s->state, BPCI_NODE_STATE_RUNNING);
 	ck_assert_uint_eq(s->restarts, 0);
 	bpci_node_status_free(s);
+	bpci_free(id);
+	bpci_node_spec_free(spec);
+	ct_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_http_readiness_and_failing_probe)
+{
+	ct_env e;
+	/* 4 good answers, then 500s: ready, then unhealthy and restarted */
+	bpci_node_spec *spec = ct_spec("http 4", "http");
+	bpci_node_status *s;
+	char *id;
+	int pid;
+	size_t i;
+	int seen = 0;
+
+	ct_setup(&e);
+	ct_set(spec, "health.retries", "2");
+	id = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
+	pid = (s = ct_status(&e, id))->pid;
+	ck_assert_uint_gt(s->start_latency_ms, 0);
+	bpci_node_status_free(s);
+	ct_wait(&e, id, BPCI_NODE_STATE_UNHEALTHY, 5000);
+	ct_wait(&e, id, BPCI_NODE_STATE_RUNNING, 5000);
+	s = ct_status(&e, id);
+	ck_assert_int_ne(s->pid, pid);
+	ck_assert_uint_eq(s->restarts, 1);
+	bpci_node_status_free(s);
+	for (i = 0; i < e.ev.count; i++)
+		if (e.ev.to[i] == BPCI_NODE_STATE_UNHEALTHY) {
+			ck_assert_contains(e.ev.reasons[i], "failed its probe 2 times in a row: ");
+			ck_assert_contains(e.ev.reasons[i], "500");
+			seen = 1;
+		}
+	ck_assert(seen);
+	bpci_free(id);
+	bpci_node_spec_free(spec);
+	ct_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_exec_readiness)
+{
+	ct_env e;
+	bpci_node_spec *spec = ct_spec("never-ready", "exec");
+	const char *cmd[] = {"/bin/sh", "-c", "exit 0"};
+	char *id;
+
+	ct_setup(&e);
+	ck_assert_int_eq(bpci_node_spec_set_list(spec, "health.command", cmd, 3, NULL), 0);
+	id = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
+	ct_run_for(e.c, 300);
+	{
+		bpci_node_status *s = ct_status(&e, id);
+
+		ck_assert_int_eq(s->state, BPCI_NODE_STATE_RUNNING);
+		ck_assert_uint_eq(s->restarts, 0);
+		bpci_node_status_free(s);
+	}
 	bpci_free(id);
 	bpci_node_spec_free(spec);
 	ct_teardown(&e);
@@ -410,6 +472,8 @@ void ct_add_basic(Suite *s)
 	tcase_add_test(tc, test_executable_not_found);
 	tcase_add_test(tc, test_sigkill_after_stop_timeout);
 	tcase_add_test(tc, test_tcp_readiness);
+	tcase_add_test(tc, test_http_readiness_and_failing_probe);
+	tcase_add_test(tc, test_exec_readiness);
 	tcase_add_test(tc, test_start_timeout);
 	tcase_add_test(tc, test_restart_node);
 	tcase_add_test(tc, test_invalid_spec_and_retry);
