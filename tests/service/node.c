@@ -6,10 +6,10 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,9 +33,26 @@ typedef struct events {
 } events;
 
 static char *dir, *spec_path, *err_path;
+static pid_t live_child; /* a node not yet reaped, killed if a test fails */
+
+static void kill_live_child(void)
+{
+	if (live_child > 0) {
+		kill(live_child, SIGKILL);
+		waitpid(live_child, NULL, 0);
+		live_child = 0;
+	}
+}
 
 static void setup(void)
 {
+	static int registered;
+
+	/* A failed assertion ends the test (and, forked, its process) before
+	 * it stops its node; neither path may leave the node running. */
+	if (!registered++)
+		atexit(kill_live_child);
+	kill_live_child(); /* unforked, a failed test skips its teardown */
 	svc_clear_env();
 	dir = bpci_test_mkdtemp();
 	spec_path = svc_write_storage_spec(dir, "spec.json", NULL);
@@ -44,6 +61,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+	kill_live_child();
 	bpci_test_rmtree(dir);
 	free(dir);
 	free(spec_path);
@@ -102,15 +120,27 @@ static char **child_env(const char *const *extra)
 	return env;
 }
 
+/* In the child, before exec: only async-signal-safe calls. */
+static void child_setup(pid_t parent)
+{
+	int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	/* Its own process group, as the coordinator starts a node; and it dies
+	 * with the test, whose failure may come before the test stops it. */
+	if (setpgid(0, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+	    getppid() != parent || fd < 0 || null < 0 || dup2(null, 0) < 0 ||
+	    dup2(null, 1) < 0 || dup2(fd, 2) < 0)
+		_exit(127);
+}
+
 /* Start build/bin/bpci-node with @args and @extra environment; its stderr
  * goes to err_path. */
 static pid_t spawn_node(const char *const *args, const char *const *extra)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
 	char *prog, *argv[16];
 	char **env = child_env(extra);
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	size_t i;
 
 	ck_assert(asprintf(&prog, "%s/bin/bpci-node", bpci_test_build_dir()) > 0);
@@ -118,19 +148,16 @@ static pid_t spawn_node(const char *const *args, const char *const *extra)
 	for (i = 0; args && args[i] && i < 14; i++)
 		argv[i + 1] = (char *)args[i];
 	argv[i + 1] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	/* Its own process group, as the coordinator starts a node. */
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-	posix_spawnattr_setpgroup(&attr, 0);
-	ck_assert_int_eq(posix_spawn(&pid, prog, &fa, &attr, argv, env), 0);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		child_setup(parent);
+		execve(prog, argv, env);
+		_exit(127);
+	}
 	free(env);
 	free(prog);
+	live_child = pid;
 	return pid;
 }
 
@@ -145,12 +172,15 @@ static int wait_exit(pid_t pid, int ms)
 		pid_t r = waitpid(pid, &st, WNOHANG);
 
 		ck_assert_int_ge(r, 0);
-		if (r == pid)
+		if (r == pid) {
+			live_child = 0;
 			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
 		usleep(5000);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
+	live_child = 0;
 	return -1;
 }
 
