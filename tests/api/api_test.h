@@ -63,5 +63,6 @@ void add_mutation_tests(Suite *s);
 void add_stress_tests(Suite *s);
 void add_log_tests(Suite *s);
 void add_client_tests(Suite *s);
+void add_alloc_tests(Suite *s);
 
 #endif
