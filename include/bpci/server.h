@@ -21,9 +21,10 @@
  *                                        text/plain: the last N lines (default
  *                                         100, at most 100000); with follow=1
  *                                         the answer is chunked and carries new
- *                                         output until the client goes away
+ *                                         output (across log rotation) until the
+ *                                         client goes away or the node is stopped
  *   POST   /api/reload                   re-read the configuration file;
- *                                         200 {"nodes":N}
+ *                                         200 {"config":PATH,"nodes":N}
  *   GET    /metrics                      Prometheus text exposition 0.0.4:
  *                                         node_distribution_total_nodes,
  *                                         _active_nodes, _nodes{status},
