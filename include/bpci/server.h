@@ -5,7 +5,8 @@
  * event loop. It answers (JSON unless stated):
  *
  *   GET    /api/node-coordinator/health  {"status":"healthy","nodes":N,
- *                                         "states":{"running":R,...},"version":V}
+ *                                         "states":{"running":R,...},"version":V,
+ *                                         "state_dir":DIR,"started_ms":T}
  *   GET    /healthz                      200 "ok" while the loop serves
  *   GET    /readyz                       200 when every node is running (or
  *                                         stopped); else 503 naming the others
