@@ -25,7 +25,6 @@
 
 #include "common/alloc.h"
 #include "common/diag.h"
-#include "runtime/fsutil.h"
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -170,7 +169,8 @@ static int prepare_dir(bpci__cnode *n, char **config_path, bpci_diag *diag)
 	}
 	if (write_config(n, &json) < 0)
 		goto out;
-	rc = bpci__write_file_atomic(*config_path, json, strlen(json), 0600, diag);
+	/* regenerated at every spawn: atomic, but no need for fsync */
+	rc = bpci__coord_write_fast(*config_path, json, strlen(json), diag);
 out:
 	bpci_free(json);
 	bpci__free(dir);
@@ -325,7 +325,7 @@ int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag)
 	/* The new pid is on disk before anything else happens: a coordinator
 	 * killed right now is followed by one that adopts this process
 	 * instead of starting a second (inside a reload's batch: at its end). */
-	(void)bpci__coord_save(n->c, NULL);
+	bpci__coord_save_fast(n->c);
 	return 0;
 }
 
