@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -68,6 +69,23 @@ void bpci__coord_release_proc(bpci__cnode *n)
 	n->proc = NULL;
 }
 
+/* An adopted process may still be our child (a coordinator freed and
+ * opened again in the same program): then reap it, which both removes the
+ * zombie and gives its real status. Anyone else's child gives ECHILD. The
+ * pidfd has reported the exit, so the pid cannot have been reused: an
+ * exited child stays a zombie until reaped. */
+static int reap_adopted(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG) < 0 || si.si_pid != pid)
+		return BPCI__PROC_STATUS_UNKNOWN;
+	if (si.si_code == CLD_EXITED)
+		return (si.si_status & 0xff) << 8;
+	return (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
+}
+
 static void on_exit_ready(evutil_socket_t fd, short what, void *arg)
 {
 	bpci__cnode *n = arg;
@@ -82,6 +100,8 @@ static void on_exit_ready(evutil_socket_t fd, short what, void *arg)
 	}
 	if (rc < 0)
 		status = BPCI__PROC_STATUS_UNKNOWN;
+	if (status == BPCI__PROC_STATUS_UNKNOWN && !bpci__proc_is_child(n->proc))
+		status = reap_adopted(bpci__proc_pid(n->proc));
 	if (n->log)
 		(void)bpci__logfile_drain(n->log);
 	bpci__coord_release_proc(n);
