@@ -49,7 +49,7 @@ LIB_SRC := $(sort $(wildcard lib/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_SHARED_SRC := $(sort $(filter-out cli/bpi-core.c cli/bpci-enterprise.c cli/bpci-node.c,$(wildcard cli/*.c)))
 CLI_SHARED_OBJ := $(CLI_SHARED_SRC:%.c=$(BUILD)/obj/%.o)
-PROGRAMS := $(BUILD)/bin/bpi-core $(BUILD)/bin/bpci-enterprise
+PROGRAMS := $(BUILD)/bin/bpi-core $(BUILD)/bin/bpci-enterprise $(BUILD)/bin/bpci-node
 EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLES := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 TEST_MODULES := $(sort $(notdir $(filter-out tests/support,$(patsubst %/,%,$(dir $(wildcard tests/*/*.c))))))

@@ -13,6 +13,7 @@
 #include "bpci/cluster.h"
 #include "bpci/config.h"
 #include "bpci/merkle.h"
+#include "bpci/service.h"
 #include "bpci/coordinator.h"
 
 #endif

@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config libyaml-dev libjansson-dev libssl-dev
 libcurl4-openssl-dev libevent-dev check libsubunit-dev clang
-libclang-rt-14-dev man-db groff-base"
+libclang-rt-14-dev man-db groff-base prometheus"
 
 # `deps.sh --bench` adds what the benchmarks compare against (supervisord).
 if [ "${1:-}" = "--bench" ]; then
@@ -33,5 +33,17 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing
+# Packages such as prometheus (wanted only for promtool) would start their
+# service on install; keep apt from starting services while we install.
+policy=/usr/sbin/policy-rc.d
+made_policy=""
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' > "$policy"
+	chmod 0755 "$policy"
+	made_policy=1
+fi
+status=0
+apt-get install -y -qq --no-install-recommends $missing || status=$?
+[ -n "$made_policy" ] && rm -f "$policy"
+[ $status -eq 0 ] || exit $status
 echo "deps: done"
