@@ -14,6 +14,9 @@
 #include "bpci/config.h"
 #include "bpci/merkle.h"
 #include "bpci/ledger.h"
+#include "bpci/coordinator.h"
+#include "bpci/server.h"
+#include "bpci/client.h"
 #include "bpci/service.h"
 #include "bpci/placement.h"
 
