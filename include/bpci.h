@@ -13,5 +13,6 @@
 #include "bpci/cluster.h"
 #include "bpci/config.h"
 #include "bpci/merkle.h"
+#include "bpci/coordinator.h"
 
 #endif

@@ -198,36 +198,50 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		lf->cb(lf, lf->payload); /* last: the callback may free lf */
 }
 
-int bpci__logfile_pipe(bpci__logfile *lf, int *write_fd, bpci_diag *diag)
+int bpci__logfile_watch(bpci__logfile *lf, int read_fd, bpci_diag *diag)
 {
-	int fds[2];
 	source *s;
 
-	*write_fd = -1;
-	if (bpci__grow((void **)&lf->srcs, &lf->srccap, lf->nsrc + 1, sizeof(*lf->srcs)) < 0)
+	(void)diag;
+	if (bpci__grow((void **)&lf->srcs, &lf->srccap, lf->nsrc + 1, sizeof(*lf->srcs)) < 0) {
+		close(read_fd);
 		return BPCI_ENOMEM;
-	s = bpci__calloc(1, sizeof(*s));
-	if (!s)
-		return BPCI_ENOMEM;
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		bpci__free(s);
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "",
-				      "pipe2 for %s: %s", lf->path, strerror(errno));
 	}
-	(void)fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	s = bpci__calloc(1, sizeof(*s));
+	if (!s) {
+		close(read_fd);
+		return BPCI_ENOMEM;
+	}
+	(void)fcntl(read_fd, F_SETFL, O_NONBLOCK);
 	s->lf = lf;
-	s->fd = fds[0];
-	s->ev = event_new(lf->base, fds[0], EV_READ | EV_PERSIST, on_readable, s);
+	s->fd = read_fd;
+	s->ev = event_new(lf->base, read_fd, EV_READ | EV_PERSIST, on_readable, s);
 	if (!s->ev || event_add(s->ev, NULL) < 0) {
 		if (s->ev)
 			event_free(s->ev);
-		close(fds[0]);
-		close(fds[1]);
+		close(read_fd);
 		bpci__free(s);
 		return BPCI_ENOMEM;
 	}
 	lf->srcs[lf->nsrc++] = s;
 	lf->nopen++;
+	return 0;
+}
+
+int bpci__logfile_pipe(bpci__logfile *lf, int *write_fd, bpci_diag *diag)
+{
+	int fds[2];
+	int rc;
+
+	*write_fd = -1;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "",
+				      "pipe2 for %s: %s", lf->path, strerror(errno));
+	rc = bpci__logfile_watch(lf, fds[0], diag);
+	if (rc < 0) {
+		close(fds[1]);
+		return rc;
+	}
 	*write_fd = fds[1];
 	return 0;
 }

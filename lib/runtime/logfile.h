@@ -53,6 +53,13 @@ int bpci__logfile_open(bpci__logfile **out, struct event_base *base,
  */
 int bpci__logfile_pipe(bpci__logfile *lf, int *write_fd, bpci_diag *diag);
 
+/*
+ * Watch one more source given as a readable descriptor (a FIFO, say), which
+ * the log takes over (closed on EOF, on error and by bpci__logfile_free).
+ * Made non-blocking here. Returns 0 or BPCI_ENOMEM (@read_fd is closed).
+ */
+int bpci__logfile_watch(bpci__logfile *lf, int read_fd, bpci_diag *diag);
+
 /* Set the EOF callback (NULL to clear). */
 void bpci__logfile_on_eof(bpci__logfile *lf, bpci__logfile_eof_cb cb, void *payload);
 

@@ -1,0 +1,220 @@
+/*
+ * Internal: the coordinator's data and the functions its files share.
+ *
+ * Files (one idea each):
+ *   coordinator.c          handle, state directory lock, loop, signals
+ *   coordinator_node.c     node table and state machine (transitions, events)
+ *   coordinator_spawn.c    spawning a node (environment, config file, log) and
+ *                          signalling it; exit detection through the pidfd
+ *   coordinator_health.c   readiness and heartbeats (notify messages, probes)
+ *   coordinator_probe.c    the TCP connect probe
+ *   coordinator_restart.c  what happens when a process ends: restart policy
+ *   coordinator_persist.c  coordinator.json: save, load, adopt
+ *   coordinator_ops.c      the public operations (start, stop, restart, wait)
+ *   coordinator_reload.c   applying a configuration's difference
+ *   coordinator_status.c   status snapshots and their JSON
+ *
+ * Everything runs on the loop's thread; there are no locks.
+ */
+#ifndef BPCI_LIB_RUNTIME_COORDINATOR_INTERNAL_H
+#define BPCI_LIB_RUNTIME_COORDINATOR_INTERNAL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "bpci/coordinator.h"
+#include "runtime/backoff.h"
+#include "runtime/coordinator_api.h"
+#include "runtime/logfile.h"
+#include "runtime/notify.h"
+#include "runtime/proc.h"
+
+struct event;
+
+#define BPCI__COORD_STATE_VERSION 1
+#define BPCI__COORD_DEFAULT_LOG_MAX (10u * 1024u * 1024u)
+#define BPCI__COORD_DEFAULT_LOG_KEEP 5u
+
+typedef struct bpci__cnode bpci__cnode;
+
+/* How the node's readiness and liveness are checked. */
+typedef enum bpci__check {
+	BPCI__CHECK_NOTIFY = 1,
+	BPCI__CHECK_HTTP,
+	BPCI__CHECK_TCP,
+	BPCI__CHECK_EXEC,
+	BPCI__CHECK_NONE
+} bpci__check;
+
+typedef enum bpci__policy {
+	BPCI__POLICY_PERMANENT = 1,
+	BPCI__POLICY_TRANSIENT,
+	BPCI__POLICY_TEMPORARY
+} bpci__policy;
+
+/* The spec's supervision settings, read once per (re)start. */
+typedef struct bpci__csettings {
+	bpci__check check;
+	bpci__policy policy;
+	uint64_t interval_ms, timeout_ms, start_timeout_ms, stop_timeout_ms;
+	unsigned int retries;
+	int stop_signal;
+	bpci__backoff_policy backoff;
+	unsigned int max_restarts;
+	uint64_t period_ms;
+} bpci__csettings;
+
+/* An in-flight probe (coordinator_probe.c). */
+typedef struct bpci__cprobe bpci__cprobe;
+
+struct bpci__cnode {
+	bpci_coordinator *c;
+	char *id;
+	char *name;                 /* spec's name or NULL */
+	bpci_node_spec *spec;
+	bpci__csettings set;
+	char *endpoint;
+	uint16_t port;
+	int from_config;            /* started by a reload: a later reload may stop it */
+	uint64_t seq;               /* start order */
+
+	bpci_node_state state;
+	bpci__proc *proc;
+	struct event *exit_ev;      /* pidfd readable */
+	bpci__logfile *log;
+	struct event *timer;        /* start timeout, restart delay or SIGKILL */
+	struct event *hb_timer;     /* heartbeat check / probe period */
+	bpci__cprobe *probe;
+
+	int killing;                /* we signalled it ourselves (not a user stop) */
+	char *kill_reason;          /* why, for the exit handling */
+	int remove_on_exit;         /* stop_node: forget it once it exited */
+	int restart_on_exit;        /* restart_node: spawn again at once */
+	bpci_node_spec *successor;  /* reload: start this once removed */
+	unsigned int missed;        /* heartbeats missed in a row */
+
+	unsigned int restarts;
+	bpci__backoff backoff;
+	bpci__intensity intensity;
+	int intensity_ready;
+
+	int last_exit_code, last_exit_signal;
+	int64_t last_exit_ms, last_heartbeat_ms, started_ms;
+	uint64_t started_mono, last_hb_mono, start_latency_ms;
+	char *failure_reason;
+	char *status_text;
+};
+
+struct bpci_coordinator {
+	struct event_base *base;
+	char *state_dir, *nodes_dir, *logs_dir, *state_path;
+	char *node_program, *coordinator_url, *config_path;
+	uint64_t log_max_bytes;
+	unsigned int log_keep;
+	bpci_node_event_cb on_event;
+	void *event_payload;
+
+	int lock_fd;
+	int stop_fd;                /* eventfd written by request_stop */
+	struct event *stop_ev;
+	struct event *sig_ev[3];    /* TERM, INT, HUP when handle_signals */
+	struct event *save_ev;      /* deferred state write */
+	int dirty;                  /* the file is behind the table */
+	struct event *wake_ev;      /* ends a blocking wait early */
+	int stop_requested;
+	int reload_requested;       /* SIGHUP: reload outside the loop */
+	bpci__notify_server *notify;
+
+	bpci__cnode **nodes;        /* in start order */
+	size_t nnodes, capnodes;
+	uint64_t next_seq;
+	uint64_t rng;
+	int epoll_fd;               /* libevent's backend fd, or -1 */
+};
+
+/* ---- clocks and small helpers (coordinator.c) ------------------------- */
+uint64_t bpci__coord_mono_ms(void);
+int64_t bpci__coord_wall_ms(void);
+/* Run one loop iteration waiting at most @timeout_ms (< 0: no limit). */
+int bpci__coord_iterate(bpci_coordinator *c, int timeout_ms);
+
+/* ---- node table and state machine (coordinator_node.c) ---------------- */
+bpci__cnode *bpci__coord_find(bpci_coordinator *c, const char *id);
+bpci__cnode *bpci__coord_find_pid(bpci_coordinator *c, pid_t pid);
+/* A new node in the table (not spawned); takes @spec. */
+int bpci__coord_node_add(bpci__cnode **out, bpci_coordinator *c, bpci_node_spec *spec,
+			 const char *id, bpci_diag *diag);
+/* Remove from the table and free (the process must be gone or released). */
+void bpci__coord_node_remove(bpci_coordinator *c, bpci__cnode *n);
+/* Free the node's resources without touching its process. */
+void bpci__coord_node_free(bpci__cnode *n);
+/* Change state, tell the callback, schedule a state write. @reason may be
+ * NULL (then "" is reported). */
+void bpci__coord_set_state(bpci__cnode *n, bpci_node_state st, const char *reason);
+void bpci__coord_set_failure(bpci__cnode *n, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Read the supervision settings from the spec. */
+int bpci__coord_read_settings(bpci__csettings *s, const bpci_node_spec *spec);
+/* Next unused "<type>-<n>". */
+char *bpci__coord_new_id(bpci_coordinator *c, bpci_node_type type);
+
+/* ---- spawn and signals (coordinator_spawn.c) -------------------------- */
+/* Spawn the node's process: state starting (or running for health none).
+ * On BPCI_ENOTFOUND the node is failed; on other errors the caller decides. */
+int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag);
+/* Watch an adopted or spawned process: pidfd event and log FIFO. */
+int bpci__coord_watch(bpci__cnode *n, bpci_diag *diag);
+/* Send the stop signal and arm the SIGKILL timer. */
+void bpci__coord_signal_stop(bpci__cnode *n);
+void bpci__coord_arm_timer(bpci__cnode *n, uint64_t ms);
+void bpci__coord_disarm(bpci__cnode *n);
+/* Release the process handle and its watchers (after exit). */
+void bpci__coord_release_proc(bpci__cnode *n);
+
+/* ---- readiness and heartbeats (coordinator_health.c) ------------------ */
+void bpci__coord_notify_cb(pid_t pid, const bpci__notify_msg *msg, void *payload);
+/* Arm the checks for a node that just started (or was adopted). */
+void bpci__coord_health_start(bpci__cnode *n);
+void bpci__coord_health_stop(bpci__cnode *n);
+/* Supervise an adopted running node: heartbeats from now on. */
+void bpci__coord_health_resume(bpci__cnode *n);
+/* A heartbeat or readiness signal arrived (or a probe passed). */
+void bpci__coord_heartbeat(bpci__cnode *n, int ready);
+/* Start timeout fired. */
+void bpci__coord_start_timeout(bpci__cnode *n);
+
+/* ---- probes (coordinator_probe.c) ------------------------------------- */
+/* Start one probe; @done is called once with 1 (passed) or 0. */
+typedef void (*bpci__cprobe_cb)(bpci__cnode *n, int passed, const char *why);
+int bpci__cprobe_start(bpci__cnode *n, bpci__cprobe_cb done);
+void bpci__cprobe_cancel(bpci__cnode *n);
+
+/* ---- exits and restarts (coordinator_restart.c) ----------------------- */
+/* The process ended with waitpid-style @status (or
+ * BPCI__PROC_STATUS_UNKNOWN). */
+void bpci__coord_exited(bpci__cnode *n, int status);
+/* The spawn of a restart failed with @rc: handle like an exit. */
+void bpci__coord_spawn_failed(bpci__cnode *n, int rc, const char *msg);
+/* Restart delay elapsed. */
+void bpci__coord_restart_due(bpci__cnode *n);
+/* Ask the node's process to end because of @reason (start timeout,
+ * unhealthy); the exit is then handled as a failure. */
+void bpci__coord_kill_for(bpci__cnode *n, const char *reason);
+
+/* ---- operations (coordinator_ops.c) ---------------------------------- */
+/* start_node without an endpoint argument, marking config-started nodes. */
+int bpci__coord_start(char **node_id, bpci_coordinator *c, const bpci_node_spec *spec,
+		      int from_config, bpci_diag *diag);
+
+/* ---- reload (coordinator_reload.c) ----------------------------------- */
+/* Remove @n (stopped) and start its successor spec, if any. */
+void bpci__coord_start_successor(bpci__cnode *n);
+
+/* ---- persistence (coordinator_persist.c) ------------------------------ */
+int bpci__coord_save(bpci_coordinator *c, bpci_diag *diag);
+/* Schedule a save at the end of this loop iteration. */
+void bpci__coord_dirty(bpci_coordinator *c);
+/* Load DIR/coordinator.json (absent: nothing) and adopt or reschedule. */
+int bpci__coord_load(bpci_coordinator *c, bpci_diag *diag);
+
+#endif

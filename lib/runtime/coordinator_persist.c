@@ -1,0 +1,281 @@
+/*
+ * DIR/coordinator.json: what a new coordinator needs to take over.
+ *
+ * {"version":1,"next_seq":N,"nodes":[{"id","seq","spec":{...},"endpoint",
+ *  "port","from_config","remove_on_exit","state","pid","start_time",
+ *  "restarts","last_exit_code","last_exit_signal","last_exit_ms",
+ *  "started_ms","last_heartbeat_ms","start_latency_ms","failure_reason",
+ *  "status_text"}]}
+ *
+ * Written whole and atomically (fsutil) after each change: synchronously
+ * before an API call returns, otherwise at the end of the loop iteration
+ * that made the change (a spawn is recorded before the loop sleeps again).
+ * Loading is all or nothing: a file that does not parse, or a node entry
+ * that does not, refuses the whole start and leaves the file as it is.
+ */
+#include "runtime/coordinator_internal.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "common/diag.h"
+#include "runtime/fsutil.h"
+
+static json_t *node_json(const bpci__cnode *n)
+{
+	char *spec = NULL;
+	json_t *o, *js;
+
+	if (bpci_node_spec_to_json(&spec, n->spec) < 0)
+		return NULL;
+	js = json_loads(spec, 0, NULL);
+	bpci_free(spec);
+	o = json_pack("{s:s, s:I, s:o?, s:s, s:i, s:b, s:b, s:s, s:i, s:I, s:i, s:i, s:i,"
+		      " s:I, s:I, s:I, s:I, s:s, s:s}",
+		      "id", n->id, "seq", (json_int_t)n->seq, "spec", js, "endpoint",
+		      n->endpoint ? n->endpoint : "", "port", (int)n->port, "from_config",
+		      n->from_config, "remove_on_exit", n->remove_on_exit, "state",
+		      bpci_node_state_name(n->state), "pid",
+		      n->proc ? (int)bpci__proc_pid(n->proc) : 0, "start_time",
+		      (json_int_t)(n->proc ? bpci__proc_started(n->proc) : 0), "restarts",
+		      (int)n->restarts, "last_exit_code", n->last_exit_code, "last_exit_signal",
+		      n->last_exit_signal, "last_exit_ms", (json_int_t)n->last_exit_ms,
+		      "started_ms", (json_int_t)n->started_ms, "last_heartbeat_ms",
+		      (json_int_t)n->last_heartbeat_ms, "start_latency_ms",
+		      (json_int_t)n->start_latency_ms, "failure_reason",
+		      n->failure_reason ? n->failure_reason : "", "status_text",
+		      n->status_text ? n->status_text : "");
+	return o;
+}
+
+int bpci__coord_save(bpci_coordinator *c, bpci_diag *diag)
+{
+	json_t *root, *arr;
+	char *text;
+	size_t i;
+	int rc;
+
+	arr = json_array();
+	root = json_pack("{s:i, s:I, s:o}", "version", BPCI__COORD_STATE_VERSION, "next_seq",
+			 (json_int_t)c->next_seq, "nodes", arr);
+	if (!root)
+		return BPCI_ENOMEM;
+	for (i = 0; i < c->nnodes; i++)
+		if (json_array_append_new(arr, node_json(c->nodes[i])) < 0) {
+			json_decref(root);
+			return BPCI_ENOMEM;
+		}
+	text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(root);
+	if (!text)
+		return BPCI_ENOMEM;
+	rc = bpci__write_file_atomic(c->state_path, text, strlen(text), 0600, diag);
+	free(text);
+	if (rc == 0)
+		c->dirty = 0;
+	return rc;
+}
+
+static void on_save(evutil_socket_t fd, short what, void *arg)
+{
+	bpci_coordinator *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->dirty)
+		(void)bpci__coord_save(c, NULL); /* retried with the next change */
+}
+
+void bpci__coord_dirty(bpci_coordinator *c)
+{
+	c->dirty = 1;
+	if (!c->save_ev)
+		c->save_ev = event_new(c->base, -1, 0, on_save, c);
+	if (c->save_ev)
+		event_active(c->save_ev, EV_TIMEOUT, 0);
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+static int bad(bpci_coordinator *c, bpci_diag *diag, size_t i, const char *field,
+	       const char *what)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "nodes[%zu].%s", i, field);
+	return bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, BPCI_EPARSE, c->state_path, 0, 0,
+				 path,
+				 "%s; the state file is left untouched (move it away to start "
+				 "with no nodes)",
+				 what);
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static int64_t jint(const json_t *o, const char *k)
+{
+	return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+static int load_node(bpci_coordinator *c, const json_t *o, size_t i, bpci_diag *diag)
+{
+	bpci_node_spec *spec = NULL;
+	bpci_node_state st;
+	bpci__cnode *n;
+	json_t *js = json_object_get(o, "spec");
+	char *text;
+	int rc;
+
+	if (!json_is_object(o))
+		return bad(c, diag, i, "id", "a node entry must be an object");
+	if (!json_is_string(json_object_get(o, "id")) || !*jstr(o, "id"))
+		return bad(c, diag, i, "id", "missing node id");
+	if (bpci_node_state_parse(&st, jstr(o, "state")) < 0)
+		return bad(c, diag, i, "state", "unknown state");
+	if (!json_is_object(js) || !(text = json_dumps(js, JSON_COMPACT)))
+		return bad(c, diag, i, "spec", "missing node spec");
+	rc = bpci_node_spec_from_json(&spec, text, strlen(text), NULL);
+	free(text);
+	if (rc < 0)
+		return bad(c, diag, i, "spec", "the node spec does not parse");
+	rc = bpci__coord_node_add(&n, c, spec, jstr(o, "id"), diag);
+	if (rc < 0) {
+		bpci_node_spec_free(spec);
+		return rc;
+	}
+	n->seq = (uint64_t)jint(o, "seq");
+	n->state = st;
+	n->endpoint = bpci__strdup(jstr(o, "endpoint"));
+	n->port = (uint16_t)jint(o, "port");
+	n->from_config = json_is_true(json_object_get(o, "from_config"));
+	n->remove_on_exit = json_is_true(json_object_get(o, "remove_on_exit"));
+	n->restarts = (unsigned int)jint(o, "restarts");
+	n->last_exit_code = (int)jint(o, "last_exit_code");
+	n->last_exit_signal = (int)jint(o, "last_exit_signal");
+	n->last_exit_ms = jint(o, "last_exit_ms");
+	n->started_ms = jint(o, "started_ms");
+	n->last_heartbeat_ms = jint(o, "last_heartbeat_ms");
+	n->start_latency_ms = (uint64_t)jint(o, "start_latency_ms");
+	if (*jstr(o, "failure_reason"))
+		n->failure_reason = bpci__strdup(jstr(o, "failure_reason"));
+	if (*jstr(o, "status_text"))
+		n->status_text = bpci__strdup(jstr(o, "status_text"));
+	/* pid and start time wait for the adoption pass */
+	n->last_exit_ms = n->last_exit_ms ? n->last_exit_ms : 0;
+	return n->endpoint ? 0 : BPCI_ENOMEM;
+}
+
+/* Take over one loaded node: adopt its process or act on its death. */
+static void take_over(bpci__cnode *n, pid_t pid, uint64_t start_time)
+{
+	bpci_node_state st = n->state;
+
+	if (st == BPCI_NODE_STATE_STOPPED || st == BPCI_NODE_STATE_FAILED)
+		return;
+	if (st == BPCI_NODE_STATE_PENDING) {
+		bpci__coord_arm_timer(n, n->set.backoff.initial_ms);
+		return;
+	}
+	if (pid <= 0 || bpci__proc_adopt(&n->proc, pid, start_time, NULL) < 0 ||
+	    bpci__coord_watch(n, NULL) < 0) {
+		bpci__coord_release_proc(n);
+		bpci__coord_exited(n, BPCI__PROC_STATUS_UNKNOWN);
+		return;
+	}
+	n->started_mono = bpci__coord_mono_ms();
+	bpci__backoff_started(&n->backoff, n->started_mono);
+	if (st == BPCI_NODE_STATE_STOPPING)
+		bpci__coord_signal_stop(n);
+	else if (st == BPCI_NODE_STATE_STARTING)
+		bpci__coord_health_start(n);
+	else
+		bpci__coord_health_resume(n);
+}
+
+static int read_state(bpci_coordinator *c, json_t **root, bpci_diag *diag)
+{
+	json_error_t err;
+	struct stat sb;
+
+	*root = NULL;
+	if (stat(c->state_path, &sb) < 0)
+		return errno == ENOENT ? 0
+				       : bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "",
+							"cannot read %s: %s", c->state_path,
+							strerror(errno));
+	*root = json_load_file(c->state_path, JSON_REJECT_DUPLICATES, &err);
+	if (!*root)
+		return bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, BPCI_EPARSE, c->state_path,
+					 (unsigned int)(err.line > 0 ? err.line : 0),
+					 (unsigned int)(err.column > 0 ? err.column : 0), "",
+					 "corrupt state file: %s; it is left untouched (move it "
+					 "away to start with no nodes)",
+					 err.text);
+	return 0;
+}
+
+int bpci__coord_load(bpci_coordinator *c, bpci_diag *diag)
+{
+	json_t *root, *nodes;
+	json_int_t version;
+	size_t i, count;
+	int rc = read_state(c, &root, diag);
+
+	if (rc < 0 || !root)
+		return rc;
+	version = json_integer_value(json_object_get(root, "version"));
+	nodes = json_object_get(root, "nodes");
+	if (!json_is_object(root) || !json_is_integer(json_object_get(root, "version")) ||
+	    !json_is_array(nodes)) {
+		json_decref(root);
+		return bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, BPCI_EPARSE, c->state_path, 0,
+					 0, "", "corrupt state file: expected an object with "
+					 "\"version\" and \"nodes\"; it is left untouched");
+	}
+	if (version != BPCI__COORD_STATE_VERSION) {
+		json_decref(root);
+		return bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, BPCI_EUNSUPPORTED,
+					 c->state_path, 0, 0, "version",
+					 "state file version %lld, this build reads version %d",
+					 (long long)version, BPCI__COORD_STATE_VERSION);
+	}
+	count = json_array_size(nodes);
+	for (i = 0; i < count && rc == 0; i++)
+		rc = load_node(c, json_array_get(nodes, i), i, diag);
+	if (rc == 0) {
+		json_int_t next = json_integer_value(json_object_get(root, "next_seq"));
+
+		if ((uint64_t)next > c->next_seq)
+			c->next_seq = (uint64_t)next;
+		/* Taking over may remove a node (a stop that completed meanwhile),
+		 * so walk a copy of the table. */
+		bpci__cnode **copy = bpci__calloc(count ? count : 1, sizeof(*copy));
+
+		if (!copy) {
+			json_decref(root);
+			return BPCI_ENOMEM;
+		}
+		memcpy(copy, c->nodes, count * sizeof(*copy));
+		for (i = 0; i < count; i++) {
+			json_t *o = json_array_get(nodes, i);
+
+			take_over(copy[i], (pid_t)jint(o, "pid"), (uint64_t)jint(o, "start_time"));
+		}
+		bpci__free(copy);
+		bpci__coord_dirty(c);
+	}
+	json_decref(root);
+	return rc;
+}

@@ -1,0 +1,326 @@
+/*
+ * Spawning a node and signalling it.
+ *
+ * Output: the node's stdout and stderr are a FIFO, DIR/nodes/ID/output,
+ * that the child holds open read-write. A plain pipe would break when the
+ * coordinator dies: the node's next write would meet a pipe without reader
+ * and kill it with SIGPIPE. The FIFO keeps a reader (the node itself)
+ * while no coordinator runs, so the node at worst blocks once the pipe
+ * buffer is full, and the next coordinator reopens the FIFO and carries on
+ * logging. EOF comes when every process holding it has exited.
+ *
+ * Exits: the pidfd becomes readable; no SIGCHLD handler is involved.
+ */
+#include "runtime/coordinator_internal.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "common/diag.h"
+#include "runtime/fsutil.h"
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	bpci__cnode *n = arg;
+
+	(void)fd;
+	(void)what;
+	if (n->state == BPCI_NODE_STATE_STOPPING || n->killing) {
+		if (n->proc)
+			(void)bpci__proc_signal_group(n->proc, SIGKILL);
+	} else if (n->state == BPCI_NODE_STATE_PENDING) {
+		bpci__coord_restart_due(n);
+	} else if (n->state == BPCI_NODE_STATE_STARTING) {
+		bpci__coord_start_timeout(n);
+	}
+}
+
+void bpci__coord_arm_timer(bpci__cnode *n, uint64_t ms)
+{
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
+
+	if (!n->timer)
+		n->timer = evtimer_new(n->c->base, on_timer, n);
+	if (n->timer)
+		evtimer_add(n->timer, &tv);
+}
+
+void bpci__coord_disarm(bpci__cnode *n)
+{
+	if (n->timer)
+		evtimer_del(n->timer);
+}
+
+void bpci__coord_release_proc(bpci__cnode *n)
+{
+	if (n->exit_ev) {
+		event_free(n->exit_ev);
+		n->exit_ev = NULL;
+	}
+	bpci__proc_free(n->proc);
+	n->proc = NULL;
+}
+
+static void on_exit_ready(evutil_socket_t fd, short what, void *arg)
+{
+	bpci__cnode *n = arg;
+	int status = 0, rc;
+
+	(void)fd;
+	(void)what;
+	rc = bpci__proc_reap(n->proc, &status);
+	if (rc == 0) { /* spurious wakeup: keep watching */
+		event_add(n->exit_ev, NULL);
+		return;
+	}
+	if (rc < 0)
+		status = BPCI__PROC_STATUS_UNKNOWN;
+	if (n->log)
+		(void)bpci__logfile_drain(n->log);
+	bpci__coord_release_proc(n);
+	bpci__coord_exited(n, status);
+}
+
+static char *fifo_path(const bpci__cnode *n)
+{
+	return bpci__asprintf("%s/%s/output", n->c->nodes_dir, n->id);
+}
+
+/* A fresh log handle reading the node's FIFO. */
+static int open_log(bpci__cnode *n, bpci_diag *diag)
+{
+	bpci__logfile_opts lo = {n->c->logs_dir, n->id, n->c->log_max_bytes, n->c->log_keep};
+	char *fifo = fifo_path(n);
+	int rfd, rc;
+
+	if (!fifo)
+		return BPCI_ENOMEM;
+	bpci__logfile_free(n->log);
+	n->log = NULL;
+	rc = bpci__logfile_open(&n->log, n->c->base, &lo, diag);
+	if (rc == 0) {
+		rfd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (rfd < 0)
+			rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "", "open %s: %s",
+					    fifo, strerror(errno));
+		else
+			rc = bpci__logfile_watch(n->log, rfd, diag);
+	}
+	bpci__free(fifo);
+	return rc;
+}
+
+int bpci__coord_watch(bpci__cnode *n, bpci_diag *diag)
+{
+	n->exit_ev = event_new(n->c->base, bpci__proc_fd(n->proc), EV_READ, on_exit_ready, n);
+	if (!n->exit_ev || event_add(n->exit_ev, NULL) < 0)
+		return BPCI_ENOMEM;
+	if (!n->log)
+		(void)open_log(n, diag); /* logging is best effort for adopted nodes */
+	return 0;
+}
+
+/* The node's own view of its spec: the stored spec stays as given (reload
+ * compares it with the configuration), the file also names the id and the
+ * endpoint the coordinator chose. */
+static int write_config(const bpci__cnode *n, char **json)
+{
+	bpci_node_spec *dup = NULL;
+	int rc = bpci_node_spec_dup(&dup, n->spec);
+
+	if (rc < 0)
+		return rc;
+	if (!bpci_node_spec_has(dup, "id"))
+		(void)bpci_node_spec_set(dup, "id", n->id, NULL);
+	if (!bpci_node_spec_has(dup, "endpoint") && n->endpoint && *n->endpoint)
+		(void)bpci_node_spec_set(dup, "endpoint", n->endpoint, NULL);
+	rc = bpci_node_spec_to_json(json, dup);
+	bpci_node_spec_free(dup);
+	return rc;
+}
+
+/* DIR/nodes/ID/config.json (BPCI_NODE_CONFIG) and the output FIFO. */
+static int prepare_dir(bpci__cnode *n, char **config_path, bpci_diag *diag)
+{
+	char *dir = bpci__asprintf("%s/%s", n->c->nodes_dir, n->id);
+	char *fifo = fifo_path(n);
+	char *json = NULL;
+	int rc = BPCI_ENOMEM;
+
+	*config_path = bpci__asprintf("%s/%s/config.json", n->c->nodes_dir, n->id);
+	if (!dir || !fifo || !*config_path)
+		goto out;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "", "mkdir %s: %s", dir,
+				    strerror(errno));
+		goto out;
+	}
+	if (mkfifo(fifo, 0600) < 0 && errno != EEXIST) {
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "", "mkfifo %s: %s",
+				    fifo, strerror(errno));
+		goto out;
+	}
+	if (write_config(n, &json) < 0)
+		goto out;
+	rc = bpci__write_file_atomic(*config_path, json, strlen(json), 0600, diag);
+out:
+	bpci_free(json);
+	bpci__free(dir);
+	bpci__free(fifo);
+	return rc;
+}
+
+/* The contract's variables come last so that the spec cannot override them. */
+static char **build_env(const bpci__cnode *n, const char *config_path)
+{
+	const char *const *items = NULL;
+	size_t count = 0, i, k = 0;
+	char **env;
+
+	(void)bpci_node_spec_get_list(n->spec, "environment", &items, &count);
+	env = bpci__calloc(count + 10, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (i = 0; i < count; i++)
+		env[k++] = bpci__strdup(items[i]);
+	env[k++] = bpci__asprintf("BPCI_NODE_ID=%s", n->id);
+	env[k++] = bpci__asprintf("BPCI_NODE_TYPE=%s",
+				  bpci_node_type_name(bpci_node_spec_type(n->spec)));
+	env[k++] = bpci__asprintf("BPCI_NODE_PORT=%u", (unsigned int)n->port);
+	env[k++] = bpci__asprintf("BPCI_NODE_ENDPOINT=%s", n->endpoint);
+	env[k++] = bpci__asprintf("BPCI_NODE_CONFIG=%s", config_path);
+	env[k++] = bpci__asprintf("NOTIFY_SOCKET=%s", bpci__notify_server_address(n->c->notify));
+	if (n->c->coordinator_url)
+		env[k++] = bpci__asprintf("BPCI_COORDINATOR_URL=%s", n->c->coordinator_url);
+	if (n->set.check == BPCI__CHECK_NOTIFY)
+		env[k++] = bpci__asprintf("WATCHDOG_USEC=%llu",
+					  (unsigned long long)n->set.interval_ms * 1000u);
+	for (i = 0; i < k; i++)
+		if (!env[i]) {
+			for (i = 0; i < k; i++)
+				bpci__free(env[i]);
+			bpci__free(env);
+			return NULL;
+		}
+	return env;
+}
+
+static void free_env(char **env)
+{
+	size_t i;
+
+	for (i = 0; env && env[i]; i++)
+		bpci__free(env[i]);
+	bpci__free(env);
+}
+
+static int do_spawn(bpci__cnode *n, const char *config_path, int out_fd, bpci_diag *diag)
+{
+	bpci__proc_opts po = BPCI__PROC_OPTS_INIT;
+	const char *const *cmd = NULL;
+	const char **argv;
+	size_t count = 0, i;
+	char **env = build_env(n, config_path);
+	int rc;
+
+	if (!env)
+		return BPCI_ENOMEM;
+	if (bpci_node_spec_get_list(n->spec, "command", &cmd, &count) < 0)
+		count = 0;
+	argv = bpci__calloc(count + 2, sizeof(*argv));
+	if (!argv) {
+		free_env(env);
+		return BPCI_ENOMEM;
+	}
+	for (i = 0; i < count; i++)
+		argv[i] = cmd[i];
+	if (count == 0)
+		argv[0] = n->c->node_program;
+	po.argv = argv;
+	po.env = (const char *const *)env;
+	(void)bpci_node_spec_get_string(n->spec, "working_dir", &po.working_dir);
+	(void)bpci_node_spec_get_string(n->spec, "user", &po.user);
+	(void)bpci_node_spec_get_string(n->spec, "group", &po.group);
+	po.stdout_fd = po.stderr_fd = out_fd;
+	rc = bpci__proc_spawn(&n->proc, &po, diag);
+	bpci__free(argv);
+	free_env(env);
+	return rc;
+}
+
+/* Copy the last diagnostic's message into the node's failure reason. */
+static void keep_reason(bpci__cnode *n, const bpci_diag *d, int rc)
+{
+	size_t cnt = bpci_diag_count(d);
+	const bpci_diag_entry *e = cnt ? bpci_diag_get(d, cnt - 1) : NULL;
+
+	if (e)
+		bpci__coord_set_failure(n, "%s", e->message);
+	else
+		bpci__coord_set_failure(n, "spawn failed: %s", bpci_strerror(rc));
+}
+
+int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag)
+{
+	char *config_path = NULL, *fifo = NULL;
+	bpci_diag *local = NULL;
+	int out_fd = -1, rc;
+
+	rc = prepare_dir(n, &config_path, diag);
+	if (rc == 0)
+		rc = open_log(n, diag);
+	if (rc == 0 && !(fifo = fifo_path(n)))
+		rc = BPCI_ENOMEM;
+	if (rc == 0 && (out_fd = open(fifo, O_RDWR | O_CLOEXEC)) < 0)
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "", "open %s: %s", fifo,
+				    strerror(errno));
+	if (rc == 0 && bpci_diag_new(&local) < 0)
+		rc = BPCI_ENOMEM;
+	if (rc == 0) {
+		rc = do_spawn(n, config_path, out_fd, local);
+		if (rc < 0) {
+			keep_reason(n, local, rc);
+			(void)bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "command", "%s",
+					     n->failure_reason ? n->failure_reason : "");
+		}
+	}
+	bpci_diag_free(local);
+	if (out_fd >= 0)
+		close(out_fd);
+	bpci__free(fifo);
+	bpci__free(config_path);
+	if (rc == 0)
+		rc = bpci__coord_watch(n, diag);
+	if (rc < 0)
+		return rc;
+	n->started_ms = bpci__coord_wall_ms();
+	n->started_mono = bpci__coord_mono_ms();
+	n->last_hb_mono = n->started_mono;
+	n->start_latency_ms = 0;
+	n->missed = 0;
+	n->killing = 0;
+	bpci__free(n->kill_reason);
+	n->kill_reason = NULL;
+	bpci__backoff_started(&n->backoff, n->started_mono);
+	bpci__coord_set_state(n, BPCI_NODE_STATE_STARTING, "spawned");
+	bpci__coord_health_start(n);
+	return 0;
+}
+
+void bpci__coord_signal_stop(bpci__cnode *n)
+{
+	bpci__coord_health_stop(n);
+	if (!n->proc)
+		return;
+	if (bpci__proc_signal_group(n->proc, n->set.stop_signal) == BPCI_ENOTFOUND)
+		return; /* already gone: the pidfd event follows */
+	bpci__coord_arm_timer(n, n->set.stop_timeout_ms);
+}
