@@ -14,5 +14,7 @@
 #include "bpci/config.h"
 #include "bpci/merkle.h"
 #include "bpci/coordinator.h"
+#include "bpci/server.h"
+#include "bpci/client.h"
 
 #endif
