@@ -327,6 +327,7 @@ void bpci_coordinator_free(bpci_coordinator *c)
 	for (i = 0; i < c->nnodes; i++)
 		bpci__coord_node_free(c->nodes[i]);
 	bpci__free(c->nodes);
+	bpci__probe_ctx_free(c->probes);
 	bpci__notify_server_free(c->notify);
 	for (i = 0; i < 3; i++)
 		if (c->sig_ev[i])
@@ -364,8 +365,12 @@ int bpci__coord_iterate(bpci_coordinator *c, int timeout_ms)
 {
 	int rc;
 
-	if (timeout_ms == 0)
-		return event_base_loop(c->base, EVLOOP_NONBLOCK) < 0 ? BPCI_EIO : 0;
+	if (timeout_ms == 0) {
+		c->loop_depth++;
+		rc = event_base_loop(c->base, EVLOOP_NONBLOCK);
+		c->loop_depth--;
+		return rc < 0 ? BPCI_EIO : 0;
+	}
 	if (timeout_ms > 0) {
 		struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
 
@@ -376,7 +381,9 @@ int bpci__coord_iterate(bpci_coordinator *c, int timeout_ms)
 		}
 		evtimer_add(c->wake_ev, &tv);
 	}
+	c->loop_depth++;
 	rc = event_base_loop(c->base, EVLOOP_ONCE);
+	c->loop_depth--;
 	if (c->wake_ev)
 		evtimer_del(c->wake_ev);
 	return rc < 0 ? BPCI_EIO : 0;

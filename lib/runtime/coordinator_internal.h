@@ -7,7 +7,7 @@
  *   coordinator_spawn.c    spawning a node (environment, config file, log) and
  *                          signalling it; exit detection through the pidfd
  *   coordinator_health.c   readiness and heartbeats (notify messages, probes)
- *   coordinator_probe.c    the TCP connect probe
+ *   coordinator_probe.c    probes (http, tcp, exec) through probe.h
  *   coordinator_restart.c  what happens when a process ends: restart policy
  *   coordinator_persist.c  coordinator.json: save, load, adopt
  *   coordinator_ops.c      the public operations (start, stop, restart, wait)
@@ -27,6 +27,7 @@
 #include "runtime/coordinator_api.h"
 #include "runtime/logfile.h"
 #include "runtime/notify.h"
+#include "runtime/probe.h"
 #include "runtime/proc.h"
 
 struct event;
@@ -122,8 +123,10 @@ struct bpci_coordinator {
 	int dirty;                  /* the file is behind the table */
 	struct event *wake_ev;      /* ends a blocking wait early */
 	int stop_requested;
-	int reload_requested;       /* SIGHUP: reload outside the loop */
+	int reload_requested;
+	int loop_depth;             /* > 0 while our event_base_loop runs */       /* SIGHUP: reload outside the loop */
 	bpci__notify_server *notify;
+	bpci__probe_ctx *probes;    /* created by the first probe */
 
 	bpci__cnode **nodes;        /* in start order */
 	size_t nnodes, capnodes;
@@ -202,9 +205,10 @@ void bpci__coord_restart_due(bpci__cnode *n);
 void bpci__coord_kill_for(bpci__cnode *n, const char *reason);
 
 /* ---- operations (coordinator_ops.c) ---------------------------------- */
-/* start_node without an endpoint argument, marking config-started nodes. */
+/* start_node without an endpoint argument, marking config-started nodes,
+ * under @id when not NULL (a replacement keeps its predecessor's id). */
 int bpci__coord_start(char **node_id, bpci_coordinator *c, const bpci_node_spec *spec,
-		      int from_config, bpci_diag *diag);
+		      int from_config, const char *id, bpci_diag *diag);
 
 /* ---- reload (coordinator_reload.c) ----------------------------------- */
 /* Remove @n (stopped) and start its successor spec, if any. */

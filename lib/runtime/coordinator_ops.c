@@ -21,9 +21,11 @@
 #include "common/diag.h"
 #include "runtime/port.h"
 
+/* (libevent's event_base_get_running_event() dereferences NULL when
+ * called outside the loop in 2.1, so we count our own entries.) */
 static int in_loop(bpci_coordinator *c)
 {
-	return event_base_get_running_event(c->base) != NULL;
+	return c->loop_depth > 0;
 }
 
 /* The port of "scheme://host:port/..."; the scheme's default without one. */
@@ -92,7 +94,7 @@ static int choose_endpoint(char **out, uint16_t *port, const bpci_node_spec *spe
 }
 
 static int new_node(bpci__cnode **out, bpci_coordinator *c, const bpci_node_spec *spec,
-		    const char *endpoint, bpci_diag *diag)
+		    const char *endpoint, const char *want_id, bpci_diag *diag)
 {
 	bpci_node_spec *copy = NULL;
 	const char *given = NULL;
@@ -106,7 +108,11 @@ static int new_node(bpci__cnode **out, bpci_coordinator *c, const bpci_node_spec
 	rc = bpci_node_spec_validate(spec, 0, diag);
 	if (rc < 0)
 		return BPCI_EINVAL;
-	if (bpci_node_spec_get_string(spec, "id", &given) == 0 && given) {
+	if (want_id)
+		given = want_id;
+	else if (bpci_node_spec_get_string(spec, "id", &given) < 0)
+		given = NULL;
+	if (given) {
 		if (bpci__coord_find(c, given))
 			return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EEXISTS, "id",
 					      "a node with id \"%s\" already exists", given);
@@ -147,14 +153,15 @@ static void discard(bpci__cnode *n)
 }
 
 static int start_node(char **node_id, bpci_coordinator *c, const bpci_node_spec *spec,
-		      const char *endpoint, int from_config, bpci_diag *diag)
+		      const char *endpoint, int from_config, const char *want_id,
+		      bpci_diag *diag)
 {
 	bpci__cnode *n;
 	int rc, src;
 
 	if (node_id)
 		*node_id = NULL;
-	rc = new_node(&n, c, spec, endpoint, diag);
+	rc = new_node(&n, c, spec, endpoint, want_id, diag);
 	if (rc < 0)
 		return rc;
 	n->from_config = from_config;
@@ -177,9 +184,9 @@ static int start_node(char **node_id, bpci_coordinator *c, const bpci_node_spec 
 }
 
 int bpci__coord_start(char **node_id, bpci_coordinator *c, const bpci_node_spec *spec,
-		      int from_config, bpci_diag *diag)
+		      int from_config, const char *id, bpci_diag *diag)
 {
-	return start_node(node_id, c, spec, NULL, from_config, diag);
+	return start_node(node_id, c, spec, NULL, from_config, id, diag);
 }
 
 int bpci_coordinator_start_node(char **node_id, bpci_coordinator *c,
@@ -187,7 +194,7 @@ int bpci_coordinator_start_node(char **node_id, bpci_coordinator *c,
 {
 	if (!c)
 		return BPCI_EINVAL;
-	return start_node(node_id, c, spec, endpoint, 0, diag);
+	return start_node(node_id, c, spec, endpoint, 0, NULL, diag);
 }
 
 /* Run the loop for @ms milliseconds. */
@@ -220,12 +227,14 @@ int bpci_coordinator_start_node_with_retry(char **node_id, bpci_coordinator *c,
 	return rc;
 }
 
-/* Run the loop until node @id is gone (@gone) or leaves @state. */
-static int wait_while(bpci_coordinator *c, const char *id, bpci_node_state state, int gone)
+/* Run the loop until node @id (start number @seq: a successor may take
+ * the same id) is gone (@gone) or leaves @state. */
+static int wait_while(bpci_coordinator *c, const char *id, uint64_t seq,
+		      bpci_node_state state, int gone)
 {
 	bpci__cnode *n;
 
-	while ((n = bpci__coord_find(c, id)) && (gone || n->state == state))
+	while ((n = bpci__coord_find(c, id)) && n->seq == seq && (gone || n->state == state))
 		if (bpci__coord_iterate(c, -1) < 0)
 			return BPCI_EIO;
 	return 0;
@@ -257,7 +266,7 @@ int bpci_coordinator_stop_node(bpci_coordinator *c, const char *id, bpci_diag *d
 	key = bpci__strdup(n->id);
 	if (!key)
 		return BPCI_ENOMEM;
-	rc = wait_while(c, key, BPCI_NODE_STATE_STOPPING, 1);
+	rc = wait_while(c, key, n->seq, BPCI_NODE_STATE_STOPPING, 1);
 	bpci__free(key);
 	return rc < 0 ? rc : bpci__coord_save(c, diag);
 }
@@ -291,7 +300,7 @@ int bpci_coordinator_restart_node(bpci_coordinator *c, const char *id, bpci_diag
 		key = bpci__strdup(n->id);
 		if (!key)
 			return BPCI_ENOMEM;
-		rc = wait_while(c, key, BPCI_NODE_STATE_STOPPING, 0);
+		rc = wait_while(c, key, n->seq, BPCI_NODE_STATE_STOPPING, 0);
 		bpci__free(key);
 		return rc;
 	}

@@ -64,13 +64,15 @@ void bpci__coord_start_successor(bpci__cnode *n)
 {
 	bpci_coordinator *c = n->c;
 	bpci_node_spec *succ = n->successor;
+	char *id = succ ? bpci__strdup(n->id) : NULL;
 
 	n->successor = NULL;
 	bpci__coord_node_remove(c, n);
 	if (succ) {
-		(void)bpci__coord_start(NULL, c, succ, 1, NULL);
+		(void)bpci__coord_start(NULL, c, succ, 1, id, NULL);
 		bpci_node_spec_free(succ);
 	}
+	bpci__free(id);
 }
 
 static int replace(bpci__cnode *n, const bpci_node_spec *spec, bpci_diag *diag)
@@ -130,7 +132,7 @@ int bpci_coordinator_reload(bpci_coordinator *c, const bpci_config *config, bpci
 		const bpci_node_spec *spec = bpci_config_node(config, i);
 
 		if (!pair[i])
-			r = bpci__coord_start(NULL, c, spec, 1, diag);
+			r = bpci__coord_start(NULL, c, spec, 1, NULL, diag);
 		else if (!bpci_node_spec_equal(pair[i]->spec, spec))
 			r = replace(pair[i], spec, diag);
 		else

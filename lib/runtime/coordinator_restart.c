@@ -126,8 +126,12 @@ void bpci__coord_exited(bpci__cnode *n, int status)
 	after_exit(n, failed, how);
 }
 
-void bpci__coord_spawn_failed(bpci__cnode *n, int rc, const char *msg)
+void bpci__coord_spawn_failed(bpci__cnode *n, int rc, const char *why)
 {
+	char msg[400];
+
+	/* @why is often n->failure_reason itself, which is about to change */
+	snprintf(msg, sizeof(msg), "%s", why ? why : "spawn failed");
 	bpci__coord_health_stop(n);
 	if (rc == BPCI_ENOTFOUND) {
 		/* Restarting cannot make a missing program appear: no loop. */

@@ -1,11 +1,17 @@
 #include "test.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
-	SRunner *sr = srunner_create(bpci_test_suite());
+	SRunner *sr;
 	int failed;
+
+	/* A suite may re-run its own binary as a child process (a node). */
+	if (argc > 1 && strcmp(argv[1], "--as-node") == 0)
+		return bpci_test_node_main(argc, argv);
+	sr = srunner_create(bpci_test_suite());
 
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

@@ -14,6 +14,13 @@
 
 extern char **environ;
 
+__attribute__((weak)) int bpci_test_node_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return 2;
+}
+
 const char *bpci_test_build_dir(void)
 {
 	const char *b = getenv("BPCI_BUILD");

@@ -12,6 +12,14 @@
 
 Suite *bpci_test_suite(void);
 
+/*
+ * `test_<module> --as-node ARGS...` runs this instead of the suite, so that
+ * a suite can use its own binary as a child program (the coordinator's
+ * tests run it as a node). The default (weak, in support.c) returns 2; a
+ * module defines its own to give it a meaning.
+ */
+int bpci_test_node_main(int argc, char **argv);
+
 /* The build directory (BPCI_BUILD, default "build"), for finding programs. */
 const char *bpci_test_build_dir(void);
 

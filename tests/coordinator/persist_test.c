@@ -1,0 +1,342 @@
+/* Crash safety, the state directory, and reload. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "coordinator_test.h"
+
+/* Processes whose command line holds @marker. */
+static int count_marked(const char *marker)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		char path[300], buf[4096];
+		ssize_t len, i;
+		int fd;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0 || !ct_alive(atoi(de->d_name)))
+			continue;
+		for (i = 0; i < len; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[len] = '\0';
+		if (strstr(buf, marker))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int pid_of(ct_env *e, const char *id)
+{
+	bpci_node_status *s = ct_status(e, id);
+	int pid = s->pid;
+
+	bpci_node_status_free(s);
+	return pid;
+}
+
+/* The child runs a coordinator with two nodes, reports their pids and
+ * waits to be killed. */
+static void crash_child(ct_env *e, const char *marker, int wfd)
+{
+	bpci_coordinator *c;
+	bpci_node_spec *spec;
+	char args[128], *a = NULL, *b = NULL, line[64];
+	bpci_node_state st;
+	bpci_node_status *sa, *sb;
+	int len;
+
+	snprintf(args, sizeof(args), "ready 30 -1 %s", marker);
+	spec = ct_spec(args, "notify");
+	if (ct_open(e, &c) < 0 || bpci_coordinator_start_node(&a, c, spec, NULL, NULL) < 0 ||
+	    bpci_coordinator_start_node(&b, c, spec, NULL, NULL) < 0 ||
+	    bpci_coordinator_wait_node(&st, c, a, BPCI_NODE_STATE_BIT(BPCI_NODE_STATE_RUNNING),
+				       5000, NULL) != 0 ||
+	    bpci_coordinator_wait_node(&st, c, b, BPCI_NODE_STATE_BIT(BPCI_NODE_STATE_RUNNING),
+				       5000, NULL) != 0 ||
+	    bpci_coordinator_get_node(&sa, c, a, NULL) < 0 ||
+	    bpci_coordinator_get_node(&sb, c, b, NULL) < 0)
+		_exit(1);
+	len = snprintf(line, sizeof(line), "%d %d\n", sa->pid, sb->pid);
+	if (write(wfd, line, (size_t)len) != len)
+		_exit(1);
+	for (;;)
+		bpci_coordinator_step(c, -1);
+}
+
+START_TEST(test_coordinator_kill9_adopts)
+{
+	ct_env e;
+	char marker[64], buf[64] = "";
+	int fds[2], pa = 0, pb = 0, status;
+	pid_t child;
+	bpci_node_status_list *l;
+	ssize_t n;
+
+	memset(&e, 0, sizeof(e));
+	e.dir = bpci_test_mkdtemp();
+	ck_assert_int_eq(bpci_diag_new(&e.diag), 0);
+	snprintf(marker, sizeof(marker), "adopt-marker-%d", (int)getpid());
+	ck_assert_int_eq(pipe(fds), 0);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		close(fds[0]);
+		crash_child(&e, marker, fds[1]);
+	}
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf) - 1);
+	close(fds[0]);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(sscanf(buf, "%d %d", &pa, &pb), 2);
+	ck_assert_int_eq(kill(child, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(ct_alive(pa) && ct_alive(pb));
+	ck_assert_int_eq(count_marked(marker), 2);
+
+	/* a new coordinator on the same directory adopts both */
+	ck_assert_msg(ct_open(&e, &e.c) == 0, "%s", bpci_diag_last_text(e.diag));
+	ck_assert_int_eq(bpci_coordinator_list_nodes(&l, e.c, 0, NULL), 0);
+	ck_assert_uint_eq(bpci_node_status_list_count(l), 2);
+	ck_assert_int_eq(bpci_node_status_list_get(l, 0)->pid, pa);
+	ck_assert_int_eq(bpci_node_status_list_get(l, 1)->pid, pb);
+	ck_assert_str_eq(bpci_node_status_list_get(l, 0)->id, "logbook-1");
+	ck_assert_int_eq(bpci_node_status_list_get(l, 0)->state, BPCI_NODE_STATE_RUNNING);
+	bpci_node_status_list_free(l);
+	/* watchdogs reach the new coordinator: still running, no restart */
+	ct_run_for(e.c, 500);
+	ck_assert_int_eq(pid_of(&e, "logbook-1"), pa);
+	ck_assert_int_eq(pid_of(&e, "logbook-2"), pb);
+	ck_assert_int_eq(count_marked(marker), 2);
+	ck_assert_uint_eq(ct_count(&e.ev, "logbook-1", BPCI_NODE_STATE_STARTING), 0);
+	/* an adopted node is stopped like any other */
+	ck_assert_int_eq(bpci_coordinator_stop_node(e.c, "logbook-1", e.diag), 0);
+	ck_assert(!ct_alive(pa));
+	ct_teardown(&e);
+	ck_assert_int_eq(count_marked(marker), 0);
+}
+END_TEST
+
+START_TEST(test_free_keeps_nodes_and_restarts_dead)
+{
+	ct_env e;
+	bpci_node_spec *spec = ct_spec("ready 30", "notify");
+	char *id;
+	int pid, status;
+
+	ct_setup(&e);
+	id = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
+	pid = pid_of(&e, id);
+	bpci_coordinator_free(e.c);
+	e.c = NULL;
+	ck_assert(ct_alive(pid));
+	ck_assert_int_eq(ct_open(&e, &e.c), 0);
+	ck_assert_int_eq(pid_of(&e, id), pid);
+	/* the node dies while no coordinator watches: restarted on takeover */
+	bpci_coordinator_free(e.c);
+	e.c = NULL;
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid); /* it is our child here */
+	ck_assert_int_eq(ct_open(&e, &e.c), 0);
+	ct_wait(&e, id, BPCI_NODE_STATE_RUNNING, 5000);
+	ck_assert_int_ne(pid_of(&e, id), pid);
+	bpci_free(id);
+	bpci_node_spec_free(spec);
+	ct_teardown(&e);
+}
+END_TEST
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 4096);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_lt(fread(buf, 1, 4095, f), 4095);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(test_corrupt_state_refused)
+{
+	ct_env e;
+	bpci_coordinator *c = NULL;
+	const char *bad = "{\"version\":1,\"nodes\":[";
+	char *path, *after;
+
+	memset(&e, 0, sizeof(e));
+	e.dir = bpci_test_mkdtemp();
+	ck_assert_int_eq(bpci_diag_new(&e.diag), 0);
+	path = bpci_test_write_file(e.dir, "coordinator.json", bad);
+	ck_assert_int_eq(ct_open(&e, &c), BPCI_EPARSE);
+	ck_assert_ptr_null(c);
+	ck_assert_contains(bpci_diag_last_text(e.diag), "coordinator.json");
+	ck_assert_contains(bpci_diag_last_text(e.diag), "corrupt state file");
+	after = read_text(path);
+	ck_assert_str_eq(after, bad);
+	free(after);
+	free(path);
+
+	path = bpci_test_write_file(e.dir, "coordinator.json",
+				    "{\"version\":1,\"nodes\":[{\"id\":\"x\",\"state\":\"running\"}]}");
+	ck_assert_int_eq(ct_open(&e, &c), BPCI_EPARSE);
+	ck_assert_contains(bpci_diag_last_text(e.diag), "nodes[0].spec");
+	free(path);
+	path = bpci_test_write_file(e.dir, "coordinator.json", "{\"version\":99,\"nodes\":[]}");
+	ck_assert_int_eq(ct_open(&e, &c), BPCI_EUNSUPPORTED);
+	ck_assert_contains(bpci_diag_last_text(e.diag), "version 99");
+	free(path);
+	bpci_diag_free(e.diag);
+	bpci_test_rmtree(e.dir);
+	free(e.dir);
+}
+END_TEST
+
+START_TEST(test_second_coordinator_busy)
+{
+	ct_env e;
+	bpci_coordinator *c2 = NULL;
+	bpci_coordinator_options o = BPCI_COORDINATOR_OPTIONS_INIT;
+	char expect[64];
+
+	ct_setup(&e);
+	ck_assert_int_eq(ct_open(&e, &c2), BPCI_EBUSY);
+	ck_assert_ptr_null(c2);
+	snprintf(expect, sizeof(expect), "is in use by pid %d", (int)getpid());
+	ck_assert_contains(bpci_diag_last_text(e.diag), expect);
+	ck_assert_contains(bpci_diag_last_text(e.diag), e.dir);
+	ck_assert_int_eq(bpci_coordinator_new(&c2, NULL, e.diag), BPCI_EINVAL);
+	ck_assert_int_eq(bpci_coordinator_new(&c2, &o, e.diag), BPCI_EINVAL);
+	ck_assert_contains(bpci_diag_last_text(e.diag), "state directory");
+	o.version = 42;
+	o.state_dir = e.dir;
+	ck_assert_int_eq(bpci_coordinator_new(&c2, &o, e.diag), BPCI_EINVAL);
+	ck_assert_contains(bpci_diag_last_text(e.diag), "42");
+	ct_teardown(&e);
+}
+END_TEST
+
+static bpci_config *config_of(const char *const *names, const char *const *modes, size_t n)
+{
+	char exe[4096], *text = calloc(1, 16384);
+	bpci_config *cfg = NULL;
+	bpci_diag *d;
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t i;
+
+	ck_assert_int_gt(len, 0);
+	exe[len] = '\0';
+	strcpy(text, "nodes:\n");
+	for (i = 0; i < n; i++)
+		sprintf(text + strlen(text),
+			"  - type: logbook\n    name: %s\n    logbook_type: transaction\n"
+			"    command: [\"%s\", --as-node, %s]\n    health.type: notify\n"
+			"    health.interval: 100ms\n    health.timeout: 50ms\n",
+			names[i], exe, modes[i]);
+	ck_assert_int_eq(bpci_diag_new(&d), 0);
+	ck_assert_msg(bpci_config_load_string(&cfg, text, strlen(text), "reload.yaml", 0, d) ==
+			      0,
+		      "%s", bpci_diag_last_text(d));
+	bpci_diag_free(d);
+	free(text);
+	return cfg;
+}
+
+static const char *id_named(bpci_coordinator *c, const char *name, char *out, size_t len)
+{
+	bpci_node_status_list *l;
+	size_t i;
+
+	*out = '\0';
+	ck_assert_int_eq(bpci_coordinator_list_nodes(&l, c, 0, NULL), 0);
+	for (i = 0; i < bpci_node_status_list_count(l); i++)
+		if (strcmp(bpci_node_status_list_get(l, i)->name, name) == 0)
+			snprintf(out, len, "%s", bpci_node_status_list_get(l, i)->id);
+	bpci_node_status_list_free(l);
+	return out;
+}
+
+START_TEST(test_reload_applies_diff)
+{
+	ct_env e;
+	const char *n1[] = {"alpha", "beta"}, *m1[] = {"ready, \"30\"", "ready, \"30\""};
+	const char *n2[] = {"alpha", "beta", "gamma"},
+		   *m2[] = {"ready, \"30\"", "ready, \"20\"", "ready, \"30\""};
+	const char *n3[] = {"gamma"}, *m3[] = {"ready, \"30\""};
+	bpci_node_spec *own = ct_spec("ready 30", "notify");
+	bpci_config *cfg;
+	char *own_id, a[32], b[32], g[32];
+	int pa, pb, pg, pown;
+	bpci_node_status_list *l;
+
+	ct_setup(&e);
+	own_id = ct_start_wait(&e, own, BPCI_NODE_STATE_RUNNING);
+	pown = pid_of(&e, own_id);
+	cfg = config_of(n1, m1, 2);
+	ck_assert_msg(bpci_coordinator_reload(e.c, cfg, e.diag) == 0, "%s",
+		      bpci_diag_last_text(e.diag));
+	bpci_config_free(cfg);
+	ct_wait(&e, id_named(e.c, "alpha", a, sizeof(a)), BPCI_NODE_STATE_RUNNING, 5000);
+	ct_wait(&e, id_named(e.c, "beta", b, sizeof(b)), BPCI_NODE_STATE_RUNNING, 5000);
+	pa = pid_of(&e, a);
+	pb = pid_of(&e, b);
+
+	/* alpha unchanged, beta changed, gamma new */
+	cfg = config_of(n2, m2, 3);
+	ck_assert_int_eq(bpci_coordinator_reload(e.c, cfg, e.diag), 0);
+	bpci_config_free(cfg);
+	ct_wait(&e, id_named(e.c, "beta", b, sizeof(b)), BPCI_NODE_STATE_RUNNING, 5000);
+	ct_wait(&e, id_named(e.c, "gamma", g, sizeof(g)), BPCI_NODE_STATE_RUNNING, 5000);
+	ck_assert_int_eq(pid_of(&e, a), pa);
+	ck_assert_int_ne(pid_of(&e, b), pb);
+	ck_assert(!ct_alive(pb));
+	pg = pid_of(&e, g);
+
+	/* only gamma left: alpha and beta stop; the API's node stays */
+	cfg = config_of(n3, m3, 1);
+	ck_assert_int_eq(bpci_coordinator_reload(e.c, cfg, e.diag), 0);
+	bpci_config_free(cfg);
+	ck_assert_int_eq(bpci_coordinator_list_nodes(&l, e.c, 0, NULL), 0);
+	ck_assert_uint_eq(bpci_node_status_list_count(l), 2);
+	ck_assert_str_eq(bpci_node_status_list_get(l, 0)->id, own_id);
+	ck_assert_str_eq(bpci_node_status_list_get(l, 1)->name, "gamma");
+	bpci_node_status_list_free(l);
+	ck_assert(!ct_alive(pa));
+	ck_assert_int_eq(pid_of(&e, g), pg);
+	ck_assert_int_eq(pid_of(&e, own_id), pown);
+	bpci_free(own_id);
+	bpci_node_spec_free(own);
+	ct_teardown(&e);
+}
+END_TEST
+
+void ct_add_persist(Suite *s)
+{
+	TCase *tc = tcase_create("persist");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_coordinator_kill9_adopts);
+	tcase_add_test(tc, test_free_keeps_nodes_and_restarts_dead);
+	tcase_add_test(tc, test_corrupt_state_refused);
+	tcase_add_test(tc, test_second_coordinator_busy);
+	tcase_add_test(tc, test_reload_applies_diff);
+	suite_add_tcase(s, tc);
+}

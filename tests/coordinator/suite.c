@@ -1,0 +1,13 @@
+/* Tests of the node coordinator: real processes (this binary run as a
+ * node, see node_main.c), real sockets, temporary state directories. */
+#include "coordinator_test.h"
+
+Suite *bpci_test_suite(void)
+{
+	Suite *s = suite_create("coordinator");
+
+	ct_add_basic(s);
+	ct_add_policy(s);
+	ct_add_persist(s);
+	return s;
+}
