@@ -70,8 +70,7 @@ static int from_state_dir(bpci_client *cl, const char *dir, int need_url, bpci_d
 	if (rc == 0 && need_url) {
 		rc = read_line(&cl->url, path, diag);
 		if (rc == 1)
-			rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EUNREACHABLE,
-					    "state_dir",
+			rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EUNREACHABLE, "",
 					    "no coordinator is running on state directory %s "
 					    "(%s does not exist); start one with 'bpi-core "
 					    "node-coordinator start --config FILE --state-dir %s'",

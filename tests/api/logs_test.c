@@ -1,0 +1,130 @@
+/* GET /api/nodes/{id}/logs: tail, follow, and a follower that leaves. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../lib/api/api_internal.h"
+#include "api_test.h"
+
+/* Prints five lines, waits for TRIGGER, prints two more, sleeps. */
+static char *logger_script(const char *trigger)
+{
+	char *s = malloc(512);
+
+	snprintf(s, 512,
+		 "for i in 1 2 3 4 5; do echo line $i; done; "
+		 "while [ ! -e %s ]; do sleep 0.05; done; "
+		 "echo after-1; sleep 0.1; echo after-2; exec sleep 30",
+		 trigger);
+	return s;
+}
+
+static void wait_log_has(bpci_client *cl, const char *id, const char *needle)
+{
+	double t0 = now_s();
+
+	while (now_s() - t0 < 10.0) {
+		char *text = NULL;
+		int found;
+
+		ck_assert_int_eq(bpci_client_node_logs(&text, cl, id, 100, NULL), 0);
+		found = strstr(text, needle) != NULL;
+		bpci_free(text);
+		if (found)
+			return;
+		usleep(20000);
+	}
+	ck_abort_msg("log of %s never showed '%s'", id, needle);
+}
+
+typedef struct follow_ctx {
+	char buf[4096];
+	size_t len;
+	const char *trigger;
+	int chunks;
+} follow_ctx;
+
+static int on_chunk(const char *data, size_t len, void *payload)
+{
+	follow_ctx *f = payload;
+
+	if (f->len + len < sizeof(f->buf)) {
+		memcpy(f->buf + f->len, data, len);
+		f->len += len;
+		f->buf[f->len] = '\0';
+	}
+	if (f->chunks++ == 0)
+		close(open(f->trigger, O_CREAT | O_WRONLY, 0644)); /* the node goes on */
+	return strstr(f->buf, "after-2\n") ? 7 : 0;
+}
+
+START_TEST(tail_and_follow)
+{
+	api_fx fx;
+	bpci_client *cl;
+	bpci_node_spec *spec;
+	char *trigger, *script, *id = NULL, *text = NULL, buf[4096];
+	follow_ctx f;
+	double t0;
+
+	fx_start(&fx, NULL, 0);
+	trigger = malloc(strlen(fx.dir) + 16);
+	sprintf(trigger, "%s/go", fx.dir);
+	script = logger_script(trigger);
+	spec = fx_spec("logger", script);
+	cl = fx_client(&fx, NULL);
+	ck_assert_int_eq(bpci_client_start_node(&id, cl, spec, NULL, NULL), 0);
+	wait_log_has(cl, id, "line 5\n");
+
+	ck_assert_int_eq(bpci_client_node_logs(&text, cl, id, 2, NULL), 0);
+	ck_assert_str_eq(text, "line 4\nline 5\n");
+	bpci_free(text);
+	ck_assert_int_eq(bpci_client_node_logs(&text, cl, id, 0, NULL), 0);
+	ck_assert_str_eq(text, "");
+	bpci_free(text);
+	ck_assert_int_eq(bpci_client_node_logs(&text, cl, "storage-9", 2, NULL), BPCI_ENOTFOUND);
+	ck_assert_int_eq(raw_http(fx.port, "GET /api/nodes/storage-1/logs?tail=x HTTP/1.1\r\n"
+				  "Host: x\r\nConnection: close\r\n\r\n", buf, sizeof(buf)), 400);
+	api_assert_has(raw_body(buf), "\"field\":\"tail\"");
+
+	/* Follow: the tail, then what the node writes after it. */
+	memset(&f, 0, sizeof(f));
+	f.trigger = trigger;
+	t0 = now_s();
+	ck_assert_int_eq(bpci_client_follow_logs(cl, id, 1, on_chunk, &f, NULL), 7);
+	ck_assert_str_eq(f.buf, "line 5\nafter-1\nafter-2\n");
+	ck_assert_int_ge(f.chunks, 2);
+	ck_assert_msg(now_s() - t0 < 5.0, "follow took %.1fs", now_s() - t0);
+
+	/* The server noticed that the follower left and ended its stream. */
+	t0 = now_s();
+	for (;;) {
+		int left;
+
+		fx_pause(&fx);
+		left = fx.srv->follows == NULL;
+		if (left || now_s() - t0 > 5.0)
+			break;
+		fx_resume(&fx);
+		usleep(50000);
+	}
+	ck_assert_ptr_null(fx.srv->follows);
+	bpci_free(id);
+	bpci_node_spec_free(spec);
+	bpci_client_free(cl);
+	free(script);
+	free(trigger);
+	fx_stop(&fx);
+}
+END_TEST
+
+void add_log_tests(Suite *s)
+{
+	TCase *tc = tcase_create("logs");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, tail_and_follow);
+	suite_add_tcase(s, tc);
+}
