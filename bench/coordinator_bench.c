@@ -58,11 +58,17 @@
 
 #define RESTART_SAMPLES 200
 #define SV_RESTART_SAMPLES 50
+#define SV_RESTART_BATCH 5
 #define GET_SAMPLES 1000
 #define SV_RPC_SAMPLES 50
-#define START_DEADLINE_MS 40000
+/* Time bounds, so that the whole run stays under 2 minutes even on a
+ * loaded machine: a phase that runs out reports what it measured. */
+#define START_DEADLINE_MS 20000
 #define SAMPLE_DEADLINE_MS 3000
-#define PHASE_RESTART_BUDGET_MS 20000
+#define PHASE_RESTART_BUDGET_MS 8000
+#define PHASE_GET_BUDGET_MS 8000
+#define PHASE_RPC_BUDGET_MS 4000
+#define STOP_DEADLINE_MS 8000
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -77,6 +83,22 @@ static int64_t now_ns(void)
 static double ms_since(int64_t t0)
 {
 	return (double)(now_ns() - t0) / 1e6;
+}
+
+/* Progress on stderr, so that a slow phase shows where the time goes. */
+static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void progress(const char *fmt, ...)
+{
+	static int64_t start;
+	va_list ap;
+
+	if (!start)
+		start = now_ns();
+	fprintf(stderr, "[%7.0f ms] ", ms_since(start));
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -213,6 +235,17 @@ static size_t count_alive(const int *pids, size_t n)
 	return alive;
 }
 
+/* count_alive(), giving killed processes up to @grace_ms to be gone. */
+static size_t count_alive_after(const int *pids, size_t n, int grace_ms)
+{
+	int64_t t0 = now_ns();
+	size_t alive;
+
+	while ((alive = count_alive(pids, n)) > 0 && ms_since(t0) < grace_ms)
+		usleep(10000);
+	return alive;
+}
+
 /* ---- the node program --------------------------------------------------- */
 
 /* The tiny node: READY=1 to $NOTIFY_SOCKET when set, WATCHDOG=1 at half
@@ -294,7 +327,7 @@ static char *build_tiny_node(const char *dir)
 
 /* One row of the table: values in ms (or MiB), NAN when not measured. */
 typedef struct row {
-	const char *scenario;
+	char scenario[64];
 	double bpci, sv;
 	const char *unit;     /* "ms", "MiB", "KiB" */
 	double target;        /* NAN: no target */
@@ -309,11 +342,13 @@ typedef struct results {
 	char note_buf[16][256];
 } results;
 
-static row *add_row(results *r, const char *scenario, const char *unit, double target)
+/* @scenario: a format with one %zu, the node count. */
+static row *add_row(results *r, size_t n, const char *scenario, const char *unit,
+		    double target)
 {
 	row *w = &r->rows[r->count++];
 
-	w->scenario = scenario;
+	snprintf(w->scenario, sizeof(w->scenario), scenario, n);
 	w->unit = unit;
 	w->target = target;
 	w->bpci = w->sv = NAN;
@@ -510,10 +545,12 @@ static int inproc_start(inproc *b, bpci_node_spec *spec, const inproc_rows *ir, 
 	if (rc != 0)
 		print_diag("start_node", rc, d);
 	bpci_diag_free(d);
+	progress("bpci in-process: %zu start calls returned, %zu ready", i, b->ready);
 	while (rc == 0 && b->ready < b->n && ms_since(t0) < START_DEADLINE_MS)
 		if (bpci_coordinator_step(b->c, 20) < 0)
 			rc = BPCI_EIO;
 	all = b->ready == b->n;
+	progress("bpci in-process: %zu of %zu ready", b->ready, b->n);
 	for (i = 0; i < b->n; i++)
 		lat[i] = (double)(b->t_ready[i] - b->t_call[i]) / 1e6;
 	if (all) {
@@ -552,6 +589,7 @@ static void inproc_restart(inproc *b, results *r, row *p50, row *p99)
 			lat[got++] = (double)(b->watch_ready - t0) / 1e6;
 	}
 	b->watch = -1;
+	progress("bpci in-process: %zu restart samples", got);
 	if (got < RESTART_SAMPLES)
 		add_note(r, "(b) bpci: %zu of %d restart samples completed", got,
 			 RESTART_SAMPLES);
@@ -596,6 +634,7 @@ static void run_inproc(results *r, const char *tmp, size_t n, char *const *argv,
 		rc = bpci_coordinator_shutdown(b.c, d);
 		if (rc != 0)
 			print_diag("shutdown", rc, d);
+		progress("bpci in-process: shut down");
 		add_note(r, "bpci in-process shutdown of %zu nodes took %.0f ms; %zu node "
 			 "processes left alive", b.n, ms_since(t0), count_alive(b.pid, b.n));
 	}
@@ -768,11 +807,12 @@ static void daemon_gets(CURL *h, const char *base, size_t n, const daemon_rows *
 	double *lat = xcalloc(GET_SAMPLES, sizeof(double));
 	size_t i, got = 0, bytes = 0;
 	bpci_node_status_list *list = NULL;
+	int64_t phase = now_ns();
 
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, count_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &bytes);
-	for (i = 0; i < GET_SAMPLES; i++) {
+	for (i = 0; i < GET_SAMPLES && ms_since(phase) < PHASE_GET_BUDGET_MS; i++) {
 		int64_t t = now_ns();
 		long code = 0;
 
@@ -788,8 +828,8 @@ static void daemon_gets(CURL *h, const char *base, size_t n, const daemon_rows *
 		*pids = xcalloc(n, sizeof(int));
 		for (i = 0; i < bpci_node_status_list_count(list) && i < n; i++)
 			(*pids)[i] = bpci_node_status_list_get(list, i)->pid;
-		add_note(r, "(c) GET /api/nodes: %zu of %d answered 200, body %zu bytes listing "
-			 "%zu nodes (one keep-alive connection, libcurl)", got, GET_SAMPLES,
+		add_note(r, "(c) GET /api/nodes: %zu of %zu sent answered 200, body %zu bytes "
+			 "listing %zu nodes (one keep-alive connection, libcurl)", got, i,
 			 body ? strlen(body) : 0, bpci_node_status_list_count(list));
 	} else {
 		add_note(r, "(c) GET /api/nodes: the answer did not parse as a node list");
@@ -831,17 +871,26 @@ static void run_daemon(results *r, const char *tmp, const char *self, size_t n,
 		goto out;
 	}
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
-	while (ms_since(t0) < START_DEADLINE_MS && (running = running_in_health(h, url)) >= 0 &&
-	       (size_t)running < n)
+	/* The API answers only once the initial reload has spawned every node:
+	 * a request may wait that long, or fail; both mean "not yet". */
+	while (ms_since(t0) < START_DEADLINE_MS) {
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+				 (long)(START_DEADLINE_MS - ms_since(t0)) + 1);
+		running = running_in_health(h, url);
+		if (running >= 0 && (size_t)running == n)
+			break;
 		usleep(10000);
-	if ((size_t)running != n) {
+	}
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+	if (running < 0 || (size_t)running != n) {
 		add_note(r, "(c) bpci daemon: %ld of %zu nodes running after %d ms", running, n,
 			 START_DEADLINE_MS);
 		goto out;
 	}
 	dr->exec_ready->bpci = ms_since(t0);
+	progress("bpci daemon: %zu nodes running", n);
 	daemon_gets(h, url, n, dr, r, &pids);
+	progress("bpci daemon: %d GETs done", GET_SAMPLES);
 	read_rss(pid, &rss, &hwm);
 	dr->rss->bpci = (double)rss / 1024.0;
 	add_note(r, "(c) bpci daemon RSS %.1f MiB (peak %.1f MiB) with %zu nodes",
@@ -851,11 +900,12 @@ out:
 		int64_t ts = now_ns();
 
 		kill(pid, SIGTERM);
-		if (reap_within(pid, 30000) != 0)
-			add_note(r, "(c) bpci daemon did not exit within 30 s of SIGTERM: killed");
+		if (reap_within(pid, STOP_DEADLINE_MS) != 0)
+			add_note(r, "(c) bpci daemon did not exit within %d ms of SIGTERM: killed "
+				 "(its nodes die of their parent-death signal)", STOP_DEADLINE_MS);
 		add_note(r, "bpci daemon stop of %zu nodes (SIGTERM to exit) took %.0f ms; "
 			 "%zu node processes left alive", n, ms_since(ts),
-			 pids ? count_alive(pids, n) : 0);
+			 pids ? count_alive_after(pids, n, 1000) : 0);
 	}
 	curl_easy_cleanup(h);
 	free(pids);
@@ -879,41 +929,68 @@ typedef struct svlog {
 	int fd, ino;
 	char buf[1 << 16];
 	size_t len, n;
-	int *pid;
+	int *pid;                          /* last spawned pid */
+	int *running_pid;                  /* pid when it last entered RUNNING */
 	char *running;
 	size_t running_count;
 	int64_t first_spawn, last_running;
-	long watch;
-	int watch_oldpid;
-	int64_t watch_ready;
+	long watch[SV_RESTART_BATCH];      /* nodes killed in this round */
+	int watch_oldpid[SV_RESTART_BATCH];
+	int64_t watch_ready[SV_RESTART_BATCH];
+	size_t watch_count, watch_done;
 } svlog;
+
+static long sv_watched(const svlog *s, long i)
+{
+	size_t k;
+
+	for (k = 0; k < s->watch_count; k++)
+		if (s->watch[k] == i)
+			return (long)k;
+	return -1;
+}
 
 static void sv_line(svlog *s, const char *line, int64_t t)
 {
 	const char *p;
-	long i;
+	long i, k;
 
-	if ((p = strstr(line, " spawned: '"))) {
+	if ((p = strstr(line, " spawned: 'b"))) {
+		const char *w = strstr(p, " with pid ");
+
 		i = (long)strtoul(p + 12, NULL, 10);
-		if (p[11] == 'b' && i >= 0 && (size_t)i < s->n) {
-			const char *w = strstr(p, " with pid ");
-
-			s->pid[i] = w ? atoi(w + 10) : 0;
-			if (!s->first_spawn)
-				s->first_spawn = t;
+		if (i < 0 || (size_t)i >= s->n)
+			return;
+		s->pid[i] = w ? atoi(w + 10) : 0;
+		if (!s->first_spawn)
+			s->first_spawn = t;
+		k = sv_watched(s, i);
+		if (k >= 0 && !s->watch_ready[k] && s->pid[i] != s->watch_oldpid[k]) {
+			s->watch_ready[k] = t;
+			s->watch_done++;
 		}
 	} else if ((p = strstr(line, " success: b"))) {
 		i = (long)strtoul(p + 11, NULL, 10);
 		if (i < 0 || (size_t)i >= s->n || !strstr(p, " entered RUNNING state"))
 			return;
+		s->running_pid[i] = s->pid[i];
 		if (!s->running[i]) {
 			s->running[i] = 1;
 			s->running_count++;
 			s->last_running = t;
 		}
-		if (i == s->watch && s->pid[i] != s->watch_oldpid)
-			s->watch_ready = t;
 	}
+}
+
+/* Every program of the round is RUNNING again with its new pid. */
+static int sv_round_running(const svlog *s)
+{
+	size_t k;
+
+	for (k = 0; k < s->watch_count; k++)
+		if (s->running_pid[s->watch[k]] != s->pid[s->watch[k]])
+			return 0;
+	return 1;
 }
 
 /* Read what the log gained, waiting up to @timeout_ms for it to grow. */
@@ -1024,30 +1101,42 @@ static void sv_mark_missing(const sv_rows *sr, const char *why)
 		all[i]->sv_note = why;
 }
 
+/* Kill -9 SV_RESTART_BATCH distinct programs at once, to their new pid
+ * ("spawned:" in the log, what `supervisorctl pid` would show). Batches:
+ * supervisord restarts on its ~1 s loop tick, 50 sequential samples would
+ * take most of the time bound. */
 static void sv_restarts(svlog *s, const char *logpath, const sv_rows *sr, results *r)
 {
 	double *lat = xcalloc(SV_RESTART_SAMPLES, sizeof(double));
-	size_t k, got = 0, stride = s->n > SV_RESTART_SAMPLES ? s->n / SV_RESTART_SAMPLES : 1;
+	size_t k, j, got = 0, stride = s->n > SV_RESTART_SAMPLES ? s->n / SV_RESTART_SAMPLES : 1;
 	int64_t phase = now_ns();
 
-	for (k = 0; k < SV_RESTART_SAMPLES && ms_since(phase) < PHASE_RESTART_BUDGET_MS; k++) {
-		long i = (long)((k * stride + stride / 2) % s->n);
-		int64_t t0;
+	for (k = 0; k < SV_RESTART_SAMPLES && ms_since(phase) < PHASE_RESTART_BUDGET_MS;) {
+		int64_t t0 = now_ns();
 
-		if (s->pid[i] <= 0)
-			continue;
-		s->watch = i;
-		s->watch_oldpid = s->pid[i];
-		s->watch_ready = 0;
-		t0 = now_ns();
-		if (kill(s->pid[i], SIGKILL) != 0)
-			continue;
-		while (!s->watch_ready && ms_since(t0) < SAMPLE_DEADLINE_MS)
+		s->watch_count = s->watch_done = 0;
+		for (j = 0; j < SV_RESTART_BATCH && k < SV_RESTART_SAMPLES; j++, k++) {
+			long i = (long)((k * stride + stride / 2) % s->n);
+
+			if (s->pid[i] <= 0 || sv_watched(s, i) >= 0)
+				continue;
+			s->watch[s->watch_count] = i;
+			s->watch_oldpid[s->watch_count] = s->pid[i];
+			s->watch_ready[s->watch_count] = 0;
+			if (kill(s->pid[i], SIGKILL) == 0)
+				s->watch_count++;
+		}
+		while (s->watch_done < s->watch_count && ms_since(t0) < SAMPLE_DEADLINE_MS)
 			sv_pump(s, logpath, 20);
-		if (s->watch_ready)
-			lat[got++] = (double)(s->watch_ready - t0) / 1e6;
+		for (j = 0; j < s->watch_count; j++)
+			if (s->watch_ready[j])
+				lat[got++] = (double)(s->watch_ready[j] - t0) / 1e6;
+		/* Let the replacements reach RUNNING before the next round. */
+		while (ms_since(t0) < SAMPLE_DEADLINE_MS && s->watch_done == s->watch_count &&
+		       !sv_round_running(s))
+			sv_pump(s, logpath, 20);
 	}
-	s->watch = -1;
+	s->watch_count = 0;
 	if (got < SV_RESTART_SAMPLES)
 		add_note(r, "(b) supervisord: %zu of %d restart samples completed", got,
 			 SV_RESTART_SAMPLES);
@@ -1061,8 +1150,9 @@ static void sv_rpc_latency(const char *sock, size_t n, const sv_rows *sr, result
 	double lat[SV_RPC_SAMPLES];
 	size_t k, got = 0, bytes = 0;
 	long running = -1;
+	int64_t phase = now_ns();
 
-	for (k = 0; k < SV_RPC_SAMPLES; k++) {
+	for (k = 0; k < SV_RPC_SAMPLES && ms_since(phase) < PHASE_RPC_BUDGET_MS; k++) {
 		int64_t t = now_ns();
 
 		running = sv_all_running(sock, &bytes);
@@ -1071,9 +1161,9 @@ static void sv_rpc_latency(const char *sock, size_t n, const sv_rows *sr, result
 	}
 	sr->get50->sv = got ? percentile(lat, got, 50) : NAN;
 	sr->get99->sv = got ? percentile(lat, got, 99) : NAN;
-	add_note(r, "(c) supervisord: XML-RPC getAllProcessInfo (%d sequential calls, one "
-		 "connection each), answer %zu bytes, %ld of %zu RUNNING", SV_RPC_SAMPLES,
-		 bytes, running, n);
+	add_note(r, "(c) supervisord: XML-RPC getAllProcessInfo (%zu sequential calls, one "
+		 "connection each), answer %zu bytes, %ld of %zu RUNNING", got, bytes, running,
+		 n);
 }
 
 static char *find_in_path(const char *name)
@@ -1109,8 +1199,8 @@ static void run_supervisord(results *r, const char *tmp, size_t n, char *const *
 	s->fd = -1;
 	s->ino = -1;
 	s->n = n;
-	s->watch = -1;
 	s->pid = xcalloc(n, sizeof(int));
+	s->running_pid = xcalloc(n, sizeof(int));
 	s->running = xcalloc(n, 1);
 	if (!bin) {
 		sv_mark_missing(sr, "not installed (make bench-deps)");
@@ -1138,11 +1228,13 @@ static void run_supervisord(results *r, const char *tmp, size_t n, char *const *
 		sv_mark_missing(sr, "did not start them all");
 		goto out;
 	}
+	progress("supervisord: %zu programs RUNNING", n);
 	sr->exec_ready->sv = (double)(s->last_running - t0) / 1e6;
 	sr->start->sv = (double)(s->last_running - s->first_spawn) / 1e6;
 	add_note(r, "supervisord: %.0f ms from its exec to its first spawn (interpreter and "
 		 "config loading)", (double)(s->first_spawn - t0) / 1e6);
 	sv_restarts(s, logpath, sr, r);
+	progress("supervisord: restarts done");
 	sv_rpc_latency(sock, n, sr, r);
 	read_rss(pid, &rss, &hwm);
 	sr->rss->sv = (double)rss / 1024.0;
@@ -1151,16 +1243,19 @@ out:
 		int64_t ts = now_ns();
 
 		kill(pid, SIGTERM);
-		if (reap_within(pid, 30000) != 0)
-			add_note(r, "supervisord did not exit within 30 s of SIGTERM: killed");
+		if (reap_within(pid, STOP_DEADLINE_MS) != 0)
+			add_note(r, "supervisord did not exit within %d ms of SIGTERM: killed "
+				 "(its programs die of their parent-death signal)", STOP_DEADLINE_MS);
 		add_note(r, "supervisord stop of %zu programs (SIGTERM to exit) took %.0f ms; "
-			 "%zu node processes left alive", n, ms_since(ts), count_alive(s->pid, n));
+			 "%zu node processes left alive", n, ms_since(ts),
+			 count_alive_after(s->pid, n, 1000));
 	}
 	if (s->fd >= 0)
 		close(s->fd);
 	if (s->ino >= 0)
 		close(s->ino);
 	free(s->pid);
+	free(s->running_pid);
 	free(s->running);
 	free(s);
 	free(bin);
@@ -1210,17 +1305,17 @@ typedef struct all_rows {
 	sv_rows s;
 } all_rows;
 
-static void layout_rows(results *r, all_rows *a)
+static void layout_rows(results *r, all_rows *a, size_t n)
 {
-	a->i.start = add_row(r, "(a) 1,000 nodes: first start -> last ready", "ms", 1000);
-	a->i.lat50 = add_row(r, "(a) per node: start call -> ready p50", "ms", NAN);
-	a->i.lat99 = add_row(r, "(a) per node: start call -> ready p99", "ms", NAN);
-	a->d.exec_ready = add_row(r, "1,000 nodes: daemon exec -> all ready", "ms", NAN);
-	a->i.r50 = add_row(r, "(b) kill -9 -> replacement ready p50", "ms", NAN);
-	a->i.r99 = add_row(r, "(b) kill -9 -> replacement ready p99", "ms", 20);
-	a->d.get50 = add_row(r, "(c) GET /api/nodes, 1,000 nodes, p50", "ms", NAN);
-	a->d.get99 = add_row(r, "(c) GET /api/nodes, 1,000 nodes, p99", "ms", 5);
-	a->d.rss = add_row(r, "(c) coordinator RSS, 1,000 nodes", "MiB", 20);
+	a->i.start = add_row(r, n, "(a) %zu nodes: first start -> last ready", "ms", 1000);
+	a->i.lat50 = add_row(r, n, "(a) per node: start call -> ready p50", "ms", NAN);
+	a->i.lat99 = add_row(r, n, "(a) per node: start call -> ready p99", "ms", NAN);
+	a->d.exec_ready = add_row(r, n, "%zu nodes: daemon exec -> all ready", "ms", NAN);
+	a->i.r50 = add_row(r, n, "(b) kill -9 -> replacement ready p50", "ms", NAN);
+	a->i.r99 = add_row(r, n, "(b) kill -9 -> replacement ready p99", "ms", 20);
+	a->d.get50 = add_row(r, n, "(c) GET /api/nodes, %zu nodes, p50", "ms", NAN);
+	a->d.get99 = add_row(r, n, "(c) GET /api/nodes, %zu nodes, p99", "ms", 5);
+	a->d.rss = add_row(r, n, "(c) coordinator RSS, %zu nodes", "MiB", 20);
 	a->i.lat50->sv_note = a->i.lat99->sv_note = "- (no readiness protocol)";
 	a->s = (sv_rows){a->i.start, a->d.exec_ready, a->i.r50, a->i.r99,
 			 a->d.get50, a->d.get99, a->d.rss};
@@ -1239,6 +1334,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "--as-node") == 0)
 		node_main();
+	progress("coordinator_bench starting");
 	n = nodes_env ? (size_t)strtoul(nodes_env, NULL, 10) : 1000;
 	if (n == 0 || n > 99999 || (len = readlink("/proc/self/exe", self, sizeof(self) - 1)) < 0 ||
 	    !mkdtemp(tmp)) {
@@ -1260,16 +1356,21 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	r = xcalloc(1, sizeof(*r));
-	layout_rows(r, &a);
+	layout_rows(r, &a, n);
 	run_inproc(r, tmp, n, node_argv, node_argc, &a.i);
 	run_daemon(r, tmp, self, n, node_argv, node_argc, &a.d);
 	run_supervisord(r, tmp, n, node_argv, node_argc, &a.s);
 	add_note(r, "supervisord's \"ready\" is RUNNING, i.e. process spawned (startsecs=0; "
 		 "it has no readiness protocol); bpci's is the node's READY=1 received");
-	add_note(r, "supervisord columns: (a) its first spawn -> last RUNNING; (c) the "
-		 "XML-RPC getAllProcessInfo call instead of GET /api/nodes, and supervisord's RSS");
+	add_note(r, "supervisord columns: (a) its first spawn -> last RUNNING; (b) kill -9 -> "
+		 "new pid spawned, %d programs killed at once per round; (c) the XML-RPC "
+		 "getAllProcessInfo call instead of GET /api/nodes, and supervisord's RSS",
+		 SV_RESTART_BATCH);
 	print_table(r);
-	rm_tree(tmp);
+	if (getenv("BPCI_BENCH_KEEP"))
+		printf("kept %s (BPCI_BENCH_KEEP)\n", tmp);
+	else
+		rm_tree(tmp);
 	free(tiny);
 	free(r);
 	curl_global_cleanup();
