@@ -25,8 +25,9 @@
  * A benchmark reports; it does not fail: exit 0 whatever the numbers
  * (missed targets say MISSED), non-zero only when it could not run.
  * Environment: BPCI_BENCH_NODES (default 1000), BPCI_BENCH_NODE=self
- * (force the --as-node node), BPCI_BUILD (where bin/bpi-core is; set by
- * `make bench`).
+ * (force the --as-node node), BPCI_BENCH_ONLY=inproc|daemon|supervisord
+ * (one phase, for profiling), BPCI_BENCH_KEEP (keep the temp directory),
+ * BPCI_BUILD (where bin/bpi-core is; set by `make bench`).
  */
 #include <curl/curl.h>
 #include <dirent.h>
@@ -69,6 +70,7 @@
 #define PHASE_GET_BUDGET_MS 8000
 #define PHASE_RPC_BUDGET_MS 4000
 #define STOP_DEADLINE_MS 8000
+#define DAEMON_DEADLINE_MS 25000
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -332,6 +334,7 @@ typedef struct row {
 	const char *unit;     /* "ms", "MiB", "KiB" */
 	double target;        /* NAN: no target */
 	const char *sv_note;  /* instead of a number ("not installed (...)") */
+	char bpci_note[40], sv_text[40]; /* instead of a number, when not "" */
 } row;
 
 typedef struct results {
@@ -354,6 +357,12 @@ static row *add_row(results *r, size_t n, const char *scenario, const char *unit
 	w->bpci = w->sv = NAN;
 	w->sv_note = NULL;
 	return w;
+}
+
+/* Say that a row was measured with @n nodes (fewer than planned). */
+static void relabel(row *w, const char *scenario, size_t n)
+{
+	snprintf(w->scenario, sizeof(w->scenario), scenario, n);
 }
 
 static void add_note(results *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -396,7 +405,11 @@ static void print_table(const results *r)
 		const char *met = "";
 
 		fmt_value(b, sizeof(b), w->bpci, w->unit);
-		if (w->sv_note)
+		if (w->bpci_note[0])
+			snprintf(b, sizeof(b), "%s", w->bpci_note);
+		if (w->sv_text[0])
+			snprintf(s, sizeof(s), "%s", w->sv_text);
+		else if (w->sv_note)
 			snprintf(s, sizeof(s), "%s", w->sv_note);
 		else
 			fmt_value(s, sizeof(s), w->sv, w->unit);
@@ -435,6 +448,7 @@ typedef struct inproc {
 	int watch_oldpid;
 	int64_t watch_ready;
 	size_t failed;             /* nodes that reached failed */
+	size_t started;            /* start calls made within the bound */
 } inproc;
 
 typedef struct inproc_rows {
@@ -525,13 +539,13 @@ static void print_diag(const char *what, int rc, const bpci_diag *d)
  * loop would, then wait for the last READY. */
 static int inproc_start(inproc *b, bpci_node_spec *spec, const inproc_rows *ir, results *r)
 {
-	int64_t t0 = now_ns();
-	double *lat = xcalloc(b->n, sizeof(double));
+	int64_t t0 = now_ns(), in_call = 0;
+	double *lat = xcalloc(b->n, sizeof(double)), last_call = 0;
 	bpci_diag *d = NULL;
-	size_t i;
+	size_t i, got;
 	int all, rc = bpci_diag_new(&d);
 
-	for (i = 0; rc == 0 && i < b->n; i++) {
+	for (i = 0; rc == 0 && i < b->n && ms_since(t0) < START_DEADLINE_MS; i++) {
 		char id[32];
 
 		snprintf(id, sizeof(id), "b%05zu", i);
@@ -539,6 +553,8 @@ static int inproc_start(inproc *b, bpci_node_spec *spec, const inproc_rows *ir, 
 		b->t_call[i] = now_ns();
 		if (rc == 0)
 			rc = bpci_coordinator_start_node(NULL, b->c, spec, NULL, d);
+		last_call = (double)(now_ns() - b->t_call[i]);
+		in_call += now_ns() - b->t_call[i];
 		if (rc == 0)
 			rc = bpci_coordinator_step(b->c, 0) < 0 ? BPCI_EIO : 0;
 	}
@@ -546,23 +562,32 @@ static int inproc_start(inproc *b, bpci_node_spec *spec, const inproc_rows *ir, 
 		print_diag("start_node", rc, d);
 	bpci_diag_free(d);
 	progress("bpci in-process: %zu start calls returned, %zu ready", i, b->ready);
+	b->started = i;
+	add_note(r, "(a) bpci: %.0f ms of the start phase were spent inside the %zu "
+		 "bpci_coordinator_start_node() calls (%.2f ms per call: validate, port, "
+		 "persist, fork/exec); the last call took %.2f ms", (double)in_call / 1e6, i,
+		 i ? (double)in_call / 1e6 / (double)i : 0.0, last_call / 1e6);
 	while (rc == 0 && b->ready < b->n && ms_since(t0) < START_DEADLINE_MS)
 		if (bpci_coordinator_step(b->c, 20) < 0)
 			rc = BPCI_EIO;
 	all = b->ready == b->n;
 	progress("bpci in-process: %zu of %zu ready", b->ready, b->n);
-	for (i = 0; i < b->n; i++)
-		lat[i] = (double)(b->t_ready[i] - b->t_call[i]) / 1e6;
+	for (i = 0, got = 0; i < b->n; i++)
+		if (b->t_ready[i])
+			lat[got++] = (double)(b->t_ready[i] - b->t_call[i]) / 1e6;
 	if (all) {
 		ir->start->bpci = (double)(b->last_ready - t0) / 1e6;
-		ir->lat50->bpci = percentile(lat, b->n, 50);
-		ir->lat99->bpci = percentile(lat, b->n, 99);
 	} else {
-		add_note(r, "(a) bpci: only %zu of %zu nodes became ready within %d ms (%zu failed)",
-			 b->ready, b->n, START_DEADLINE_MS, b->failed);
+		snprintf(ir->start->bpci_note, sizeof(ir->start->bpci_note), "%zu ready in %.0fs",
+			 b->ready, START_DEADLINE_MS / 1000.0);
+		add_note(r, "(a) bpci: only %zu of %zu nodes were started and %zu ready within the "
+			 "%d ms bound (%zu failed); per-node latencies are of those",
+			 b->started, b->n, b->ready, START_DEADLINE_MS, b->failed);
 	}
+	ir->lat50->bpci = percentile(lat, got, 50);
+	ir->lat99->bpci = percentile(lat, got, 99);
 	free(lat);
-	return all ? 0 : -1;
+	return b->ready ? 0 : -1;
 }
 
 /* (b): kill -9 distinct running nodes, one at a time, to the replacement's
@@ -571,10 +596,10 @@ static void inproc_restart(inproc *b, results *r, row *p50, row *p99)
 {
 	double *lat = xcalloc(RESTART_SAMPLES, sizeof(double));
 	int64_t phase = now_ns();
-	size_t k, got = 0, stride = b->n > RESTART_SAMPLES ? b->n / RESTART_SAMPLES : 1;
+	size_t m = b->started, k, got = 0, stride = m > RESTART_SAMPLES ? m / RESTART_SAMPLES : 1;
 
 	for (k = 0; k < RESTART_SAMPLES && ms_since(phase) < PHASE_RESTART_BUDGET_MS; k++) {
-		long i = (long)((k * stride) % b->n);
+		long i = (long)((k * stride) % m);
 		int64_t t0;
 
 		if (b->pid[i] <= 0)
@@ -598,8 +623,43 @@ static void inproc_restart(inproc *b, results *r, row *p50, row *p99)
 	free(lat);
 }
 
-static void run_inproc(results *r, const char *tmp, size_t n, char *const *argv,
-		       size_t argc, const inproc_rows *ir)
+/*
+ * Cleanup: SIGKILL every node's process group and reap them, then free the
+ * coordinator without bpci_coordinator_shutdown(), which stops nodes one
+ * at a time and persists the state after each (minutes for 1,000 nodes on
+ * a loaded machine; see the report).
+ */
+static void kill_all_nodes(inproc *b, results *r)
+{
+	bpci_node_status_list *list = NULL;
+	int64_t t0 = now_ns();
+	size_t i, count = 0;
+	int *pids;
+
+	if (bpci_coordinator_list_nodes(&list, b->c, (bpci_node_type)0, NULL) == 0)
+		count = bpci_node_status_list_count(list);
+	pids = xcalloc(count, sizeof(int));
+	for (i = 0; i < count; i++) {
+		pids[i] = bpci_node_status_list_get(list, i)->pid;
+		if (pids[i] > 0)
+			kill(-pids[i], SIGKILL);
+	}
+	while (waitpid(-1, NULL, WNOHANG) > 0 || count_alive(pids, count) > 0) {
+		if (ms_since(t0) > STOP_DEADLINE_MS)
+			break;
+		usleep(2000);
+	}
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	add_note(r, "bpci in-process cleanup: %zu nodes SIGKILLed, %zu left alive", count,
+		 count_alive(pids, count));
+	bpci_node_status_list_free(list);
+	free(pids);
+}
+
+/* Returns the number of nodes that became ready within the bound. */
+static size_t run_inproc(results *r, const char *tmp, size_t n, char *const *argv,
+			 size_t argc, const inproc_rows *ir)
 {
 	bpci_coordinator_options o = BPCI_COORDINATOR_OPTIONS_INIT;
 	char *dir = xasprintf("%s/inproc", tmp);
@@ -607,7 +667,6 @@ static void run_inproc(results *r, const char *tmp, size_t n, char *const *argv,
 	bpci_diag *d = NULL;
 	inproc b = {0};
 	int rc;
-	int64_t t0;
 
 	b.n = n;
 	b.t_call = xcalloc(b.n, sizeof(int64_t));
@@ -628,16 +687,8 @@ static void run_inproc(results *r, const char *tmp, size_t n, char *const *argv,
 	} else if (inproc_start(&b, spec, ir, r) == 0) {
 		inproc_restart(&b, r, ir->r50, ir->r99);
 	}
-	if (b.c) {
-		t0 = now_ns();
-		bpci_diag_clear(d);
-		rc = bpci_coordinator_shutdown(b.c, d);
-		if (rc != 0)
-			print_diag("shutdown", rc, d);
-		progress("bpci in-process: shut down");
-		add_note(r, "bpci in-process shutdown of %zu nodes took %.0f ms; %zu node "
-			 "processes left alive", b.n, ms_since(t0), count_alive(b.pid, b.n));
-	}
+	if (b.c)
+		kill_all_nodes(&b, r);
 	bpci_coordinator_free(b.c);
 	bpci_node_spec_free(spec);
 	bpci_diag_free(d);
@@ -645,6 +696,7 @@ static void run_inproc(results *r, const char *tmp, size_t n, char *const *argv,
 	free(b.t_ready);
 	free(b.pid);
 	free(dir);
+	return b.ready;
 }
 
 /* ---- bpci daemon: HTTP latency and RSS ---------------------------------- */
@@ -779,7 +831,7 @@ static char *await_url(const char *state_dir, pid_t pid, int64_t t0)
 	char *path = xasprintf("%s/api.url", state_dir), buf[256];
 	char *url = NULL;
 
-	while (!url && ms_since(t0) < START_DEADLINE_MS && waitpid(pid, NULL, WNOHANG) == 0) {
+	while (!url && ms_since(t0) < DAEMON_DEADLINE_MS && waitpid(pid, NULL, WNOHANG) == 0) {
 		FILE *f = fopen(path, "r");
 
 		if (f && fgets(buf, sizeof(buf), f)) {
@@ -873,9 +925,9 @@ static void run_daemon(results *r, const char *tmp, const char *self, size_t n,
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	/* The API answers only once the initial reload has spawned every node:
 	 * a request may wait that long, or fail; both mean "not yet". */
-	while (ms_since(t0) < START_DEADLINE_MS) {
+	while (ms_since(t0) < DAEMON_DEADLINE_MS) {
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-				 (long)(START_DEADLINE_MS - ms_since(t0)) + 1);
+				 (long)(DAEMON_DEADLINE_MS - ms_since(t0)) + 1);
 		running = running_in_health(h, url);
 		if (running >= 0 && (size_t)running == n)
 			break;
@@ -884,7 +936,7 @@ static void run_daemon(results *r, const char *tmp, const char *self, size_t n,
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
 	if (running < 0 || (size_t)running != n) {
 		add_note(r, "(c) bpci daemon: %ld of %zu nodes running after %d ms", running, n,
-			 START_DEADLINE_MS);
+			 DAEMON_DEADLINE_MS);
 		goto out;
 	}
 	dr->exec_ready->bpci = ms_since(t0);
@@ -1222,15 +1274,20 @@ static void run_supervisord(results *r, const char *tmp, size_t n, char *const *
 	while (pid > 0 && s->running_count < n && ms_since(t0) < START_DEADLINE_MS &&
 	       waitpid(pid, NULL, WNOHANG) == 0)
 		sv_pump(s, logpath, 20);
+	progress("supervisord: %zu programs RUNNING", s->running_count);
 	if (s->running_count < n) {
 		add_note(r, "supervisord: %zu of %zu programs RUNNING after %d ms", s->running_count,
 			 n, START_DEADLINE_MS);
-		sv_mark_missing(sr, "did not start them all");
-		goto out;
+		snprintf(sr->start->sv_text, sizeof(sr->start->sv_text), "%zu RUNNING in %.0fs",
+			 s->running_count, START_DEADLINE_MS / 1000.0);
+		snprintf(sr->exec_ready->sv_text, sizeof(sr->exec_ready->sv_text), "%zu in %.0fs",
+			 s->running_count, START_DEADLINE_MS / 1000.0);
+		if (!s->running_count)
+			goto out;
+	} else {
+		sr->exec_ready->sv = (double)(s->last_running - t0) / 1e6;
+		sr->start->sv = (double)(s->last_running - s->first_spawn) / 1e6;
 	}
-	progress("supervisord: %zu programs RUNNING", n);
-	sr->exec_ready->sv = (double)(s->last_running - t0) / 1e6;
-	sr->start->sv = (double)(s->last_running - s->first_spawn) / 1e6;
 	add_note(r, "supervisord: %.0f ms from its exec to its first spawn (interpreter and "
 		 "config loading)", (double)(s->first_spawn - t0) / 1e6);
 	sv_restarts(s, logpath, sr, r);
@@ -1325,12 +1382,13 @@ int main(int argc, char **argv)
 {
 	char self[PATH_MAX], tmp[] = "/tmp/bpci-bench.XXXXXX", *tiny;
 	char *node_argv[3] = {NULL, NULL, NULL};
-	size_t node_argc, n;
+	size_t node_argc, n, ready = 0;
 	results *r;
 	all_rows a;
 	ssize_t len;
 	const char *nodes_env = getenv("BPCI_BENCH_NODES");
 	const char *force_self = getenv("BPCI_BENCH_NODE");
+	const char *only = getenv("BPCI_BENCH_ONLY");
 
 	if (argc > 1 && strcmp(argv[1], "--as-node") == 0)
 		node_main();
@@ -1357,9 +1415,21 @@ int main(int argc, char **argv)
 
 	r = xcalloc(1, sizeof(*r));
 	layout_rows(r, &a, n);
-	run_inproc(r, tmp, n, node_argv, node_argc, &a.i);
-	run_daemon(r, tmp, self, n, node_argv, node_argc, &a.d);
-	run_supervisord(r, tmp, n, node_argv, node_argc, &a.s);
+	if (!only || strcmp(only, "inproc") == 0)
+		ready = run_inproc(r, tmp, n, node_argv, node_argc, &a.i);
+	if (ready && ready < n) {
+		/* The daemon answers only once all its nodes are spawned: give it as
+		 * many as the in-process run could start in the same bound. */
+		add_note(r, "(c) ran with %zu nodes, as many as (a) got ready in its bound", ready);
+		relabel(a.d.get50, "(c) GET /api/nodes, %zu nodes, p50", ready);
+		relabel(a.d.get99, "(c) GET /api/nodes, %zu nodes, p99", ready);
+		relabel(a.d.rss, "(c) coordinator RSS, %zu nodes", ready);
+		relabel(a.d.exec_ready, "%zu nodes: daemon exec -> all ready", ready);
+	}
+	if (!only || strcmp(only, "daemon") == 0)
+		run_daemon(r, tmp, self, ready ? ready : n, node_argv, node_argc, &a.d);
+	if (!only || strcmp(only, "supervisord") == 0)
+		run_supervisord(r, tmp, n, node_argv, node_argc, &a.s);
 	add_note(r, "supervisord's \"ready\" is RUNNING, i.e. process spawned (startsecs=0; "
 		 "it has no readiness protocol); bpci's is the node's READY=1 received");
 	add_note(r, "supervisord columns: (a) its first spawn -> last RUNNING; (b) kill -9 -> "
