@@ -62,6 +62,7 @@
 #define SV_RESTART_BATCH 5
 #define GET_SAMPLES 1000
 #define SV_RPC_SAMPLES 50
+#define FRESH_SAMPLES 100
 /* Time bounds, so that the whole run stays under 2 minutes even on a
  * loaded machine: a phase that runs out reports what it measured. */
 #define START_DEADLINE_MS 20000
@@ -851,15 +852,43 @@ typedef struct daemon_rows {
 	row *exec_ready, *get50, *get99, *rss;
 } daemon_rows;
 
+/* The same GET on a new connection each time (@h's URL and write callback
+ * set): tells the server's per-request cost from a stall that only
+ * reused connections see (Nagle and delayed ACKs). */
+static void fresh_connections(CURL *h, results *r)
+{
+	double lat[FRESH_SAMPLES];
+	size_t k, got = 0;
+	int64_t phase = now_ns();
+
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+	for (k = 0; k < FRESH_SAMPLES && ms_since(phase) < PHASE_RPC_BUDGET_MS; k++) {
+		int64_t t = now_ns();
+		long code = 0;
+
+		if (curl_easy_perform(h) == CURLE_OK &&
+		    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code == 200)
+			lat[got++] = ms_since(t);
+	}
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 0L);
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 0L);
+	if (got)
+		add_note(r, "(c) GET /api/nodes on a new connection each time (%zu samples): p50 "
+			 "%.2f ms, p99 %.2f ms", got, percentile(lat, got, 50),
+			 percentile(lat, got, 99));
+}
+
 /* (c): 1,000 sequential GET /api/nodes on one keep-alive connection. */
 static void daemon_gets(CURL *h, const char *base, size_t n, const daemon_rows *dr,
 			results *r, int **pids)
 {
 	char *url = xasprintf("%s/api/nodes", base), *body;
 	double *lat = xcalloc(GET_SAMPLES, sizeof(double));
-	size_t i, got = 0, bytes = 0;
+	size_t i, got = 0, bytes = 0, sent;
 	bpci_node_status_list *list = NULL;
 	int64_t phase = now_ns();
+	char first_error[160] = "";
 
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, count_cb);
@@ -868,20 +897,30 @@ static void daemon_gets(CURL *h, const char *base, size_t n, const daemon_rows *
 		int64_t t = now_ns();
 		long code = 0;
 
+		CURLcode cc;
+
 		bytes = 0;
-		if (curl_easy_perform(h) == CURLE_OK &&
+		cc = curl_easy_perform(h);
+		if (cc == CURLE_OK &&
 		    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code == 200)
 			lat[got++] = ms_since(t);
+		else if (!first_error[0])
+			snprintf(first_error, sizeof(first_error), "request %zu: %s (HTTP %ld)", i,
+				 curl_easy_strerror(cc), code);
 	}
+	if (first_error[0])
+		add_note(r, "(c) GET /api/nodes: first failure: %s", first_error);
+	sent = i;
 	dr->get50->bpci = got ? percentile(lat, got, 50) : NAN;
 	dr->get99->bpci = got ? percentile(lat, got, 99) : NAN;
+	fresh_connections(h, r);
 	body = http_get(h, url);
 	if (body && bpci_node_status_list_from_json(&list, body, strlen(body), NULL) == 0) {
 		*pids = xcalloc(n, sizeof(int));
 		for (i = 0; i < bpci_node_status_list_count(list) && i < n; i++)
 			(*pids)[i] = bpci_node_status_list_get(list, i)->pid;
 		add_note(r, "(c) GET /api/nodes: %zu of %zu sent answered 200, body %zu bytes "
-			 "listing %zu nodes (one keep-alive connection, libcurl)", got, i,
+			 "listing %zu nodes (one keep-alive connection, libcurl)", got, sent,
 			 body ? strlen(body) : 0, bpci_node_status_list_count(list));
 	} else {
 		add_note(r, "(c) GET /api/nodes: the answer did not parse as a node list");
@@ -1420,7 +1459,8 @@ int main(int argc, char **argv)
 	if (ready && ready < n) {
 		/* The daemon answers only once all its nodes are spawned: give it as
 		 * many as the in-process run could start in the same bound. */
-		add_note(r, "(c) ran with %zu nodes, as many as (a) got ready in its bound", ready);
+		add_note(r, "the daemon and supervisord ran with %zu nodes, as many as (a) got ready "
+			 "in its bound", ready);
 		relabel(a.d.get50, "(c) GET /api/nodes, %zu nodes, p50", ready);
 		relabel(a.d.get99, "(c) GET /api/nodes, %zu nodes, p99", ready);
 		relabel(a.d.rss, "(c) coordinator RSS, %zu nodes", ready);
@@ -1428,8 +1468,15 @@ int main(int argc, char **argv)
 	}
 	if (!only || strcmp(only, "daemon") == 0)
 		run_daemon(r, tmp, self, ready ? ready : n, node_argv, node_argc, &a.d);
+	if (ready && ready < n) {
+		/* The same count for supervisord, so that the side-by-side rows
+		 * compare equal workloads. */
+		a.i.start->sv_note = "- (ran with fewer: see below)";
+		relabel(a.i.r50, "(b) kill -9 -> replacement ready p50, %zu nodes", ready);
+		relabel(a.i.r99, "(b) kill -9 -> replacement ready p99, %zu nodes", ready);
+	}
 	if (!only || strcmp(only, "supervisord") == 0)
-		run_supervisord(r, tmp, n, node_argv, node_argc, &a.s);
+		run_supervisord(r, tmp, ready ? ready : n, node_argv, node_argc, &a.s);
 	add_note(r, "supervisord's \"ready\" is RUNNING, i.e. process spawned (startsecs=0; "
 		 "it has no readiness protocol); bpci's is the node's READY=1 received");
 	add_note(r, "supervisord columns: (a) its first spawn -> last RUNNING; (b) kill -9 -> "
