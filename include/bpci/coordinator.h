@@ -5,10 +5,11 @@
  *
  * A coordinator owns a state directory (see "State directory" below) and
  * one event loop. Every node runs in its own process group with the node
- * process contract's environment (BPCI_NODE_ID, BPCI_NODE_TYPE,
- * BPCI_NODE_PORT, BPCI_NODE_CONFIG, BPCI_COORDINATOR_URL, NOTIFY_SOCKET,
- * WATCHDOG_USEC when heartbeats come by notify, then the spec's
- * environment), its stdout and stderr captured into a rotated log file.
+ * process contract's environment (the spec's environment, then
+ * BPCI_NODE_ID, BPCI_NODE_TYPE, BPCI_NODE_PORT, BPCI_NODE_ENDPOINT,
+ * BPCI_NODE_CONFIG, BPCI_COORDINATOR_URL, NOTIFY_SOCKET, and WATCHDOG_USEC
+ * (health.interval) when heartbeats come by notify; these override the
+ * spec's), over a clean base of PATH, HOME, LANG, TZ and USER; its stdout and stderr captured into a rotated log file.
  * Readiness and heartbeats follow the spec's health.type: notify (READY=1
  * and WATCHDOG=1 on the systemd notification socket, attributed to the
  * node by the sender's pid or process group), http, tcp, exec (probes of
@@ -30,14 +31,28 @@
  *   DIR/coordinator.lock        flock()ed by the running coordinator
  *   DIR/coordinator.json        persisted state (version, specs, pids, ...)
  *   DIR/notify.sock             the NOTIFY_SOCKET datagram socket
- *   DIR/nodes/ID/config.json    the node's spec (BPCI_NODE_CONFIG)
+ *   DIR/nodes/ID/config.json    the node's spec (BPCI_NODE_CONFIG), with the
+ *                               id and endpoint the coordinator chose
+ *   DIR/nodes/ID/output         FIFO: the node's stdout and stderr
  *   DIR/logs/ID.log, ID.log.N   the node's output, rotated
+ *
+ * Node output: the node's stdout and stderr are a FIFO (DIR/nodes/ID/output)
+ * that the node holds open for reading and writing, so a node never dies of
+ * SIGPIPE while no coordinator runs; the coordinator copies it into
+ * DIR/logs/ID.log, rotated at log_max_bytes.
  *
  * Event loop: the coordinator runs on its own libevent base; nothing
  * polls, an idle coordinator uses no CPU. Child exits are seen through
- * pidfds (no SIGCHLD handler, so embedding programs keep their own).
- * Blocking calls (start_node_with_retry, stop_node, shutdown, wait_node)
- * run the loop while they wait, so other nodes keep being supervised.
+ * pidfds, so there is no SIGCHLD handler and embedding programs keep
+ * their own (but must not set SIGCHLD to SIG_IGN or reap with
+ * waitpid(-1): the nodes' exit statuses would then read as unknown).
+ * Blocking calls (start_node_with_retry, stop_node, restart_node,
+ * shutdown, wait_node) run the loop while they wait, so other nodes keep
+ * being supervised. Called from inside the loop (an event callback, an
+ * HTTP handler attached to the loop), they cannot run it again: stop and
+ * restart then start the work and return at once (the node is removed or
+ * respawned when its process has exited), start_node_with_retry makes a
+ * single attempt, and shutdown and wait_node fail with BPCI_EBUSY.
  *
  * Thread-safety: a coordinator is used from one thread at a time (the
  * thread that runs its loop). bpci_coordinator_request_stop() alone may be
@@ -194,10 +209,11 @@ BPCI_EXTERN int bpci_coordinator_start_node(char **node_id, bpci_coordinator *c,
 
 /**
  * bpci_coordinator_start_node_with_retry - bpci_coordinator_start_node(),
- * retried up to @max_retries times when it fails with BPCI_EIO or
- * BPCI_EBUSY (a failed spawn, a port taken meanwhile), waiting
- * 2^attempt * @base_delay_ms before attempt number attempt (1, 2, ...)
- * while running the loop. Invalid specs, taken ids and missing
+ * retried up to @max_retries times (1 + @max_retries attempts in all) when
+ * it fails with BPCI_EIO or BPCI_EBUSY (a failed spawn, a port taken
+ * meanwhile): after failed attempt k (k = 0, 1, ...) it waits
+ * 2^k * @base_delay_ms, as the original's start_node_with_retry, while
+ * running the loop (inside the loop: one attempt only). Invalid specs, taken ids and missing
  * executables are not retried. Returns as bpci_coordinator_start_node();
  * @diag holds the last attempt's problems.
  */
@@ -221,7 +237,8 @@ BPCI_EXTERN int bpci_coordinator_stop_node(bpci_coordinator *c, const char *id,
 /**
  * bpci_coordinator_restart_node - stop the node as above (keeping it) and
  * start it again at once with the same spec, id and port; a failed node
- * gets a fresh restart budget. Returns once the new process is spawned.
+ * gets a fresh restart budget and backoff. Returns once the new process is
+ * spawned (inside the loop: at once, the respawn follows the exit).
  * Codes as bpci_coordinator_start_node() plus BPCI_ENOTFOUND (no node).
  */
 BPCI_EXTERN int bpci_coordinator_restart_node(bpci_coordinator *c, const char *id,
@@ -235,7 +252,8 @@ BPCI_EXTERN int bpci_coordinator_restart_node(bpci_coordinator *c, const char *i
  * @state: receives the node's state when the call returns, or NULL.
  *
  * Returns 0 (reached), 1 (timed out: still in another state),
- * BPCI_ENOTFOUND (no node @id, or it was removed while waiting).
+ * BPCI_ENOTFOUND (no node @id, or it was removed while waiting),
+ * BPCI_EBUSY (called from inside the loop), BPCI_EIO.
  */
 BPCI_EXTERN int bpci_coordinator_wait_node(bpci_node_state *state, bpci_coordinator *c,
 					   const char *id, unsigned int state_mask,
@@ -256,7 +274,8 @@ typedef struct bpci_node_status {
 	bpci_node_type type;
 	bpci_node_state state;
 	int pid;                      /**< 0 when no process runs */
-	unsigned int restarts;        /**< restarts since the node was started */
+	unsigned int restarts;        /**< automatic restarts since the node was
+					   started (restart_node() does not count) */
 	int last_exit_code;           /**< exit status, -1 when killed or unknown */
 	int last_exit_signal;         /**< terminating signal, 0 when none */
 	int64_t last_exit_ms;         /**< when the last process ended, 0: never */
@@ -362,8 +381,12 @@ BPCI_EXTERN const char *bpci_coordinator_state_dir(const bpci_coordinator *c);
  * nodes of the config absent here are started, nodes started from an
  * earlier config (or an earlier reload) that are absent from it are
  * stopped, and nodes whose spec changed (bpci_node_spec_equal) are
- * replaced. Nodes are matched by id, else by name. Nodes started through
- * bpci_coordinator_start_node() are never touched by a reload.
+ * replaced under the same id (the new spec starts once the old process
+ * has exited). Nodes are matched by id, else by name; unnamed nodes match
+ * unnamed nodes of the same type in order. Nodes started through
+ * bpci_coordinator_start_node() are never touched by a reload. SIGHUP
+ * (with opts->handle_signals and opts->config_path) reloads the file from
+ * bpci_coordinator_run()/_step(), outside any event callback.
  *
  * Returns 0, or the first error of a start/stop (the others are still
  * applied; every problem is in @diag).
@@ -393,7 +416,11 @@ BPCI_EXTERN int bpci_coordinator_step(bpci_coordinator *c, int timeout_ms);
  * coordinator has work (an event source or a timer is ready), to put into
  * the embedding program's poll/epoll set; call bpci_coordinator_step(c, 0)
  * when it is. Borrowed: do not close it. Returns -1 when this build cannot
- * provide one: then call bpci_coordinator_step() at least every 100 ms.
+ * provide one, which is currently always the case (libevent keeps its
+ * backend descriptor and its next timer private): then either run
+ * bpci_coordinator_run() in the program's main loop, or call
+ * bpci_coordinator_step() with the program's own wait as timeout, at
+ * least every 100 ms (heartbeat intervals are 100 ms at the least).
  */
 BPCI_EXTERN int bpci_coordinator_fd(const bpci_coordinator *c);
 

@@ -31,6 +31,7 @@
 #include "runtime/proc.h"
 
 struct event;
+struct json_t;
 
 #define BPCI__COORD_STATE_VERSION 1
 #define BPCI__COORD_DEFAULT_LOG_MAX (10u * 1024u * 1024u)
@@ -73,6 +74,7 @@ struct bpci__cnode {
 	char *id;
 	char *name;                 /* spec's name or NULL */
 	bpci_node_spec *spec;
+	struct json_t *spec_json;   /* the spec as persisted, built once */
 	bpci__csettings set;
 	char *endpoint;
 	uint16_t port;
@@ -121,6 +123,7 @@ struct bpci_coordinator {
 	struct event *sig_ev[3];    /* TERM, INT, HUP when handle_signals */
 	struct event *save_ev;      /* deferred state write */
 	int dirty;                  /* the file is behind the table */
+	int batch;                  /* > 0: saves wait for the batch's end */
 	struct event *wake_ev;      /* ends a blocking wait early */
 	int stop_requested;
 	int reload_requested;
@@ -215,7 +218,11 @@ int bpci__coord_start(char **node_id, bpci_coordinator *c, const bpci_node_spec 
 void bpci__coord_start_successor(bpci__cnode *n);
 
 /* ---- persistence (coordinator_persist.c) ------------------------------ */
+/* Write the state now (inside a batch: at the batch's end). */
 int bpci__coord_save(bpci_coordinator *c, bpci_diag *diag);
+/* Group many changes (a reload) into one write: begin, ..., end writes. */
+void bpci__coord_batch_begin(bpci_coordinator *c);
+int bpci__coord_batch_end(bpci_coordinator *c, bpci_diag *diag);
 /* Schedule a save at the end of this loop iteration. */
 void bpci__coord_dirty(bpci_coordinator *c);
 /* Load DIR/coordinator.json (absent: nothing) and adopt or reschedule. */

@@ -28,15 +28,21 @@
 #include "common/diag.h"
 #include "runtime/fsutil.h"
 
-static json_t *node_json(const bpci__cnode *n)
+static json_t *node_json(bpci__cnode *n)
 {
 	char *spec = NULL;
 	json_t *o, *js;
 
-	if (bpci_node_spec_to_json(&spec, n->spec) < 0)
-		return NULL;
-	js = json_loads(spec, 0, NULL);
-	bpci_free(spec);
+	if (!n->spec_json) {
+		/* a node's spec never changes: serialize it once */
+		if (bpci_node_spec_to_json(&spec, n->spec) < 0)
+			return NULL;
+		n->spec_json = json_loads(spec, 0, NULL);
+		bpci_free(spec);
+		if (!n->spec_json)
+			return NULL;
+	}
+	js = json_incref(n->spec_json);
 	o = json_pack("{s:s, s:I, s:o?, s:s, s:i, s:b, s:b, s:s, s:i, s:I, s:i, s:i, s:i,"
 		      " s:I, s:I, s:I, s:I, s:s, s:s}",
 		      "id", n->id, "seq", (json_int_t)n->seq, "spec", js, "endpoint",
@@ -55,7 +61,7 @@ static json_t *node_json(const bpci__cnode *n)
 	return o;
 }
 
-int bpci__coord_save(bpci_coordinator *c, bpci_diag *diag)
+static int write_state(bpci_coordinator *c, bpci_diag *diag)
 {
 	json_t *root, *arr;
 	char *text;
@@ -83,6 +89,27 @@ int bpci__coord_save(bpci_coordinator *c, bpci_diag *diag)
 	return rc;
 }
 
+int bpci__coord_save(bpci_coordinator *c, bpci_diag *diag)
+{
+	if (c->batch > 0) {
+		c->dirty = 1;
+		return 0;
+	}
+	return write_state(c, diag);
+}
+
+void bpci__coord_batch_begin(bpci_coordinator *c)
+{
+	c->batch++;
+}
+
+int bpci__coord_batch_end(bpci_coordinator *c, bpci_diag *diag)
+{
+	if (--c->batch > 0)
+		return 0;
+	return write_state(c, diag);
+}
+
 static void on_save(evutil_socket_t fd, short what, void *arg)
 {
 	bpci_coordinator *c = arg;
@@ -90,7 +117,7 @@ static void on_save(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (c->dirty)
-		(void)bpci__coord_save(c, NULL); /* retried with the next change */
+		(void)write_state(c, NULL); /* retried with the next change */
 }
 
 void bpci__coord_dirty(bpci_coordinator *c)
@@ -267,7 +294,8 @@ int bpci__coord_load(bpci_coordinator *c, bpci_diag *diag)
 			json_decref(root);
 			return BPCI_ENOMEM;
 		}
-		memcpy(copy, c->nodes, count * sizeof(*copy));
+		if (count)
+			memcpy(copy, c->nodes, count * sizeof(*copy));
 		for (i = 0; i < count; i++) {
 			json_t *o = json_array_get(nodes, i);
 

@@ -113,7 +113,9 @@ int bpci_coordinator_reload(bpci_coordinator *c, const bpci_config *config, bpci
 		bpci__free(pair);
 		return BPCI_ENOMEM;
 	}
-	memcpy(old, c->nodes, nold * sizeof(*old));
+	if (nold)
+		memcpy(old, c->nodes, nold * sizeof(*old));
+	bpci__coord_batch_begin(c); /* one state write for the whole diff */
 	for (i = 0; i < count; i++) {
 		pair[i] = match(c, bpci_config_node(config, i), taken);
 		if (pair[i])
@@ -139,6 +141,8 @@ int bpci_coordinator_reload(bpci_coordinator *c, const bpci_config *config, bpci
 			r = 0;
 		rc = rc < 0 ? rc : r;
 	}
+	r = bpci__coord_batch_end(c, diag);
+	rc = rc < 0 ? rc : r;
 	bpci__free(taken);
 	bpci__free(old);
 	bpci__free(pair);

@@ -272,7 +272,7 @@ int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag)
 {
 	char *config_path = NULL, *fifo = NULL;
 	bpci_diag *local = NULL;
-	int out_fd = -1, rc;
+	int out_fd = -1, rc, spawned_reason = 0;
 
 	rc = prepare_dir(n, &config_path, diag);
 	if (rc == 0)
@@ -287,6 +287,7 @@ int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag)
 	if (rc == 0) {
 		rc = do_spawn(n, config_path, out_fd, local);
 		if (rc < 0) {
+			spawned_reason = 1;
 			keep_reason(n, local, rc);
 			(void)bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "command", "%s",
 					     n->failure_reason ? n->failure_reason : "");
@@ -297,10 +298,19 @@ int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag)
 		close(out_fd);
 	bpci__free(fifo);
 	bpci__free(config_path);
-	if (rc == 0)
-		rc = bpci__coord_watch(n, diag);
-	if (rc < 0)
+	if (rc == 0 && (rc = bpci__coord_watch(n, diag)) < 0) {
+		int st;
+
+		/* an unwatched process would escape supervision: end it */
+		(void)bpci__proc_signal_group(n->proc, SIGKILL);
+		(void)bpci__proc_wait(n->proc, 5000, &st);
+		bpci__coord_release_proc(n);
+	}
+	if (rc < 0) {
+		if (!spawned_reason)
+			bpci__coord_set_failure(n, "cannot start: %s", bpci_strerror(rc));
 		return rc;
+	}
 	n->started_ms = bpci__coord_wall_ms();
 	n->started_mono = bpci__coord_mono_ms();
 	n->last_hb_mono = n->started_mono;
@@ -312,6 +322,10 @@ int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag)
 	bpci__backoff_started(&n->backoff, n->started_mono);
 	bpci__coord_set_state(n, BPCI_NODE_STATE_STARTING, "spawned");
 	bpci__coord_health_start(n);
+	/* The new pid is on disk before anything else happens: a coordinator
+	 * killed right now is followed by one that adopts this process
+	 * instead of starting a second (inside a reload's batch: at its end). */
+	(void)bpci__coord_save(n->c, NULL);
 	return 0;
 }
 

@@ -52,5 +52,6 @@ long ct_now_ms(void);
 void ct_add_basic(Suite *s);
 void ct_add_policy(Suite *s);
 void ct_add_persist(Suite *s);
+void ct_add_alloc(Suite *s);
 
 #endif

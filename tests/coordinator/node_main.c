@@ -10,6 +10,7 @@
  *   listen                 listen on 127.0.0.1:$BPCI_NODE_PORT, no READY=1
  *   http N                 serve HTTP on 127.0.0.1:$BPCI_NODE_PORT: GET /health
  *                          answers 200 the first N times (-1: always), then 500
+ *   count MS               write "line N" (N = 1, 2, ...) every MS ms until SIGTERM
  *   print TEXT             write TEXT and the environment's BPCI_NODE_ID to
  *                          stdout, READY=1, run until SIGTERM
  *
@@ -145,6 +146,16 @@ int bpci_test_node_main(int argc, char **argv)
 	}
 	if (strcmp(mode, "listen") == 0)
 		return do_listen();
+	if (strcmp(mode, "count") == 0 && argc > 3) {
+		long n = 0, ms = atol(argv[3]);
+
+		while (!terminated) {
+			printf("line %ld\n", ++n);
+			fflush(stdout);
+			sleep_ms(ms);
+		}
+		_exit(0);
+	}
 	if (strcmp(mode, "http") == 0 && argc > 3)
 		return do_http(atol(argv[3]));
 	if (strcmp(mode, "print") == 0 && argc > 3) {

@@ -164,6 +164,90 @@ START_TEST(test_free_keeps_nodes_and_restarts_dead)
 }
 END_TEST
 
+/* The node's output keeps flowing while no coordinator runs (the FIFO has
+ * the node itself as a reader: no SIGPIPE), and the next coordinator logs
+ * what was written in the gap: no line is lost. */
+START_TEST(test_logs_survive_coordinator_gap)
+{
+	ct_env e;
+	bpci_node_spec *spec = ct_spec("count 20", "none");
+	char *id, *logs = NULL, want[32];
+	int pid, i, n;
+
+	ct_setup(&e);
+	id = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
+	pid = pid_of(&e, id);
+	ct_run_for(e.c, 200);
+	bpci_coordinator_free(e.c);
+	e.c = NULL;
+	usleep(300 * 1000);
+	ck_assert(ct_alive(pid));
+	ck_assert_int_eq(ct_open(&e, &e.c), 0);
+	ct_run_for(e.c, 300);
+	ck_assert_int_eq(pid_of(&e, id), pid);
+	ck_assert_int_eq(bpci_coordinator_node_logs(&logs, e.c, id, 1000, NULL), 0);
+	/* about 40 lines in 800 ms: every one from 1 to 30 is there, in order */
+	for (i = 1, n = 0; i <= 30; i++) {
+		char *at;
+
+		snprintf(want, sizeof(want), "line %d\n", i);
+		at = strstr(logs + n, want);
+		ck_assert_msg(at != NULL, "missing \"line %d\" in:\n%s", i, logs);
+		n = (int)(at - logs);
+	}
+	bpci_free(logs);
+	bpci_free(id);
+	bpci_node_spec_free(spec);
+	ct_teardown(&e);
+}
+END_TEST
+
+START_TEST(test_sighup_reloads_config_file)
+{
+	ct_env e;
+	bpci_coordinator_options o = BPCI_COORDINATOR_OPTIONS_INIT;
+	char exe[4096], *path, text[8192];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	bpci_node_status_list *l;
+	long end;
+
+	memset(&e, 0, sizeof(e));
+	e.dir = bpci_test_mkdtemp();
+	ck_assert_int_gt(len, 0);
+	exe[len] = '\0';
+	snprintf(text, sizeof(text),
+		 "nodes:\n  - type: logbook\n    name: hup\n    logbook_type: transaction\n"
+		 "    command: [\"%s\", --as-node, ready, \"30\"]\n    health.type: notify\n"
+		 "    health.interval: 100ms\n    health.timeout: 50ms\n",
+		 exe);
+	path = bpci_test_write_file(e.dir, "nodes.yaml", text);
+	o.state_dir = e.dir;
+	o.config_path = path;
+	o.handle_signals = 1;
+	ck_assert_int_eq(bpci_coordinator_new(&e.c, &o, NULL), 0);
+	ck_assert_int_eq(raise(SIGHUP), 0);
+	end = ct_now_ms() + 5000;
+	for (;;) {
+		size_t count;
+
+		ck_assert_int_ge(bpci_coordinator_step(e.c, 50), 0);
+		ck_assert_int_eq(bpci_coordinator_list_nodes(&l, e.c, 0, NULL), 0);
+		count = bpci_node_status_list_count(l);
+		if (count == 1)
+			ck_assert_str_eq(bpci_node_status_list_get(l, 0)->name, "hup");
+		bpci_node_status_list_free(l);
+		if (count == 1)
+			break;
+		ck_assert_msg(ct_now_ms() < end, "SIGHUP did not load %s", path);
+	}
+	/* SIGTERM asks run() to return */
+	ck_assert_int_eq(raise(SIGTERM), 0);
+	ck_assert_int_eq(bpci_coordinator_run(e.c), 0);
+	free(path);
+	ct_teardown(&e);
+}
+END_TEST
+
 static char *read_text(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -335,6 +419,8 @@ void ct_add_persist(Suite *s)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_coordinator_kill9_adopts);
 	tcase_add_test(tc, test_free_keeps_nodes_and_restarts_dead);
+	tcase_add_test(tc, test_logs_survive_coordinator_gap);
+	tcase_add_test(tc, test_sighup_reloads_config_file);
 	tcase_add_test(tc, test_corrupt_state_refused);
 	tcase_add_test(tc, test_second_coordinator_busy);
 	tcase_add_test(tc, test_reload_applies_diff);

@@ -9,5 +9,6 @@ Suite *bpci_test_suite(void)
 	ct_add_basic(s);
 	ct_add_policy(s);
 	ct_add_persist(s);
+	ct_add_alloc(s);
 	return s;
 }
