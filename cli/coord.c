@@ -105,7 +105,8 @@ static int run_begin(coord_run *r, const coord_cmd *cmd, cli_ctx *ctx, int argc,
 	memset(r, 0, sizeof(*r));
 	r->n = cmd->nown + COORD_CLIENT_NOPTS;
 	r->all = cli_xmalloc(r->n * sizeof(*r->all));
-	memcpy(r->all, cmd->own, cmd->nown * sizeof(*r->all));
+	if (cmd->nown)
+		memcpy(r->all, cmd->own, cmd->nown * sizeof(*r->all));
 	memcpy(r->all + cmd->nown, coord_client_opts, sizeof(coord_client_opts));
 	cli_parse_options(ctx, &r->p, r->all, r->n, argc, argv, NULL, NULL);
 	if (ctx->help) {

@@ -115,17 +115,34 @@ static int fail(cli_ctx *ctx, daemon_state *d, int rc)
 	return cli_exit_for(rc) == CLI_EXIT_UNREACHABLE ? CLI_EXIT_FAILED : cli_exit_for(rc);
 }
 
+/* BPCI_COORDINATOR_URL for the nodes, known before binding unless the port
+ * is to be picked (":0"): then the nodes do without it. Malloc'd or NULL. */
+static char *coordinator_url(const char *listen)
+{
+	const char *addr = listen ? listen : "127.0.0.1:8080";
+	const char *colon = strrchr(addr, ':');
+	cli_buf b = {0};
+
+	if (!colon || strcmp(colon, ":0") == 0)
+		return NULL;
+	cli_buf_add(&b, "http://%s", addr);
+	return cli_buf_take(&b);
+}
+
 static int open_coordinator(cli_ctx *ctx, daemon_state *d, const cli_parsed *p)
 {
 	bpci_coordinator_options co = BPCI_COORDINATOR_OPTIONS_INIT;
 	bpci_server_options so = BPCI_SERVER_OPTIONS_INIT;
+	char *url = coordinator_url(cli_parsed_get(p, "listen"));
 	int rc;
 
+	co.coordinator_url = url;
 	co.state_dir = d->state_dir;
 	co.node_program = cli_parsed_get(p, "node-program");
 	co.handle_signals = 1; /* TERM and INT; SIGHUP reloads through the server */
 	co.on_event = on_event;
 	rc = bpci_coordinator_new(&d->c, &co, d->diag);
+	free(url); /* copied by the coordinator */
 	if (rc != 0)
 		return fail(ctx, d, rc);
 	so.listen = cli_parsed_get(p, "listen");

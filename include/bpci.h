@@ -16,5 +16,6 @@
 #include "bpci/coordinator.h"
 #include "bpci/server.h"
 #include "bpci/client.h"
+#include "bpci/service.h"
 
 #endif

@@ -24,7 +24,12 @@
  *                                         output until the client goes away
  *   POST   /api/reload                   re-read the configuration file;
  *                                         200 {"nodes":N}
- *   GET    /metrics                      Prometheus text exposition 0.0.4
+ *   GET    /metrics                      Prometheus text exposition 0.0.4:
+ *                                         node_distribution_total_nodes,
+ *                                         _active_nodes, _nodes{status},
+ *                                         _node_restarts_total, _node_uptime_seconds
+ *                                         and _node_last_startup_time_seconds
+ *                                         {node_id,node_type}
  *
  * Errors are {"error":{"code":C,"message":M,"field":F}} ("field" only when a
  * field is at fault) with the HTTP status: 400 invalid/parse/bad_request,

@@ -64,5 +64,7 @@ void bpci__api_run_job(bpci_server *srv, bpci__api_job *job);
 
 /* End every follow stream (server teardown). */
 void bpci__api_follows_free(bpci_server *srv);
+/* End the follow streams of node @id (it was stopped and forgotten). */
+void bpci__api_follows_end(bpci_server *srv, const char *id);
 
 #endif

@@ -26,6 +26,7 @@
 struct bpci__api_follow {
 	bpci_server *srv;
 	bpci__http_req *req;
+	char *id;
 	char *path;
 	int fd;                 /* the log file being read, or -1 */
 	ino_t ino;
@@ -55,6 +56,7 @@ static void follow_free(bpci__api_follow *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	bpci__http_stream_end(f->req);
+	bpci__free(f->id);
 	bpci__free(f->path);
 	bpci__free(f);
 }
@@ -178,12 +180,16 @@ static int watch_dir(bpci__api_follow *f)
 }
 
 /* The tail was sent: from here on, only what is appended. */
-static void start_follow(bpci_server *srv, bpci__http_req *req, char *path,
+static void start_follow(bpci_server *srv, bpci__http_req *req, const char *id, char *path,
 			 struct event_base *base, const char *tail)
 {
 	bpci__api_follow *f = bpci__calloc(1, sizeof(*f));
 	struct stat st;
 
+	if (f && !(f->id = bpci__strdup(id))) {
+		bpci__free(f);
+		f = NULL;
+	}
 	if (!f) {
 		bpci__free(path);
 		bpci__http_reply_error(req, 500, "internal", "out of memory", NULL);
@@ -218,6 +224,20 @@ void bpci__api_follows_free(bpci_server *srv)
 {
 	while (srv->follows)
 		follow_free(srv->follows);
+}
+
+void bpci__api_follows_end(bpci_server *srv, const char *id)
+{
+	bpci__api_follow *f = srv->follows, *next;
+
+	for (; f; f = next) {
+		next = f->next;
+		if (strcmp(f->id, id) == 0) {
+			pump(f); /* its last words first */
+			if (!f->gone)
+				follow_free(f);
+		}
+	}
 }
 
 static int query_tail(bpci__http_req *req, size_t *out)
@@ -277,7 +297,7 @@ static void on_logs(bpci__http_req *req, void *payload)
 	else if (bpci_coordinator_node_log_path(&path, srv->c, id, NULL) != 0)
 		bpci__http_reply_error(req, 500, "internal", "no log file path", NULL);
 	else
-		start_follow(srv, req, path, bpci__coordinator_base(srv->c),
+		start_follow(srv, req, id, path, bpci__coordinator_base(srv->c),
 			     text ? text : "");
 	bpci__free(text);
 }

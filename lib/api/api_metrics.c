@@ -1,17 +1,18 @@
 /*
  * Liveness, readiness, the coordinator's health document and the first
- * Prometheus text exposition (format 0.0.4): only values the coordinator
- * has measured (node states, restarts, start latency of nodes that became
- * ready), nothing estimated.
+ * Prometheus text exposition (format 0.0.4, through the metrics writer of
+ * lib/runtime with the original's node_distribution_* names): only values
+ * the coordinator has measured (node states, restarts, uptime of running
+ * nodes, start latency of starts that reached readiness).
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "api/api_internal.h"
 #include "common/alloc.h"
+#include "runtime/metric_names.h"
+#include "runtime/metrics.h"
 
 static void count_states(const bpci_node_status_list *list,
 			 size_t counts[BPCI_NODE_STATE_COUNT + 1])
@@ -91,115 +92,140 @@ static void on_readyz(bpci__http_req *req, void *payload)
 							   "not_ready", waiting));
 }
 
-/* A label value with \, " and newline escaped (exposition format rules). */
-static void add_label(char **buf, size_t *len, size_t *cap, const char *v)
-{
-	for (; *v; v++) {
-		const char *esc = *v == '\\' ? "\\\\" : *v == '"' ? "\\\"" : *v == '\n' ? "\\n"
-											: NULL;
-		size_t k = esc ? 2 : 1;
+/* The node snapshots of one scrape, read by every collector below. */
+typedef struct scrape {
+	const bpci_node_status_list *list;
+	size_t counts[BPCI_NODE_STATE_COUNT + 1];
+} scrape;
 
-		if (bpci__grow((void **)buf, cap, *len + k + 1, 1) != 0)
-			return;
-		memcpy(*buf + *len, esc ? esc : v, k);
-		*len += k;
-		(*buf)[*len] = '\0';
-	}
+static const bpci_node_status *nth(const scrape *sc, size_t i)
+{
+	return bpci_node_status_list_get(sc->list, i);
 }
 
-typedef struct mbuf {
-	char *s;
-	size_t len, cap;
-	int oom;
-} mbuf;
-
-static void madd(mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void madd(mbuf *b, const char *fmt, ...)
+static int c_total(bpci__metrics_emitter *em, void *payload)
 {
-	char piece[512]; /* every piece is a short fixed text or a number */
-	va_list ap;
-	int n;
+	const scrape *sc = payload;
 
-	va_start(ap, fmt);
-	n = vsnprintf(piece, sizeof(piece), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(piece) ||
-	    bpci__grow((void **)&b->s, &b->cap, b->len + (size_t)n + 1, 1) != 0) {
-		b->oom = 1;
-		return;
-	}
-	memcpy(b->s + b->len, piece, (size_t)n + 1);
-	b->len += (size_t)n;
+	return bpci__metrics_emit(em, (double)bpci_node_status_list_count(sc->list), NULL);
 }
 
-static void node_labels(mbuf *b, const bpci_node_status *s)
+static int c_active(bpci__metrics_emitter *em, void *payload)
 {
-	madd(b, "{node=\"");
-	add_label(&b->s, &b->len, &b->cap, s->id);
-	madd(b, "\",type=\"%s\"}", bpci_node_type_name(s->type));
+	const scrape *sc = payload;
+
+	return bpci__metrics_emit(em, (double)sc->counts[BPCI_NODE_STATE_RUNNING], NULL);
 }
 
-static void per_node(mbuf *b, const bpci_node_status_list *list)
+static int c_by_status(bpci__metrics_emitter *em, void *payload)
 {
-	size_t i, n = bpci_node_status_list_count(list);
+	const scrape *sc = payload;
+	int s, rc = 0;
 
-	madd(b, "# HELP bpci_node_restarts_total Restarts of the node since it was "
-		"started.\n# TYPE bpci_node_restarts_total counter\n");
-	for (i = 0; i < n; i++) {
-		const bpci_node_status *s = bpci_node_status_list_get(list, i);
-
-		madd(b, "bpci_node_restarts_total");
-		node_labels(b, s);
-		madd(b, " %u\n", s->restarts);
-	}
-	madd(b, "# HELP bpci_node_start_latency_seconds Spawn to ready of the node's "
-		"last start.\n# TYPE bpci_node_start_latency_seconds gauge\n");
-	for (i = 0; i < n; i++) {
-		const bpci_node_status *s = bpci_node_status_list_get(list, i);
-
-		if (!s->start_latency_ms)
-			continue;
-		madd(b, "bpci_node_start_latency_seconds");
-		node_labels(b, s);
-		madd(b, " %.3f\n", (double)s->start_latency_ms / 1000.0);
-	}
+	for (s = 1; s <= BPCI_NODE_STATE_COUNT && rc == 0; s++)
+		rc = bpci__metrics_emit(em, (double)sc->counts[s], BPCI__METRIC_LABEL_STATUS,
+					bpci_node_state_name((bpci_node_state)s), NULL);
+	return rc;
 }
+
+/* One sample per node of @value(node), skipping nodes where it is absent. */
+static int per_node(bpci__metrics_emitter *em, const scrape *sc,
+		    int (*value)(const bpci_node_status *, double *))
+{
+	size_t i, n = bpci_node_status_list_count(sc->list);
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		const bpci_node_status *st = nth(sc, i);
+		double v;
+
+		if (value(st, &v) == 0)
+			rc = bpci__metrics_emit(em, v, BPCI__METRIC_LABEL_NODE_ID, st->id,
+						BPCI__METRIC_LABEL_NODE_TYPE,
+						bpci_node_type_name(st->type), NULL);
+	}
+	return rc;
+}
+
+static int v_restarts(const bpci_node_status *st, double *v)
+{
+	*v = (double)st->restarts;
+	return 0;
+}
+
+static int v_uptime(const bpci_node_status *st, double *v)
+{
+	*v = (double)st->uptime_ms / 1000.0;
+	return st->state == BPCI_NODE_STATE_RUNNING ? 0 : -1;
+}
+
+/* Only a start that reached readiness has a latency. */
+static int v_latency(const bpci_node_status *st, double *v)
+{
+	*v = (double)st->start_latency_ms / 1000.0;
+	return st->start_latency_ms ? 0 : -1;
+}
+
+static int c_restarts(bpci__metrics_emitter *em, void *payload)
+{
+	return per_node(em, payload, v_restarts);
+}
+
+static int c_uptime(bpci__metrics_emitter *em, void *payload)
+{
+	return per_node(em, payload, v_uptime);
+}
+
+static int c_latency(bpci__metrics_emitter *em, void *payload)
+{
+	return per_node(em, payload, v_latency);
+}
+
+/*
+ * The start latency of each node's last start. The startup-time histogram
+ * of metric_names.h needs every start observed as it happens, which the
+ * coordinator's public API does not report to the server; a gauge of the
+ * last start is what the snapshots measure.
+ */
+static const bpci__metrics_def last_start_def = {
+	"node_distribution_node_last_startup_time_seconds",
+	"Time from spawning the node's current process to its readiness, in seconds.",
+	BPCI__METRIC_GAUGE};
 
 static void on_metrics(bpci__http_req *req, void *payload)
 {
 	bpci_server *srv = payload;
 	bpci_node_status_list *list = NULL;
-	size_t counts[BPCI_NODE_STATE_COUNT + 1], i, n;
-	unsigned long long restarts = 0;
-	mbuf b = {0};
-	int s;
+	scrape sc;
+	char *text = NULL;
+	size_t len;
+	int rc;
 
 	if (bpci_coordinator_list_nodes(&list, srv->c, (bpci_node_type)0, NULL) != 0) {
 		bpci__http_reply_error(req, 500, "internal", "out of memory", NULL);
 		return;
 	}
-	count_states(list, counts);
-	n = bpci_node_status_list_count(list);
-	for (i = 0; i < n; i++)
-		restarts += bpci_node_status_list_get(list, i)->restarts;
-	madd(&b, "# HELP bpci_nodes Nodes of this coordinator by state.\n"
-		 "# TYPE bpci_nodes gauge\n");
-	for (s = 1; s <= BPCI_NODE_STATE_COUNT; s++)
-		madd(&b, "bpci_nodes{state=\"%s\"} %zu\n", bpci_node_state_name((bpci_node_state)s),
-		     counts[s]);
-	madd(&b, "# HELP bpci_coordinator_node_restarts Restarts summed over the current "
-		 "nodes.\n# TYPE bpci_coordinator_node_restarts gauge\n"
-		 "bpci_coordinator_node_restarts %llu\n", restarts);
-	per_node(&b, list);
-	madd(&b, "# HELP bpci_api_start_time_seconds When the API server started (Unix "
-		 "time).\n# TYPE bpci_api_start_time_seconds gauge\n"
-		 "bpci_api_start_time_seconds %.3f\n", (double)srv->started_ms / 1000.0);
+	sc.list = list;
+	count_states(list, sc.counts);
+	{
+		const bpci__metrics_collector cols[] = {
+			{*bpci__metric_def(BPCI__MID_TOTAL_NODES), c_total, &sc},
+			{*bpci__metric_def(BPCI__MID_ACTIVE_NODES), c_active, &sc},
+			{*bpci__metric_def(BPCI__MID_NODES_BY_STATUS), c_by_status, &sc},
+			{*bpci__metric_def(BPCI__MID_NODE_RESTARTS_TOTAL), c_restarts, &sc},
+			{*bpci__metric_def(BPCI__MID_NODE_UPTIME_SECONDS), c_uptime, &sc},
+			{last_start_def, c_latency, &sc},
+		};
+
+		rc = bpci__metrics_render_collectors(&text, &len, cols,
+						     sizeof(cols) / sizeof(cols[0]), NULL);
+	}
 	bpci_node_status_list_free(list);
-	if (b.oom)
-		bpci__http_reply_error(req, 500, "internal", "out of memory", NULL);
+	if (rc != 0)
+		bpci__http_reply_error(req, 500, "internal", bpci_strerror(rc), NULL);
 	else
-		bpci__http_reply_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", b.s);
-	bpci__free(b.s);
+		bpci__http_reply_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text);
+	bpci__free(text);
 }
 
 int bpci__api_routes_metrics(bpci_server *srv)

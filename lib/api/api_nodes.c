@@ -200,9 +200,11 @@ static void job_stop(bpci_server *srv, bpci__http_req *req, bpci_diag *diag)
 		reply_not_found(req, id);
 	else if (rc != 0)
 		bpci__api_reply_diag(req, rc, diag, "the node could not be stopped");
-	else
+	else {
+		bpci__api_follows_end(srv, id); /* before the answer: @id is the request's */
 		bpci__http_reply_json(req, 200,
 				      json_pack("{s:s, s:s}", "id", id, "state", "stopped"));
+	}
 }
 
 static void job_restart(bpci_server *srv, bpci__http_req *req, bpci_diag *diag)

@@ -26,6 +26,9 @@ typedef struct api_fx {
 /* Start a coordinator and its server on 127.0.0.1:0; @config_yaml (or
  * NULL) is written to DIR/config.yaml and applied; @max_body 0: default. */
 void fx_start(api_fx *fx, const char *config_yaml, size_t max_body);
+/* The same with the server's per-connection timeout (0: default). */
+void fx_start_timeout(api_fx *fx, const char *config_yaml, size_t max_body,
+		      unsigned int timeout_ms);
 /* Stop the loop thread only (the coordinator and server stay). */
 void fx_pause(api_fx *fx);
 /* Start the loop thread again after fx_pause(). */

@@ -22,6 +22,19 @@ START_TEST(client_from_state_dir)
 	ck_assert_int_eq(bpci_client_start_node(&id, cl, spec, NULL, NULL), 0);
 	ck_assert_str_eq(id, "storage-1");
 	bpci_free(id);
+	/* An endpoint given with the start (escaped into the query). */
+	{
+		bpci_node_status *st = NULL;
+
+		ck_assert_int_eq(bpci_client_start_node(&id, cl, spec, "http://127.0.0.1:1/x?y=1&z",
+							NULL), 0);
+		ck_assert_int_eq(bpci_client_get_node(&st, cl, id, NULL), 0);
+		ck_assert_str_eq(st->endpoint, "http://127.0.0.1:1/x?y=1&z");
+		ck_assert_uint_eq(st->port, 1);
+		bpci_node_status_free(st);
+		ck_assert_int_eq(bpci_client_stop_node(cl, id, NULL), 0);
+		bpci_free(id);
+	}
 	bpci_client_free(cl);
 	/* An explicit URL with a trailing slash and the state dir's token. */
 	{

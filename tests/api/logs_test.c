@@ -120,11 +120,78 @@ START_TEST(tail_and_follow)
 }
 END_TEST
 
+typedef struct follower {
+	bpci_client *cl;
+	const char *id;
+	follow_ctx f;
+	volatile int got;
+	int rc;
+} follower;
+
+static int on_piece(const char *data, size_t len, void *payload)
+{
+	follower *fw = payload;
+
+	if (fw->f.len + len < sizeof(fw->f.buf)) {
+		memcpy(fw->f.buf + fw->f.len, data, len);
+		fw->f.len += len;
+		fw->f.buf[fw->f.len] = '\0';
+	}
+	__atomic_store_n(&fw->got, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void *follow_main(void *arg)
+{
+	follower *fw = arg;
+
+	fw->rc = bpci_client_follow_logs(fw->cl, fw->id, 10, on_piece, fw, NULL);
+	return NULL;
+}
+
+/* Stopping a node ends the streams that follow its log. */
+START_TEST(stop_ends_follow)
+{
+	api_fx fx;
+	bpci_node_spec *spec = fx_spec("short", "echo only line; exec sleep 30");
+	bpci_client *cl, *cl2;
+	follower fw;
+	pthread_t th;
+	char *id = NULL;
+	double t0;
+
+	fx_start(&fx, NULL, 0);
+	cl = fx_client(&fx, NULL);
+	cl2 = fx_client(&fx, NULL);
+	ck_assert_int_eq(bpci_client_start_node(&id, cl, spec, NULL, NULL), 0);
+	wait_log_has(cl, id, "only line\n");
+	memset(&fw, 0, sizeof(fw));
+	fw.cl = cl2;
+	fw.id = id;
+	ck_assert_int_eq(pthread_create(&th, NULL, follow_main, &fw), 0);
+	t0 = now_s();
+	while (!__atomic_load_n(&fw.got, __ATOMIC_SEQ_CST) && now_s() - t0 < 5.0)
+		usleep(10000);
+	ck_assert_int_eq(bpci_client_stop_node(cl, id, NULL), 0);
+	t0 = now_s();
+	pthread_join(th, NULL);
+	ck_assert_msg(now_s() - t0 < 5.0, "the follow outlived its node by %.1fs", now_s() - t0);
+	ck_assert_int_eq(fw.rc, 0);
+	ck_assert_str_eq(fw.f.buf, "only line\n");
+	bpci_free(id);
+	bpci_node_spec_free(spec);
+	bpci_client_free(cl2);
+	bpci_client_free(cl);
+	fx_stop(&fx);
+}
+END_TEST
+
 void add_log_tests(Suite *s)
 {
 	TCase *tc = tcase_create("logs");
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, tail_and_follow);
+	tcase_add_test(tc, stop_ends_follow);
 	suite_add_tcase(s, tc);
 }

@@ -146,11 +146,25 @@ START_TEST(read_routes)
 				  "Connection: close\r\n\r\n", buf, sizeof(buf)), 404);
 
 	ck_assert_int_eq(bpci_client_metrics(&metrics, cl, NULL), 0);
-	api_assert_has(metrics, "# TYPE bpci_nodes gauge\n");
-	api_assert_has(metrics, "bpci_nodes{state=\"running\"} 1\n");
-	api_assert_has(metrics, "bpci_nodes{state=\"failed\"} 0\n");
-	api_assert_has(metrics, "bpci_node_restarts_total{node=\"storage-1\",type=\"storage\"} 0\n");
-	api_assert_has(metrics, "bpci_node_start_latency_seconds{node=\"storage-1\"");
+	api_assert_has(metrics, "# TYPE node_distribution_nodes gauge\n");
+	api_assert_has(metrics, "node_distribution_nodes{status=\"running\"} 1\n");
+	api_assert_has(metrics, "node_distribution_nodes{status=\"failed\"} 0\n");
+	api_assert_has(metrics, "node_distribution_total_nodes 1\n");
+	api_assert_has(metrics, "node_distribution_active_nodes 1\n");
+	api_assert_has(metrics, "# TYPE node_distribution_node_restarts_total counter\n");
+	api_assert_has(metrics, "node_distribution_node_restarts_total{node_id=\"storage-1\","
+				"node_type=\"storage\"} 0\n");
+	api_assert_has(metrics, "node_distribution_node_uptime_seconds{node_id=\"storage-1\"");
+	api_assert_has(metrics, "node_distribution_node_last_startup_time_seconds{node_id="
+				"\"storage-1\",node_type=\"storage\"} ");
+	/* Prometheus' own linter accepts the text when it is installed. */
+	if (access("/usr/bin/promtool", X_OK) == 0) {
+		FILE *p = popen("/usr/bin/promtool check metrics >/dev/null 2>&1", "w");
+
+		ck_assert_ptr_nonnull(p);
+		fputs(metrics, p);
+		ck_assert_int_eq(pclose(p), 0);
+	}
 	bpci_free(metrics);
 	bpci_free(health);
 	bpci_free(id);

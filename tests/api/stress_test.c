@@ -117,6 +117,31 @@ START_TEST(hundred_concurrent_clients)
 }
 END_TEST
 
+/* A client that sends half a request and then nothing is cut off after the
+ * timeout, while others are served meanwhile. */
+START_TEST(slow_client_times_out)
+{
+	api_fx fx;
+	char c;
+	double t0;
+	ssize_t n;
+	int fd;
+
+	fx_start_timeout(&fx, NULL, 0, 500);
+	fd = raw_connect(fx.port);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(send(fd, "GET /api/nodes HTTP/1.1\r\nHost:", 31, MSG_NOSIGNAL), 31);
+	assert_healthy(&fx);
+	t0 = now_s();
+	n = recv(fd, &c, 1, 0); /* the server closes: EOF (or a 408 first) */
+	ck_assert_msg(n >= 0, "recv: no close within the 5 s receive timeout");
+	ck_assert_msg(now_s() - t0 < 3.0, "closed after %.2fs", now_s() - t0);
+	close(fd);
+	assert_healthy(&fx);
+	fx_stop(&fx);
+}
+END_TEST
+
 void add_stress_tests(Suite *s)
 {
 	TCase *tc = tcase_create("stress");
@@ -125,5 +150,6 @@ void add_stress_tests(Suite *s)
 	tcase_add_test(tc, body_over_the_limit_is_413);
 	tcase_add_test(tc, malformed_http_is_refused);
 	tcase_add_test(tc, hundred_concurrent_clients);
+	tcase_add_test(tc, slow_client_times_out);
 	suite_add_tcase(s, tc);
 }

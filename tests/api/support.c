@@ -44,6 +44,12 @@ static void start_thread(api_fx *fx)
 
 void fx_start(api_fx *fx, const char *config_yaml, size_t max_body)
 {
+	fx_start_timeout(fx, config_yaml, max_body, 0);
+}
+
+void fx_start_timeout(api_fx *fx, const char *config_yaml, size_t max_body,
+		      unsigned int timeout_ms)
+{
 	bpci_coordinator_options co = BPCI_COORDINATOR_OPTIONS_INIT;
 	bpci_server_options so = BPCI_SERVER_OPTIONS_INIT;
 	bpci_diag *diag = NULL;
@@ -61,6 +67,7 @@ void fx_start(api_fx *fx, const char *config_yaml, size_t max_body)
 	ck_assert_msg(rc == 0, "coordinator: %s", bpci_diag_last_text(diag));
 	so.listen = "127.0.0.1:0";
 	so.max_body = max_body;
+	so.timeout_ms = timeout_ms;
 	if (config_yaml) {
 		fx->config = bpci_test_write_file(fx->dir, "config.yaml", config_yaml);
 		so.config_path = fx->config;

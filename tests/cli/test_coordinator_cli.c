@@ -111,6 +111,21 @@ static void wait_file(const char *path, double secs, const coord_daemon *d)
 	}
 }
 
+/* The daemon of the running test, stopped by the teardown when a failed
+ * assertion skipped daemon_stop() (its nodes must not outlive the test). */
+static pid_t live_daemon;
+
+static void teardown_daemon(void)
+{
+	int status;
+
+	if (live_daemon <= 0)
+		return;
+	kill(live_daemon, SIGTERM);
+	waitpid(live_daemon, &status, 0);
+	live_daemon = 0;
+}
+
 static void daemon_start(coord_daemon *d, const char *config_yaml)
 {
 	char *url;
@@ -132,6 +147,7 @@ static void daemon_start(coord_daemon *d, const char *config_yaml)
 	argv[7] = "127.0.0.1:0";
 	argv[8] = NULL;
 	d->pid = spawn_core(argv, d->out, d->err);
+	live_daemon = d->pid;
 	url = join(d->state, "api.url");
 	wait_file(url, 20.0, d);
 	free(url);
@@ -150,8 +166,10 @@ static void daemon_stop(coord_daemon *d)
 	if (w == 0) {
 		kill(d->pid, SIGKILL);
 		waitpid(d->pid, &status, 0);
+		live_daemon = 0;
 		ck_abort_msg("the coordinator did not stop on SIGTERM");
 	}
+	live_daemon = 0;
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "coordinator exit status %d", status);
 }
@@ -514,6 +532,7 @@ void cli_add_coordinator_tests(Suite *s)
 	TCase *tc = tcase_create("coordinator");
 
 	tcase_set_timeout(tc, 240);
+	tcase_add_checked_fixture(tc, NULL, teardown_daemon);
 	tcase_add_test(tc, no_daemon_exits_3);
 	tcase_add_test(tc, coordinator_and_its_clients);
 	suite_add_tcase(s, tc);
