@@ -13,7 +13,7 @@
  *       100 on fresh connections), its VmRSS.
  *   supervisord: the same programs (startsecs=0, autorestart=true): exec
  *       to all RUNNING (read from its log as it grows), kill -9 to the new
- *       pid (50 samples, 5 programs per round: it restarts on a ~1 s tick),
+ *       pid (50 samples, 10 programs per round: it restarts on a ~1 s tick),
  *       XML-RPC getAllProcessInfo latency, VmRSS.
  *
  * Every phase has a time bound (the whole run stays under 2 minutes even
@@ -65,7 +65,7 @@
 
 #define RESTART_SAMPLES 200
 #define SV_RESTART_SAMPLES 50
-#define SV_RESTART_BATCH 5
+#define SV_RESTART_BATCH 10
 #define GET_SAMPLES 1000
 #define SV_RPC_SAMPLES 50
 #define FRESH_SAMPLES 100
@@ -1082,17 +1082,6 @@ static void sv_line(svlog *s, const char *line, int64_t t)
 	}
 }
 
-/* Every program of the round is RUNNING again with its new pid. */
-static int sv_round_running(const svlog *s)
-{
-	size_t k;
-
-	for (k = 0; k < s->watch_count; k++)
-		if (s->running_pid[s->watch[k]] != s->pid[s->watch[k]])
-			return 0;
-	return 1;
-}
-
 /* Read what the log gained, waiting up to @timeout_ms for it to grow. */
 static void sv_pump(svlog *s, const char *path, int timeout_ms)
 {
@@ -1218,7 +1207,9 @@ static void sv_restarts(svlog *s, const char *logpath, const sv_rows *sr, result
 		for (j = 0; j < SV_RESTART_BATCH && k < SV_RESTART_SAMPLES; j++, k++) {
 			long i = (long)((k * stride + stride / 2) % s->n);
 
-			if (s->pid[i] <= 0 || sv_watched(s, i) >= 0)
+			/* Only RUNNING programs: with fewer than 50, one killed in an
+			 * earlier round may still be starting. */
+			if (s->pid[i] <= 0 || s->running_pid[i] != s->pid[i] || sv_watched(s, i) >= 0)
 				continue;
 			s->watch[s->watch_count] = i;
 			s->watch_oldpid[s->watch_count] = s->pid[i];
@@ -1231,10 +1222,6 @@ static void sv_restarts(svlog *s, const char *logpath, const sv_rows *sr, result
 		for (j = 0; j < s->watch_count; j++)
 			if (s->watch_ready[j])
 				lat[got++] = (double)(s->watch_ready[j] - t0) / 1e6;
-		/* Let the replacements reach RUNNING before the next round. */
-		while (ms_since(t0) < SAMPLE_DEADLINE_MS && s->watch_done == s->watch_count &&
-		       !sv_round_running(s))
-			sv_pump(s, logpath, 20);
 	}
 	s->watch_count = 0;
 	if (got < SV_RESTART_SAMPLES)
