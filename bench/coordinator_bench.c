@@ -1315,8 +1315,9 @@ static void run_supervisord(results *r, const char *tmp, size_t n, char *const *
 			 s->spawned_count, n, s->running_count, SV_START_DEADLINE_MS);
 		snprintf(sr->start->sv_text, sizeof(sr->start->sv_text), "%zu RUNNING in %.0fs",
 			 s->running_count, SV_START_DEADLINE_MS / 1000.0);
-		snprintf(sr->exec_ready->sv_text, sizeof(sr->exec_ready->sv_text), "%zu in %.0fs",
-			 s->running_count, SV_START_DEADLINE_MS / 1000.0);
+		snprintf(sr->exec_ready->sv_text, sizeof(sr->exec_ready->sv_text),
+			 "%zu spawned, %zu RUNNING in %.0fs", s->spawned_count, s->running_count,
+			 SV_START_DEADLINE_MS / 1000.0);
 		if (!s->running_count)
 			goto out;
 	} else {
