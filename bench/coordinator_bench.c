@@ -66,6 +66,7 @@
 #define RESTART_SAMPLES 200
 #define SV_RESTART_SAMPLES 50
 #define SV_RESTART_BATCH 10
+#define TARGET_NODES 1000 /* the targets are for this many nodes */
 #define GET_SAMPLES 1000
 #define SV_RPC_SAMPLES 50
 #define FRESH_SAMPLES 100
@@ -343,6 +344,7 @@ typedef struct row {
 	double target;        /* NAN: no target */
 	const char *sv_note;  /* instead of a number ("not installed (...)") */
 	char bpci_note[40], sv_text[40]; /* instead of a number, when not "" */
+	size_t nodes;         /* the node count it was measured with */
 } row;
 
 typedef struct results {
@@ -360,6 +362,7 @@ static row *add_row(results *r, size_t n, const char *scenario, const char *unit
 	row *w = &r->rows[r->count++];
 
 	snprintf(w->scenario, sizeof(w->scenario), scenario, n);
+	w->nodes = n;
 	w->unit = unit;
 	w->target = target;
 	w->bpci = w->sv = NAN;
@@ -371,6 +374,7 @@ static row *add_row(results *r, size_t n, const char *scenario, const char *unit
 static void relabel(row *w, const char *scenario, size_t n)
 {
 	snprintf(w->scenario, sizeof(w->scenario), scenario, n);
+	w->nodes = n;
 }
 
 static void add_note(results *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -431,15 +435,18 @@ static void print_table(const results *r)
 			fmt_value(tv, sizeof(tv), w->target, w->unit);
 			snprintf(t, sizeof(t), "<= %s", tv);
 			met = isnan(w->bpci) ? "MISSED (not measured)"
-			      : w->bpci <= w->target ? "met" : "MISSED";
-			missed |= isnan(w->bpci) || w->bpci > w->target;
+			      : w->bpci > w->target ? "MISSED"
+			      : w->nodes < TARGET_NODES ? "met, but with fewer nodes than 1,000"
+			      : "met";
+			missed |= isnan(w->bpci) || w->bpci > w->target || w->nodes < TARGET_NODES;
 		}
 		printf("%-46s | %12s | %-30s | %9s | %10s | %s\n", w->scenario, b, s, ratio, t,
 		       met);
 	}
 	for (i = 0; i < r->note_count; i++)
 		printf("%s %s\n", i == 0 ? "\nnotes:" : "      ", r->notes[i]);
-	printf("\n%s\n", missed ? "RESULT: some targets MISSED (see above)"
+	printf("\n%s\n", missed ? "RESULT: some targets MISSED or not measured at 1,000 nodes "
+				  "(see above)"
 				: "RESULT: all targets met");
 }
 
