@@ -38,6 +38,7 @@
  * BPCI_BUILD (where bin/bpi-core is; set by `make bench`).
  */
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -257,11 +258,50 @@ static size_t count_alive_after(const int *pids, size_t n, int grace_ms)
 	return alive;
 }
 
+/*
+ * The bench is a child subreaper (set in main): a node orphaned by a
+ * supervisor we killed becomes our child instead of init's. Kill and reap
+ * every child left, so that nothing outlives the run. Returns how many
+ * were still alive (zombies are only reaped).
+ */
+static size_t sweep_children(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	size_t found = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[300], buf[512], *p;
+		FILE *f;
+		int ppid = 0;
+		char state = '?';
+		long pid = strtol(e->d_name, &p, 10);
+
+		if (*p || pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		if (!(f = fopen(path, "r")))
+			continue;
+		if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+		    sscanf(p + 1, " %c %d", &state, &ppid) == 2 && ppid == (int)getpid()) {
+			kill((pid_t)pid, SIGKILL);
+			found += state != 'Z'; /* dead already, only to be reaped */
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	return found;
+}
+
 /* ---- the node program --------------------------------------------------- */
 
 /* The tiny node: READY=1 to $NOTIFY_SOCKET when set, WATCHDOG=1 at half
  * $WATCHDOG_USEC when set, else wait for SIGTERM. PDEATHSIG so that no node
- * outlives a bench that crashed. */
+ * outlives its supervisor (the bench, the daemon or supervisord), also when
+ * that dies between fork and prctl() (then the node is an orphan already). */
 static const char NODE_SOURCE[] =
 	"#define _GNU_SOURCE\n"
 	"#include <signal.h>\n#include <stddef.h>\n#include <stdlib.h>\n"
@@ -283,6 +323,7 @@ static const char NODE_SOURCE[] =
 	"	unsigned long long us = w ? strtoull(w, NULL, 10) / 2 : 0;\n"
 	"	struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};\n"
 	"	prctl(PR_SET_PDEATHSIG, SIGKILL);\n"
+	"	if (getppid() == 1)\n		return 0;\n"
 	"	notify(\"READY=1\");\n"
 	"	for (;;) {\n"
 	"		if (!us) {\n			pause();\n			continue;\n		}\n"
@@ -296,6 +337,8 @@ static _Noreturn void node_main(void)
 	struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1) /* the parent died before prctl() */
+		_exit(0);
 	if (getenv("NOTIFY_SOCKET"))
 		(void)bpci__notify_send(NULL, "READY=1");
 	for (;;) {
@@ -1425,7 +1468,7 @@ int main(int argc, char **argv)
 {
 	char self[PATH_MAX], tmp[] = "/tmp/bpci-bench.XXXXXX", *tiny;
 	char *node_argv[3] = {NULL, NULL, NULL};
-	size_t node_argc, n, ready = 0;
+	size_t node_argc, n, ready = 0, left;
 	results *r;
 	all_rows a;
 	ssize_t len;
@@ -1444,6 +1487,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	self[len] = '\0';
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, on_alarm);
 	alarm(170);
@@ -1487,6 +1531,10 @@ int main(int argc, char **argv)
 		 "new pid spawned, %d programs killed at once per round; (c) the XML-RPC "
 		 "getAllProcessInfo call instead of GET /api/nodes, and supervisord's RSS",
 		 SV_RESTART_BATCH);
+	left = sweep_children();
+	if (left)
+		add_note(r, "%zu orphaned processes were still alive at the end and were killed",
+			 left);
 	print_table(r);
 	if (getenv("BPCI_BENCH_KEEP"))
 		printf("kept %s (BPCI_BENCH_KEEP)\n", tmp);
