@@ -128,9 +128,11 @@ typedef struct bpci_coordinator_options {
 	const char *coordinator_url; /**< BPCI_COORDINATOR_URL for nodes; NULL: unset */
 	const char *config_path;     /**< reloaded on SIGHUP when handle_signals; NULL:
 					  SIGHUP is ignored */
-	int handle_signals;          /**< non-zero: while bpci_coordinator_run() or
-					  _step() runs, SIGTERM and SIGINT request a
-					  stop and SIGHUP reloads config_path */
+	int handle_signals;          /**< non-zero: from _new() to _free() the
+					  coordinator catches SIGTERM, SIGINT and
+					  SIGHUP (libevent signal events); in
+					  bpci_coordinator_run() or _step(), TERM and
+					  INT request a stop, HUP reloads config_path */
 	uint64_t log_max_bytes;      /**< rotate node logs at this size; 0: 10 MiB */
 	unsigned int log_keep;       /**< rotated files kept; 0: 5 */
 	bpci_node_event_cb on_event; /**< state changes, or NULL */

@@ -5,7 +5,8 @@
  * event loop. It answers (JSON unless stated):
  *
  *   GET    /api/node-coordinator/health  {"status":"healthy","nodes":N,
- *                                         "states":{"running":R,...},"version":V}
+ *                                         "states":{"running":R,...},"version":V,
+ *                                         "state_dir":DIR,"started_ms":T}
  *   GET    /healthz                      200 "ok" while the loop serves
  *   GET    /readyz                       200 when every node is running (or
  *                                         stopped); else 503 naming the others
@@ -21,9 +22,10 @@
  *                                        text/plain: the last N lines (default
  *                                         100, at most 100000); with follow=1
  *                                         the answer is chunked and carries new
- *                                         output until the client goes away
+ *                                         output (across log rotation) until the
+ *                                         client goes away or the node is stopped
  *   POST   /api/reload                   re-read the configuration file;
- *                                         200 {"nodes":N}
+ *                                         200 {"config":PATH,"nodes":N}
  *   GET    /metrics                      Prometheus text exposition 0.0.4:
  *                                         node_distribution_total_nodes,
  *                                         _active_nodes, _nodes{status},

@@ -220,6 +220,10 @@ void bpci__coord_start_successor(bpci__cnode *n);
 /* ---- persistence (coordinator_persist.c) ------------------------------ */
 /* Write the state now (inside a batch: at the batch's end). */
 int bpci__coord_save(bpci_coordinator *c, bpci_diag *diag);
+/* Write the state without fsync (state changes, new pids). */
+void bpci__coord_save_fast(bpci_coordinator *c);
+/* Replace @path atomically (temporary file + rename), without fsync. */
+int bpci__coord_write_fast(const char *path, const char *data, size_t len, bpci_diag *diag);
 /* Group many changes (a reload) into one write: begin, ..., end writes. */
 void bpci__coord_batch_begin(bpci_coordinator *c);
 int bpci__coord_batch_end(bpci_coordinator *c, bpci_diag *diag);

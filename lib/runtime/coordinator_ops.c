@@ -173,7 +173,7 @@ static int start_node(char **node_id, bpci_coordinator *c, const bpci_node_spec 
 		(void)bpci__coord_save(c, NULL);
 		return rc;
 	}
-	rc = c->dirty ? bpci__coord_save(c, diag) : 0; /* the spawn saved already */
+	rc = bpci__coord_save(c, diag); /* durable: the start is acknowledged */
 	if (rc < 0) {
 		discard(n);
 		return rc;

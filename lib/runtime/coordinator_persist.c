@@ -7,9 +7,13 @@
  *  "started_ms","last_heartbeat_ms","start_latency_ms","failure_reason",
  *  "status_text"}]}
  *
- * Written whole and atomically (fsutil) after each change: synchronously
- * before an API call returns, otherwise at the end of the loop iteration
- * that made the change (a spawn is recorded before the loop sleeps again).
+ * Written whole and atomically (temporary file, rename) after each change:
+ * synchronously and durably (fsync'ed, fsutil) before an API call
+ * returns; right after each spawn and at the end of the loop iteration
+ * that made any other change, without fsync. The fsync only matters
+ * across a power loss, which no node process survives either: what must
+ * survive it are the specs, and those change only through the API. A
+ * killed coordinator loses nothing that reached rename().
  * Loading is all or nothing: a file that does not parse, or a node entry
  * that does not, refuses the whole start and leaves the file as it is.
  */
@@ -61,7 +65,40 @@ static json_t *node_json(bpci__cnode *n)
 	return o;
 }
 
-static int write_state(bpci_coordinator *c, bpci_diag *diag)
+int bpci__coord_write_fast(const char *path, const char *data, size_t len, bpci_diag *diag)
+{
+	char *tmp = bpci__asprintf("%s.tmp", path);
+	ssize_t n;
+	size_t off = 0;
+	int fd, err = 0;
+
+	if (!tmp)
+		return BPCI_ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		err = errno;
+	while (fd >= 0 && !err && off < len) {
+		n = write(fd, data + off, len - off);
+		if (n < 0 && errno != EINTR)
+			err = errno;
+		else if (n > 0)
+			off += (size_t)n;
+	}
+	if (fd >= 0 && close(fd) < 0 && !err)
+		err = errno;
+	if (!err && rename(tmp, path) < 0)
+		err = errno;
+	if (err) {
+		(void)unlink(tmp);
+		bpci__free(tmp);
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "", "cannot write %s: %s",
+				      path, strerror(err));
+	}
+	bpci__free(tmp);
+	return 0;
+}
+
+static int write_state(bpci_coordinator *c, int durable, bpci_diag *diag)
 {
 	json_t *root, *arr;
 	char *text;
@@ -82,7 +119,8 @@ static int write_state(bpci_coordinator *c, bpci_diag *diag)
 	json_decref(root);
 	if (!text)
 		return BPCI_ENOMEM;
-	rc = bpci__write_file_atomic(c->state_path, text, strlen(text), 0600, diag);
+	rc = durable ? bpci__write_file_atomic(c->state_path, text, strlen(text), 0600, diag)
+		     : bpci__coord_write_fast(c->state_path, text, strlen(text), diag);
 	free(text);
 	if (rc == 0)
 		c->dirty = 0;
@@ -95,7 +133,15 @@ int bpci__coord_save(bpci_coordinator *c, bpci_diag *diag)
 		c->dirty = 1;
 		return 0;
 	}
-	return write_state(c, diag);
+	return write_state(c, 1, diag);
+}
+
+void bpci__coord_save_fast(bpci_coordinator *c)
+{
+	if (c->batch > 0)
+		c->dirty = 1;
+	else
+		(void)write_state(c, 0, NULL); /* on failure dirty stays: retried */
 }
 
 void bpci__coord_batch_begin(bpci_coordinator *c)
@@ -107,7 +153,7 @@ int bpci__coord_batch_end(bpci_coordinator *c, bpci_diag *diag)
 {
 	if (--c->batch > 0)
 		return 0;
-	return write_state(c, diag);
+	return write_state(c, 1, diag);
 }
 
 static void on_save(evutil_socket_t fd, short what, void *arg)
@@ -117,7 +163,7 @@ static void on_save(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (c->dirty)
-		(void)write_state(c, NULL); /* retried with the next change */
+		(void)write_state(c, 0, NULL); /* retried with the next change */
 }
 
 void bpci__coord_dirty(bpci_coordinator *c)

@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/diag.h"
-#include "runtime/fsutil.h"
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -69,6 +69,23 @@ void bpci__coord_release_proc(bpci__cnode *n)
 	n->proc = NULL;
 }
 
+/* An adopted process may still be our child (a coordinator freed and
+ * opened again in the same program): then reap it, which both removes the
+ * zombie and gives its real status. Anyone else's child gives ECHILD. The
+ * pidfd has reported the exit, so the pid cannot have been reused: an
+ * exited child stays a zombie until reaped. */
+static int reap_adopted(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG) < 0 || si.si_pid != pid)
+		return BPCI__PROC_STATUS_UNKNOWN;
+	if (si.si_code == CLD_EXITED)
+		return (si.si_status & 0xff) << 8;
+	return (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
+}
+
 static void on_exit_ready(evutil_socket_t fd, short what, void *arg)
 {
 	bpci__cnode *n = arg;
@@ -83,6 +100,8 @@ static void on_exit_ready(evutil_socket_t fd, short what, void *arg)
 	}
 	if (rc < 0)
 		status = BPCI__PROC_STATUS_UNKNOWN;
+	if (status == BPCI__PROC_STATUS_UNKNOWN && !bpci__proc_is_child(n->proc))
+		status = reap_adopted(bpci__proc_pid(n->proc));
 	if (n->log)
 		(void)bpci__logfile_drain(n->log);
 	bpci__coord_release_proc(n);
@@ -170,7 +189,8 @@ static int prepare_dir(bpci__cnode *n, char **config_path, bpci_diag *diag)
 	}
 	if (write_config(n, &json) < 0)
 		goto out;
-	rc = bpci__write_file_atomic(*config_path, json, strlen(json), 0600, diag);
+	/* regenerated at every spawn: atomic, but no need for fsync */
+	rc = bpci__coord_write_fast(*config_path, json, strlen(json), diag);
 out:
 	bpci_free(json);
 	bpci__free(dir);
@@ -325,7 +345,7 @@ int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag)
 	/* The new pid is on disk before anything else happens: a coordinator
 	 * killed right now is followed by one that adopts this process
 	 * instead of starting a second (inside a reload's batch: at its end). */
-	(void)bpci__coord_save(n->c, NULL);
+	bpci__coord_save_fast(n->c);
 	return 0;
 }
 

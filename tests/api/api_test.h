@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bpci.h"
 #include "test.h"
@@ -29,6 +30,9 @@ void fx_start(api_fx *fx, const char *config_yaml, size_t max_body);
 /* The same with the server's per-connection timeout (0: default). */
 void fx_start_timeout(api_fx *fx, const char *config_yaml, size_t max_body,
 		      unsigned int timeout_ms);
+/* ... and node logs rotated at @log_max_bytes (0: default). */
+void fx_start_ex(api_fx *fx, const char *config_yaml, size_t max_body, unsigned int timeout_ms,
+		 uint64_t log_max_bytes);
 /* Stop the loop thread only (the coordinator and server stay). */
 void fx_pause(api_fx *fx);
 /* Start the loop thread again after fx_pause(). */
@@ -63,5 +67,6 @@ void add_mutation_tests(Suite *s);
 void add_stress_tests(Suite *s);
 void add_log_tests(Suite *s);
 void add_client_tests(Suite *s);
+void add_alloc_tests(Suite *s);
 
 #endif

@@ -186,6 +186,76 @@ START_TEST(stop_ends_follow)
 }
 END_TEST
 
+typedef struct lines_ctx {
+	char *buf;
+	size_t len, cap;
+	const char *trigger;
+	int started;
+} lines_ctx;
+
+static int collect(const char *data, size_t len, void *payload)
+{
+	lines_ctx *lc = payload;
+
+	if (lc->len + len + 1 > lc->cap) {
+		lc->cap = (lc->len + len + 1) * 2;
+		lc->buf = realloc(lc->buf, lc->cap);
+		ck_assert_ptr_nonnull(lc->buf);
+	}
+	memcpy(lc->buf + lc->len, data, len);
+	lc->len += len;
+	lc->buf[lc->len] = '\0';
+	if (!lc->started++)
+		close(open(lc->trigger, O_CREAT | O_WRONLY, 0644));
+	return strstr(lc->buf, "rot 200 ") ? 1 : 0;
+}
+
+/* The log is rotated under a follower: it reads the old file to its end,
+ * then the new one, and loses no line. */
+START_TEST(follow_across_rotation)
+{
+	api_fx fx;
+	bpci_client *cl;
+	bpci_node_spec *spec;
+	lines_ctx lc;
+	char script[512], *trigger, *id = NULL, *p, want[64];
+	int i;
+
+	fx_start_ex(&fx, NULL, 0, 0, 1024);
+	trigger = malloc(strlen(fx.dir) + 16);
+	sprintf(trigger, "%s/go", fx.dir);
+	snprintf(script, sizeof(script),
+		 "echo ready; while [ ! -e %s ]; do sleep 0.05; done; i=1; "
+		 "while [ $i -le 200 ]; do echo \"rot $i padding-padding-padding\"; "
+		 "[ $((i %% 5)) -eq 0 ] && sleep 0.03; i=$((i+1)); done; exec sleep 30",
+		 trigger);
+	spec = fx_spec("rotor", script);
+	cl = fx_client(&fx, NULL);
+	ck_assert_int_eq(bpci_client_start_node(&id, cl, spec, NULL, NULL), 0);
+	wait_log_has(cl, id, "ready\n");
+	memset(&lc, 0, sizeof(lc));
+	lc.trigger = trigger;
+	ck_assert_int_eq(bpci_client_follow_logs(cl, id, 1, collect, &lc, NULL), 1);
+	p = lc.buf;
+	ck_assert_int_eq(strncmp(p, "ready\n", 6), 0);
+	for (i = 1; i <= 200; i++) {
+		snprintf(want, sizeof(want), "rot %d padding-padding-padding\n", i);
+		p = strstr(p, want);
+		ck_assert_msg(p != NULL, "line %d missing or out of order", i);
+		p += strlen(want);
+	}
+	/* The file really was rotated under the follower (~7 KiB at 1 KiB). */
+	snprintf(script, sizeof(script), "%s/logs/%s.log.2", fx.state, id);
+	ck_assert_msg(access(script, F_OK) == 0, "no %s", script);
+	free(lc.buf);
+	free(trigger);
+	bpci_free(id);
+	bpci_node_spec_free(spec);
+	bpci_client_free(cl);
+	fx_stop(&fx);
+}
+END_TEST
+
 void add_log_tests(Suite *s)
 {
 	TCase *tc = tcase_create("logs");
@@ -193,5 +263,6 @@ void add_log_tests(Suite *s)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, tail_and_follow);
 	tcase_add_test(tc, stop_ends_follow);
+	tcase_add_test(tc, follow_across_rotation);
 	suite_add_tcase(s, tc);
 }

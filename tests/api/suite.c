@@ -11,5 +11,6 @@ Suite *bpci_test_suite(void)
 	add_log_tests(s);
 	add_client_tests(s);
 	add_stress_tests(s);
+	add_alloc_tests(s);
 	return s;
 }

@@ -50,6 +50,12 @@ void fx_start(api_fx *fx, const char *config_yaml, size_t max_body)
 void fx_start_timeout(api_fx *fx, const char *config_yaml, size_t max_body,
 		      unsigned int timeout_ms)
 {
+	fx_start_ex(fx, config_yaml, max_body, timeout_ms, 0);
+}
+
+void fx_start_ex(api_fx *fx, const char *config_yaml, size_t max_body, unsigned int timeout_ms,
+		 uint64_t log_max_bytes)
+{
 	bpci_coordinator_options co = BPCI_COORDINATOR_OPTIONS_INIT;
 	bpci_server_options so = BPCI_SERVER_OPTIONS_INIT;
 	bpci_diag *diag = NULL;
@@ -63,6 +69,7 @@ void fx_start_timeout(api_fx *fx, const char *config_yaml, size_t max_body,
 	ck_assert_int_eq(bpci_diag_new(&diag), 0);
 	co.state_dir = fx->state;
 	co.node_program = "/bin/false";
+	co.log_max_bytes = log_max_bytes;
 	rc = bpci_coordinator_new(&fx->c, &co, diag);
 	ck_assert_msg(rc == 0, "coordinator: %s", bpci_diag_last_text(diag));
 	so.listen = "127.0.0.1:0";

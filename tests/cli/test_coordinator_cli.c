@@ -460,9 +460,17 @@ START_TEST(coordinator_and_its_clients)
 	daemon_start(&d, config_one);
 	wait_running(&d, "storage-1", 0);
 	start_every_type(&d);
+	/* Without --command the node runs the reference program bpci-node,
+	 * which reports readiness itself (READY=1). */
+	cli_run(&r, CORE, NC, "start-node", "--type", "logbook", "--logbook-type", "auction",
+		"--name", "reference", "--wait", "--timeout", "30", "--state-dir", d.state, NULL);
+	cli_expect(&r, 0);
+	ck_assert_str_eq(r.out, "logbook-2\n");
+	cli_assert_has(r.err, "logbook-2: running");
+	bpci_test_run_free(&r);
 	l = status_json(&d);
-	ck_assert_uint_eq(bpci_node_status_list_count(l), 9);
-	for (i = 0; i < 9; i++)
+	ck_assert_uint_eq(bpci_node_status_list_count(l), 10);
+	for (i = 0; i < 10; i++)
 		ck_assert_int_eq(bpci_node_status_list_get(l, i)->state, BPCI_NODE_STATE_RUNNING);
 	bpci_node_status_list_free(l);
 	check_table(&d);
@@ -478,7 +486,7 @@ START_TEST(coordinator_and_its_clients)
 	bpci_test_run_free(&r);
 
 	n = all_pids(&d, pids, 32);
-	ck_assert_uint_eq(n, 8);
+	ck_assert_uint_eq(n, 9);
 	daemon_stop(&d);
 	for (i = 0; i < n; i++)
 		ck_assert_msg(!alive(pids[i]), "node pid %d survived the coordinator", pids[i]);

@@ -150,6 +150,19 @@ START_TEST(test_free_keeps_nodes_and_restarts_dead)
 	ck_assert(ct_alive(pid));
 	ck_assert_int_eq(ct_open(&e, &e.c), 0);
 	ck_assert_int_eq(pid_of(&e, id), pid);
+	/* an adopted process that is still our child is reaped with its
+	 * real status when it dies */
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ct_wait(&e, id, BPCI_NODE_STATE_PENDING, 5000);
+	{
+		bpci_node_status *s = ct_status(&e, id);
+
+		ck_assert_int_eq(s->last_exit_signal, SIGKILL);
+		bpci_node_status_free(s);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), -1); /* no zombie left */
+	ct_wait(&e, id, BPCI_NODE_STATE_RUNNING, 5000);
+	pid = pid_of(&e, id);
 	/* the node dies while no coordinator watches: restarted on takeover */
 	bpci_coordinator_free(e.c);
 	e.c = NULL;
