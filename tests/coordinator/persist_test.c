@@ -177,6 +177,23 @@ START_TEST(test_free_keeps_nodes_and_restarts_dead)
 }
 END_TEST
 
+/* Run the loop until node @id's log holds "line @k"; returns the log. */
+static char *wait_line(ct_env *e, const char *id, int k)
+{
+	char want[32], *logs = NULL;
+	long end = ct_now_ms() + 10000;
+
+	snprintf(want, sizeof(want), "line %d\n", k);
+	for (;;) {
+		ck_assert_int_eq(bpci_coordinator_node_logs(&logs, e->c, id, 1000, NULL), 0);
+		if (strstr(logs, want))
+			return logs;
+		ck_assert_msg(ct_now_ms() < end, "no \"line %d\" after 10 s in:\n%s", k, logs);
+		bpci_free(logs);
+		ct_run_for(e->c, 50);
+	}
+}
+
 /* The node's output keeps flowing while no coordinator runs (the FIFO has
  * the node itself as a reader: no SIGPIPE), and the next coordinator logs
  * what was written in the gap: no line is lost. */
@@ -184,23 +201,23 @@ START_TEST(test_logs_survive_coordinator_gap)
 {
 	ct_env e;
 	bpci_node_spec *spec = ct_spec("count 20", "none");
-	char *id, *logs = NULL, want[32];
+	char *id, want[32];
 	int pid, i, n;
+	char *logs;
 
 	ct_setup(&e);
 	id = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
 	pid = pid_of(&e, id);
-	ct_run_for(e.c, 200);
+	bpci_free(wait_line(&e, id, 5));
 	bpci_coordinator_free(e.c);
 	e.c = NULL;
-	usleep(300 * 1000);
+	usleep(300 * 1000); /* ~15 lines written with nobody reading */
 	ck_assert(ct_alive(pid));
 	ck_assert_int_eq(ct_open(&e, &e.c), 0);
-	ct_run_for(e.c, 300);
+	logs = wait_line(&e, id, 40);
 	ck_assert_int_eq(pid_of(&e, id), pid);
-	ck_assert_int_eq(bpci_coordinator_node_logs(&logs, e.c, id, 1000, NULL), 0);
-	/* about 40 lines in 800 ms: every one from 1 to 30 is there, in order */
-	for (i = 1, n = 0; i <= 30; i++) {
+	/* every line from 1 to 40 is there, in order */
+	for (i = 1, n = 0; i <= 40; i++) {
 		char *at;
 
 		snprintf(want, sizeof(want), "line %d\n", i);
