@@ -20,12 +20,16 @@
  * restart.max_restarts restarts fall within restart.period: then it is
  * `failed` with the reason, and left alone.
  *
- * Every mutation is written to DIR/coordinator.json (atomically) before it
- * is acknowledged. When the coordinator process dies (even by SIGKILL) the
- * nodes keep running; the next coordinator on the same directory adopts
- * the ones still alive (identified by pid and process start time, so a
- * recycled pid is never mistaken for a node) and restarts per policy the
- * ones that died meanwhile.
+ * Every mutation is written to DIR/coordinator.json (atomically, fsync'ed)
+ * before it is acknowledged; every new pid right after its spawn. When the
+ * coordinator process dies (even by SIGKILL) the nodes keep running; the
+ * next coordinator on the same directory adopts the ones still alive
+ * (identified by pid and process start time, so a recycled pid is never
+ * mistaken for a node) and restarts per policy the ones that died
+ * meanwhile. A node process the file does not name (the coordinator died
+ * between a spawn and its write) is found by its environment (our
+ * NOTIFY_SOCKET and its BPCI_NODE_ID) and adopted, or killed when its
+ * start was never acknowledged: never two processes for one node.
  *
  * State directory (created mode 0700 when missing):
  *   DIR/coordinator.lock        flock()ed by the running coordinator

@@ -12,6 +12,7 @@
  *   coordinator_persist.c  coordinator.json: save, load, adopt
  *   coordinator_ops.c      the public operations (start, stop, restart, wait)
  *   coordinator_reload.c   applying a configuration's difference
+ *   coordinator_orphans.c  node processes a dead coordinator did not record
  *   coordinator_status.c   status snapshots and their JSON
  *
  * Everything runs on the loop's thread; there are no locks.
@@ -212,6 +213,11 @@ void bpci__coord_kill_for(bpci__cnode *n, const char *reason);
  * under @id when not NULL (a replacement keeps its predecessor's id). */
 int bpci__coord_start(char **node_id, bpci_coordinator *c, const bpci_node_spec *spec,
 		      int from_config, const char *id, bpci_diag *diag);
+
+/* ---- orphans (coordinator_orphans.c) --------------------------------- */
+/* Adopt or kill node processes of this state directory that the table
+ * does not record (a coordinator killed between a spawn and its write). */
+void bpci__coord_find_orphans(bpci_coordinator *c);
 
 /* ---- reload (coordinator_reload.c) ----------------------------------- */
 /* Remove @n (stopped) and start its successor spec, if any. */
