@@ -421,12 +421,13 @@ BPCI_EXTERN int bpci_coordinator_step(bpci_coordinator *c, int timeout_ms);
  * bpci_coordinator_fd - a descriptor that becomes readable when the
  * coordinator has work (an event source or a timer is ready), to put into
  * the embedding program's poll/epoll set; call bpci_coordinator_step(c, 0)
- * when it is. Borrowed: do not close it. Returns -1 when this build cannot
- * provide one, which is currently always the case (libevent keeps its
- * backend descriptor and its next timer private): then either run
- * bpci_coordinator_run() in the program's main loop, or call
- * bpci_coordinator_step() with the program's own wait as timeout, at
- * least every 100 ms (heartbeat intervals are 100 ms at the least).
+ * whenever it is readable (the step re-arms it). Borrowed: do not close
+ * it; valid until bpci_coordinator_free(). The first call sets it up
+ * (after which every step costs one pass over the pending events).
+ * Returns -1 when this build cannot provide one (libevent's backend is
+ * not epoll, or its descriptor could not be recognised): then call
+ * bpci_coordinator_step() with the program's own wait as timeout, at least
+ * every 100 ms.
  */
 BPCI_EXTERN int bpci_coordinator_fd(const bpci_coordinator *c);
 

@@ -173,6 +173,8 @@ void bpci__coord_dirty(bpci_coordinator *c)
 		c->save_ev = event_new(c->base, -1, 0, on_save, c);
 	if (c->save_ev)
 		event_active(c->save_ev, EV_TIMEOUT, 0);
+	if (c->loop_depth == 0)
+		bpci__coord_fd_rearm(c, 1); /* an embedding program steps soon */
 }
 
 /* ---- loading ---------------------------------------------------------- */
