@@ -20,12 +20,16 @@
  * restart.max_restarts restarts fall within restart.period: then it is
  * `failed` with the reason, and left alone.
  *
- * Every mutation is written to DIR/coordinator.json (atomically) before it
- * is acknowledged. When the coordinator process dies (even by SIGKILL) the
- * nodes keep running; the next coordinator on the same directory adopts
- * the ones still alive (identified by pid and process start time, so a
- * recycled pid is never mistaken for a node) and restarts per policy the
- * ones that died meanwhile.
+ * Every mutation is written to DIR/coordinator.json (atomically, fsync'ed)
+ * before it is acknowledged; every new pid right after its spawn. When the
+ * coordinator process dies (even by SIGKILL) the nodes keep running; the
+ * next coordinator on the same directory adopts the ones still alive
+ * (identified by pid and process start time, so a recycled pid is never
+ * mistaken for a node) and restarts per policy the ones that died
+ * meanwhile. A node process the file does not name (the coordinator died
+ * between a spawn and its write) is found by its environment (our
+ * NOTIFY_SOCKET and its BPCI_NODE_ID) and adopted, or killed when its
+ * start was never acknowledged: never two processes for one node.
  *
  * State directory (created mode 0700 when missing):
  *   DIR/coordinator.lock        flock()ed by the running coordinator
@@ -417,12 +421,13 @@ BPCI_EXTERN int bpci_coordinator_step(bpci_coordinator *c, int timeout_ms);
  * bpci_coordinator_fd - a descriptor that becomes readable when the
  * coordinator has work (an event source or a timer is ready), to put into
  * the embedding program's poll/epoll set; call bpci_coordinator_step(c, 0)
- * when it is. Borrowed: do not close it. Returns -1 when this build cannot
- * provide one, which is currently always the case (libevent keeps its
- * backend descriptor and its next timer private): then either run
- * bpci_coordinator_run() in the program's main loop, or call
- * bpci_coordinator_step() with the program's own wait as timeout, at
- * least every 100 ms (heartbeat intervals are 100 ms at the least).
+ * whenever it is readable (the step re-arms it). Borrowed: do not close
+ * it; valid until bpci_coordinator_free(). The first call sets it up
+ * (after which every step costs one pass over the pending events).
+ * Returns -1 when this build cannot provide one (libevent's backend is
+ * not epoll, or its descriptor could not be recognised): then call
+ * bpci_coordinator_step() with the program's own wait as timeout, at least
+ * every 100 ms.
  */
 BPCI_EXTERN int bpci_coordinator_fd(const bpci_coordinator *c);
 

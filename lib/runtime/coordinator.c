@@ -54,13 +54,6 @@ const char *bpci_coordinator_state_dir(const bpci_coordinator *c)
 	return c->state_dir;
 }
 
-int bpci_coordinator_fd(const bpci_coordinator *c)
-{
-	(void)c;
-	/* libevent keeps its backend descriptor and its next timer private,
-	 * and a descriptor that misses timers would stall embedders. */
-	return -1;
-}
 
 static int make_dir(const char *path, bpci_diag *diag)
 {
@@ -158,7 +151,7 @@ static int setup_loop(bpci_coordinator *c, int signals, bpci_diag *diag)
 	uint64_t seed = 0;
 	int i;
 
-	c->base = event_base_new();
+	c->base = bpci__coord_new_base(&c->backend_fd);
 	if (!c->base)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "",
 				      "cannot create the event loop");
@@ -289,7 +282,7 @@ int bpci_coordinator_new(bpci_coordinator **out, const bpci_coordinator_options 
 	c = bpci__calloc(1, sizeof(*c));
 	if (!c)
 		return BPCI_ENOMEM;
-	c->lock_fd = c->stop_fd = c->epoll_fd = -1;
+	c->lock_fd = c->stop_fd = c->backend_fd = c->embed_fd = c->timer_fd = -1;
 	c->next_seq = 1;
 	rc = copy_opts(c, opts);
 	if (rc == BPCI_EIO)
@@ -338,6 +331,7 @@ void bpci_coordinator_free(bpci_coordinator *c)
 		event_free(c->save_ev);
 	if (c->wake_ev)
 		event_free(c->wake_ev);
+	bpci__coord_fd_close(c);
 	if (c->base)
 		event_base_free(c->base);
 	if (c->stop_fd >= 0)
@@ -418,6 +412,7 @@ int bpci_coordinator_step(bpci_coordinator *c, int timeout_ms)
 		return rc;
 	if (c->reload_requested)
 		reload_file(c);
+	bpci__coord_fd_rearm(c, 0);
 	if (c->stop_requested) {
 		c->stop_requested = 0;
 		return 1;

@@ -12,6 +12,8 @@
  *   coordinator_persist.c  coordinator.json: save, load, adopt
  *   coordinator_ops.c      the public operations (start, stop, restart, wait)
  *   coordinator_reload.c   applying a configuration's difference
+ *   coordinator_orphans.c  node processes a dead coordinator did not record
+ *   coordinator_fd.c       one pollable descriptor for embedding programs
  *   coordinator_status.c   status snapshots and their JSON
  *
  * Everything runs on the loop's thread; there are no locks.
@@ -135,7 +137,9 @@ struct bpci_coordinator {
 	size_t nnodes, capnodes;
 	uint64_t next_seq;
 	uint64_t rng;
-	int epoll_fd;               /* libevent's backend fd, or -1 */
+	int backend_fd;             /* libevent's epoll fd, or -1 when unknown */
+	int embed_fd;               /* bpci_coordinator_fd(): our epoll set, or -1 */
+	int timer_fd;               /* in embed_fd: the earliest pending timeout */
 };
 
 /* ---- clocks and small helpers (coordinator.c) ------------------------- */
@@ -143,6 +147,13 @@ uint64_t bpci__coord_mono_ms(void);
 int64_t bpci__coord_wall_ms(void);
 /* Run one loop iteration waiting at most @timeout_ms (< 0: no limit). */
 int bpci__coord_iterate(bpci_coordinator *c, int timeout_ms);
+
+/* ---- embedding (coordinator_fd.c) ------------------------------------ */
+/* event_base_new(), recognising libevent's epoll descriptor (-1: unknown). */
+struct event_base *bpci__coord_new_base(int *backend_fd);
+/* Re-arm the embedding timer: at once (@now), or for the earliest timeout. */
+void bpci__coord_fd_rearm(bpci_coordinator *c, int now);
+void bpci__coord_fd_close(bpci_coordinator *c);
 
 /* ---- node table and state machine (coordinator_node.c) ---------------- */
 bpci__cnode *bpci__coord_find(bpci_coordinator *c, const char *id);
@@ -212,6 +223,11 @@ void bpci__coord_kill_for(bpci__cnode *n, const char *reason);
  * under @id when not NULL (a replacement keeps its predecessor's id). */
 int bpci__coord_start(char **node_id, bpci_coordinator *c, const bpci_node_spec *spec,
 		      int from_config, const char *id, bpci_diag *diag);
+
+/* ---- orphans (coordinator_orphans.c) --------------------------------- */
+/* Adopt or kill node processes of this state directory that the table
+ * does not record (a coordinator killed between a spawn and its write). */
+void bpci__coord_find_orphans(bpci_coordinator *c);
 
 /* ---- reload (coordinator_reload.c) ----------------------------------- */
 /* Remove @n (stopped) and start its successor spec, if any. */

@@ -157,6 +157,7 @@ static int start_node(char **node_id, bpci_coordinator *c, const bpci_node_spec 
 		      bpci_diag *diag)
 {
 	bpci__cnode *n;
+	char *id_copy = NULL;
 	int rc, src;
 
 	if (node_id)
@@ -165,21 +166,30 @@ static int start_node(char **node_id, bpci_coordinator *c, const bpci_node_spec 
 	if (rc < 0)
 		return rc;
 	n->from_config = from_config;
+	/* the id goes out only with a started node: copy it before starting */
+	if (node_id && !(id_copy = bpci__strdup(n->id))) {
+		bpci__coord_node_remove(c, n);
+		return BPCI_ENOMEM;
+	}
+	/* one durable write acknowledges the start, the spawn's included */
+	bpci__coord_batch_begin(c);
 	rc = src = bpci__coord_spawn(n, diag);
 	if (rc == BPCI_ENOTFOUND) {
 		bpci__coord_spawn_failed(n, rc, n->failure_reason ? n->failure_reason : "");
 	} else if (rc < 0) {
 		discard(n);
-		(void)bpci__coord_save(c, NULL);
+		(void)bpci__coord_batch_end(c, NULL);
+		bpci__free(id_copy);
 		return rc;
 	}
-	rc = bpci__coord_save(c, diag); /* durable: the start is acknowledged */
+	rc = bpci__coord_batch_end(c, diag);
 	if (rc < 0) {
 		discard(n);
+		bpci__free(id_copy);
 		return rc;
 	}
-	if (node_id && !(*node_id = bpci__strdup(n->id)))
-		return BPCI_ENOMEM;
+	if (node_id)
+		*node_id = id_copy;
 	return src;
 }
 

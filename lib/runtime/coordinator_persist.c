@@ -173,6 +173,8 @@ void bpci__coord_dirty(bpci_coordinator *c)
 		c->save_ev = event_new(c->base, -1, 0, on_save, c);
 	if (c->save_ev)
 		event_active(c->save_ev, EV_TIMEOUT, 0);
+	if (c->loop_depth == 0)
+		bpci__coord_fd_rearm(c, 1); /* an embedding program steps soon */
 }
 
 /* ---- loading ---------------------------------------------------------- */
@@ -306,8 +308,12 @@ int bpci__coord_load(bpci_coordinator *c, bpci_diag *diag)
 	size_t i, count;
 	int rc = read_state(c, &root, diag);
 
-	if (rc < 0 || !root)
+	if (rc < 0)
 		return rc;
+	if (!root) {
+		bpci__coord_find_orphans(c);
+		return 0;
+	}
 	version = json_integer_value(json_object_get(root, "version"));
 	nodes = json_object_get(root, "nodes");
 	if (!json_is_object(root) || !json_is_integer(json_object_get(root, "version")) ||
@@ -348,6 +354,7 @@ int bpci__coord_load(bpci_coordinator *c, bpci_diag *diag)
 			take_over(copy[i], (pid_t)jint(o, "pid"), (uint64_t)jint(o, "start_time"));
 		}
 		bpci__free(copy);
+		bpci__coord_find_orphans(c);
 		bpci__coord_dirty(c);
 	}
 	json_decref(root);

@@ -304,7 +304,13 @@ START_TEST(test_start_timeout)
 	ck_assert_int_eq(bpci_coordinator_start_node(&id, e.c, spec, NULL, e.diag), 0);
 	ct_wait(&e, id, BPCI_NODE_STATE_FAILED, 5000);
 	s = ct_status(&e, id);
-	ck_assert_str_eq(s->failure_reason, "not ready after 300ms (exited with status 0)");
+	/* the node exits 0 on SIGTERM, or dies of it when it came before the
+	 * node's handler was in place (a slow start under load) */
+	ck_assert_msg(strcmp(s->failure_reason, "not ready after 300ms (exited with status 0)") ==
+				      0 ||
+			      strcmp(s->failure_reason, "not ready after 300ms (killed by signal 15 "
+							"(Terminated))") == 0,
+		      "unexpected reason \"%s\"", s->failure_reason);
 	ck_assert_uint_eq(s->restarts, 0);
 	bpci_node_status_free(s);
 	bpci_free(id);

@@ -177,6 +177,23 @@ START_TEST(test_free_keeps_nodes_and_restarts_dead)
 }
 END_TEST
 
+/* Run the loop until node @id's log holds "line @k"; returns the log. */
+static char *wait_line(ct_env *e, const char *id, int k)
+{
+	char want[32], *logs = NULL;
+	long end = ct_now_ms() + 10000;
+
+	snprintf(want, sizeof(want), "line %d\n", k);
+	for (;;) {
+		ck_assert_int_eq(bpci_coordinator_node_logs(&logs, e->c, id, 1000, NULL), 0);
+		if (strstr(logs, want))
+			return logs;
+		ck_assert_msg(ct_now_ms() < end, "no \"line %d\" after 10 s in:\n%s", k, logs);
+		bpci_free(logs);
+		ct_run_for(e->c, 50);
+	}
+}
+
 /* The node's output keeps flowing while no coordinator runs (the FIFO has
  * the node itself as a reader: no SIGPIPE), and the next coordinator logs
  * what was written in the gap: no line is lost. */
@@ -184,23 +201,23 @@ START_TEST(test_logs_survive_coordinator_gap)
 {
 	ct_env e;
 	bpci_node_spec *spec = ct_spec("count 20", "none");
-	char *id, *logs = NULL, want[32];
+	char *id, want[32];
 	int pid, i, n;
+	char *logs;
 
 	ct_setup(&e);
 	id = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
 	pid = pid_of(&e, id);
-	ct_run_for(e.c, 200);
+	bpci_free(wait_line(&e, id, 5));
 	bpci_coordinator_free(e.c);
 	e.c = NULL;
-	usleep(300 * 1000);
+	usleep(300 * 1000); /* ~15 lines written with nobody reading */
 	ck_assert(ct_alive(pid));
 	ck_assert_int_eq(ct_open(&e, &e.c), 0);
-	ct_run_for(e.c, 300);
+	logs = wait_line(&e, id, 40);
 	ck_assert_int_eq(pid_of(&e, id), pid);
-	ck_assert_int_eq(bpci_coordinator_node_logs(&logs, e.c, id, 1000, NULL), 0);
-	/* about 40 lines in 800 ms: every one from 1 to 30 is there, in order */
-	for (i = 1, n = 0; i <= 30; i++) {
+	/* every line from 1 to 40 is there, in order */
+	for (i = 1, n = 0; i <= 40; i++) {
 		char *at;
 
 		snprintf(want, sizeof(want), "line %d\n", i);
@@ -257,6 +274,80 @@ START_TEST(test_sighup_reloads_config_file)
 	ck_assert_int_eq(raise(SIGTERM), 0);
 	ck_assert_int_eq(bpci_coordinator_run(e.c), 0);
 	free(path);
+	ct_teardown(&e);
+}
+END_TEST
+
+static char *read_text(const char *path);
+
+/* Rewrite DIR/coordinator.json with @from replaced by @to. */
+static void edit_state(const char *dir, const char *from, const char *to)
+{
+	char path[4096], *text, *at, *out;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/coordinator.json", dir);
+	text = read_text(path);
+	at = strstr(text, from);
+	ck_assert_msg(at != NULL, "\"%s\" not in %s", from, text);
+	out = malloc(strlen(text) + strlen(to) + 1);
+	sprintf(out, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(out, f);
+	fclose(f);
+	free(out);
+	free(text);
+}
+
+/* A coordinator killed between a spawn and the state write leaves a
+ * process the file does not name: the next one adopts it when its node
+ * has no process, and kills it when nobody acknowledged it. */
+START_TEST(test_unrecorded_processes)
+{
+	ct_env e;
+	bpci_node_spec *spec;
+	char marker[64], args[128], *id, pidtext[32];
+	int pid;
+
+	snprintf(marker, sizeof(marker), "orphan-marker-%d", (int)getpid());
+	snprintf(args, sizeof(args), "ready 30 -1 %s", marker);
+	spec = ct_spec(args, "notify");
+	ct_setup(&e);
+	id = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
+	pid = pid_of(&e, id);
+	bpci_coordinator_free(e.c);
+	e.c = NULL;
+	/* the file lost the pid: adopt the process, start no second one */
+	snprintf(pidtext, sizeof(pidtext), "\"pid\":%d,", pid);
+	edit_state(e.dir, pidtext, "\"pid\":0,");
+	ck_assert_int_eq(ct_open(&e, &e.c), 0);
+	ck_assert_int_eq(pid_of(&e, id), pid);
+	ct_run_for(e.c, 400);
+	ck_assert_int_eq(pid_of(&e, id), pid);
+	ck_assert_int_eq(count_marked(marker), 1);
+	{
+		bpci_node_status *s = ct_status(&e, id);
+
+		ck_assert_int_eq(s->state, BPCI_NODE_STATE_RUNNING);
+		bpci_node_status_free(s);
+	}
+	bpci_coordinator_free(e.c);
+	e.c = NULL;
+	/* the file never knew the node: its process is killed */
+	edit_state(e.dir, "\"nodes\":[{", "\"nodes\":[],\"x\":[{");
+	ck_assert_int_eq(ct_open(&e, &e.c), 0);
+	{
+		long end = ct_now_ms() + 3000; /* SIGKILL lands asynchronously */
+
+		while (ct_alive(pid) && ct_now_ms() < end)
+			usleep(10 * 1000);
+	}
+	ck_assert(!ct_alive(pid));
+	ck_assert_int_eq(count_marked(marker), 0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid); /* our child: reap it */
+	bpci_free(id);
+	bpci_node_spec_free(spec);
 	ct_teardown(&e);
 }
 END_TEST
@@ -434,6 +525,7 @@ void ct_add_persist(Suite *s)
 	tcase_add_test(tc, test_free_keeps_nodes_and_restarts_dead);
 	tcase_add_test(tc, test_logs_survive_coordinator_gap);
 	tcase_add_test(tc, test_sighup_reloads_config_file);
+	tcase_add_test(tc, test_unrecorded_processes);
 	tcase_add_test(tc, test_corrupt_state_refused);
 	tcase_add_test(tc, test_second_coordinator_busy);
 	tcase_add_test(tc, test_reload_applies_diff);

@@ -1,4 +1,5 @@
 /* Restart policy, backoff, intensity and heartbeats. */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,70 @@ START_TEST(test_request_stop_and_step)
 }
 END_TEST
 
+/* Poll the coordinator's descriptor and step until node @id is running
+ * with a pid other than @not_pid; returns the pid. Counts the steps. */
+static int embed_until_running(ct_env *e, int fd, const char *id, int not_pid, int *steps)
+{
+	long end = ct_now_ms() + 8000;
+
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		bpci_node_status *s;
+		int pid = 0, running;
+
+		ck_assert_msg(ct_now_ms() < end, "node %s not running through the fd", id);
+		ck_assert_int_ge(poll(&p, 1, 1000), 0);
+		if (p.revents & POLLIN) {
+			ck_assert_int_eq(bpci_coordinator_step(e->c, 0), 0);
+			(*steps)++;
+		}
+		s = ct_status(e, id);
+		running = s->state == BPCI_NODE_STATE_RUNNING;
+		pid = s->pid;
+		bpci_node_status_free(s);
+		if (running && pid != not_pid)
+			return pid;
+	}
+}
+
+START_TEST(test_embed_with_fd)
+{
+	ct_env e;
+	bpci_node_spec *spec = ct_spec("ready 30", "notify");
+	char *id = NULL;
+	int fd, pid, pid2, steps = 0;
+	long end;
+
+	ct_setup(&e);
+	fd = bpci_coordinator_fd(e.c);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bpci_coordinator_fd(e.c), fd);
+	ck_assert_int_eq(bpci_coordinator_start_node(&id, e.c, spec, NULL, e.diag), 0);
+	pid = embed_until_running(&e, fd, id, 0, &steps);
+	/* the restart waits on a backoff timer: the descriptor must wake for it */
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	pid2 = embed_until_running(&e, fd, id, pid, &steps);
+	ck_assert_int_ne(pid2, pid);
+	/* idle but supervised: watchdogs every 30 ms and a 100 ms heartbeat
+	 * timer wake it, a busy descriptor would wake it thousands of times */
+	steps = 0;
+	end = ct_now_ms() + 500;
+	while (ct_now_ms() < end) {
+		struct pollfd p = {fd, POLLIN, 0};
+
+		if (poll(&p, 1, 50) > 0) {
+			ck_assert_int_eq(bpci_coordinator_step(e.c, 0), 0);
+			steps++;
+		}
+	}
+	ck_assert_int_ge(steps, 5);
+	ck_assert_int_le(steps, 150);
+	bpci_free(id);
+	bpci_node_spec_free(spec);
+	ct_teardown(&e);
+}
+END_TEST
+
 void ct_add_policy(Suite *s)
 {
 	TCase *tc = tcase_create("policy");
@@ -169,5 +234,6 @@ void ct_add_policy(Suite *s)
 	tcase_add_test(tc, test_missed_watchdog_restarts);
 	tcase_add_test(tc, test_transient_and_temporary);
 	tcase_add_test(tc, test_request_stop_and_step);
+	tcase_add_test(tc, test_embed_with_fd);
 	suite_add_tcase(s, tc);
 }
