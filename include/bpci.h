@@ -14,6 +14,7 @@
 #include "bpci/config.h"
 #include "bpci/merkle.h"
 #include "bpci/ledger.h"
+#include "bpci/ledger_server.h"
 #include "bpci/service.h"
 
 #endif
