@@ -80,11 +80,14 @@ static int open_failed(const cli_ctx *ctx, const char *dir, int rc, const bpci_d
 	return rc == BPCI_EINVAL || rc == BPCI_EUNSUPPORTED ? CLI_EXIT_FAILED : cli_exit_for(rc);
 }
 
+/* open_ledger() flag: a missing ledger is created (audit append only). */
+#define OPEN_CREATE 0x100u
+
 static int try_open(bpci_ledger **l, const char *dir, unsigned flags, bpci_diag *d)
 {
 	bpci_ledger_options o = BPCI_LEDGER_OPTIONS_INIT;
 
-	o.flags = flags | BPCI_LEDGER_NO_CREATE;
+	o.flags = flags & OPEN_CREATE ? flags & ~OPEN_CREATE : flags | BPCI_LEDGER_NO_CREATE;
 	o.actor = "bpci-enterprise";
 	o.checkpoint_interval_s = BPCI_LEDGER_CHECKPOINT_NEVER;
 	return bpci_ledger_open(l, dir, &o, d);
@@ -730,8 +733,9 @@ static int cmd_append(cli_ctx *ctx, int argc, char **argv)
 	status = prologue(ctx, &p, append_opts, NELEM(append_opts), argc, argv,
 			  "--event TYPE [--details TEXT] [--subject TEXT] [--ledger DIR]",
 			  "Append one event to the ledger directly, durably (the original's "
-			  "audit_to_bpi). Only when no daemon holds the ledger: a daemon's "
-			  "ledger is appended to through its API.",
+			  "audit_to_bpi), creating the ledger when there is none. Only when no "
+			  "daemon holds the ledger: a daemon's ledger is appended to through "
+			  "its API.",
 			  required);
 	if (status >= 0)
 		goto out;
@@ -746,7 +750,7 @@ static int cmd_append(cli_ctx *ctx, int argc, char **argv)
 		ev.subject = event;
 	}
 	dir = ledger_dir(&p);
-	if ((status = open_ledger(ctx, &l, dir, 0)) != 0)
+	if ((status = open_ledger(ctx, &l, dir, OPEN_CREATE)) != 0)
 		goto out;
 	d = new_diag(ctx);
 	rc = bpci_ledger_append(&seq, l, &ev, d);

@@ -316,7 +316,7 @@ static int diverge(bpci_ledger_shipper *s, uint64_t rsize, const uint8_t rroot[3
 	if (details)
 		bpci_ledger_append(NULL, s->ledger, &ev, NULL);
 	free(details);
-	return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY, "endpoint",
+	return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY, "",
 			      "the mirror %s diverged from the local ledger: %s (mirror size "
 			      "%llu, root %s); shipping stopped until an operator acts",
 			      s->endpoint, why, (unsigned long long)rsize, rh);
@@ -446,7 +446,7 @@ static int run(bpci_ledger_shipper *s, bpci_diag *diag)
 	int rc, resyncs = 0;
 
 	if (s->st.diverged)
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY, "endpoint",
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY, "",
 				      "the mirror %s diverged earlier; shipping stays stopped "
 				      "until an operator removes %s", s->endpoint, s->state_path);
 	if ((rc = bpci_ledger_refresh(s->ledger, diag)) < 0)
