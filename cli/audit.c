@@ -835,6 +835,7 @@ static int cmd_serve(cli_ctx *ctx, int argc, char **argv)
 	d = new_diag(ctx);
 	rc = bpci_ledger_serve(dir, &o, d);
 	cli_print_diag(ctx, d);
+	status = CLI_EXIT_OK;
 	if (rc != 0) {
 		cli_error(ctx, "cannot serve the ledger at %s: %s", dir, bpci_strerror(rc));
 		status = rc == BPCI_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
