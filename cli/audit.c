@@ -851,7 +851,11 @@ out:
 
 static const cli_option ship_opts[] = {
 	{"endpoint", CLI_VALUE, 0, "URL",
-	 "the mirror's base URL (audit_integration.bpi_ledger_endpoint). Required.", NULL},
+	 "the mirror's base URL (default: audit_integration.bpi_ledger_endpoint of --config)",
+	 NULL},
+	{"config", CLI_VALUE, 0, "FILE",
+	 "the BPCI configuration (YAML) whose audit_integration.bpi_ledger_endpoint names "
+	 "the mirror", NULL},
 	{"token-file", CLI_VALUE, 0, "FILE", "file holding the mirror's bearer token", NULL},
 	{"once", CLI_SWITCH, 0, NULL, "ship what is pending and exit (the default)", NULL},
 	{"follow", CLI_SWITCH, 0, NULL, "keep shipping new entries until interrupted", NULL},
@@ -922,20 +926,55 @@ static int ship_follow(cli_ctx *ctx, bpci_ledger_shipper *s, const char *dir)
 	return st.diverged ? ship_report(ctx, s, BPCI_EVERIFY, NULL) : CLI_EXIT_OK;
 }
 
+/* --endpoint, else the configuration's audit_integration.bpi_ledger_endpoint. */
+static char *ship_endpoint(cli_ctx *ctx, const cli_parsed *p)
+{
+	bpci_audit_settings as;
+	bpci_config *cfg = NULL;
+	bpci_diag *d;
+	char *url = NULL;
+	int rc;
+
+	if (cli_parsed_get(p, "endpoint"))
+		return cli_xstrdup(cli_parsed_get(p, "endpoint"));
+	if (!cli_parsed_get(p, "config")) {
+		cli_usage_error(ctx, "ship needs --endpoint URL or --config FILE; see '%s %s %s "
+				     "--help'.", ctx->prog, ctx->group, ctx->command);
+		return NULL;
+	}
+	d = new_diag(ctx);
+	rc = bpci_config_load_file(&cfg, cli_parsed_get(p, "config"), 0, d);
+	cli_print_diag(ctx, d);
+	bpci_diag_free(d);
+	if (rc != 0) {
+		cli_usage_error(ctx, "cannot load --config %s", cli_parsed_get(p, "config"));
+		return NULL;
+	}
+	bpci_config_audit(cfg, &as);
+	if (as.ledger_endpoint && *as.ledger_endpoint)
+		url = cli_xstrdup(as.ledger_endpoint);
+	else
+		cli_usage_error(ctx, "%s has no audit_integration.bpi_ledger_endpoint; give "
+				     "--endpoint URL", cli_parsed_get(p, "config"));
+	bpci_config_free(cfg);
+	return url;
+}
+
 static int cmd_ship(cli_ctx *ctx, int argc, char **argv)
 {
-	static const char *const required[] = {"endpoint", NULL};
+	static const char *const required[] = {NULL};
 	bpci_ledger_shipper_options so = BPCI_LEDGER_SHIPPER_OPTIONS_INIT;
 	bpci_ledger_shipper *s = NULL;
 	bpci_ledger *l = NULL;
 	bpci_diag *d = NULL;
 	uint64_t batch = so.batch, retries = so.retries;
 	cli_parsed p;
-	char *dir = NULL, *token = NULL;
+	char *dir = NULL, *token = NULL, *endpoint = NULL;
 	int status, rc;
 
 	status = prologue(ctx, &p, ship_opts, NELEM(ship_opts), argc, argv,
-			  "--endpoint URL [--token-file FILE] [--once | --follow] [--ledger DIR]",
+			  "--endpoint URL | --config FILE [--token-file FILE] [--once | --follow] "
+			  "[--ledger DIR]",
 			  "Send the ledger's entries to a remote mirror (ledger serve) in "
 			  "batches, remembering durably how far it got, and check that the "
 			  "mirror's tree equals the local one. A divergent mirror stops "
@@ -947,6 +986,10 @@ static int cmd_ship(cli_ctx *ctx, int argc, char **argv)
 	    (cli_parsed_flag(&p, "once") && cli_parsed_flag(&p, "follow"))) {
 		if (cli_parsed_flag(&p, "once") && cli_parsed_flag(&p, "follow"))
 			cli_usage_error(ctx, "give --once or --follow, not both");
+		status = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (!(endpoint = ship_endpoint(ctx, &p))) {
 		status = CLI_EXIT_USAGE;
 		goto out;
 	}
@@ -969,7 +1012,7 @@ static int cmd_ship(cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	bpci_diag_clear(d);
-	so.endpoint = cli_parsed_get(&p, "endpoint");
+	so.endpoint = endpoint;
 	so.token = token;
 	so.batch = batch > 10000 ? 10001 : (unsigned)batch;
 	so.retries = retries > 100 ? 101 : (unsigned)retries;
@@ -988,6 +1031,7 @@ out:
 	bpci_ledger_free(l);
 	free(dir);
 	free(token);
+	free(endpoint);
 	cli_parsed_free(&p);
 	return status;
 }

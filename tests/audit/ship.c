@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "audit_test.h"
+#include "runtime/http_client.h"
 
 #define TOKEN "s3cret-token"
 
@@ -136,22 +137,42 @@ START_TEST(ship_all)
 	ck_assert_int_eq(bpci_ledger_root(h, f.l, 250), 0);
 	at_hex(root, h);
 	{
-		char cmd[400];
-		FILE *p;
-		char buf[2048] = "";
+		bpci__http_response resp = {0, NULL, 0, NULL};
+		char url[400];
 
-		snprintf(cmd, sizeof(cmd), "curl -s %s/api/ledger/checkpoint", f.srv.url);
-		p = popen(cmd, "r");
-		ck_assert(fread(buf, 1, sizeof(buf) - 1, p) > 0);
-		pclose(p);
+		snprintf(url, sizeof(url), "%s/api/ledger/checkpoint", f.srv.url);
+		ck_assert_int_eq(bpci__http_request(NULL, "GET", url, NULL, 0, &resp, NULL), 0);
 		snprintf(want, sizeof(want), "\"size\":250,\"root\":\"%s\"", root);
-		ck_assert_contains(buf, want);
-		ck_assert_contains(buf, "\"checkpoint\":\"bpci.local/audit\\n250\\n");
+		ck_assert_contains(resp.body, want);
+		ck_assert_contains(resp.body, "\"checkpoint\":\"bpci.local/audit\\n250\\n");
+		bpci__http_response_clear(&resp);
+		/* Appends need the token. */
+		snprintf(url, sizeof(url), "%s/api/ledger/entries", f.srv.url);
+		ck_assert_int_ne(bpci__http_request(NULL, "POST", url, "{}", 2, &resp, NULL), 0);
+		ck_assert_int_eq(resp.status, 401);
+		bpci__http_response_clear(&resp);
 	}
-	/* The CLI ships the rest. */
+	/* The CLI ships the rest, to the endpoint the configuration names. */
 	at_fill(f.l, "more", 5);
-	at_run(&r, "ledger", "ship", "--endpoint", f.srv.url, "--ledger", f.src, "--token-file",
-	       f.token, NULL);
+	{
+		FILE *in = fopen(bpci_test_src("tests/config/data/original.yaml"), "r");
+		char *yaml = calloc(1, 65536), *at, *cfg;
+		size_t n;
+		ck_assert(in != NULL);
+		n = fread(yaml, 1, 65535, in);
+		fclose(in);
+		yaml[n] = '\0';
+		at = strstr(yaml, "https://bpi.local:7777");
+		ck_assert(at != NULL);
+		ck_assert(asprintf(&cfg, "%.*s%s%s", (int)(at - yaml), yaml, f.srv.url,
+				   at + strlen("https://bpi.local:7777")) > 0);
+		free(yaml);
+		yaml = bpci_test_write_file(f.tmp, "bpci.yaml", cfg);
+		free(cfg);
+		at_run(&r, "ledger", "ship", "--config", yaml, "--ledger", f.src, "--token-file",
+		       f.token, NULL);
+		free(yaml);
+	}
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_str_eq(r.out, "mirror holds 255 of 255 entries (1 batches sent)\n");
 	bpci_test_run_free(&r);
