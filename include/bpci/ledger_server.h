@@ -53,11 +53,13 @@ typedef struct bpci_ledger_serve_options {
  * previous handling is restored on return).
  *
  * A batch is appended only when it starts exactly at the mirror's size,
- * every entry is a canonical ledger entry whose seq is its position, and
  * its origin is the one the mirror follows (fixed by the first batch, kept
- * in the file "mirror-origin"). After appending, the mirror's root must
- * equal the sender's root; when it does not, the mirror marks itself
- * diverged (file "mirror-diverged") and refuses every later batch with 409.
+ * in the file "mirror-origin"), the mirror's tree followed by the batch's
+ * leaves has the sender's root (computed before anything is written: 409
+ * root_mismatch otherwise), and every entry is a canonical ledger entry
+ * whose seq is its position. Should the root after appending still differ
+ * (damage), the mirror marks itself diverged (file "mirror-diverged") and
+ * refuses every later batch with 409.
  *
  * Returns 0 after a signal; BPCI_EINVAL (bad options); BPCI_EBUSY (the
  * address is in use, or another process holds the ledger); errors of

@@ -85,6 +85,12 @@ typedef struct bpci__raw_batch {
 int bpci__ledger_append_raw(bpci_ledger *l, const bpci__raw_batch *raw, size_t n,
 			    bpci_diag *diag);
 
+/* The root of the log's first @n entries (@n must be its size, else
+ * BPCI_EEXISTS) followed by @k more leaves with hashes @leaves, without
+ * appending them. 0, BPCI_EEXISTS, BPCI_EIO. */
+int bpci__ledger_root_after(bpci_ledger *l, uint64_t n, const uint8_t *leaves, size_t k,
+			    uint8_t out[LHASH]);
+
 /* ---- the tree cache: level k holds the hash of every complete aligned
  *      block of 2^k leaves, 32 bytes each, in tree-KK.hashes ---- */
 typedef struct bpci__tree {

@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 
 #include "bpci/ledger_server.h"
+#include "bpci/merkle.h"
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "ledger/ledger_internal.h"
@@ -190,6 +191,25 @@ static int batch_parse(json_t *body, bpci__raw_batch *raw, const char ***data, s
 	return 0;
 }
 
+/* 0 when the mirror's tree plus the batch has root @want, 1 when not. */
+static int root_matches(server *sv, const bpci__raw_batch *raw, size_t n,
+			const uint8_t want[32])
+{
+	uint8_t *leaves = bpci__malloc(n ? n * 32 : 1), got[32];
+	size_t i;
+	int rc;
+
+	if (leaves == NULL)
+		return BPCI_ENOMEM;
+	for (i = 0; i < n; i++)
+		bpci_merkle_leaf_hash(leaves + 32 * i, raw->data[i], raw->lens[i]);
+	rc = bpci__ledger_root_after(sv->ledger, raw->first, leaves, n, got);
+	bpci__free(leaves);
+	if (rc < 0)
+		return rc;
+	return memcmp(got, want, 32) != 0;
+}
+
 static void append_batch(server *sv, bpci__http_req *req, json_t *body)
 {
 	bpci__raw_batch raw = {0, NULL, NULL};
@@ -222,6 +242,15 @@ static void append_batch(server *sv, bpci__http_req *req, json_t *body)
 			 (unsigned long long)raw.first,
 			 (unsigned long long)bpci_ledger_size(sv->ledger));
 		reply_conflict(req, sv, "out_of_order", why);
+		goto out;
+	}
+	if ((rc = root_matches(sv, &raw, n, want)) != 0) {
+		if (rc < 0)
+			bpci__http_reply_error(req, 500, "internal", bpci_strerror(rc), NULL);
+		else
+			reply_conflict(req, sv, "root_mismatch",
+				       "the sender's root is not the root of this mirror's "
+				       "entries followed by the batch; nothing appended");
 		goto out;
 	}
 	bpci_diag_new(&d);

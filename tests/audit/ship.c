@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "audit_test.h"
 #include "runtime/http_client.h"
 
@@ -341,6 +343,74 @@ START_TEST(root_mismatch_refused)
 }
 END_TEST
 
+/* A batch body for entries [0, n) of @l with root @root_hex. */
+static char *batch_json(bpci_ledger *l, size_t n, const char *root_hex)
+{
+	json_t *arr = json_array(), *j;
+	char *text;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char *e = NULL;
+		size_t len;
+
+		ck_assert_int_eq(bpci_ledger_get(&e, &len, l, i, NULL), 0);
+		json_array_append_new(arr, json_stringn(e, len));
+		bpci_free(e);
+	}
+	j = json_pack("{s:s,s:i,s:i,s:s,s:o}", "origin", "bpci.local/audit", "from", 0, "size",
+		      (int)n, "root", root_hex, "entries", arr);
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return text;
+}
+
+START_TEST(mirror_checks_root_first)
+{
+	bpci__http_client_opts co = BPCI__HTTP_CLIENT_OPTS_INIT;
+	bpci__http_response resp = {0, NULL, 0, NULL};
+	fixture f;
+	char url[400], root[65], *body;
+	uint8_t h[32];
+
+	setup(&f, 4);
+	at_serve(&f.srv, f.mirror, "127.0.0.1:0", f.token);
+	snprintf(url, sizeof(url), "%s/api/ledger/entries", f.srv.url);
+	co.token = TOKEN;
+	/* The root of 3 entries offered as the root after 4: refused. */
+	ck_assert_int_eq(bpci_ledger_root(h, f.l, 3), 0);
+	at_hex(root, h);
+	body = batch_json(f.l, 4, root);
+	ck_assert_int_eq(bpci__http_request(&co, "POST", url, body, strlen(body), &resp, NULL),
+			 BPCI_EEXISTS);
+	ck_assert_int_eq(resp.status, 409);
+	ck_assert_contains(resp.body, "\"code\":\"root_mismatch\"");
+	ck_assert_contains(resp.body, "\"size\":0");
+	bpci__http_response_clear(&resp);
+	free(body);
+	/* The right root: appended, answered with the mirror's checkpoint. */
+	ck_assert_int_eq(bpci_ledger_root(h, f.l, 4), 0);
+	at_hex(root, h);
+	body = batch_json(f.l, 4, root);
+	ck_assert_int_eq(bpci__http_request(&co, "POST", url, body, strlen(body), &resp, NULL), 0);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_contains(resp.body, "\"size\":4");
+	ck_assert_contains(resp.body, root);
+	ck_assert_contains(resp.body, "\"checkpoint\":\"bpci.local/audit\\n4\\n");
+	bpci__http_response_clear(&resp);
+	/* The same batch again starts at 0, not at the mirror's size. */
+	ck_assert_int_eq(bpci__http_request(&co, "POST", url, body, strlen(body), &resp, NULL),
+			 BPCI_EEXISTS);
+	ck_assert_contains(resp.body, "\"code\":\"out_of_order\"");
+	ck_assert_contains(resp.body, "starts at 0 but the mirror holds 4");
+	bpci__http_response_clear(&resp);
+	free(body);
+	ck_assert_int_eq(at_stop(&f.srv, SIGTERM), 0);
+	assert_mirror_equal(&f, 4);
+	teardown(&f);
+}
+END_TEST
+
 START_TEST(bad_token)
 {
 	fixture f;
@@ -424,6 +494,7 @@ void audit_add_ship_tests(Suite *s)
 	tcase_add_test(tc, peer_down);
 	tcase_add_test(tc, divergent_mirror);
 	tcase_add_test(tc, root_mismatch_refused);
+	tcase_add_test(tc, mirror_checks_root_first);
 	tcase_add_test(tc, bad_token);
 	tcase_add_test(tc, generated_token);
 	suite_add_tcase(s, tc);
