@@ -504,9 +504,11 @@ static void *ship_thread(void *arg)
 		ts.tv_nsec += (long)(s->o.flush_ms % 1000) * 1000000L;
 		ts.tv_sec += s->o.flush_ms / 1000 + ts.tv_nsec / 1000000000L;
 		ts.tv_nsec %= 1000000000L;
-		while (!s->stop && (!s->notified || s->st.diverged))
-			if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT &&
-			    !s->st.diverged)
+		/* After divergence only a stop matters: wait without a timer. */
+		while (!s->stop && s->st.diverged)
+			pthread_cond_wait(&s->cv, &s->mu);
+		while (!s->stop && !s->notified)
+			if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT)
 				break;
 		s->notified = 0;
 		if (s->stop) {

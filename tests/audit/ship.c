@@ -294,6 +294,12 @@ START_TEST(divergent_mirror)
 	s = shipper(&f, f.srv.url, TOKEN);
 	ck_assert_int_eq(stats(s).diverged, 1);
 	ck_assert_int_eq(bpci_ledger_shipper_run_once(s, NULL), BPCI_EVERIFY);
+	/* A background shipper stays idle and stops when freed. */
+	ck_assert_int_eq(bpci_ledger_shipper_start(s, NULL), 0);
+	ck_assert_int_eq(bpci_ledger_shipper_start(s, NULL), BPCI_EBUSY);
+	bpci_ledger_shipper_notify(s);
+	usleep(200 * 1000);
+	ck_assert_uint_eq(stats(s).batches, 0);
 	bpci_ledger_shipper_free(s);
 	bpci_ledger_free(f.l);
 	f.l = NULL;
