@@ -417,6 +417,52 @@ START_TEST(mirror_checks_root_first)
 }
 END_TEST
 
+/* The mirror's size from GET /healthz. */
+static long mirror_size(const char *base)
+{
+	bpci__http_response resp = {0, NULL, 0, NULL};
+	char url[400];
+	const char *at;
+	long n = -1;
+
+	snprintf(url, sizeof(url), "%s/healthz", base);
+	if (bpci__http_request(NULL, "GET", url, NULL, 0, &resp, NULL) == 0 &&
+	    (at = strstr(resp.body, "\"size\":")) != NULL)
+		n = strtol(at + 7, NULL, 10);
+	bpci__http_response_clear(&resp);
+	return n;
+}
+
+START_TEST(cli_ship_follow)
+{
+	const char *argv[] = {"ledger", "ship", "--follow", "--endpoint", NULL, "--ledger", NULL,
+			      "--token-file", NULL, NULL};
+	fixture f;
+	at_child ship;
+	int i;
+
+	/* The test holds the ledger as its writer (a daemon): the shipper
+	 * follows it read-only. */
+	setup(&f, 20);
+	at_serve(&f.srv, f.mirror, "127.0.0.1:0", f.token);
+	argv[4] = f.srv.url;
+	argv[6] = f.src;
+	argv[8] = f.token;
+	at_spawn(&ship, argv);
+	for (i = 0; i < 200 && mirror_size(f.srv.url) != 20; i++)
+		usleep(50 * 1000);
+	ck_assert_int_eq(mirror_size(f.srv.url), 20);
+	at_fill(f.l, "followed", 15);
+	for (i = 0; i < 200 && mirror_size(f.srv.url) != 35; i++)
+		usleep(50 * 1000);
+	ck_assert_int_eq(mirror_size(f.srv.url), 35);
+	ck_assert_int_eq(at_stop(&ship, SIGINT), 0);
+	ck_assert_int_eq(at_stop(&f.srv, SIGTERM), 0);
+	assert_mirror_equal(&f, 35);
+	teardown(&f);
+}
+END_TEST
+
 START_TEST(bad_token)
 {
 	fixture f;
@@ -501,6 +547,7 @@ void audit_add_ship_tests(Suite *s)
 	tcase_add_test(tc, divergent_mirror);
 	tcase_add_test(tc, root_mismatch_refused);
 	tcase_add_test(tc, mirror_checks_root_first);
+	tcase_add_test(tc, cli_ship_follow);
 	tcase_add_test(tc, bad_token);
 	tcase_add_test(tc, generated_token);
 	suite_add_tcase(s, tc);
