@@ -81,12 +81,16 @@ static int ship(bpci_ledger *ledger, const char *dir, const char *url, const cha
 		bpci_ledger_shipper_free(s);
 		return -1;
 	}
-	bpci_ledger_audit(ledger, "port_allocation", "8080 to validator-1");
-	bpci_ledger_audit(ledger, "node_started", "validator-1");
-	bpci_ledger_audit(ledger, "agreement_deployed", "agreement-7");
+	if (bpci_ledger_audit(ledger, "port_allocation", "8080 to validator-1") != 0 ||
+	    bpci_ledger_audit(ledger, "node_started", "validator-1") != 0 ||
+	    bpci_ledger_audit(ledger, "agreement_deployed", "agreement-7") != 0) {
+		bpci_ledger_shipper_free(s);
+		return -1;
+	}
 	bpci_ledger_shipper_notify(s); /* never blocks the appends above */
 	for (i = 0; i < 100; i++) {
-		bpci_ledger_shipper_stats(&st, s);
+		if (bpci_ledger_shipper_stats(&st, s) != 0)
+			break;
 		if (st.shipped == bpci_ledger_size(ledger) || st.diverged)
 			break;
 		usleep(100 * 1000);
