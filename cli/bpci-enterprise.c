@@ -19,6 +19,7 @@
 
 #include <bpci.h>
 
+#include "audit.h"
 #include "cli.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -499,7 +500,9 @@ static const cli_command tree_commands[] = {
 	{"add-daemon", "check a daemon of the daemon tree (--dry-run)", cmd_add_daemon},
 };
 
-static const cli_group groups[] = {
+int main(int argc, char **argv)
+{
+	const cli_group groups[] = {
 	{"cluster-manager", "The cluster's control plane: ENC replicas and registered nodes.",
 	 manager_commands, NELEM(manager_commands),
 	 "The cluster manager daemon (start, deploy-agreement, metrics, allocate-port, and "
@@ -508,15 +511,17 @@ static const cli_group groups[] = {
 	 NELEM(tree_commands),
 	 "The daemon tree's daemon (init, status, rebalance, and add-daemon without "
 	 "--dry-run) is not part of this release."},
-};
-
-int main(int argc, char **argv)
-{
-	static const cli_program prog = {
+	{"audit", "The audit ledger: entries, proofs, checkpoints, verification.",
+	 cli_audit_commands, CLI_AUDIT_NCOMMANDS, cli_audit_note},
+	{"ledger", "Remote ledgers: serve a verified mirror, ship entries to one.",
+	 cli_ledger_commands, CLI_LEDGER_NCOMMANDS, cli_ledger_note},
+	};
+	const cli_program prog = {
 		"bpci-enterprise",
 		"bpci-enterprise checks what the cluster manager would be asked to do "
 		"(ENC replicas, cluster node registrations, daemons of the daemon tree) "
-		"with the same rules the cluster manager applies.",
+		"with the same rules the cluster manager applies, and reads, proves, "
+		"verifies, serves and ships the audit ledger.",
 		groups, NELEM(groups)};
 
 	return cli_main(&prog, argc, argv);

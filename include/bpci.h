@@ -17,6 +17,7 @@
 #include "bpci/coordinator.h"
 #include "bpci/server.h"
 #include "bpci/client.h"
+#include "bpci/ledger_server.h"
 #include "bpci/service.h"
 #include "bpci/placement.h"
 

@@ -194,6 +194,26 @@ typedef int (*bpci_ledger_entry_cb)(uint64_t seq, const char *entry, size_t len,
 BPCI_EXTERN int bpci_ledger_foreach(bpci_ledger *ledger, uint64_t from, bpci_ledger_entry_cb cb,
 				    void *payload);
 
+/** The fields of one entry (bpci_ledger_entry_parse()); strings owned,
+ *  released by bpci_ledger_entry_info_clear(). */
+typedef struct bpci_ledger_entry_info {
+	uint64_t seq;
+	char *time, *type, *actor, *subject;
+	char *details;   /**< the string itself when details is a string, else compact JSON */
+} bpci_ledger_entry_info;
+
+/**
+ * bpci_ledger_entry_parse - split entry bytes (as bpci_ledger_get() gives
+ * them) into their fields, for display. It checks the shape only; whether
+ * the bytes are canonical is bpci_ledger_verify()'s business.
+ * Returns 0; BPCI_EPARSE (not an entry object); BPCI_EINVAL; BPCI_ENOMEM.
+ */
+BPCI_EXTERN int bpci_ledger_entry_parse(bpci_ledger_entry_info *out, const char *entry,
+					size_t len);
+
+/** bpci_ledger_entry_info_clear - release the strings of @info and zero it. */
+BPCI_EXTERN void bpci_ledger_entry_info_clear(bpci_ledger_entry_info *info);
+
 /** bpci_ledger_leaf_hash - the leaf hash of entry @seq, from the tree cache.
  *  Returns 0, BPCI_ENOTFOUND, BPCI_EIO. */
 BPCI_EXTERN int bpci_ledger_leaf_hash(uint8_t out[32], bpci_ledger *ledger, uint64_t seq);
@@ -247,6 +267,10 @@ BPCI_EXTERN int bpci_ledger_checkpoint(char **note, bpci_ledger *ledger, bpci_di
  *  signing (works read-only). Free with bpci_free(). Returns 0,
  *  BPCI_ENOTFOUND (none yet), BPCI_ENOMEM. */
 BPCI_EXTERN int bpci_ledger_latest_checkpoint(char **note, bpci_ledger *ledger);
+
+/** bpci_ledger_checkpoint_count - how many checkpoints the handle knows
+ *  (those stored when it was opened plus those it signed since). */
+BPCI_EXTERN uint64_t bpci_ledger_checkpoint_count(bpci_ledger *ledger);
 
 /**
  * bpci_ledger_public_key - the checkpoint verification key.

@@ -212,7 +212,37 @@ static int enqueue(bpci_ledger *l, bpci__entry *ents, size_t n, uint64_t *first)
 	return 0;
 }
 
-static int submit(bpci_ledger *l, bpci__entry *ents, size_t n, uint64_t *first_seq)
+/* Frames entries that arrive as finished canonical bytes (a mirror's
+ * copy of another log) into the pending batch, mu held. They must go
+ * exactly at the end of the log: their seqs were checked against
+ * raw->first, which must still be the next seq. */
+static int enqueue_raw(bpci_ledger *l, const bpci__raw_batch *raw, size_t n, uint64_t *first)
+{
+	size_t need = 0, i;
+	uint8_t *p;
+
+	if (l->next_seq != raw->first)
+		return BPCI_EEXISTS;
+	for (i = 0; i < n; i++)
+		need += REC_HDR + raw->lens[i];
+	if (bpci__grow((void **)&l->pend, &l->pend_cap, l->pend_len + need, 1) < 0)
+		return BPCI_ENOMEM;
+	p = l->pend + l->pend_len;
+	for (i = 0; i < n; i++) {
+		memcpy(p + REC_HDR, raw->data[i], raw->lens[i]);
+		bpci__put32(p, (uint32_t)raw->lens[i]);
+		bpci__put32(p + 4, bpci__crc32c(0, p + REC_HDR, raw->lens[i]));
+		p += REC_HDR + raw->lens[i];
+	}
+	*first = l->next_seq;
+	l->pend_len += need;
+	l->pend_count += n;
+	l->next_seq += n;
+	return 0;
+}
+
+static int submit(bpci_ledger *l, bpci__entry *ents, const bpci__raw_batch *raw, size_t n,
+		  uint64_t *first_seq)
 {
 	uint64_t first, last, gen;
 	int rc;
@@ -227,7 +257,8 @@ static int submit(bpci_ledger *l, bpci__entry *ents, size_t n, uint64_t *first_s
 		rc = l->broken;
 		goto out;
 	}
-	if ((rc = enqueue(l, ents, n, &first)) < 0)
+	rc = raw ? enqueue_raw(l, raw, n, &first) : enqueue(l, ents, n, &first);
+	if (rc < 0)
 		goto out;
 	last = first + n;
 	gen = l->pend_gen;
@@ -271,7 +302,7 @@ int bpci_ledger_append_many(uint64_t *first_seq, bpci_ledger *l, const bpci_ledg
 	for (i = 0; i < n && rc == 0; i++, done++)
 		rc = bpci__entry_prepare(&ents[i], &events[i], i, diag);
 	if (rc == 0)
-		rc = submit(l, ents, n, first_seq);
+		rc = submit(l, ents, NULL, n, first_seq);
 	for (i = 0; i < done; i++)
 		bpci__entry_release(&ents[i]);
 	bpci__free(ents);
@@ -298,4 +329,35 @@ int bpci_ledger_audit(bpci_ledger *l, const char *event, const char *details)
 	ev.subject = event;
 	ev.details_text = details ? details : "";
 	return bpci_ledger_append(NULL, l, &ev, NULL);
+}
+
+int bpci__ledger_append_raw(bpci_ledger *l, const bpci__raw_batch *raw, size_t n,
+			    bpci_diag *diag)
+{
+	char why[128];
+	uint64_t seq;
+	size_t i;
+
+	if (l->flags & BPCI_LEDGER_READONLY)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "ledger",
+				      "is open read-only");
+	for (i = 0; i < n; i++) {
+		if (raw->lens[i] == 0 || raw->lens[i] > BPCI_LEDGER_ENTRY_MAX)
+			return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "entries",
+					      "entry %zu is %zu bytes; allowed 1..%d", i,
+					      raw->lens[i], BPCI_LEDGER_ENTRY_MAX);
+		why[0] = '\0';
+		if (bpci__entry_check(&seq, raw->data[i], raw->lens[i], why, sizeof(why)) < 0)
+			return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EPARSE, "entries",
+					      "entry %zu is not a canonical ledger entry: %s", i,
+					      why);
+		if (seq != raw->first + i)
+			return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "entries",
+					      "entry %zu has seq %llu, expected %llu", i,
+					      (unsigned long long)seq,
+					      (unsigned long long)(raw->first + i));
+	}
+	if (n == 0)
+		return 0;
+	return submit(l, NULL, raw, n, NULL);
 }

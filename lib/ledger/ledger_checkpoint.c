@@ -238,3 +238,15 @@ int bpci_ledger_public_key(char **vkey, uint8_t raw[32], bpci_ledger *l)
 		return BPCI_ENOMEM;
 	return 0;
 }
+
+uint64_t bpci_ledger_checkpoint_count(bpci_ledger *l)
+{
+	uint64_t n;
+
+	if (l == NULL)
+		return 0;
+	pthread_mutex_lock(&l->mu);
+	n = l->ckpt_count;
+	pthread_mutex_unlock(&l->mu);
+	return n;
+}

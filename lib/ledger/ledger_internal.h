@@ -70,6 +70,27 @@ void bpci__entry_write(char *dst, const bpci__entry *e, uint64_t seq,
 int bpci__entry_check(uint64_t *seq, const char *data, size_t len, char *why,
 		      size_t whylen);
 
+/* Finished canonical entries (a mirror's copy of another log) that must
+ * become entries first, first+1, ... of this one. */
+typedef struct bpci__raw_batch {
+	uint64_t first;
+	const char *const *data;
+	const size_t *lens;
+} bpci__raw_batch;
+
+/* Appends @n raw entries durably as one batch after checking that each is
+ * canonical with the expected seq. Returns 0; BPCI_EEXISTS (the log's size
+ * is not raw->first any more); BPCI_EPARSE/BPCI_EINVAL/BPCI_ELIMIT (a bad
+ * entry, named in @diag; nothing appended); BPCI_EIO; BPCI_ENOMEM. */
+int bpci__ledger_append_raw(bpci_ledger *l, const bpci__raw_batch *raw, size_t n,
+			    bpci_diag *diag);
+
+/* The root of the log's first @n entries (@n must be its size, else
+ * BPCI_EEXISTS) followed by @k more leaves with hashes @leaves, without
+ * appending them. 0, BPCI_EEXISTS, BPCI_EIO. */
+int bpci__ledger_root_after(bpci_ledger *l, uint64_t n, const uint8_t *leaves, size_t k,
+			    uint8_t out[LHASH]);
+
 /* ---- the tree cache: level k holds the hash of every complete aligned
  *      block of 2^k leaves, 32 bytes each, in tree-KK.hashes ---- */
 typedef struct bpci__tree {
