@@ -13,7 +13,9 @@
 #include "bpci/cluster.h"
 #include "bpci/config.h"
 #include "bpci/merkle.h"
+#include "bpci/ledger.h"
 #include "bpci/service.h"
+#include "bpci/placement.h"
 #include "bpci/coordinator.h"
 
 #endif

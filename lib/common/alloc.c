@@ -1,35 +1,42 @@
 #include "alloc.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bpci/common.h"
 
-/* Failure injection state. Only tests touch it, from one thread. */
-static long fail_countdown = -1;
-static long attempts;
+/*
+ * Failure injection state. Only tests arm it, from one thread, but every
+ * thread allocates: the counters are relaxed atomics so that a threaded
+ * program (the ledger's group commit) has no data race on them.
+ */
+static _Atomic long fail_countdown = -1;
+static _Atomic long attempts;
 
 static int should_fail(void)
 {
-	attempts++;
-	if (fail_countdown < 0)
-		return 0;
-	if (fail_countdown == 0) {
-		fail_countdown = -1;
-		return 1;
+	long left;
+
+	atomic_fetch_add_explicit(&attempts, 1, memory_order_relaxed);
+	left = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
+	while (left >= 0) {
+		/* n > 0 counts down; reaching 0 fails once and disarms (-1). */
+		if (atomic_compare_exchange_weak_explicit(&fail_countdown, &left, left - 1,
+							  memory_order_relaxed,
+							  memory_order_relaxed))
+			return left == 0;
 	}
-	fail_countdown--;
 	return 0;
 }
 
 long bpci__alloc_fail_after(long n)
 {
-	long seen = attempts;
+	long seen = atomic_exchange_explicit(&attempts, 0, memory_order_relaxed);
 
-	attempts = 0;
-	fail_countdown = n;
+	atomic_store_explicit(&fail_countdown, n < 0 ? -1 : n, memory_order_relaxed);
 	return seen;
 }
 
