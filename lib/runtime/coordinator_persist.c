@@ -257,6 +257,15 @@ static void take_over(bpci__cnode *n, pid_t pid, uint64_t start_time)
 {
 	bpci_node_state st = n->state;
 
+	if (n->remove_on_exit && st != BPCI_NODE_STATE_STOPPING) {
+		/* a stop or a shutdown was under way: finish it */
+		if (pid <= 0 || st == BPCI_NODE_STATE_STOPPED || st == BPCI_NODE_STATE_FAILED ||
+		    st == BPCI_NODE_STATE_PENDING) {
+			bpci__coord_node_remove(n->c, n);
+			return;
+		}
+		st = n->state = BPCI_NODE_STATE_STOPPING;
+	}
 	if (st == BPCI_NODE_STATE_STOPPED || st == BPCI_NODE_STATE_FAILED)
 		return;
 	if (st == BPCI_NODE_STATE_PENDING) {
