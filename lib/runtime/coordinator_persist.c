@@ -162,8 +162,10 @@ static void on_save(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->dirty)
-		(void)write_state(c, 0, NULL); /* retried with the next change */
+	/* inside a batch the batch's end writes (the orphan scan covers a
+	 * crash before it); else retried with the next change on failure */
+	if (c->dirty && c->batch == 0)
+		(void)write_state(c, 0, NULL);
 }
 
 void bpci__coord_dirty(bpci_coordinator *c)
