@@ -139,11 +139,19 @@ $(BUILD)/fuzz/%-replay: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/standalone.o $(S
 deps:
 	./scripts/deps.sh
 
-# The README's run command: the main job on the embedded default example.
+# The README's run command: a node coordinator on examples/local-demo.yaml
+# (the example's nodes with ports assigned on 127.0.0.1, see that file) in a
+# temporary state directory, one node of each type, until Ctrl-C.
 run:
 	./scripts/deps.sh
 	$(MAKE) all
-	$(BUILD)/bin/bpi-core node-coordinator validate --config examples/node-distribution-config.yaml
+	@state=$$(mktemp -d "$${TMPDIR:-/tmp}/bpci-run.XXXXXX") || exit 1; \
+	trap 'true' INT TERM; \
+	echo "state directory $$state; in another terminal:"; \
+	echo "  $(BUILD)/bin/bpi-core node-coordinator status --state-dir $$state"; \
+	$(BUILD)/bin/bpi-core node-coordinator start --config examples/local-demo.yaml \
+		--state-dir "$$state" --listen 127.0.0.1:0; \
+	status=$$?; rm -rf "$$state"; exit $$status
 
 # `make check` is the README's test command: it installs what it needs, then
 # runs everything twice (plain, then ASan+UBSan).

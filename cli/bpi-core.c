@@ -2,10 +2,14 @@
  * bpi-core — the node coordinator's command line.
  *
  *   bpi-core node-coordinator validate --config FILE [--strict]
- *   bpi-core node-coordinator start-node --type T [flags] --dry-run [--strict]
+ *   bpi-core node-coordinator start --config FILE [--state-dir DIR] [--listen ADDR]
+ *   bpi-core node-coordinator start-node --type T [flags] [--dry-run | --wait]
+ *   bpi-core node-coordinator status [--type T]
+ *   bpi-core node-coordinator stop-node|restart-node --node-id ID
+ *   bpi-core node-coordinator logs --node-id ID [--tail N] [--follow]
+ *   bpi-core node-coordinator reload
  *
- * Commands that need the coordinator daemon (start, status, stop-node, and
- * start-node without --dry-run) are not part of this release.
+ * The daemon and its clients live in coord_daemon.c and coord.c.
  * Exit statuses: see cli.h and bpi-core(1).
  */
 #include <stdlib.h>
@@ -14,6 +18,7 @@
 #include <bpci.h>
 
 #include "cli.h"
+#include "coord.h"
 #include "nodeflags.h"
 
 /* ---- validate -------------------------------------------------------- */
@@ -219,12 +224,14 @@ static int cmd_validate(cli_ctx *ctx, int argc, char **argv)
 
 static const char start_node_desc[] =
 	"Build a node specification from the flags, check every value and the "
-	"spec as a whole, and print it (a FIELD VALUE table, or canonical JSON "
-	"with --output json). Every problem is one line on stderr and the exit "
-	"status is 2. Starting the node needs a running coordinator, which is not "
-	"part of this release, so --dry-run is required. Type flags belong to one "
-	"node type: giving another type's flag is an error. BOOL flags take no "
-	"value (--no-FLAG sets false); K=V flags repeat; --flag=value works too.";
+	"spec as a whole, then start it on the running coordinator (found through "
+	"--state-dir, or --url and --token) and print its id; with --wait, show "
+	"its progress until it is ready (exit 0) or failed (exit 1). With "
+	"--dry-run, print the spec instead (a FIELD VALUE table, or canonical JSON "
+	"with --output json) and start nothing. Every problem is one line on "
+	"stderr and the exit status is 2. Type flags belong to one node type: "
+	"giving another type's flag is an error. BOOL flags take no value "
+	"(--no-FLAG sets false); K=V flags repeat; --flag=value works too.";
 
 /* The options start-node knows for one type (or for none). */
 typedef struct start_opts {
@@ -271,7 +278,8 @@ static const bpci_field_info *id_field(const bpci_field_info *common, size_t n)
 
 /* Options of start-node that are not node fields; their help is static,
  * except --type's (so->type_help). */
-#define START_FIXED 3
+#define START_OWN 5
+#define START_FIXED (START_OWN + COORD_CLIENT_NOPTS)
 
 static char *type_option_help(void)
 {
@@ -317,15 +325,19 @@ static void build_start_opts(start_opts *so, bpci_node_type type)
 	so->type = type;
 	so->type_help = type_option_help();
 	{
-		const cli_option fixed[START_FIXED] = {
+		const cli_option fixed[START_OWN] = {
 			{"type", CLI_VALUE, 0, "TYPE", so->type_help, NULL},
 			{"dry-run", CLI_SWITCH, 0, NULL,
-			 "check and print the spec without starting anything (required in "
-			 "this release)", NULL},
+			 "check and print the spec without starting anything", NULL},
 			{"strict", CLI_SWITCH, 0, NULL,
 			 "treat warnings (such as a bad EIP-55 checksum) as errors", NULL},
+			{"wait", CLI_SWITCH, 0, NULL,
+			 "show the node's progress until it is ready or failed", NULL},
+			{"timeout", CLI_VALUE, 0, "SECONDS",
+			 "how long --wait waits (default 60)", NULL},
 		};
-		append(so, fixed, START_FIXED);
+		append(so, fixed, START_OWN);
+		append(so, coord_client_opts, COORD_CLIENT_NOPTS);
 	}
 	if (type && bpci_node_type_fields(&tf, &tn, type) == 0)
 		append_fields(so, tf, tn);
@@ -372,8 +384,8 @@ static void start_node_help(const cli_ctx *ctx, const start_opts *so)
 	cli_option *o;
 	int ty;
 
-	cli_help_usage(ctx, stdout, "--type TYPE [TYPE FLAGS] [COMMON FLAGS] --dry-run "
-				    "[--strict] [--output table|json]");
+	cli_help_usage(ctx, stdout, "--type TYPE [TYPE FLAGS] [COMMON FLAGS] [--wait | "
+				    "--dry-run] [--strict] [--output table|json]");
 	fputc('\n', stdout);
 	cli_help_paragraph(stdout, start_node_desc);
 	cli_help_options(stdout, "Options", so->all, START_FIXED);
@@ -538,7 +550,8 @@ static int print_spec(const cli_ctx *ctx, const bpci_node_spec *spec)
 	return CLI_EXIT_OK;
 }
 
-static int dry_run(cli_ctx *ctx, const cli_parsed *p, bpci_node_type type)
+/* Build and check the spec; print it (dry run) or start it (@start). */
+static int dry_run(cli_ctx *ctx, const cli_parsed *p, bpci_node_type type, int start)
 {
 	bpci_node_spec *spec = NULL;
 	bpci_diag *sdiag = NULL, *vdiag = NULL;
@@ -558,6 +571,8 @@ static int dry_run(cli_ctx *ctx, const cli_parsed *p, bpci_node_type type)
 	print_filtered(ctx, vdiag, &ff);
 	if (ff.n || rc != 0)
 		status = CLI_EXIT_USAGE;
+	else if (start)
+		status = coord_start_node(ctx, p, spec);
 	else
 		status = print_spec(ctx, spec);
 out:
@@ -613,13 +628,7 @@ static int cmd_start_node(cli_ctx *ctx, int argc, char **argv)
 		bad_type(ctx, tname, types);
 	if (ctx->usage_errors)
 		goto out;
-	if (!cli_parsed_flag(&p, "dry-run")) {
-		cli_usage_error(ctx, "start-node without --dry-run needs a running coordinator; "
-				"it is not part of this release (use --dry-run to validate "
-				"a spec)");
-		goto out;
-	}
-	status = dry_run(ctx, &p, type);
+	status = dry_run(ctx, &p, type, !cli_parsed_flag(&p, "dry-run"));
 out:
 	cli_parsed_free(&p);
 	free_start_opts(&so);
@@ -632,24 +641,34 @@ out:
 static const cli_command coordinator_commands[] = {
 	{"validate", "check a node distribution configuration file and summarise it",
 	 cmd_validate},
-	{"start-node", "check a node specification given as flags (--dry-run)",
+	{"start", "run the coordinator in the foreground: nodes, supervision, API",
+	 cmd_coord_start},
+	{"start-node", "start a node on the running coordinator (or check it: --dry-run)",
 	 cmd_start_node},
+	{"status", "show the coordinator's nodes", cmd_coord_status},
+	{"stop-node", "stop a node and forget it", cmd_coord_stop_node},
+	{"restart-node", "stop a node and start it again", cmd_coord_restart_node},
+	{"logs", "print (or follow) a node's output", cmd_coord_logs},
+	{"reload", "re-read the coordinator's configuration file", cmd_coord_reload},
 };
 
 static const cli_group groups[] = {
-	{"node-coordinator", "Configure the nodes a coordinator runs on this host.",
+	{"node-coordinator", "Run the node coordinator of this host and manage its nodes.",
 	 coordinator_commands, NELEM(coordinator_commands),
-	 "The coordinator daemon itself (start, status, stop-node, and start-node "
-	 "without --dry-run) is not part of this release."},
+	 "'start' runs the coordinator; the other commands except 'validate' and "
+	 "'start-node --dry-run' are clients of its HTTP API, found through "
+	 "--state-dir (its api.url and api.token) or --url and --token. When no "
+	 "coordinator answers they exit with status 3."},
 };
 
 int main(int argc, char **argv)
 {
 	static const cli_program prog = {
 		"bpi-core",
-		"bpi-core checks node distribution configurations and node "
-		"specifications for the BPI node coordinator, with the same rules "
-		"the coordinator applies.",
+		"bpi-core runs the BPI node coordinator, which starts, supervises, "
+		"restarts and stops the nodes of this host, and talks to it; it also "
+		"checks configurations and node specifications with the rules the "
+		"coordinator applies.",
 		groups, NELEM(groups)};
 
 	return cli_main(&prog, argc, argv);

@@ -14,8 +14,10 @@
 #include "bpci/config.h"
 #include "bpci/merkle.h"
 #include "bpci/ledger.h"
+#include "bpci/coordinator.h"
+#include "bpci/server.h"
+#include "bpci/client.h"
 #include "bpci/service.h"
 #include "bpci/placement.h"
-#include "bpci/coordinator.h"
 
 #endif

@@ -29,5 +29,6 @@ char *cli_squash(const char *text);
 void cli_add_core_tests(Suite *s);
 void cli_add_config_tests(Suite *s);
 void cli_add_enterprise_tests(Suite *s);
+void cli_add_coordinator_tests(Suite *s);
 
 #endif

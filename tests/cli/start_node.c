@@ -1,4 +1,5 @@
 /* bpi-core node-coordinator start-node --dry-run: flags, values, refusals. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli_tests.h"
@@ -409,18 +410,29 @@ START_TEST(missing_required)
 }
 END_TEST
 
-START_TEST(refuses_without_dry_run)
+/* Without --dry-run the spec goes to the coordinator: none running is exit
+ * 3 with how to start one; an invalid spec is still exit 2, checked first. */
+START_TEST(without_dry_run_needs_a_coordinator)
 {
 	bpci_test_run r;
+	char *dir = bpci_test_mkdtemp();
 
 	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "distributed",
-		"--capacity-gb", "1000", NULL);
-	cli_expect(&r, 2);
-	cli_assert_has(r.err, "start-node without --dry-run needs a running coordinator; "
-				  "it is not part of this release (use --dry-run to validate a "
-				  "spec)");
+		"--capacity-gb", "1000", "--state-dir", dir, NULL);
+	cli_expect(&r, 3);
+	cli_assert_has(r.err, "no coordinator is running on state directory");
+	cli_assert_has(r.err, "bpi-core node-coordinator start --config FILE");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
+
+	cli_run(&r, "bpi-core", SN, "--type", "storage", "--storage-type", "distributed",
+		"--capacity-gb", "0x", "--state-dir", dir, NULL);
+	cli_expect(&r, 2);
+	cli_assert_has(r.err, "capacity_gb");
+	cli_assert_has(r.err, "0x");
+	bpci_test_run_free(&r);
+	bpci_test_rmtree(dir);
+	free(dir);
 }
 END_TEST
 
@@ -443,6 +455,6 @@ void cli_add_core_tests(Suite *s)
 	tcase_add_test(tc, one_line_per_problem);
 	tcase_add_test(tc, flag_of_another_type);
 	tcase_add_test(tc, missing_required);
-	tcase_add_test(tc, refuses_without_dry_run);
+	tcase_add_test(tc, without_dry_run_needs_a_coordinator);
 	suite_add_tcase(s, tc);
 }

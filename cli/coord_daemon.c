@@ -1,0 +1,250 @@
+/*
+ * bpi-core node-coordinator start: the coordinator daemon in the
+ * foreground. It logs node state changes to stderr, starts the
+ * configuration's nodes, serves the HTTP API, prints its URL and the
+ * status table, reloads the file on SIGHUP and stops every node on
+ * SIGTERM or SIGINT.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpci.h>
+
+#include "cli.h"
+#include "coord.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define INITIAL_WAIT_MS 15000
+
+static const cli_option start_opts[] = {
+	{"config", CLI_VALUE, 0, "FILE",
+	 "the node distribution configuration whose nodes to run (required)", NULL},
+	{"state-dir", CLI_VALUE, 0, "DIR",
+	 "where state, node logs, api.url and api.token live (default: "
+	 "$BPCI_STATE_DIR, else /var/lib/bpci for root, else $XDG_STATE_HOME/bpci "
+	 "or ~/.local/state/bpci)", NULL},
+	{"listen", CLI_VALUE, 0, "ADDR",
+	 "the API's address HOST:PORT (default 127.0.0.1:8080; port 0 picks a free "
+	 "port, written to DIR/api.url)", NULL},
+	{"node-program", CLI_VALUE, 0, "PATH",
+	 "the program of nodes without a command (default: bpci-node beside "
+	 "bpi-core, else on PATH)", NULL},
+};
+
+static const char start_desc[] =
+	"Run the node coordinator in the foreground: start the configuration's "
+	"nodes, supervise them (readiness, heartbeats, restarts), and serve the "
+	"HTTP API that the other node-coordinator commands use. Node state "
+	"changes are logged on stderr. SIGHUP re-reads the configuration and "
+	"applies the difference; SIGTERM or SIGINT (Ctrl-C) stops every node and "
+	"exits 0. Nodes left running by a coordinator that was killed are adopted "
+	"when one starts again on the same state directory.";
+
+static void on_event(const bpci_node_event *ev, void *payload)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	(void)payload;
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	fprintf(stderr, "%s bpi-core: node %s (%s): %s -> %s%s%s", stamp, ev->node_id,
+		bpci_node_type_name(ev->type),
+		ev->old_state ? bpci_node_state_name(ev->old_state) : "new",
+		bpci_node_state_name(ev->new_state), *ev->reason ? ": " : "", ev->reason);
+	if (ev->pid)
+		fprintf(stderr, " (pid %d)", ev->pid);
+	fputc('\n', stderr);
+}
+
+/* Wait a while for the configuration's nodes to come up, so that the
+ * first table shows them running (or why not). */
+static void wait_initial(bpci_coordinator *c)
+{
+	const unsigned int mask = BPCI_NODE_STATE_BIT(BPCI_NODE_STATE_RUNNING) |
+				  BPCI_NODE_STATE_BIT(BPCI_NODE_STATE_FAILED) |
+				  BPCI_NODE_STATE_BIT(BPCI_NODE_STATE_STOPPED) |
+				  BPCI_NODE_STATE_BIT(BPCI_NODE_STATE_UNHEALTHY);
+	bpci_node_status_list *list = NULL;
+	struct timespec t0, now;
+	size_t i, n;
+
+	if (bpci_coordinator_list_nodes(&list, c, (bpci_node_type)0, NULL) != 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = bpci_node_status_list_count(list);
+	for (i = 0; i < n; i++) {
+		long spent;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		spent = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (spent >= INITIAL_WAIT_MS)
+			break;
+		if (bpci_coordinator_wait_node(NULL, c, bpci_node_status_list_get(list, i)->id,
+					       mask, (int)(INITIAL_WAIT_MS - spent), NULL) < 0)
+			continue;
+	}
+	bpci_node_status_list_free(list);
+}
+
+static void print_table(cli_ctx *ctx, bpci_coordinator *c)
+{
+	bpci_node_status_list *list = NULL;
+
+	if (bpci_coordinator_list_nodes(&list, c, (bpci_node_type)0, NULL) == 0)
+		(void)coord_print_status(ctx, list);
+	bpci_node_status_list_free(list);
+	fflush(stdout);
+}
+
+/* Everything the daemon holds, released in reverse. */
+typedef struct daemon_state {
+	bpci_config *cfg;
+	bpci_coordinator *c;
+	bpci_server *srv;
+	bpci_diag *diag;
+	char *state_dir;
+} daemon_state;
+
+static int fail(cli_ctx *ctx, daemon_state *d, int rc)
+{
+	cli_print_diag(ctx, d->diag);
+	if (!bpci_diag_error_count(d->diag))
+		cli_error(ctx, "%s", bpci_strerror(rc));
+	return cli_exit_for(rc) == CLI_EXIT_UNREACHABLE ? CLI_EXIT_FAILED : cli_exit_for(rc);
+}
+
+/* BPCI_COORDINATOR_URL for the nodes, known before binding unless the port
+ * is to be picked (":0"): then the nodes do without it. Malloc'd or NULL. */
+static char *coordinator_url(const char *listen)
+{
+	const char *addr = listen ? listen : "127.0.0.1:8080";
+	const char *colon = strrchr(addr, ':');
+	cli_buf b = {0};
+
+	if (!colon || strcmp(colon, ":0") == 0)
+		return NULL;
+	cli_buf_add(&b, "http://%s", addr);
+	return cli_buf_take(&b);
+}
+
+static int open_coordinator(cli_ctx *ctx, daemon_state *d, const cli_parsed *p)
+{
+	bpci_coordinator_options co = BPCI_COORDINATOR_OPTIONS_INIT;
+	bpci_server_options so = BPCI_SERVER_OPTIONS_INIT;
+	char *url = coordinator_url(cli_parsed_get(p, "listen"));
+	int rc;
+
+	co.coordinator_url = url;
+	co.state_dir = d->state_dir;
+	co.node_program = cli_parsed_get(p, "node-program");
+	co.handle_signals = 1; /* TERM and INT; SIGHUP reloads through the server */
+	co.on_event = on_event;
+	rc = bpci_coordinator_new(&d->c, &co, d->diag);
+	free(url); /* copied by the coordinator */
+	if (rc != 0)
+		return fail(ctx, d, rc);
+	so.listen = cli_parsed_get(p, "listen");
+	so.config_path = cli_parsed_get(p, "config");
+	so.reload_on_sighup = 1;
+	rc = bpci_coordinator_serve(&d->srv, d->c, &so, d->diag);
+	return rc == 0 ? CLI_EXIT_OK : fail(ctx, d, rc);
+}
+
+static int run_daemon(cli_ctx *ctx, daemon_state *d, const cli_parsed *p)
+{
+	int rc, status = open_coordinator(ctx, d, p);
+
+	if (status != CLI_EXIT_OK)
+		return status;
+	rc = bpci_coordinator_reload(d->c, d->cfg, d->diag);
+	cli_print_diag(ctx, d->diag); /* a node that cannot start is no reason to stop */
+	bpci_diag_clear(d->diag);
+	(void)rc;
+	printf("node coordinator listening on %s (state directory %s)\n",
+	       bpci_server_url(d->srv), d->state_dir);
+	fflush(stdout);
+	wait_initial(d->c);
+	print_table(ctx, d->c);
+	rc = bpci_server_run(d->srv);
+	fprintf(stderr, "%s: stopping every node\n", ctx->prog);
+	bpci_server_free(d->srv);
+	d->srv = NULL;
+	if (bpci_coordinator_shutdown(d->c, d->diag) != 0 || rc != 0)
+		return fail(ctx, d, rc ? rc : BPCI_EIO);
+	return CLI_EXIT_OK;
+}
+
+static int load_config(cli_ctx *ctx, daemon_state *d, const char *path)
+{
+	int rc = bpci_config_load_file(&d->cfg, path, 0, d->diag);
+
+	cli_print_diag(NULL, d->diag);
+	bpci_diag_clear(d->diag);
+	if (rc != 0)
+		cli_error(ctx, "%s: not started: the configuration has errors", path);
+	return rc == 0 ? CLI_EXIT_OK : cli_exit_for(rc);
+}
+
+/* --state-dir, or the library's default; malloc'd, NULL when there is none. */
+static char *default_state_dir(const char *given)
+{
+	char *lib = NULL, *copy;
+
+	if (given)
+		return cli_xstrdup(given);
+	if (bpci_client_default_state_dir(&lib) != 0)
+		return NULL;
+	copy = cli_xstrdup(lib);
+	bpci_free(lib);
+	return copy;
+}
+
+int cmd_coord_start(cli_ctx *ctx, int argc, char **argv)
+{
+	daemon_state d = {0};
+	cli_parsed p;
+	const char *config;
+	int status = CLI_EXIT_USAGE;
+
+	cli_parse_options(ctx, &p, start_opts, NELEM(start_opts), argc, argv, NULL, NULL);
+	if (ctx->help) {
+		cli_command_help(ctx, stdout, "--config FILE [--state-dir DIR] [--listen ADDR]",
+				 start_desc, start_opts, NELEM(start_opts));
+		status = CLI_EXIT_OK;
+		goto out;
+	}
+	if (ctx->version) {
+		status = cli_print_version(ctx);
+		goto out;
+	}
+	config = cli_parsed_get(&p, "config");
+	if (!config && !ctx->usage_errors)
+		cli_usage_error(ctx, "start needs --config FILE; see '%s %s start --help'.",
+				ctx->prog, ctx->group);
+	if (ctx->usage_errors)
+		goto out;
+	if (bpci_diag_new(&d.diag) != 0) {
+		cli_error(ctx, "out of memory");
+		status = CLI_EXIT_FAILED;
+		goto out;
+	}
+	d.state_dir = default_state_dir(cli_parsed_get(&p, "state-dir"));
+	if (!d.state_dir) {
+		cli_error(ctx, "no state directory: give --state-dir DIR or set BPCI_STATE_DIR");
+		status = CLI_EXIT_USAGE;
+		goto out;
+	}
+	status = load_config(ctx, &d, config);
+	if (status == CLI_EXIT_OK)
+		status = run_daemon(ctx, &d, &p);
+out:
+	bpci_server_free(d.srv);
+	bpci_coordinator_free(d.c);
+	bpci_config_free(d.cfg);
+	bpci_diag_free(d.diag);
+	free(d.state_dir);
+	cli_parsed_free(&p);
+	return status;
+}

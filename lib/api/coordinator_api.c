@@ -1,0 +1,280 @@
+/*
+ * The coordinator's API server handle: its token and URL files in the
+ * state directory, the routes, and the queue of mutating requests that run
+ * between loop iterations (they wait for processes to exit, which runs the
+ * loop, and libevent's loop cannot be entered from its own callbacks).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "api/api_internal.h"
+#include "common/alloc.h"
+#include "common/diag.h"
+#include "runtime/coordinator_api.h"
+#include "runtime/fsutil.h"
+
+#define TOKEN_BYTES 32
+#define TOKEN_MAX 512
+
+/* Reads an existing token file; 1 when there is none. */
+static int read_token(char **out, const char *path, bpci_diag *diag)
+{
+	char buf[TOKEN_MAX + 1];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "token",
+				      "cannot read %s: %s", path, strerror(errno));
+	}
+	n = read(fd, buf, TOKEN_MAX);
+	close(fd);
+	if (n < 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "token",
+				      "cannot read %s: %s", path, strerror(errno));
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	if (n == 0 || strpbrk(buf, " \t\r\n"))
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "token",
+				      "%s does not hold a token (one line without blanks); "
+				      "remove it to have a new one generated", path);
+	*out = bpci__strdup(buf);
+	return *out ? 0 : BPCI_ENOMEM;
+}
+
+static int make_token(char **out, const char *path, bpci_diag *diag)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[TOKEN_BYTES];
+	char text[2 * TOKEN_BYTES + 2];
+	size_t i;
+	int rc;
+
+	if (RAND_bytes(raw, (int)sizeof(raw)) != 1)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "token",
+				      "cannot draw random bytes for the API token");
+	for (i = 0; i < TOKEN_BYTES; i++) {
+		text[2 * i] = hex[raw[i] >> 4];
+		text[2 * i + 1] = hex[raw[i] & 15];
+	}
+	text[2 * TOKEN_BYTES] = '\n';
+	text[2 * TOKEN_BYTES + 1] = '\0';
+	rc = bpci__write_file_atomic(path, text, 2 * TOKEN_BYTES + 1, 0600, diag);
+	if (rc != 0)
+		return rc;
+	text[2 * TOKEN_BYTES] = '\0';
+	*out = bpci__strdup(text);
+	return *out ? 0 : BPCI_ENOMEM;
+}
+
+static int load_token(bpci_server *srv, const bpci_server_options *o, bpci_diag *diag)
+{
+	char *path;
+	int rc;
+
+	if (o->token && *o->token) {
+		srv->token = bpci__strdup(o->token);
+		return srv->token ? 0 : BPCI_ENOMEM;
+	}
+	path = bpci__asprintf("%s/api.token", bpci_coordinator_state_dir(srv->c));
+	if (!path)
+		return BPCI_ENOMEM;
+	rc = read_token(&srv->token, path, diag);
+	if (rc == 1)
+		rc = make_token(&srv->token, path, diag);
+	bpci__free(path);
+	return rc;
+}
+
+static int write_url(bpci_server *srv, bpci_diag *diag)
+{
+	const char *url = bpci__http_server_url(srv->http);
+	char *text = bpci__asprintf("%s\n", url);
+	int rc;
+
+	srv->url_path = bpci__asprintf("%s/api.url", bpci_coordinator_state_dir(srv->c));
+	if (!text || !srv->url_path) {
+		bpci__free(text);
+		return BPCI_ENOMEM;
+	}
+	rc = bpci__write_file_atomic(srv->url_path, text, strlen(text), 0644, diag);
+	bpci__free(text);
+	if (rc != 0) {
+		bpci__free(srv->url_path);
+		srv->url_path = NULL;
+	}
+	return rc;
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	bpci__api_queue(arg, BPCI__JOB_RELOAD, NULL);
+}
+
+static int start_http(bpci_server *srv, const bpci_server_options *o, bpci_diag *diag)
+{
+	bpci__http_server_opts ho = BPCI__HTTP_SERVER_OPTS_INIT;
+	int rc;
+
+	ho.listen = o->listen;
+	ho.max_body = o->max_body;
+	ho.timeout_ms = o->timeout_ms;
+	ho.token = srv->token;
+	rc = bpci__http_server_new(&srv->http, bpci__coordinator_base(srv->c), &ho, diag);
+	if (rc == 0)
+		rc = bpci__api_routes_metrics(srv);
+	if (rc == 0)
+		rc = bpci__api_routes_nodes(srv);
+	if (rc == 0)
+		rc = bpci__api_routes_logs(srv);
+	return rc;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int bpci_coordinator_serve(bpci_server **out, bpci_coordinator *c,
+			   const bpci_server_options *opts, bpci_diag *diag)
+{
+	static const bpci_server_options defaults = BPCI_SERVER_OPTIONS_INIT;
+	const bpci_server_options *o = opts ? opts : &defaults;
+	bpci_server *srv;
+	int rc;
+
+	if (!out || !c)
+		return BPCI_EINVAL;
+	if (o->version != BPCI_SERVER_OPTIONS_VERSION)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "version",
+				      "unknown server options version %u (this library "
+				      "knows %u)", o->version, BPCI_SERVER_OPTIONS_VERSION);
+	srv = bpci__calloc(1, sizeof(*srv));
+	if (!srv)
+		return BPCI_ENOMEM;
+	srv->c = c;
+	srv->jobs_tail = &srv->jobs;
+	srv->started_ms = (uint64_t)wall_ms();
+	rc = load_token(srv, o, diag);
+	if (rc == 0 && o->config_path && !(srv->config_path = bpci__strdup(o->config_path)))
+		rc = BPCI_ENOMEM;
+	if (rc == 0)
+		rc = start_http(srv, o, diag);
+	if (rc == 0 && o->config_path && o->reload_on_sighup) {
+		srv->hup_ev = evsignal_new(bpci__coordinator_base(c), SIGHUP, on_hup, srv);
+		if (!srv->hup_ev || evsignal_add(srv->hup_ev, NULL) != 0)
+			rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "",
+					    "cannot watch SIGHUP");
+	}
+	if (rc == 0)
+		rc = write_url(srv, diag);
+	if (rc != 0) {
+		bpci_server_free(srv);
+		return rc;
+	}
+	*out = srv;
+	return 0;
+}
+
+const char *bpci_server_url(const bpci_server *srv)
+{
+	return srv ? bpci__http_server_url(srv->http) : NULL;
+}
+
+const char *bpci_server_token(const bpci_server *srv)
+{
+	return srv ? srv->token : NULL;
+}
+
+void bpci__api_queue(bpci_server *srv, bpci__api_job_kind kind, bpci__http_req *req)
+{
+	bpci__api_job *job = bpci__calloc(1, sizeof(*job));
+
+	if (!job) {
+		if (req)
+			bpci__http_reply_error(req, 500, "internal", "out of memory", NULL);
+		return;
+	}
+	job->kind = kind;
+	job->req = req;
+	*srv->jobs_tail = job;
+	srv->jobs_tail = &job->next;
+}
+
+/* One job at a time from the head: a job runs the loop, during which new
+ * requests may queue more behind it. */
+static void run_jobs(bpci_server *srv)
+{
+	bpci__api_job *job;
+
+	while ((job = srv->jobs) != NULL) {
+		srv->jobs = job->next;
+		if (!srv->jobs)
+			srv->jobs_tail = &srv->jobs;
+		bpci__api_run_job(srv, job);
+		bpci__free(job);
+	}
+}
+
+int bpci_server_step(bpci_server *srv, int timeout_ms)
+{
+	int rc;
+
+	if (!srv)
+		return BPCI_EINVAL;
+	/* Jobs queued while someone else ran the loop (a wait, a shutdown). */
+	run_jobs(srv);
+	rc = bpci_coordinator_step(srv->c, srv->jobs ? 0 : timeout_ms);
+	run_jobs(srv);
+	return rc;
+}
+
+int bpci_server_run(bpci_server *srv)
+{
+	int rc;
+
+	while ((rc = bpci_server_step(srv, -1)) == 0)
+		;
+	return rc < 0 ? rc : 0;
+}
+
+void bpci_server_free(bpci_server *srv)
+{
+	bpci__api_job *job;
+
+	if (!srv)
+		return;
+	while ((job = srv->jobs) != NULL) {
+		srv->jobs = job->next;
+		if (job->req)
+			bpci__http_reply_error(job->req, 503, "shutting_down",
+					       "the coordinator is shutting down", NULL);
+		bpci__free(job);
+	}
+	if (srv->hup_ev)
+		event_free(srv->hup_ev);
+	bpci__api_follows_free(srv);
+	bpci__http_server_free(srv->http);
+	if (srv->url_path)
+		unlink(srv->url_path);
+	bpci__free(srv->url_path);
+	bpci__free(srv->config_path);
+	bpci__free(srv->token);
+	bpci__free(srv);
+}
