@@ -352,6 +352,7 @@ int bpci_coordinator_wait_node(bpci_node_state *state, bpci_coordinator *c, cons
 
 int bpci_coordinator_shutdown(bpci_coordinator *c, bpci_diag *diag)
 {
+	size_t i;
 	int rc = 0, r;
 
 	if (!c)
@@ -359,6 +360,16 @@ int bpci_coordinator_shutdown(bpci_coordinator *c, bpci_diag *diag)
 	if (in_loop(c))
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EBUSY, "",
 				      "cannot shut down from inside the coordinator's loop");
+	/* One durable write marks every node for removal, so that a
+	 * coordinator killed halfway is followed by one that finishes the
+	 * shutdown instead of restarting what was stopped; the stops
+	 * themselves then need no durable write each. */
+	for (i = 0; i < c->nnodes; i++) {
+		c->nodes[i]->remove_on_exit = 1;
+		c->nodes[i]->restart_on_exit = 0;
+	}
+	rc = bpci__coord_save(c, diag);
+	bpci__coord_batch_begin(c);
 	while (c->nnodes > 0) {
 		r = bpci_coordinator_stop_node(c, c->nodes[c->nnodes - 1]->id, diag);
 		if (r < 0 && rc == 0)
@@ -366,7 +377,7 @@ int bpci_coordinator_shutdown(bpci_coordinator *c, bpci_diag *diag)
 		if (r < 0 && r != BPCI_EIO)
 			break;
 	}
-	r = bpci__coord_save(c, diag);
+	r = bpci__coord_batch_end(c, diag);
 	return rc < 0 ? rc : r;
 }
 

@@ -162,8 +162,10 @@ static void on_save(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->dirty)
-		(void)write_state(c, 0, NULL); /* retried with the next change */
+	/* inside a batch the batch's end writes (the orphan scan covers a
+	 * crash before it); else retried with the next change on failure */
+	if (c->dirty && c->batch == 0)
+		(void)write_state(c, 0, NULL);
 }
 
 void bpci__coord_dirty(bpci_coordinator *c)
@@ -257,6 +259,15 @@ static void take_over(bpci__cnode *n, pid_t pid, uint64_t start_time)
 {
 	bpci_node_state st = n->state;
 
+	if (n->remove_on_exit && st != BPCI_NODE_STATE_STOPPING) {
+		/* a stop or a shutdown was under way: finish it */
+		if (pid <= 0 || st == BPCI_NODE_STATE_STOPPED || st == BPCI_NODE_STATE_FAILED ||
+		    st == BPCI_NODE_STATE_PENDING) {
+			bpci__coord_node_remove(n->c, n);
+			return;
+		}
+		st = n->state = BPCI_NODE_STATE_STOPPING;
+	}
 	if (st == BPCI_NODE_STATE_STOPPED || st == BPCI_NODE_STATE_FAILED)
 		return;
 	if (st == BPCI_NODE_STATE_PENDING) {

@@ -352,6 +352,44 @@ START_TEST(test_unrecorded_processes)
 }
 END_TEST
 
+/* A coordinator killed during a stop or a shutdown: the next one finishes
+ * the stop instead of restarting the node. */
+START_TEST(test_interrupted_stop_is_finished)
+{
+	ct_env e;
+	bpci_node_spec *spec = ct_spec("ready 30", "notify");
+	bpci_node_status_list *l;
+	char *id;
+	int pid;
+	long end;
+
+	ct_setup(&e);
+	id = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
+	pid = pid_of(&e, id);
+	bpci_coordinator_free(e.c);
+	e.c = NULL;
+	edit_state(e.dir, "\"remove_on_exit\":false", "\"remove_on_exit\":true");
+	ck_assert_int_eq(ct_open(&e, &e.c), 0);
+	end = ct_now_ms() + 5000;
+	for (;;) {
+		size_t count;
+
+		ck_assert_int_eq(bpci_coordinator_list_nodes(&l, e.c, 0, NULL), 0);
+		count = bpci_node_status_list_count(l);
+		bpci_node_status_list_free(l);
+		if (count == 0)
+			break;
+		ck_assert_msg(ct_now_ms() < end, "the interrupted stop was not finished");
+		ct_run_for(e.c, 20);
+	}
+	ck_assert(!ct_alive(pid));
+	ck_assert_uint_eq(ct_count(&e.ev, id, BPCI_NODE_STATE_STARTING), 1); /* no restart */
+	bpci_free(id);
+	bpci_node_spec_free(spec);
+	ct_teardown(&e);
+}
+END_TEST
+
 static char *read_text(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -526,6 +564,7 @@ void ct_add_persist(Suite *s)
 	tcase_add_test(tc, test_logs_survive_coordinator_gap);
 	tcase_add_test(tc, test_sighup_reloads_config_file);
 	tcase_add_test(tc, test_unrecorded_processes);
+	tcase_add_test(tc, test_interrupted_stop_is_finished);
 	tcase_add_test(tc, test_corrupt_state_refused);
 	tcase_add_test(tc, test_second_coordinator_busy);
 	tcase_add_test(tc, test_reload_applies_diff);
