@@ -19,5 +19,6 @@
 #include "bpci/client.h"
 #include "bpci/service.h"
 #include "bpci/placement.h"
+#include "bpci/cluster_manager.h"
 
 #endif
