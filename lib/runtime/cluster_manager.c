@@ -179,7 +179,7 @@ static int open_parts(bpci_cluster_manager *cm, const bpci_cluster_manager_optio
 	bpci_ledger_options lo = BPCI_LEDGER_OPTIONS_INIT;
 	bpci_port_pool_options po = BPCI_PORT_POOL_OPTIONS_INIT;
 	char *ledger_dir;
-	int rc;
+	int rc, fresh;
 
 	if (mkdir(cm->state_dir, 0700) != 0 && errno != EEXIST)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "state_dir",
@@ -196,6 +196,7 @@ static int open_parts(bpci_cluster_manager *cm, const bpci_cluster_manager_optio
 	if (rc != 0)
 		return rc;
 	rc = load_state(cm, diag);
+	fresh = rc == 1;
 	if (rc == 1) {
 		po.ranges = o->port_ranges;
 		po.reserved = o->reserved_ports;
@@ -207,7 +208,12 @@ static int open_parts(bpci_cluster_manager *cm, const bpci_cluster_manager_optio
 	co.handle_signals = o->handle_signals;
 	co.on_event = on_node_event;
 	co.event_payload = cm;
-	return bpci_coordinator_new(&cm->c, &co, diag);
+	rc = bpci_coordinator_new(&cm->c, &co, diag);
+	/* A new cluster records its id at once, so that another cluster
+	 * cannot open the directory by mistake. */
+	if (rc == 0 && fresh)
+		rc = bpci__cm_persist(cm, diag);
+	return rc;
 }
 
 int bpci_cluster_manager_new(bpci_cluster_manager **out,

@@ -90,18 +90,20 @@ static int place(const bpci_cluster_manager *cm, const char *id, const bpci_reso
 		return rc;
 	req.id = id;
 	req.need = placed_need(res);
-	rc = bpci_placement_place(&plan, p, &req, 1, 0, diag);
-	if (rc == 0) {
+	/* The plan line carries the reason; the engine's own diagnostic names
+	 * the node id as field, the caller's field is "resources". */
+	rc = bpci_placement_place(&plan, p, &req, 1, 0, NULL);
+	if (rc == 0 || rc == BPCI_ELIMIT) {
 		mv = bpci_placement_plan_at(plan, 0);
+		rc = 0;
 		if (!mv || !mv->to)
 			rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "resources",
 					    "replica does not fit within %u%% of the root "
 					    "daemon's capacity: %s", cm->ceiling,
 					    mv && mv->reason ? mv->reason : "refused");
 	} else if (rc != BPCI_ENOMEM) {
-		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "resources",
-				    "replica does not fit within %u%% of the root daemon's "
-				    "capacity", cm->ceiling);
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "resources",
+				    "cannot place the replica: %s", bpci_strerror(rc));
 	}
 	bpci_placement_plan_free(plan);
 	bpci_placement_free(p);
