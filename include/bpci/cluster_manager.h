@@ -223,6 +223,53 @@ BPCI_EXTERN int bpci_cluster_manager_ports_json(char **out, bpci_cluster_manager
  *  placement view of the root daemon). */
 BPCI_EXTERN int bpci_cluster_manager_resources_json(char **out, bpci_cluster_manager *cm);
 
+
+/* ------------------------------------------------------------------ */
+/* HTTP API                                                            */
+
+/** The cluster manager's HTTP API server (opaque). */
+typedef struct bpci_cluster_server bpci_cluster_server;
+
+/**
+ * bpci_cluster_manager_serve - serve the API on @listen ("HOST:PORT", port
+ * 0 picks one; NULL: "127.0.0.1:8081") on the manager's loop. Routes:
+ * GET /api/cluster-manager/health, /api/cluster/resources,
+ * /api/cluster/metrics, /metrics (Prometheus), GET/POST /api/replicas,
+ * DELETE /api/replicas/{id}, GET/POST /api/cluster/nodes, DELETE
+ * /api/cluster/nodes/{id}, GET/POST /api/ports, DELETE /api/ports/{port},
+ * POST /api/audit. Mutations need "Authorization: Bearer TOKEN": @token,
+ * or else the one in DIR/api.token (generated, mode 0600, when missing).
+ * The URL is written to DIR/api.url. Errors have the coordinator API's
+ * shape {"error":{"code","message","field"},"errors":[...]}.
+ * Returns 0, BPCI_EINVAL, BPCI_EBUSY (address in use), BPCI_EIO, BPCI_ENOMEM.
+ */
+BPCI_EXTERN int bpci_cluster_manager_serve(bpci_cluster_server **out, bpci_cluster_manager *cm,
+					   const char *listen, const char *token,
+					   bpci_diag *diag);
+/** bpci_cluster_server_url - "http://127.0.0.1:PORT" (borrowed). */
+BPCI_EXTERN const char *bpci_cluster_server_url(const bpci_cluster_server *srv);
+/** bpci_cluster_server_token - the bearer token (borrowed). */
+BPCI_EXTERN const char *bpci_cluster_server_token(const bpci_cluster_server *srv);
+/** bpci_cluster_server_step - run the loop once (up to @timeout_ms, -1: no
+ *  limit) and carry out queued mutations. Returns 0, 1 when a stop was
+ *  requested (SIGTERM with handle_signals), or a negative code. */
+BPCI_EXTERN int bpci_cluster_server_step(bpci_cluster_server *srv, int timeout_ms);
+/** bpci_cluster_server_free - stop serving, remove DIR/api.url. NULL is a no-op. */
+BPCI_EXTERN void bpci_cluster_server_free(bpci_cluster_server *srv);
+
+/**
+ * bpci_cluster_request - one request to a cluster manager's API (the
+ * client side, used by the CLI): @method to @url + @path with @body (JSON
+ * text or NULL), bearer @token (NULL for none). *@response receives the
+ * body (free with bpci_free(); may be NULL). Returns 0 for 2xx;
+ * BPCI_EUNREACHABLE when no server answers; for error answers the code of
+ * the status (BPCI_EINVAL, BPCI_ENOTFOUND, BPCI_EEXISTS, BPCI_ELIMIT,
+ * BPCI_EBUSY, BPCI_ERROR) with the server's message in @diag.
+ */
+BPCI_EXTERN int bpci_cluster_request(char **response, const char *url, const char *token,
+				     const char *method, const char *path, const char *body,
+				     bpci_diag *diag);
+
 BPCI_END_DECLS
 
 #endif
