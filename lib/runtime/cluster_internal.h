@@ -66,6 +66,9 @@ int bpci__cm_state_load(bpci_cluster_manager *cm, const char *text, size_t len,
 /* The spec of replica @r's enc-cluster node. */
 int bpci__cm_replica_spec(bpci_node_spec **out, const bpci_cluster_manager *cm,
 			  const bpci__replica *r, bpci_diag *diag);
+/* Start the node of every replica the coordinator does not know (it was
+ * shut down); failures are warnings. */
+int bpci__cm_start_missing(bpci_cluster_manager *cm, bpci_diag *diag);
 /* Index of the replica / registration with id or name @key, or -1. */
 long bpci__cm_find_replica(const bpci_cluster_manager *cm, const char *key);
 long bpci__cm_find_node(const bpci_cluster_manager *cm, const char *key);

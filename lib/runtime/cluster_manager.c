@@ -213,6 +213,8 @@ static int open_parts(bpci_cluster_manager *cm, const bpci_cluster_manager_optio
 	 * cannot open the directory by mistake. */
 	if (rc == 0 && fresh)
 		rc = bpci__cm_persist(cm, diag);
+	if (rc == 0)
+		rc = bpci__cm_start_missing(cm, diag);
 	return rc;
 }
 

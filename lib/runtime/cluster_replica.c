@@ -260,3 +260,28 @@ int bpci_cluster_manager_remove_replica(bpci_cluster_manager *cm, const char *id
 	bpci__free(r.name);
 	return rc;
 }
+
+int bpci__cm_start_missing(bpci_cluster_manager *cm, bpci_diag *diag)
+{
+	bpci_node_status *st = NULL;
+	bpci_node_spec *spec = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cm->nreplicas; i++) {
+		if (bpci_coordinator_get_node(&st, cm->c, cm->replicas[i].id, NULL) == 0) {
+			bpci_node_status_free(st);
+			continue;
+		}
+		rc = bpci__cm_replica_spec(&spec, cm, &cm->replicas[i], diag);
+		if (rc == 0)
+			rc = bpci_coordinator_start_node(NULL, cm->c, spec, NULL, diag);
+		bpci_node_spec_free(spec);
+		spec = NULL;
+		if (rc != 0 && rc != BPCI_ENOTFOUND)
+			bpci__diag_add(diag, BPCI_SEVERITY_WARNING, rc, "replicas",
+				       "cannot start replica %s again: %s", cm->replicas[i].id,
+				       bpci_strerror(rc));
+	}
+	return 0;
+}

@@ -232,6 +232,32 @@ START_TEST(restart_restores)
 }
 END_TEST
 
+START_TEST(restart_after_shutdown)
+{
+	cm_env e;
+	bpci_resources r = small();
+	char *id = NULL;
+	int pid, pid2;
+
+	cm_setup(&e);
+	ck_assert_int_eq(bpci_cluster_manager_add_enc_replica(&id, e.cm, "enc-t", &r, e.diag), 0);
+	pid = cm_wait_running(&e, id);
+	ck_assert_int_eq(bpci_cluster_manager_shutdown(e.cm, e.diag), 0);
+	ck_assert(!cm_alive(pid));
+	bpci_cluster_manager_free(e.cm);
+	e.cm = NULL;
+	ck_assert_int_eq(cm_open(&e, NULL), 0);
+	pid2 = cm_wait_running(&e, id);
+	ck_assert_int_ne(pid2, pid);
+	ck_assert(cm_alive(pid2));
+	/* A restart is not a new replica. */
+	ck_assert_uint_eq(cm_count_type(e.dir, "replica.added"), 1);
+	bpci_free(id);
+	cm_teardown(&e);
+	ck_assert(!cm_alive(pid2));
+}
+END_TEST
+
 START_TEST(metrics_measured)
 {
 	cm_env e;
@@ -314,6 +340,7 @@ void cm_add_manager(Suite *s)
 	tcase_add_test(tc, register_nodes);
 	tcase_add_test(tc, ports_skip_listeners);
 	tcase_add_test(tc, restart_restores);
+	tcase_add_test(tc, restart_after_shutdown);
 	tcase_add_test(tc, metrics_measured);
 	tcase_add_test(tc, bad_options);
 	suite_add_tcase(s, tc);
