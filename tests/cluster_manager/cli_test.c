@@ -164,11 +164,99 @@ START_TEST(cli_daemon)
 }
 END_TEST
 
+static char *file_line(const char *dir, const char *name)
+{
+	char path[4200], buf[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return strdup(buf);
+}
+
+/* The HTTP API directly: auth, errors, health, resources, Prometheus,
+ * audit, deletions. */
+START_TEST(api_routes)
+{
+	char *dir = bpci_test_mkdtemp(), *url, *token, *out = NULL;
+	bpci_diag *d;
+	pid_t daemon = start_daemon(dir);
+	int status;
+
+	ck_assert_int_eq(bpci_diag_new(&d), 0);
+	url = file_line(dir, "api.url");
+	token = file_line(dir, "api.token");
+	ck_assert_uint_eq(strlen(token), 64);
+	/* No token: refused, nothing journaled. */
+	ck_assert_int_eq(bpci_cluster_request(&out, url, NULL, "POST", "/api/audit",
+					      "{\"event\":\"x\"}", d), BPCI_ERROR);
+	ck_assert_ptr_nonnull(strstr(out, "unauthorized"));
+	bpci_free(out);
+	ck_assert_int_eq(bpci_cluster_request(&out, url, token, "POST", "/api/audit",
+					      "{\"event\":\"port_allocation\",\"details\":\"ok\"}",
+					      d), 0);
+	ck_assert_str_eq(out, "{\"event\":\"port_allocation\",\"journaled\":true}");
+	bpci_free(out);
+	ck_assert_int_eq(bpci_cluster_request(&out, url, token, "POST", "/api/audit", "{}", d),
+			 BPCI_EINVAL);
+	ck_assert_ptr_nonnull(strstr(out, "\"field\":\"event\""));
+	bpci_free(out);
+	ck_assert_int_eq(bpci_cluster_request(&out, url, token, "POST", "/api/cluster/nodes",
+					      "{\"name\":\"v1\",\"type\":\"validator\"}", d), 0);
+	bpci_free(out);
+	ck_assert_int_eq(bpci_cluster_request(&out, url, token, "POST", "/api/cluster/nodes",
+					      "{\"name\":\"v2\",\"type\":\"wizard\"}", d),
+			 BPCI_EINVAL);
+	ck_assert_ptr_nonnull(strstr(out, "wizard"));
+	bpci_free(out);
+	ck_assert_int_eq(bpci_cluster_request(&out, url, token, "DELETE", "/api/cluster/nodes/v1",
+					      NULL, d), 0);
+	bpci_free(out);
+	ck_assert_int_eq(bpci_cluster_request(&out, url, token, "DELETE", "/api/replicas/nope",
+					      NULL, d), BPCI_ENOTFOUND);
+	bpci_free(out);
+	ck_assert_int_eq(bpci_cluster_request(&out, url, NULL, "GET",
+					      "/api/cluster-manager/health", NULL, d), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"status\":\"ok\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"cluster_id\":\"cli-cluster\""));
+	bpci_free(out);
+	ck_assert_int_eq(bpci_cluster_request(&out, url, NULL, "GET", "/api/cluster/resources",
+					      NULL, d), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"max_utilization_percent\":80"));
+	bpci_free(out);
+	ck_assert_int_eq(bpci_cluster_request(&out, url, NULL, "GET", "/metrics", NULL, d), 0);
+	ck_assert_ptr_nonnull(strstr(out, "# TYPE node_distribution_total_nodes gauge"));
+	ck_assert_ptr_nonnull(strstr(out, "node_distribution_daemon_tree_health 1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "node_distribution_port_utilization 0\n"));
+	/* No replica runs: nothing measured, so no utilization family. */
+	ck_assert_ptr_null(strstr(out, "node_distribution_resource_utilization_cpu"));
+	bpci_free(out);
+	ck_assert_uint_eq(cm_count_type(dir, "audit.custom"), 1);
+	ck_assert_uint_eq(cm_count_type(dir, "node.unregistered"), 1);
+	ck_assert_uint_eq(cm_ledger_size(dir), 3);
+	kill(daemon, SIGTERM);
+	ck_assert_int_eq(waitpid(daemon, &status, 0), daemon);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	bpci_diag_free(d);
+	free(url);
+	free(token);
+	bpci_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 void cm_add_cli(Suite *s)
 {
 	TCase *tc = tcase_create("cli");
 
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, cli_daemon);
+	tcase_add_test(tc, api_routes);
 	suite_add_tcase(s, tc);
 }
