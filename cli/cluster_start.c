@@ -50,7 +50,8 @@ static int serve(cli_ctx *ctx, bpci_cluster_manager *cm, const char *listen)
 	printf("cluster manager listening on %s (state %s)\n", bpci_cluster_server_url(srv),
 	       bpci_cluster_manager_state_dir(cm));
 	fflush(stdout);
-	while ((rc = bpci_cluster_server_step(srv, -1)) == 0)
+	/* Wake at least once a second so that port leases expire on time. */
+	while ((rc = bpci_cluster_server_step(srv, 1000)) == 0)
 		;
 	bpci_cluster_server_free(srv);
 	rc = bpci_cluster_manager_shutdown(cm, diag);

@@ -251,7 +251,8 @@ BPCI_EXTERN const char *bpci_cluster_server_url(const bpci_cluster_server *srv);
 /** bpci_cluster_server_token - the bearer token (borrowed). */
 BPCI_EXTERN const char *bpci_cluster_server_token(const bpci_cluster_server *srv);
 /** bpci_cluster_server_step - run the loop once (up to @timeout_ms, -1: no
- *  limit) and carry out queued mutations. Returns 0, 1 when a stop was
+ *  limit), carry out queued mutations and release expired port leases
+ *  (pass a finite timeout for leases to expire while the API is idle). Returns 0, 1 when a stop was
  *  requested (SIGTERM with handle_signals), or a negative code. */
 BPCI_EXTERN int bpci_cluster_server_step(bpci_cluster_server *srv, int timeout_ms);
 /** bpci_cluster_server_free - stop serving, remove DIR/api.url. NULL is a no-op. */

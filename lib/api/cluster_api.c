@@ -169,6 +169,9 @@ int bpci_cluster_server_step(bpci_cluster_server *srv, int timeout_ms)
 	rc = bpci_coordinator_step(bpci_cluster_manager_coordinator(srv->cm),
 				   srv->jobs ? 0 : timeout_ms);
 	run_jobs(srv);
+	/* Leases end on their own: each iteration releases the expired ones
+	 * (journaled); a failed journal write is retried next time. */
+	bpci_cluster_manager_expire_ports(srv->cm, NULL, NULL);
 	return rc;
 }
 

@@ -47,6 +47,7 @@ struct bpci_cluster_manager {
 	uint64_t next_replica, next_node;
 	bpci_resources capacity;    /* the root daemon's */
 	uint64_t journaled, audits;
+	const char *adding;         /* replica being added: its status events wait */
 	bpci_cluster_event_cb on_event;
 	void *event_payload;
 };

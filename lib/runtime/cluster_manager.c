@@ -91,6 +91,8 @@ static void on_node_event(const bpci_node_event *event, void *payload)
 {
 	bpci_cluster_manager *cm = payload;
 
+	if (cm->adding && !strcmp(cm->adding, event->node_id))
+		return;
 	if (bpci__cm_find_replica(cm, event->node_id) >= 0)
 		bpci__cm_emit(cm, BPCI_CLUSTER_REPLICA_STATUS, event->node_id,
 			      bpci_node_state_name(event->new_state), 0);

@@ -187,6 +187,17 @@ static int start_and_journal(bpci_cluster_manager *cm, const bpci__replica *r,
 	return rc;
 }
 
+/* The node's state now, as a status event (after replica.added). */
+static void emit_status(bpci_cluster_manager *cm, const char *id)
+{
+	bpci_node_status *st = NULL;
+
+	if (bpci_coordinator_get_node(&st, cm->c, id, NULL) == 0)
+		bpci__cm_emit(cm, BPCI_CLUSTER_REPLICA_STATUS, id,
+			      bpci_node_state_name(st->state), 0);
+	bpci_node_status_free(st);
+}
+
 int bpci_cluster_manager_add_enc_replica(char **id, bpci_cluster_manager *cm,
 					 const char *name, const bpci_resources *res,
 					 bpci_diag *diag)
@@ -216,7 +227,17 @@ int bpci_cluster_manager_add_enc_replica(char **id, bpci_cluster_manager *cm,
 	r.res = *res;
 	if (id)
 		*id = bpci__strdup(idbuf);
-	rc = (!r.id || !r.name || (id && !*id)) ? BPCI_ENOMEM : start_and_journal(cm, &r, diag);
+	rc = (!r.id || !r.name || (id && !*id)) ? BPCI_ENOMEM : 0;
+	if (rc == 0) {
+		/* Listed before the start so that its node's first state changes
+		 * are reported as the replica's. */
+		cm->replicas[cm->nreplicas++] = r;
+		cm->adding = r.id;
+		rc = start_and_journal(cm, &r, diag);
+		cm->adding = NULL;
+		if (rc != 0)
+			cm->nreplicas--;
+	}
 	if (rc != 0) {
 		bpci__free(r.id);
 		bpci__free(r.name);
@@ -226,10 +247,10 @@ int bpci_cluster_manager_add_enc_replica(char **id, bpci_cluster_manager *cm,
 		}
 		return rc;
 	}
-	cm->replicas[cm->nreplicas++] = r;
 	cm->next_replica++;
 	rc = bpci__cm_persist(cm, diag);
 	bpci__cm_emit(cm, BPCI_CLUSTER_REPLICA_ADDED, r.id, r.name, 0);
+	emit_status(cm, r.id);
 	return rc;
 }
 

@@ -42,6 +42,7 @@ START_TEST(replica_runs)
 	cm_env e;
 	bpci_resources r = small();
 	char *id = NULL, *json = NULL;
+	size_t i;
 	int pid;
 
 	cm_setup(&e);
@@ -50,6 +51,10 @@ START_TEST(replica_runs)
 	ck_assert_str_eq(id, "replica-1");
 	pid = cm_wait_running(&e, id);
 	ck_assert(cm_alive(pid));
+	ck_assert_int_eq(e.kinds[0], BPCI_CLUSTER_REPLICA_ADDED);
+	for (i = 1; i < e.nkinds && e.kinds[i] != BPCI_CLUSTER_REPLICA_STATUS; i++)
+		;
+	ck_assert_msg(i < e.nkinds, "no status event");
 	ck_assert_int_eq(bpci_cluster_manager_replicas_json(&json, e.cm), 0);
 	ck_assert_ptr_nonnull(strstr(json, "\"state\":\"running\""));
 	ck_assert_ptr_nonnull(strstr(json, "\"name\":\"enc-a\""));
@@ -59,6 +64,7 @@ START_TEST(replica_runs)
 	ck_assert_uint_eq(cm_count_type(e.dir, "replica.added"), 1);
 	ck_assert_int_eq(bpci_cluster_manager_remove_replica(e.cm, "enc-a", e.diag), 0);
 	ck_assert(!cm_alive(pid));
+	ck_assert_int_eq(e.kinds[e.nkinds - 1], BPCI_CLUSTER_REPLICA_REMOVED);
 	ck_assert_uint_eq(cm_count_type(e.dir, "replica.removed"), 1);
 	ck_assert_int_eq(bpci_cluster_manager_remove_replica(e.cm, id, e.diag), BPCI_ENOTFOUND);
 	bpci_free(id);
