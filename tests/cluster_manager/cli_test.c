@@ -187,7 +187,8 @@ START_TEST(api_routes)
 	char *dir = bpci_test_mkdtemp(), *url, *token, *out = NULL;
 	bpci_diag *d;
 	pid_t daemon = start_daemon(dir);
-	int status;
+	int status, expired;
+	double t0;
 
 	ck_assert_int_eq(bpci_diag_new(&d), 0);
 	url = file_line(dir, "api.url");
@@ -237,9 +238,24 @@ START_TEST(api_routes)
 	/* No replica runs: nothing measured, so no utilization family. */
 	ck_assert_ptr_null(strstr(out, "node_distribution_resource_utilization_cpu"));
 	bpci_free(out);
+	/* A lease of 300 ms ends by itself while the API is idle. */
+	ck_assert_int_eq(bpci_cluster_request(&out, url, token, "POST", "/api/ports",
+					      "{\"service\":\"tmp\",\"ttl_ms\":300}", d), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"port\":401"));
+	bpci_free(out);
+	t0 = mono();
+	do {
+		usleep(100 * 1000);
+		ck_assert_int_eq(bpci_cluster_request(&out, url, NULL, "GET", "/api/ports", NULL, d),
+				 0);
+		expired = strstr(out, "\"ports\":[]") != NULL;
+		bpci_free(out);
+	} while (!expired && mono() - t0 < 5.0);
+	ck_assert_msg(expired, "the lease did not expire");
 	ck_assert_uint_eq(cm_count_type(dir, "audit.custom"), 1);
 	ck_assert_uint_eq(cm_count_type(dir, "node.unregistered"), 1);
-	ck_assert_uint_eq(cm_ledger_size(dir), 3);
+	ck_assert_uint_eq(cm_count_type(dir, "port.released"), 1);
+	ck_assert_uint_eq(cm_ledger_size(dir), 5);
 	kill(daemon, SIGTERM);
 	ck_assert_int_eq(waitpid(daemon, &status, 0), daemon);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
