@@ -21,13 +21,14 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "cluster.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 #define DRY_RUN_OPT                                                                  \
 	{"dry-run", CLI_SWITCH, 0, NULL,                                             \
-	 "check and print without contacting the cluster manager (required in this " \
-	 "release)", NULL}
+	 "only check and print (without it, add-replica and register-node go to the " \
+	 "cluster manager; see bpci-enterprise(1))", NULL}
 
 /*
  * The steps every command shares: parse, answer --help and --version,
@@ -207,6 +208,8 @@ static int cmd_add_replica(cli_ctx *ctx, int argc, char **argv)
 	char *text = NULL;
 	int status, rc;
 
+	if (!cluster_wants_dry_run(argc, argv))
+		return cmd_cluster_add_replica(ctx, argc, argv);
 	status = prologue(ctx, &p, replica_opts, NELEM(replica_opts), argc, argv,
 			  "--name NAME --cpu-cores CPU --memory-gb SIZE --storage-gb SIZE "
 			  "[--network-mbps MBPS] [--gpu-units N] --dry-run",
@@ -325,6 +328,8 @@ static int cmd_register_node(cli_ctx *ctx, int argc, char **argv)
 	cli_parsed p;
 	int status, rc;
 
+	if (!cluster_wants_dry_run(argc, argv))
+		return cmd_cluster_register_node(ctx, argc, argv);
 	memcpy(opts, register_opts, sizeof(opts));
 	opts[1].help = type_help = cluster_type_help();
 	status = prologue(ctx, &p, opts, NELEM(opts), argc, argv,
@@ -491,9 +496,18 @@ out:
 /* ---- the program ------------------------------------------------------- */
 
 static const cli_command manager_commands[] = {
-	{"add-replica", "check an ENC replica and the resources it offers (--dry-run)",
-	 cmd_add_replica},
-	{"register-node", "check a cluster node registration (--dry-run)", cmd_register_node},
+	{"start", "run the cluster manager (root daemon) in the foreground", cmd_cluster_start},
+	{"add-replica", "add an ENC replica (--dry-run: only check it)", cmd_add_replica},
+	{"remove-replica", "stop and remove an ENC replica", cmd_cluster_remove_replica},
+	{"register-node", "register a cluster node (--dry-run: only check it)",
+	 cmd_register_node},
+	{"unregister-node", "remove a cluster node registration", cmd_cluster_unregister_node},
+	{"allocate-port", "lease a free port", cmd_cluster_allocate_port},
+	{"release-port", "end a port lease", cmd_cluster_release_port},
+	{"metrics", "show the cluster metrics", cmd_cluster_metrics},
+	{"replicas", "list the ENC replicas", cmd_cluster_replicas},
+	{"nodes", "list the registered cluster nodes", cmd_cluster_nodes},
+	{"ports", "list the leased ports", cmd_cluster_ports},
 };
 
 static const cli_command tree_commands[] = {
@@ -505,8 +519,8 @@ int main(int argc, char **argv)
 	const cli_group groups[] = {
 	{"cluster-manager", "The cluster's control plane: ENC replicas and registered nodes.",
 	 manager_commands, NELEM(manager_commands),
-	 "The cluster manager daemon (start, deploy-agreement, metrics, allocate-port, and "
-	 "these commands without --dry-run) is not part of this release."},
+	 "The daemon tree below the root and deploy-agreement are not part of this "
+	 "release."},
 	{"daemon-tree", "The hierarchy of supervising daemons.", tree_commands,
 	 NELEM(tree_commands),
 	 "The daemon tree's daemon (init, status, rebalance, and add-daemon without "

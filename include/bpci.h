@@ -20,5 +20,6 @@
 #include "bpci/ledger_server.h"
 #include "bpci/service.h"
 #include "bpci/placement.h"
+#include "bpci/cluster_manager.h"
 
 #endif

@@ -22,7 +22,8 @@ START_TEST(enterprise_help)
 	cli_expect(&r, 0);
 	cli_assert_has(r.out, "add-replica");
 	cli_assert_has(r.out, "register-node");
-	cli_assert_has(r.out, "not part of this release");
+	cli_assert_has(r.out, "allocate-port");
+	cli_assert_has(r.out, "start");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "daemon-tree", "-h", NULL);
@@ -62,9 +63,10 @@ START_TEST(enterprise_absent_commands)
 {
 	bpci_test_run r;
 
-	cli_run(&r, E, "cluster-manager", "start", "--cluster-id", "production-cluster", NULL);
+	cli_run(&r, E, "cluster-manager", "deploy-agreement", "--cluster-id", "production-cluster",
+		NULL);
 	cli_expect(&r, 2);
-	cli_assert_has(r.err, "unknown command 'start'");
+	cli_assert_has(r.err, "unknown command 'deploy-agreement'");
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "daemon-tree", "init", "--root-daemon", "root-daemon-001", NULL);
@@ -159,10 +161,11 @@ START_TEST(add_replica_refusals)
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "add-replica", "--name", "r", "--cpu-cores", "8",
-		"--memory-gb", "16", "--storage-gb", "500", NULL);
-	cli_expect(&r, 2);
-	cli_assert_has(r.err, "add-replica without --dry-run needs a running cluster "
-				  "manager daemon; it is not part of this release");
+		"--memory-gb", "16", "--storage-gb", "500", "--state-dir",
+		"/nonexistent/bpci-cluster", NULL);
+	/* Without --dry-run it goes to the cluster manager: none runs there. */
+	cli_expect(&r, 3);
+	cli_assert_has(r.err, "no cluster manager found: /nonexistent/bpci-cluster/api.url");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
 }
@@ -221,9 +224,9 @@ START_TEST(register_node_refusals)
 	bpci_test_run_free(&r);
 
 	cli_run(&r, E, "cluster-manager", "register-node", "--name", "n1", "--type", "storage",
-		"--capabilities", "encryption", NULL);
-	cli_expect(&r, 2);
-	cli_assert_has(r.err, "register-node without --dry-run");
+		"--capabilities", "encryption", "--state-dir", "/nonexistent/bpci-cluster", NULL);
+	cli_expect(&r, 3);
+	cli_assert_has(r.err, "no cluster manager found");
 	bpci_test_run_free(&r);
 }
 END_TEST

@@ -1,0 +1,119 @@
+/*
+ * bpci-enterprise cluster-manager start: the root daemon in the
+ * foreground. SIGTERM or SIGINT stops the replicas' nodes and exits 0.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const cli_option start_opts[] = {
+	{"cluster-id", CLI_VALUE, 0, "ID", "the cluster's identifier", NULL},
+	{"state-dir", CLI_VALUE, 0, "DIR",
+	 "state directory: ledger, replicas, registrations, ports, api.url, api.token "
+	 "(default: $BPCI_STATE_DIR/cluster-manager, else ~/.local/state/bpci/cluster-manager)",
+	 NULL},
+	{"listen", CLI_VALUE, 0, "ADDR", "API address (default 127.0.0.1:8081; port 0 picks one)",
+	 NULL},
+	{"port-ranges", CLI_VALUE, 0, "RANGES",
+	 "dynamic port ranges of a new cluster (default 20000-32000)", NULL},
+	{"reserved-ports", CLI_VALUE, 0, "PORTS", "ports never handed out", NULL},
+};
+
+static char *default_dir(void)
+{
+	char *base = NULL, *out;
+
+	if (bpci_client_default_state_dir(&base) != 0)
+		return NULL;
+	out = cli_xmalloc(strlen(base) + 32);
+	sprintf(out, "%s/cluster-manager", base);
+	bpci_free(base);
+	return out;
+}
+
+static int serve(cli_ctx *ctx, bpci_cluster_manager *cm, const char *listen)
+{
+	bpci_cluster_server *srv = NULL;
+	bpci_diag *diag = NULL;
+	int rc;
+
+	bpci_diag_new(&diag);
+	rc = bpci_cluster_manager_serve(&srv, cm, listen, NULL, diag);
+	if (rc != 0) {
+		cli_print_diag(ctx, diag);
+		bpci_diag_free(diag);
+		return cli_exit_for(rc) == CLI_EXIT_USAGE ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+	}
+	printf("cluster manager listening on %s (state %s)\n", bpci_cluster_server_url(srv),
+	       bpci_cluster_manager_state_dir(cm));
+	fflush(stdout);
+	/* Wake at least once a second so that port leases expire on time. */
+	while ((rc = bpci_cluster_server_step(srv, 1000)) == 0)
+		;
+	bpci_cluster_server_free(srv);
+	rc = bpci_cluster_manager_shutdown(cm, diag);
+	cli_print_diag(ctx, diag);
+	bpci_diag_free(diag);
+	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+}
+
+int cmd_cluster_start(cli_ctx *ctx, int argc, char **argv)
+{
+	bpci_cluster_manager_options o = BPCI_CLUSTER_MANAGER_OPTIONS_INIT;
+	bpci_cluster_manager *cm = NULL;
+	bpci_diag *diag = NULL;
+	char *dir = NULL;
+	cli_parsed p;
+	int status = CLI_EXIT_USAGE, rc;
+
+	cli_parse_options(ctx, &p, start_opts, NELEM(start_opts), argc, argv, NULL, NULL);
+	if (ctx->help) {
+		cli_command_help(ctx, stdout,
+				 "--cluster-id ID [--state-dir DIR] [--listen ADDR] "
+				 "[--port-ranges RANGES] [--reserved-ports PORTS]",
+				 "Run the cluster manager (the root daemon) in the foreground: "
+				 "it hosts the ENC replicas, keeps registrations and port leases, "
+				 "journals every change to its ledger and serves the HTTP API. "
+				 "SIGTERM stops the replicas' nodes and exits.",
+				 start_opts, NELEM(start_opts));
+		status = CLI_EXIT_OK;
+		goto out;
+	}
+	if (ctx->version) {
+		status = cli_print_version(ctx);
+		goto out;
+	}
+	if (!cli_parsed_get(&p, "cluster-id"))
+		cli_usage_error(ctx, "start needs --cluster-id; see '%s %s start --help'.",
+				ctx->prog, ctx->group);
+	if (ctx->usage_errors)
+		goto out;
+	dir = cli_parsed_get(&p, "state-dir") ? cli_xstrdup(cli_parsed_get(&p, "state-dir"))
+					      : default_dir();
+	if (!dir) {
+		status = cli_usage_error(ctx, "no state directory: give --state-dir");
+		goto out;
+	}
+	o.cluster_id = cli_parsed_get(&p, "cluster-id");
+	o.state_dir = dir;
+	o.port_ranges = cli_parsed_get(&p, "port-ranges");
+	o.reserved_ports = cli_parsed_get(&p, "reserved-ports");
+	o.handle_signals = 1;
+	bpci_diag_new(&diag);
+	rc = bpci_cluster_manager_new(&cm, &o, diag);
+	cli_print_diag(ctx, diag);
+	if (rc != 0) {
+		status = cli_exit_for(rc) == CLI_EXIT_USAGE ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+		goto out;
+	}
+	status = serve(ctx, cm, cli_parsed_get(&p, "listen"));
+out:
+	bpci_cluster_manager_free(cm);
+	bpci_diag_free(diag);
+	free(dir);
+	cli_parsed_free(&p);
+	return status;
+}

@@ -1,0 +1,36 @@
+/*
+ * Internal to the cluster manager's HTTP API (lib/api/cluster_*.c):
+ *   cluster_api.c        the server handle: token, URL file, job queue
+ *   cluster_api_read.c   GET routes (health, resources, metrics, lists)
+ *   cluster_api_mut.c    mutations, run between loop iterations
+ *   cluster_client.c     bpci_cluster_request()
+ */
+#ifndef BPCI_LIB_API_CLUSTER_API_H
+#define BPCI_LIB_API_CLUSTER_API_H
+
+#include "bpci/cluster_manager.h"
+#include "runtime/http_server.h"
+
+typedef void (*bpci__cm_job_fn)(bpci_cluster_server *srv, bpci__http_req *req);
+
+typedef struct bpci__cm_job {
+	bpci__cm_job_fn fn;
+	bpci__http_req *req;
+	struct bpci__cm_job *next;
+} bpci__cm_job;
+
+struct bpci_cluster_server {
+	bpci_cluster_manager *cm;
+	bpci__http_server *http;
+	char *token;
+	char *url_path;
+	bpci__cm_job *jobs, **jobs_tail;
+	uint64_t started_ms;
+};
+
+/* Queue @req for @fn between loop iterations (answers 500 when out of memory). */
+void bpci__cm_queue(bpci_cluster_server *srv, bpci__cm_job_fn fn, bpci__http_req *req);
+int bpci__cm_routes_read(bpci_cluster_server *srv);
+int bpci__cm_routes_mut(bpci_cluster_server *srv);
+
+#endif

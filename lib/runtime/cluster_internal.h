@@ -1,0 +1,85 @@
+/*
+ * Internal to the cluster manager (lib/runtime/cluster_*.c):
+ *   cluster_manager.c   open, close, the state file, the journal helper
+ *   cluster_replica.c   ENC replicas: placement on the root, start, stop
+ *   cluster_ports.c     registrations, port leases, audit
+ *   cluster_metrics.c   measured metrics and JSON listings
+ */
+#ifndef BPCI_LIB_RUNTIME_CLUSTER_INTERNAL_H
+#define BPCI_LIB_RUNTIME_CLUSTER_INTERNAL_H
+
+#include "bpci/cluster_manager.h"
+#include "bpci/ledger.h"
+#include "bpci/placement.h"
+#include "bpci/node.h"
+
+typedef struct bpci__replica {
+	char *id;            /* "replica-N", also the coordinator node id */
+	char *name;
+	bpci_resources res;
+} bpci__replica;
+
+typedef struct bpci__regnode {
+	char *id;            /* "node-N" */
+	bpci_cluster_node *node;
+} bpci__regnode;
+
+typedef struct bpci__port_service {
+	uint16_t port;
+	char *service;
+} bpci__port_service;
+
+struct bpci_cluster_manager {
+	char *cluster_id;
+	char *state_dir;
+	char *state_path;           /* DIR/cluster.json */
+	char **replica_command;     /* NULL-terminated, or NULL */
+	unsigned int ceiling;
+	bpci_coordinator *c;
+	bpci_ledger *ledger;
+	bpci_port_pool *pool;
+	bpci__replica *replicas;
+	size_t nreplicas;
+	bpci__regnode *nodes;
+	size_t nnodes;
+	bpci__port_service *services;
+	size_t nservices;
+	uint64_t next_replica, next_node;
+	bpci_resources capacity;    /* the root daemon's */
+	uint64_t journaled, audits;
+	const char *adding;         /* replica being added: its status events wait */
+	bpci_cluster_event_cb on_event;
+	void *event_payload;
+};
+
+/* Append one event (type, subject, details JSON object text) durably. */
+int bpci__cm_journal(bpci_cluster_manager *cm, const char *type, const char *subject,
+		     const char *details_json, bpci_diag *diag);
+/* Replace DIR/cluster.json with the current state. */
+int bpci__cm_persist(bpci_cluster_manager *cm, bpci_diag *diag);
+/* Deliver an event to the subscriber, if any. */
+void bpci__cm_emit(bpci_cluster_manager *cm, bpci_cluster_event_kind kind, const char *id,
+		   const char *detail, unsigned int port);
+/* The state file's JSON document / loading it back. */
+char *bpci__cm_state_json(const bpci_cluster_manager *cm);
+int bpci__cm_state_load(bpci_cluster_manager *cm, const char *text, size_t len,
+			bpci_diag *diag);
+/* The spec of replica @r's enc-cluster node. */
+int bpci__cm_replica_spec(bpci_node_spec **out, const bpci_cluster_manager *cm,
+			  const bpci__replica *r, bpci_diag *diag);
+/* Start the node of every replica the coordinator does not know (it was
+ * shut down); failures are warnings. */
+int bpci__cm_start_missing(bpci_cluster_manager *cm, bpci_diag *diag);
+/* Index of the replica / registration with id or name @key, or -1. */
+long bpci__cm_find_replica(const bpci_cluster_manager *cm, const char *key);
+long bpci__cm_find_node(const bpci_cluster_manager *cm, const char *key);
+/* The service of a leased port ("" when none recorded). */
+const char *bpci__cm_port_service(const bpci_cluster_manager *cm, uint16_t port);
+int bpci__cm_set_service(bpci_cluster_manager *cm, uint16_t port, const char *service);
+void bpci__cm_drop_service(bpci_cluster_manager *cm, uint16_t port);
+/* Wall clock in milliseconds. */
+uint64_t bpci__cm_now_ms(void);
+/* Reserved totals of all replicas. */
+void bpci__cm_reserved(const bpci_cluster_manager *cm, bpci_resources *out);
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * Cluster metrics (the original's ClusterMetrics), measured from the
+ * replicas' process groups and the host, and the JSON listings the API
+ * and the CLI show.
+ */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/alloc.h"
+#include "model/cluster_internal.h"
+#include "runtime/cluster_internal.h"
+#include "runtime/procstat.h"
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* CPU (lifetime average of each group, in percent of the host's CPUs) and
+ * RSS of the replicas' running process groups. */
+static int measure_usage(bpci_cluster_metrics *m, bpci_cluster_manager *cm)
+{
+	pid_t *pgids = bpci__calloc(cm->nreplicas + 1, sizeof(pid_t));
+	bpci__procstat *ps = bpci__calloc(cm->nreplicas + 1, sizeof(*ps));
+	double cpu = 0.0;
+	uint64_t rss = 0;
+	size_t i, n = 0;
+	bpci__hoststat hs;
+
+	if (!pgids || !ps) {
+		bpci__free(pgids);
+		bpci__free(ps);
+		return BPCI_ENOMEM;
+	}
+	for (i = 0; i < cm->nreplicas; i++) {
+		bpci_node_status *st = NULL;
+
+		if (bpci_coordinator_get_node(&st, cm->c, cm->replicas[i].id, NULL) == 0) {
+			m->total_nodes++;
+			if (st->state == BPCI_NODE_STATE_RUNNING) {
+				m->active_replicas++;
+				m->active_nodes++;
+			}
+			if (st->pid > 0)
+				pgids[n++] = st->pid;
+		}
+		bpci_node_status_free(st);
+	}
+	memset(&hs, 0, sizeof(hs));
+	if (n > 0 && bpci__procstat_sample_many(pgids, n, ps) == 0 &&
+	    bpci__hoststat_sample(&hs) == 0) {
+		for (i = 0; i < n; i++) {
+			if ((ps[i].present & BPCI__PS_CPU) && (ps[i].present & BPCI__PS_START) &&
+			    ps[i].uptime_ns > 0 && (hs.present & BPCI__HS_CPUS) && hs.cpus) {
+				cpu += 100.0 * (double)ps[i].cpu_ns / (double)ps[i].uptime_ns /
+				       (double)hs.cpus;
+				m->cpu_measured = 1;
+			}
+			if (ps[i].present & BPCI__PS_RSS) {
+				rss += ps[i].rss_bytes;
+				m->memory_measured = (hs.present & BPCI__HS_MEMORY) != 0;
+			}
+		}
+		m->cpu_usage_percent = cpu;
+		m->memory_usage_percent = m->memory_measured ? pct(rss, hs.mem_total_bytes) : 0.0;
+	}
+	bpci__free(pgids);
+	bpci__free(ps);
+	return 0;
+}
+
+int bpci_cluster_manager_get_metrics(bpci_cluster_metrics *out, bpci_cluster_manager *cm)
+{
+	bpci_node_status_list *list = NULL;
+	bpci_resources r;
+	int rc;
+
+	if (!out || !cm)
+		return BPCI_EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->total_replicas = (uint32_t)cm->nreplicas;
+	out->registered_nodes = (uint32_t)cm->nnodes;
+	rc = measure_usage(out, cm);
+	if (rc != 0)
+		return rc;
+	out->total_nodes += (uint32_t)cm->nnodes;
+	out->active_nodes += (uint32_t)cm->nnodes;
+	bpci__cm_reserved(cm, &r);
+	out->reserved_cpu_percent = pct(r.cpu_millicores, cm->capacity.cpu_millicores);
+	out->reserved_memory_percent = pct(r.memory_bytes, cm->capacity.memory_bytes);
+	out->reserved_storage_percent = pct(r.storage_bytes, cm->capacity.storage_bytes);
+	/* One daemon: the root answers when its coordinator lists its nodes. */
+	out->daemon_tree_health = bpci_coordinator_list_nodes(&list, cm->c, 0, NULL) == 0 ? 1.0 : 0.0;
+	bpci_node_status_list_free(list);
+	out->port_utilization = bpci_port_pool_utilization(cm->pool);
+	out->ports_allocated = bpci_port_pool_count(cm->pool);
+	out->ports_capacity = bpci_port_pool_capacity(cm->pool);
+	out->ledger_entries = bpci_ledger_size(cm->ledger);
+	out->audit_events = cm->audits;
+	out->journaled = cm->journaled;
+	bpci__cm_emit(cm, BPCI_CLUSTER_METRICS_UPDATED, "", "", 0);
+	return 0;
+}
+
+static json_t *measured(int ok, double v)
+{
+	return ok ? json_real(v) : json_null();
+}
+
+int bpci_cluster_metrics_to_json(char **out, const bpci_cluster_metrics *m)
+{
+	json_t *doc;
+
+	if (!out || !m)
+		return BPCI_EINVAL;
+	doc = json_pack("{s:i, s:i, s:i, s:i, s:i, s:{s:o, s:o, s:{s:f, s:f, s:f}},"
+			" s:{s:I, s:I, s:I}, s:f, s:f, s:I, s:I}",
+			"total_nodes", (int)m->total_nodes, "active_nodes", (int)m->active_nodes,
+			"total_replicas", (int)m->total_replicas, "active_replicas",
+			(int)m->active_replicas, "registered_nodes", (int)m->registered_nodes,
+			"resource_utilization", "cpu_usage_percent",
+			measured(m->cpu_measured, m->cpu_usage_percent), "memory_usage_percent",
+			measured(m->memory_measured, m->memory_usage_percent), "reserved",
+			"cpu_percent", m->reserved_cpu_percent, "memory_percent",
+			m->reserved_memory_percent, "storage_percent", m->reserved_storage_percent,
+			"audit_metrics", "ledger_entries", (json_int_t)m->ledger_entries,
+			"audit_events", (json_int_t)m->audit_events, "journaled_entries",
+			(json_int_t)m->journaled, "daemon_tree_health", m->daemon_tree_health,
+			"port_utilization", m->port_utilization, "ports_allocated",
+			(json_int_t)m->ports_allocated, "ports_capacity",
+			(json_int_t)m->ports_capacity);
+	return bpci__json_dump(out, doc);
+}
+
+static json_t *res_json(const bpci_resources *r)
+{
+	return json_pack("{s:f, s:I, s:I, s:I}", "cpu_cores", (double)r->cpu_millicores / 1000.0,
+			 "memory_bytes", (json_int_t)r->memory_bytes, "storage_bytes",
+			 (json_int_t)r->storage_bytes, "network_mbps", (json_int_t)r->network_mbps);
+}
+
+int bpci_cluster_manager_replicas_json(char **out, bpci_cluster_manager *cm)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	if (!out || !cm) {
+		json_decref(arr);
+		return BPCI_EINVAL;
+	}
+	for (i = 0; arr && i < cm->nreplicas; i++) {
+		bpci_node_status *st = NULL;
+		const bpci__replica *r = &cm->replicas[i];
+		int have = bpci_coordinator_get_node(&st, cm->c, r->id, NULL) == 0;
+
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i, s:s, s:o}", "id", r->id,
+						     "name", r->name, "state",
+						     have ? bpci_node_state_name(st->state)
+							  : "stopped",
+						     "pid", have ? st->pid : 0, "endpoint",
+						     have ? st->endpoint : "", "resources",
+						     res_json(&r->res)));
+		bpci_node_status_free(st);
+	}
+	return bpci__json_dump(out, json_pack("{s:o*}", "replicas", arr));
+}
+
+int bpci_cluster_manager_nodes_json(char **out, bpci_cluster_manager *cm)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	if (!out || !cm) {
+		json_decref(arr);
+		return BPCI_EINVAL;
+	}
+	for (i = 0; arr && i < cm->nnodes; i++) {
+		char *text = NULL;
+		json_t *v = NULL;
+
+		if (bpci_cluster_node_to_json(&text, cm->nodes[i].node) == 0)
+			v = json_loads(text, 0, NULL);
+		bpci__free(text);
+		if (v)
+			json_object_set_new(v, "id", json_string(cm->nodes[i].id));
+		json_array_append_new(arr, v);
+	}
+	return bpci__json_dump(out, json_pack("{s:o*}", "nodes", arr));
+}
+
+int bpci_cluster_manager_ports_json(char **out, bpci_cluster_manager *cm)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	if (!out || !cm) {
+		json_decref(arr);
+		return BPCI_EINVAL;
+	}
+	for (i = 0; arr && i < cm->nservices; i++) {
+		uint64_t exp = 0;
+		uint16_t p = cm->services[i].port;
+
+		if (bpci_port_pool_expiry(cm->pool, p, &exp) != 0)
+			continue;
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:I}", "port", (int)p, "service",
+						     cm->services[i].service, "expires_ms",
+						     (json_int_t)exp));
+	}
+	return bpci__json_dump(out, json_pack("{s:o*, s:I, s:f}", "ports", arr, "capacity",
+					      (json_int_t)bpci_port_pool_capacity(cm->pool),
+					      "utilization", bpci_port_pool_utilization(cm->pool)));
+}
+
+int bpci_cluster_manager_resources_json(char **out, bpci_cluster_manager *cm)
+{
+	bpci_resources r, f;
+
+	if (!out || !cm)
+		return BPCI_EINVAL;
+	bpci__cm_reserved(cm, &r);
+	f.cpu_millicores = cm->capacity.cpu_millicores * cm->ceiling / 100u;
+	f.memory_bytes = cm->capacity.memory_bytes / 100u * cm->ceiling;
+	f.storage_bytes = cm->capacity.storage_bytes / 100u * cm->ceiling;
+	f.cpu_millicores = f.cpu_millicores > r.cpu_millicores ? f.cpu_millicores - r.cpu_millicores : 0;
+	f.memory_bytes = f.memory_bytes > r.memory_bytes ? f.memory_bytes - r.memory_bytes : 0;
+	f.storage_bytes = f.storage_bytes > r.storage_bytes ? f.storage_bytes - r.storage_bytes : 0;
+	f.network_mbps = 0;
+	f.gpu_units = 0;
+	return bpci__json_dump(out, json_pack("{s:o, s:o, s:o, s:i}", "capacity",
+					      res_json(&cm->capacity), "reserved", res_json(&r),
+					      "available_under_ceiling", res_json(&f),
+					      "max_utilization_percent", (int)cm->ceiling));
+}

@@ -1,0 +1,308 @@
+/*
+ * ENC replicas: an enc-cluster node with a resource reservation, placed by
+ * the placement engine onto the root daemon (the manager's own host) under
+ * the utilization ceiling, and run by the manager's coordinator.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/diag.h"
+#include "runtime/cluster_internal.h"
+
+#define ROOT_DAEMON "root"
+
+void bpci__cm_reserved(const bpci_cluster_manager *cm, bpci_resources *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < cm->nreplicas; i++) {
+		out->cpu_millicores += cm->replicas[i].res.cpu_millicores;
+		out->memory_bytes += cm->replicas[i].res.memory_bytes;
+		out->storage_bytes += cm->replicas[i].res.storage_bytes;
+		out->network_mbps += cm->replicas[i].res.network_mbps;
+		out->gpu_units += cm->replicas[i].res.gpu_units;
+	}
+}
+
+/* What placement checks: the network is not a measured capacity of the
+ * host, so it is recorded but not placed against. */
+static bpci_resources placed_need(const bpci_resources *res)
+{
+	bpci_resources need = *res;
+
+	need.network_mbps = 0;
+	return need;
+}
+
+static int root_placement(bpci_placement **out, const bpci_cluster_manager *cm,
+			  bpci_diag *diag)
+{
+	bpci_placement_options po = BPCI_PLACEMENT_OPTIONS_INIT;
+	bpci_daemon_spec *spec = NULL;
+	bpci_placement *p = NULL;
+	size_t i;
+	int rc;
+
+	po.max_utilization_percent = cm->ceiling;
+	rc = bpci_placement_new(&p, &po, diag);
+	if (rc == 0)
+		rc = bpci_daemon_spec_new(&spec);
+	if (rc == 0)
+		rc = bpci_daemon_spec_set(spec, "id", ROOT_DAEMON, diag);
+	if (rc == 0)
+		rc = bpci_daemon_spec_set(spec, "responsibilities",
+					  "resource_coordination,node_lifecycle", diag);
+	if (rc == 0) {
+		bpci_daemon_spec_set_capacity(spec, &cm->capacity);
+		rc = bpci_placement_add_daemon(p, spec, NULL, diag);
+	}
+	for (i = 0; rc == 0 && i < cm->nreplicas; i++) {
+		bpci_placement_request req = BPCI_PLACEMENT_REQUEST_INIT;
+
+		req.id = cm->replicas[i].id;
+		req.need = placed_need(&cm->replicas[i].res);
+		rc = bpci_placement_add_node(p, &req, ROOT_DAEMON, diag);
+	}
+	bpci_daemon_spec_free(spec);
+	if (rc != 0) {
+		bpci_placement_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+/* 0 when the root daemon can take @res under the ceiling, else
+ * BPCI_ELIMIT with the placement's reason. */
+static int place(const bpci_cluster_manager *cm, const char *id, const bpci_resources *res,
+		 bpci_diag *diag)
+{
+	bpci_placement_request req = BPCI_PLACEMENT_REQUEST_INIT;
+	bpci_placement_plan *plan = NULL;
+	const bpci_placement_move *mv;
+	bpci_placement *p;
+	int rc = root_placement(&p, cm, diag);
+
+	if (rc != 0)
+		return rc;
+	req.id = id;
+	req.need = placed_need(res);
+	/* The plan line carries the reason; the engine's own diagnostic names
+	 * the node id as field, the caller's field is "resources". */
+	rc = bpci_placement_place(&plan, p, &req, 1, 0, NULL);
+	if (rc == 0 || rc == BPCI_ELIMIT) {
+		mv = bpci_placement_plan_at(plan, 0);
+		rc = 0;
+		if (!mv || !mv->to)
+			rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "resources",
+					    "replica does not fit within %u%% of the root "
+					    "daemon's capacity: %s", cm->ceiling,
+					    mv && mv->reason ? mv->reason : "refused");
+	} else if (rc != BPCI_ENOMEM) {
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "resources",
+				    "cannot place the replica: %s", bpci_strerror(rc));
+	}
+	bpci_placement_plan_free(plan);
+	bpci_placement_free(p);
+	return rc;
+}
+
+static int set_size(bpci_node_spec *spec, const char *field, uint64_t v, bpci_diag *diag)
+{
+	return v ? bpci_node_spec_set_uint(spec, field, v, diag) : 0;
+}
+
+int bpci__cm_replica_spec(bpci_node_spec **out, const bpci_cluster_manager *cm,
+			  const bpci__replica *r, bpci_diag *diag)
+{
+	bpci_node_spec *spec = NULL;
+	size_t n = 0;
+	int rc = bpci_node_spec_new(&spec, BPCI_NODE_ENC_CLUSTER);
+
+	if (rc == 0)
+		rc = bpci_node_spec_set(spec, "id", r->id, diag);
+	if (rc == 0)
+		rc = bpci_node_spec_set(spec, "name", r->name, diag);
+	if (rc == 0)
+		rc = bpci_node_spec_set(spec, "cluster_id", cm->cluster_id, diag);
+	if (rc == 0)
+		rc = bpci_node_spec_set(spec, "encryption_level", "standard", diag);
+	if (rc == 0)
+		rc = set_size(spec, "resources.cpu_cores", r->res.cpu_millicores, diag);
+	if (rc == 0)
+		rc = set_size(spec, "resources.memory_gb", r->res.memory_bytes, diag);
+	if (rc == 0)
+		rc = set_size(spec, "resources.storage_gb", r->res.storage_bytes, diag);
+	if (rc == 0)
+		rc = set_size(spec, "resources.network_bandwidth_mbps", r->res.network_mbps, diag);
+	if (rc == 0 && cm->replica_command) {
+		while (cm->replica_command[n])
+			n++;
+		rc = bpci_node_spec_set_list(spec, "command",
+					     (const char *const *)cm->replica_command, n, diag);
+		if (rc == 0)
+			rc = bpci_node_spec_set(spec, "health.type", "none", diag);
+	}
+	if (rc != 0) {
+		bpci_node_spec_free(spec);
+		return rc;
+	}
+	*out = spec;
+	return 0;
+}
+
+static char *replica_details(const bpci__replica *r)
+{
+	char *res = NULL, *out;
+
+	if (bpci_resources_format(&res, &r->res) != 0)
+		return NULL;
+	out = bpci__asprintf("{\"name\":\"%s\",\"resources\":\"%s\",\"daemon\":\"" ROOT_DAEMON
+			     "\"}", r->name, res);
+	bpci__free(res);
+	return out;
+}
+
+/* Starts the replica's node and journals it; undoes the start on failure. */
+static int start_and_journal(bpci_cluster_manager *cm, const bpci__replica *r,
+			     bpci_diag *diag)
+{
+	bpci_node_spec *spec = NULL;
+	char *details;
+	int rc = bpci__cm_replica_spec(&spec, cm, r, diag);
+
+	if (rc == 0)
+		rc = bpci_coordinator_start_node(NULL, cm->c, spec, NULL, diag);
+	bpci_node_spec_free(spec);
+	if (rc != 0)
+		return rc;
+	details = replica_details(r);
+	rc = details ? bpci__cm_journal(cm, "replica.added", r->id, details, diag) : BPCI_ENOMEM;
+	bpci__free(details);
+	if (rc != 0)
+		bpci_coordinator_stop_node(cm->c, r->id, NULL);
+	return rc;
+}
+
+/* The node's state now, as a status event (after replica.added). */
+static void emit_status(bpci_cluster_manager *cm, const char *id)
+{
+	bpci_node_status *st = NULL;
+
+	if (bpci_coordinator_get_node(&st, cm->c, id, NULL) == 0)
+		bpci__cm_emit(cm, BPCI_CLUSTER_REPLICA_STATUS, id,
+			      bpci_node_state_name(st->state), 0);
+	bpci_node_status_free(st);
+}
+
+int bpci_cluster_manager_add_enc_replica(char **id, bpci_cluster_manager *cm,
+					 const char *name, const bpci_resources *res,
+					 bpci_diag *diag)
+{
+	bpci__replica r, *grown;
+	char idbuf[40];
+	int rc;
+
+	if (!cm || !res)
+		return BPCI_EINVAL;
+	rc = bpci_replica_validate(name, res, diag);
+	if (rc != 0)
+		return rc;
+	if (bpci__cm_find_replica(cm, name) >= 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EEXISTS, "name",
+				      "a replica named \"%s\" exists", name);
+	snprintf(idbuf, sizeof(idbuf), "replica-%" PRIu64, cm->next_replica);
+	rc = place(cm, idbuf, res, diag);
+	if (rc != 0)
+		return rc;
+	grown = bpci__realloc(cm->replicas, (cm->nreplicas + 1) * sizeof(*grown));
+	if (!grown)
+		return BPCI_ENOMEM;
+	cm->replicas = grown;
+	r.id = bpci__strdup(idbuf);
+	r.name = bpci__strdup(name);
+	r.res = *res;
+	if (id)
+		*id = bpci__strdup(idbuf);
+	rc = (!r.id || !r.name || (id && !*id)) ? BPCI_ENOMEM : 0;
+	if (rc == 0) {
+		/* Listed before the start so that its node's first state changes
+		 * are reported as the replica's. */
+		cm->replicas[cm->nreplicas++] = r;
+		cm->adding = r.id;
+		rc = start_and_journal(cm, &r, diag);
+		cm->adding = NULL;
+		if (rc != 0)
+			cm->nreplicas--;
+	}
+	if (rc != 0) {
+		bpci__free(r.id);
+		bpci__free(r.name);
+		if (id) {
+			bpci__free(*id);
+			*id = NULL;
+		}
+		return rc;
+	}
+	cm->next_replica++;
+	rc = bpci__cm_persist(cm, diag);
+	bpci__cm_emit(cm, BPCI_CLUSTER_REPLICA_ADDED, r.id, r.name, 0);
+	emit_status(cm, r.id);
+	return rc;
+}
+
+int bpci_cluster_manager_remove_replica(bpci_cluster_manager *cm, const char *id,
+					bpci_diag *diag)
+{
+	long i = cm ? bpci__cm_find_replica(cm, id) : -1;
+	bpci__replica r;
+	int rc;
+
+	if (!cm)
+		return BPCI_EINVAL;
+	if (i < 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, "id",
+				      "no replica \"%s\"", id ? id : "");
+	r = cm->replicas[i];
+	rc = bpci__cm_journal(cm, "replica.removed", r.id, NULL, diag);
+	if (rc != 0)
+		return rc;
+	rc = bpci_coordinator_stop_node(cm->c, r.id, diag);
+	if (rc == BPCI_ENOTFOUND)
+		rc = 0;
+	cm->replicas[i] = cm->replicas[--cm->nreplicas];
+	if (rc == 0)
+		rc = bpci__cm_persist(cm, diag);
+	bpci__cm_emit(cm, BPCI_CLUSTER_REPLICA_REMOVED, r.id, r.name, 0);
+	bpci__free(r.id);
+	bpci__free(r.name);
+	return rc;
+}
+
+int bpci__cm_start_missing(bpci_cluster_manager *cm, bpci_diag *diag)
+{
+	bpci_node_status *st = NULL;
+	bpci_node_spec *spec = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cm->nreplicas; i++) {
+		if (bpci_coordinator_get_node(&st, cm->c, cm->replicas[i].id, NULL) == 0) {
+			bpci_node_status_free(st);
+			continue;
+		}
+		rc = bpci__cm_replica_spec(&spec, cm, &cm->replicas[i], diag);
+		if (rc == 0)
+			rc = bpci_coordinator_start_node(NULL, cm->c, spec, NULL, diag);
+		bpci_node_spec_free(spec);
+		spec = NULL;
+		if (rc != 0 && rc != BPCI_ENOTFOUND)
+			bpci__diag_add(diag, BPCI_SEVERITY_WARNING, rc, "replicas",
+				       "cannot start replica %s again: %s", cm->replicas[i].id,
+				       bpci_strerror(rc));
+	}
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* Shared helpers of the cluster manager tests (support.c). */
+#ifndef BPCI_TEST_CLUSTER_MANAGER_H
+#define BPCI_TEST_CLUSTER_MANAGER_H
+
+#include <bpci.h>
+
+#include "test.h"
+
+typedef struct cm_env {
+	char *dir;
+	bpci_cluster_manager *cm;
+	bpci_diag *diag;
+	int kinds[64];
+	size_t nkinds;
+} cm_env;
+
+/* A temporary directory and a manager on it (ports 40000-40010). */
+void cm_setup(cm_env *e);
+/* Open a manager on e->dir into e->cm; returns rc. */
+int cm_open(cm_env *e, const char *ranges);
+/* Shut down, free, remove the directory. */
+void cm_teardown(cm_env *e);
+/* Wait until replica @id's node runs; returns its pid. */
+int cm_wait_running(cm_env *e, const char *id);
+/* Entries of the ledger at DIR/ledger (read-only open) whose text holds
+ * "type":"@type"; e->cm must be freed first. */
+size_t cm_count_type(const char *dir, const char *type);
+uint64_t cm_ledger_size(const char *dir);
+int cm_alive(int pid);
+
+void cm_add_manager(Suite *s);
+void cm_add_cli(Suite *s);
+
+#endif

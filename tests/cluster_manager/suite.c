@@ -1,0 +1,12 @@
+/* Tests of the cluster manager (root daemon): real replica processes,
+ * real sockets, temporary state directories. */
+#include "cm_test.h"
+
+Suite *bpci_test_suite(void)
+{
+	Suite *s = suite_create("cluster_manager");
+
+	cm_add_manager(s);
+	cm_add_cli(s);
+	return s;
+}

@@ -1,0 +1,136 @@
+/* Helpers of the cluster manager tests. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cm_test.h"
+
+static const char *const replica_cmd[] = {
+	"/bin/sh", "-c", "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; exec sleep 300",
+	NULL};
+
+static void on_event(const bpci_cluster_event *ev, void *payload)
+{
+	cm_env *e = payload;
+
+	if (e->nkinds < 64)
+		e->kinds[e->nkinds++] = (int)ev->kind;
+}
+
+int cm_open(cm_env *e, const char *ranges)
+{
+	bpci_cluster_manager_options o = BPCI_CLUSTER_MANAGER_OPTIONS_INIT;
+
+	o.cluster_id = "test-cluster";
+	o.state_dir = e->dir;
+	o.port_ranges = ranges ? ranges : "40000-40010";
+	o.replica_command = replica_cmd;
+	o.on_event = on_event;
+	o.event_payload = e;
+	return bpci_cluster_manager_new(&e->cm, &o, e->diag);
+}
+
+void cm_setup(cm_env *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->dir = bpci_test_mkdtemp();
+	ck_assert_int_eq(bpci_diag_new(&e->diag), 0);
+	ck_assert_msg(cm_open(e, NULL) == 0, "open: %s", bpci_diag_last_text(e->diag));
+}
+
+void cm_teardown(cm_env *e)
+{
+	if (e->cm) {
+		bpci_cluster_manager_shutdown(e->cm, NULL);
+		bpci_cluster_manager_free(e->cm);
+	}
+	bpci_diag_free(e->diag);
+	bpci_test_rmtree(e->dir);
+	free(e->dir);
+}
+
+int cm_wait_running(cm_env *e, const char *id)
+{
+	bpci_coordinator *c = bpci_cluster_manager_coordinator(e->cm);
+	bpci_node_status *st = NULL;
+	bpci_node_state state = 0;
+	int pid;
+
+	ck_assert_int_eq(bpci_coordinator_wait_node(&state, c, id,
+						    BPCI_NODE_STATE_BIT(BPCI_NODE_STATE_RUNNING),
+						    10000, e->diag), 0);
+	ck_assert_int_eq(bpci_coordinator_get_node(&st, c, id, NULL), 0);
+	pid = st->pid;
+	bpci_node_status_free(st);
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
+typedef struct count_ctx {
+	const char *needle;
+	size_t n;
+} count_ctx;
+
+static int count_cb(uint64_t seq, const char *entry, size_t len, void *payload)
+{
+	count_ctx *ctx = payload;
+
+	(void)seq;
+	(void)len;
+	if (strstr(entry, ctx->needle))
+		ctx->n++;
+	return 0;
+}
+
+static bpci_ledger *open_ro(const char *dir)
+{
+	bpci_ledger_options lo = BPCI_LEDGER_OPTIONS_INIT;
+	bpci_ledger *l = NULL;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/ledger", dir);
+	lo.flags = BPCI_LEDGER_READONLY;
+	ck_assert_int_eq(bpci_ledger_open(&l, path, &lo, NULL), 0);
+	return l;
+}
+
+size_t cm_count_type(const char *dir, const char *type)
+{
+	char needle[128];
+	count_ctx ctx;
+	bpci_ledger *l = open_ro(dir);
+
+	snprintf(needle, sizeof(needle), "\"type\":\"%s\"", type);
+	ctx.needle = needle;
+	ctx.n = 0;
+	ck_assert_int_eq(bpci_ledger_foreach(l, 0, count_cb, &ctx), 0);
+	bpci_ledger_free(l);
+	return ctx.n;
+}
+
+uint64_t cm_ledger_size(const char *dir)
+{
+	bpci_ledger *l = open_ro(dir);
+	uint64_t n = bpci_ledger_size(l);
+
+	bpci_ledger_free(l);
+	return n;
+}
+
+int cm_alive(int pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z';
+}
