@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
 
 #include "api/cluster_api.h"
 #include "common/alloc.h"
@@ -16,70 +15,33 @@
 #include "runtime/cluster_internal.h"
 #include "runtime/coordinator_api.h"
 #include "runtime/fsutil.h"
-
-#define TOKEN_BYTES 32
-#define TOKEN_MAX 512
-
-/* DIR/api.token as the coordinator's API keeps it: one line, generated
- * (32 random bytes in hex, mode 0600) when missing. */
-static int load_token(char **out, const char *dir, bpci_diag *diag)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *path = bpci__asprintf("%s/api.token", dir), buf[TOKEN_MAX + 1];
-	unsigned char raw[TOKEN_BYTES];
-	ssize_t n = -1;
-	size_t i;
-	int fd, rc = 0;
-
-	if (!path)
-		return BPCI_ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, TOKEN_MAX);
-		close(fd);
-		while (n > 0 && strchr("\r\n ", buf[n - 1]))
-			n--;
-	}
-	if (n > 0) {
-		buf[n] = '\0';
-	} else if (fd >= 0 || errno == ENOENT) {
-		if (RAND_bytes(raw, (int)sizeof(raw)) != 1)
-			rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "token",
-					    "cannot draw random bytes for the API token");
-		for (i = 0; i < TOKEN_BYTES; i++) {
-			buf[2 * i] = hex[raw[i] >> 4];
-			buf[2 * i + 1] = hex[raw[i] & 15];
-		}
-		buf[2 * TOKEN_BYTES] = '\n';
-		if (rc == 0)
-			rc = bpci__write_file_atomic(path, buf, 2 * TOKEN_BYTES + 1, 0600, diag);
-		buf[2 * TOKEN_BYTES] = '\0';
-	} else {
-		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "token",
-				    "cannot read %s: %s", path, strerror(errno));
-	}
-	bpci__free(path);
-	if (rc == 0 && !(*out = bpci__strdup(buf)))
-		rc = BPCI_ENOMEM;
-	return rc;
-}
+#include "runtime/token.h"
 
 static int write_url(bpci_cluster_server *srv, bpci_diag *diag)
 {
-	char *text = bpci__asprintf("%s\n", bpci__http_server_url(srv->http));
 	int rc;
 
 	srv->url_path = bpci__asprintf("%s/api.url", bpci_cluster_manager_state_dir(srv->cm));
-	if (!text || !srv->url_path) {
-		bpci__free(text);
+	if (!srv->url_path)
 		return BPCI_ENOMEM;
-	}
-	rc = bpci__write_file_atomic(srv->url_path, text, strlen(text), 0644, diag);
-	bpci__free(text);
+	rc = bpci__url_file_write(srv->url_path, bpci__http_server_url(srv->http), diag);
 	if (rc != 0) {
 		bpci__free(srv->url_path);
 		srv->url_path = NULL;
 	}
+	return rc;
+}
+
+/* DIR/api.token, kept as the coordinator's API keeps it. */
+static int load_token(char **out, const char *dir, bpci_diag *diag)
+{
+	char *path = bpci__asprintf("%s/api.token", dir);
+	int rc;
+
+	if (!path)
+		return BPCI_ENOMEM;
+	rc = bpci__token_load(out, path, "token", diag);
+	bpci__free(path);
 	return rc;
 }
 

@@ -13,70 +13,13 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <openssl/rand.h>
 
 #include "api/api_internal.h"
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "runtime/coordinator_api.h"
 #include "runtime/fsutil.h"
-
-#define TOKEN_BYTES 32
-#define TOKEN_MAX 512
-
-/* Reads an existing token file; 1 when there is none. */
-static int read_token(char **out, const char *path, bpci_diag *diag)
-{
-	char buf[TOKEN_MAX + 1];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 1;
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "token",
-				      "cannot read %s: %s", path, strerror(errno));
-	}
-	n = read(fd, buf, TOKEN_MAX);
-	close(fd);
-	if (n < 0)
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "token",
-				      "cannot read %s: %s", path, strerror(errno));
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-		n--;
-	buf[n] = '\0';
-	if (n == 0 || strpbrk(buf, " \t\r\n"))
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "token",
-				      "%s does not hold a token (one line without blanks); "
-				      "remove it to have a new one generated", path);
-	*out = bpci__strdup(buf);
-	return *out ? 0 : BPCI_ENOMEM;
-}
-
-static int make_token(char **out, const char *path, bpci_diag *diag)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char raw[TOKEN_BYTES];
-	char text[2 * TOKEN_BYTES + 2];
-	size_t i;
-	int rc;
-
-	if (RAND_bytes(raw, (int)sizeof(raw)) != 1)
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "token",
-				      "cannot draw random bytes for the API token");
-	for (i = 0; i < TOKEN_BYTES; i++) {
-		text[2 * i] = hex[raw[i] >> 4];
-		text[2 * i + 1] = hex[raw[i] & 15];
-	}
-	text[2 * TOKEN_BYTES] = '\n';
-	text[2 * TOKEN_BYTES + 1] = '\0';
-	rc = bpci__write_file_atomic(path, text, 2 * TOKEN_BYTES + 1, 0600, diag);
-	if (rc != 0)
-		return rc;
-	text[2 * TOKEN_BYTES] = '\0';
-	*out = bpci__strdup(text);
-	return *out ? 0 : BPCI_ENOMEM;
-}
+#include "runtime/token.h"
 
 static int load_token(bpci_server *srv, const bpci_server_options *o, bpci_diag *diag)
 {
@@ -90,26 +33,19 @@ static int load_token(bpci_server *srv, const bpci_server_options *o, bpci_diag 
 	path = bpci__asprintf("%s/api.token", bpci_coordinator_state_dir(srv->c));
 	if (!path)
 		return BPCI_ENOMEM;
-	rc = read_token(&srv->token, path, diag);
-	if (rc == 1)
-		rc = make_token(&srv->token, path, diag);
+	rc = bpci__token_load(&srv->token, path, "token", diag);
 	bpci__free(path);
 	return rc;
 }
 
 static int write_url(bpci_server *srv, bpci_diag *diag)
 {
-	const char *url = bpci__http_server_url(srv->http);
-	char *text = bpci__asprintf("%s\n", url);
 	int rc;
 
 	srv->url_path = bpci__asprintf("%s/api.url", bpci_coordinator_state_dir(srv->c));
-	if (!text || !srv->url_path) {
-		bpci__free(text);
+	if (!srv->url_path)
 		return BPCI_ENOMEM;
-	}
-	rc = bpci__write_file_atomic(srv->url_path, text, strlen(text), 0644, diag);
-	bpci__free(text);
+	rc = bpci__url_file_write(srv->url_path, bpci__http_server_url(srv->http), diag);
 	if (rc != 0) {
 		bpci__free(srv->url_path);
 		srv->url_path = NULL;

@@ -522,7 +522,7 @@ START_TEST(generated_token)
 	ck_assert(f != NULL);
 	ck_assert(fgets(line, sizeof(line), f) != NULL);
 	fclose(f);
-	ck_assert_uint_eq(strlen(line), 49); /* 48 hex digits and a newline */
+	ck_assert_uint_eq(strlen(line), 65); /* 64 hex digits (32 random bytes) and a newline */
 	{
 		char cmd[600];
 

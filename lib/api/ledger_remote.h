@@ -2,8 +2,8 @@
  * Internal helpers shared by the ledger server and the shipper: the hex
  * form of hashes on the wire and strict decimal query values.
  */
-#ifndef BPCI_LIB_LEDGER_REMOTE_H
-#define BPCI_LIB_LEDGER_REMOTE_H
+#ifndef BPCI_LIB_API_LEDGER_REMOTE_H
+#define BPCI_LIB_API_LEDGER_REMOTE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -16,15 +16,15 @@
 
 #include <event2/event.h>
 #include <jansson.h>
-#include <openssl/rand.h>
 
 #include "bpci/ledger_server.h"
 #include "bpci/merkle.h"
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "ledger/ledger_internal.h"
-#include "ledger/ledger_remote.h"
+#include "api/ledger_remote.h"
 #include "runtime/fsutil.h"
+#include "runtime/token.h"
 #include "runtime/http_server.h"
 
 #define MAX_PROOF 128 /* hashes: enough for 2^64 leaves */
@@ -41,44 +41,6 @@ typedef struct server {
 static char *path_in(const char *dir, const char *name)
 {
 	return bpci__asprintf("%s/%s", dir, name);
-}
-
-/* Reads the token file, or creates it with a fresh random token. */
-static int load_token(char **out, const char *file, bpci_diag *diag)
-{
-	uint8_t raw[24];
-	char hex[64], buf[256];
-	ssize_t n;
-	int fd = open(file, O_RDONLY | O_CLOEXEC), rc;
-
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n < 0)
-			return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "token_file",
-					      "%s: %s", file, strerror(errno));
-		buf[n] = '\0';
-		buf[strcspn(buf, "\r\n")] = '\0';
-		if (buf[0] == '\0')
-			return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "token_file",
-					      "%s is empty", file);
-		*out = bpci__strdup(buf);
-		return *out ? 0 : BPCI_ENOMEM;
-	}
-	if (errno != ENOENT)
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "token_file", "%s: %s",
-				      file, strerror(errno));
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "token_file",
-				      "no random bytes for a new token");
-	bpci__hex(hex, raw, sizeof(raw));
-	memcpy(buf, hex, sizeof(raw) * 2);
-	buf[sizeof(raw) * 2] = '\n';
-	rc = bpci__write_file_atomic(file, buf, sizeof(raw) * 2 + 1, 0600, diag);
-	if (rc < 0)
-		return rc;
-	*out = bpci__strdup(hex);
-	return *out ? 0 : BPCI_ENOMEM;
 }
 
 /* {"size":N,"root":hex,"checkpoint":note}: signs a new checkpoint when the
@@ -544,7 +506,7 @@ int bpci_ledger_serve(const char *ledger_dir, const bpci_ledger_serve_options *o
 	if (rc == 0)
 		rc = load_mirror_state(&sv);
 	if (rc == 0)
-		rc = load_token(&token, tfile, diag);
+		rc = bpci__token_load(&token, tfile, "token_file", diag);
 	if (rc == 0)
 		rc = run(&sv, &o, token, diag);
 	bpci_ledger_free(sv.ledger);

@@ -22,7 +22,7 @@
 #include "bpci/ledger_server.h"
 #include "common/alloc.h"
 #include "common/diag.h"
-#include "ledger/ledger_remote.h"
+#include "api/ledger_remote.h"
 #include "runtime/fsutil.h"
 #include "runtime/http_client.h"
 

@@ -1,7 +1,7 @@
 /* Hex and decimal forms of the ledger's wire protocol (ledger_remote.h). */
 #include <string.h>
 
-#include "ledger/ledger_remote.h"
+#include "api/ledger_remote.h"
 
 void bpci__hex(char *out, const uint8_t *data, size_t n)
 {
