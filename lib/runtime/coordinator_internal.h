@@ -71,12 +71,26 @@ typedef struct bpci__csettings {
 /* An in-flight probe (coordinator_probe.c). */
 typedef struct bpci__cprobe bpci__cprobe;
 
+/* What a node's cached coordinator.json entry was rendered from
+ * (coordinator_persist.c): the entry is rebuilt only when one differs. */
+typedef struct bpci__cfrag_key {
+	uint64_t seq, start_time, start_latency_ms;
+	int64_t last_exit_ms, last_heartbeat_ms, started_ms;
+	long pid;
+	int state, port, from_config, remove_on_exit, last_exit_code, last_exit_signal;
+	unsigned int restarts;
+	char *endpoint, *failure_reason, *status_text; /* copies */
+} bpci__cfrag_key;
+
 struct bpci__cnode {
 	bpci_coordinator *c;
 	char *id;
 	char *name;                 /* spec's name or NULL */
 	bpci_node_spec *spec;
-	struct json_t *spec_json;   /* the spec as persisted, built once */
+	char *spec_text;            /* the spec as persisted, built once */
+	char *frag;                 /* this node's state-file entry, cached */
+	size_t frag_len;
+	bpci__cfrag_key frag_key;   /* what frag was rendered from */
 	bpci__csettings set;
 	char *endpoint;
 	uint16_t port;
@@ -238,6 +252,8 @@ void bpci__coord_start_successor(bpci__cnode *n);
 int bpci__coord_save(bpci_coordinator *c, bpci_diag *diag);
 /* Write the state without fsync (state changes, new pids). */
 void bpci__coord_save_fast(bpci_coordinator *c);
+/* Free a node's cached state-file entry. */
+void bpci__coord_frag_free(bpci__cnode *n);
 /* Replace @path atomically (temporary file + rename), without fsync. */
 int bpci__coord_write_fast(const char *path, const char *data, size_t len, bpci_diag *diag);
 /* Group many changes (a reload) into one write: begin, ..., end writes. */

@@ -190,7 +190,7 @@ void bpci__coord_node_free(bpci__cnode *n)
 	bpci__proc_free(n->proc);
 	if (n->intensity_ready)
 		bpci__intensity_release(&n->intensity);
-	json_decref(n->spec_json);
+	bpci__coord_frag_free(n);
 	bpci_node_spec_free(n->spec);
 	bpci_node_spec_free(n->successor);
 	bpci__free(n->id);

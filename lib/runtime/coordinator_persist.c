@@ -7,7 +7,8 @@
  *  "started_ms","last_heartbeat_ms","start_latency_ms","failure_reason",
  *  "status_text"}]}
  *
- * Written whole and atomically (temporary file, rename) after each change:
+ * Written whole and atomically (temporary file, rename) after each change,
+ * from per-node entries cached as text (node_frag below):
  * synchronously and durably (fsync'ed, fsutil) before an API call
  * returns; right after each spawn and at the end of the loop iteration
  * that made any other change, without fsync. The fsync only matters
@@ -32,37 +33,131 @@
 #include "common/diag.h"
 #include "runtime/fsutil.h"
 
-static json_t *node_json(bpci__cnode *n)
+/* The entry's inputs, as they are now; strings are borrowed. */
+static void frag_key_now(bpci__cfrag_key *k, const bpci__cnode *n)
 {
-	char *spec = NULL;
-	json_t *o, *js;
+	memset(k, 0, sizeof(*k));
+	k->seq = n->seq;
+	k->start_time = n->proc ? bpci__proc_started(n->proc) : 0;
+	k->start_latency_ms = n->start_latency_ms;
+	k->last_exit_ms = n->last_exit_ms;
+	k->last_heartbeat_ms = n->last_heartbeat_ms;
+	k->started_ms = n->started_ms;
+	k->pid = n->proc ? (long)bpci__proc_pid(n->proc) : 0;
+	k->state = (int)n->state;
+	k->port = (int)n->port;
+	k->from_config = n->from_config;
+	k->remove_on_exit = n->remove_on_exit;
+	k->last_exit_code = n->last_exit_code;
+	k->last_exit_signal = n->last_exit_signal;
+	k->restarts = n->restarts;
+	k->endpoint = n->endpoint ? n->endpoint : "";
+	k->failure_reason = n->failure_reason ? n->failure_reason : "";
+	k->status_text = n->status_text ? n->status_text : "";
+}
 
-	if (!n->spec_json) {
-		/* a node's spec never changes: serialize it once */
+static int frag_key_same(const bpci__cfrag_key *a, const bpci__cfrag_key *b)
+{
+	return a->seq == b->seq && a->start_time == b->start_time &&
+	       a->start_latency_ms == b->start_latency_ms && a->last_exit_ms == b->last_exit_ms &&
+	       a->last_heartbeat_ms == b->last_heartbeat_ms && a->started_ms == b->started_ms &&
+	       a->pid == b->pid && a->state == b->state && a->port == b->port &&
+	       a->from_config == b->from_config && a->remove_on_exit == b->remove_on_exit &&
+	       a->last_exit_code == b->last_exit_code &&
+	       a->last_exit_signal == b->last_exit_signal && a->restarts == b->restarts &&
+	       strcmp(a->endpoint, b->endpoint) == 0 &&
+	       strcmp(a->failure_reason, b->failure_reason) == 0 &&
+	       strcmp(a->status_text, b->status_text) == 0;
+}
+
+static void frag_key_clear(bpci__cfrag_key *k)
+{
+	bpci__free(k->endpoint);
+	bpci__free(k->failure_reason);
+	bpci__free(k->status_text);
+	memset(k, 0, sizeof(*k));
+}
+
+void bpci__coord_frag_free(bpci__cnode *n)
+{
+	bpci__free(n->spec_text);
+	bpci__free(n->frag);
+	frag_key_clear(&n->frag_key);
+	n->spec_text = n->frag = NULL;
+	n->frag_len = 0;
+}
+
+/* "{...dynamic fields...}" of @k, compact, keys sorted; free() it. */
+static char *dynamic_json(const bpci__cfrag_key *k, const char *id)
+{
+	json_t *o = json_pack("{s:s, s:I, s:s, s:i, s:b, s:b, s:s, s:i, s:I, s:i, s:i, s:i,"
+			      " s:I, s:I, s:I, s:I, s:s, s:s}",
+			      "id", id, "seq", (json_int_t)k->seq, "endpoint", k->endpoint, "port",
+			      k->port, "from_config", k->from_config, "remove_on_exit",
+			      k->remove_on_exit, "state",
+			      bpci_node_state_name((bpci_node_state)k->state), "pid", (int)k->pid,
+			      "start_time", (json_int_t)k->start_time, "restarts", (int)k->restarts,
+			      "last_exit_code", k->last_exit_code, "last_exit_signal",
+			      k->last_exit_signal, "last_exit_ms", (json_int_t)k->last_exit_ms,
+			      "started_ms", (json_int_t)k->started_ms, "last_heartbeat_ms",
+			      (json_int_t)k->last_heartbeat_ms, "start_latency_ms",
+			      (json_int_t)k->start_latency_ms, "failure_reason", k->failure_reason,
+			      "status_text", k->status_text);
+	char *text;
+
+	if (!o)
+		return NULL;
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return text;
+}
+
+/*
+ * Bring @n's cached entry up to date. A save used to rebuild and dump
+ * every node's JSON, which made each change O(nodes) in jansson work and
+ * a start of N nodes O(N^2); now an entry is re-rendered only when one of
+ * its inputs differs from what it was rendered from (compared here, so
+ * no code path that changes a field can forget to invalidate it), and a
+ * save concatenates the cached texts. The spec never changes for a node
+ * (a reload replaces the node), so its text is built once.
+ */
+static int node_frag(bpci__cnode *n)
+{
+	bpci__cfrag_key now, copy;
+	char *spec = NULL, *dyn, *frag;
+
+	frag_key_now(&now, n);
+	if (n->frag && frag_key_same(&now, &n->frag_key))
+		return 0;
+	if (!n->spec_text) {
 		if (bpci_node_spec_to_json(&spec, n->spec) < 0)
-			return NULL;
-		n->spec_json = json_loads(spec, 0, NULL);
+			return BPCI_ENOMEM;
+		n->spec_text = bpci__strdup(spec);
 		bpci_free(spec);
-		if (!n->spec_json)
-			return NULL;
+		if (!n->spec_text)
+			return BPCI_ENOMEM;
 	}
-	js = json_incref(n->spec_json);
-	o = json_pack("{s:s, s:I, s:o?, s:s, s:i, s:b, s:b, s:s, s:i, s:I, s:i, s:i, s:i,"
-		      " s:I, s:I, s:I, s:I, s:s, s:s}",
-		      "id", n->id, "seq", (json_int_t)n->seq, "spec", js, "endpoint",
-		      n->endpoint ? n->endpoint : "", "port", (int)n->port, "from_config",
-		      n->from_config, "remove_on_exit", n->remove_on_exit, "state",
-		      bpci_node_state_name(n->state), "pid",
-		      n->proc ? (int)bpci__proc_pid(n->proc) : 0, "start_time",
-		      (json_int_t)(n->proc ? bpci__proc_started(n->proc) : 0), "restarts",
-		      (int)n->restarts, "last_exit_code", n->last_exit_code, "last_exit_signal",
-		      n->last_exit_signal, "last_exit_ms", (json_int_t)n->last_exit_ms,
-		      "started_ms", (json_int_t)n->started_ms, "last_heartbeat_ms",
-		      (json_int_t)n->last_heartbeat_ms, "start_latency_ms",
-		      (json_int_t)n->start_latency_ms, "failure_reason",
-		      n->failure_reason ? n->failure_reason : "", "status_text",
-		      n->status_text ? n->status_text : "");
-	return o;
+	copy = now;
+	copy.endpoint = bpci__strdup(now.endpoint);
+	copy.failure_reason = bpci__strdup(now.failure_reason);
+	copy.status_text = bpci__strdup(now.status_text);
+	dyn = dynamic_json(&now, n->id);
+	/* {"spec":SPEC, + the dynamic object without its opening brace */
+	frag = dyn && dyn[0] == '{' && dyn[1] != '}'
+		       ? bpci__asprintf("{\"spec\":%s,%s", n->spec_text, dyn + 1)
+		       : NULL;
+	free(dyn);
+	if (!frag || !copy.endpoint || !copy.failure_reason || !copy.status_text) {
+		bpci__free(frag);
+		frag_key_clear(&copy);
+		return BPCI_ENOMEM;
+	}
+	frag_key_clear(&n->frag_key);
+	n->frag_key = copy;
+	bpci__free(n->frag);
+	n->frag = frag;
+	n->frag_len = strlen(frag);
+	return 0;
 }
 
 int bpci__coord_write_fast(const char *path, const char *data, size_t len, bpci_diag *diag)
@@ -100,28 +195,34 @@ int bpci__coord_write_fast(const char *path, const char *data, size_t len, bpci_
 
 static int write_state(bpci_coordinator *c, int durable, bpci_diag *diag)
 {
-	json_t *root, *arr;
-	char *text;
-	size_t i;
+	char head[96];
+	char *text, *p;
+	size_t i, len, hlen;
 	int rc;
 
-	arr = json_array();
-	root = json_pack("{s:i, s:I, s:o}", "version", BPCI__COORD_STATE_VERSION, "next_seq",
-			 (json_int_t)c->next_seq, "nodes", arr);
-	if (!root)
-		return BPCI_ENOMEM;
-	for (i = 0; i < c->nnodes; i++)
-		if (json_array_append_new(arr, node_json(c->nodes[i])) < 0) {
-			json_decref(root);
-			return BPCI_ENOMEM;
-		}
-	text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(root);
+	hlen = (size_t)snprintf(head, sizeof(head), "{\"next_seq\":%llu,\"nodes\":[",
+				(unsigned long long)c->next_seq);
+	len = hlen + 32;
+	for (i = 0; i < c->nnodes; i++) {
+		if ((rc = node_frag(c->nodes[i])) < 0)
+			return rc;
+		len += c->nodes[i]->frag_len + 1;
+	}
+	text = bpci__malloc(len);
 	if (!text)
 		return BPCI_ENOMEM;
-	rc = durable ? bpci__write_file_atomic(c->state_path, text, strlen(text), 0600, diag)
-		     : bpci__coord_write_fast(c->state_path, text, strlen(text), diag);
-	free(text);
+	memcpy(text, head, hlen);
+	p = text + hlen;
+	for (i = 0; i < c->nnodes; i++) {
+		if (i > 0)
+			*p++ = ',';
+		memcpy(p, c->nodes[i]->frag, c->nodes[i]->frag_len);
+		p += c->nodes[i]->frag_len;
+	}
+	p += sprintf(p, "],\"version\":%d}", BPCI__COORD_STATE_VERSION);
+	rc = durable ? bpci__write_file_atomic(c->state_path, text, (size_t)(p - text), 0600, diag)
+		     : bpci__coord_write_fast(c->state_path, text, (size_t)(p - text), diag);
+	bpci__free(text);
 	if (rc == 0)
 		c->dirty = 0;
 	return rc;
