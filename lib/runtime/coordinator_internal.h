@@ -250,8 +250,6 @@ void bpci__coord_start_successor(bpci__cnode *n);
 /* ---- persistence (coordinator_persist.c) ------------------------------ */
 /* Write the state now (inside a batch: at the batch's end). */
 int bpci__coord_save(bpci_coordinator *c, bpci_diag *diag);
-/* Write the state without fsync (state changes, new pids). */
-void bpci__coord_save_fast(bpci_coordinator *c);
 /* Free a node's cached state-file entry. */
 void bpci__coord_frag_free(bpci__cnode *n);
 /* Replace @path atomically (temporary file + rename), without fsync. */

@@ -1,9 +1,10 @@
 /*
  * Processes a dead coordinator spawned but did not record.
  *
- * The state file is written right after every spawn, so a coordinator
- * killed between the fork and that write (or inside a reload, which writes
- * once at its end) leaves a node process that the file does not name. On
+ * The state file records a spawn at the end of the loop iteration that
+ * made it (an API call: before it returns), so a coordinator killed
+ * between the fork and that write (or inside a reload, which writes once
+ * at its end) leaves a node process that the file does not name. On
  * takeover we look for them: a process leading its own group whose
  * environment holds our NOTIFY_SOCKET (unique to this state directory) and
  * a BPCI_NODE_ID. One that belongs to a node without a process is adopted

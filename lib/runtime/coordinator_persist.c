@@ -10,10 +10,10 @@
  * Written whole and atomically (temporary file, rename) after each change,
  * from per-node entries cached as text (node_frag below):
  * synchronously and durably (fsync'ed, fsutil) before an API call
- * returns; right after each spawn and at the end of the loop iteration
- * that made any other change, without fsync. The fsync only matters
- * across a power loss, which no node process survives either: what must
- * survive it are the specs, and those change only through the API. A
+ * returns; otherwise once at the end of the loop iteration that made
+ * changes (spawns included: see coordinator_orphans.c), without fsync.
+ * The fsync only matters across a power loss, which no node process
+ * survives either: what must survive it are the specs, and those change only through the API. A
  * killed coordinator loses nothing that reached rename().
  * Loading is all or nothing: a file that does not parse, or a node entry
  * that does not, refuses the whole start and leaves the file as it is.
@@ -235,14 +235,6 @@ int bpci__coord_save(bpci_coordinator *c, bpci_diag *diag)
 		return 0;
 	}
 	return write_state(c, 1, diag);
-}
-
-void bpci__coord_save_fast(bpci_coordinator *c)
-{
-	if (c->batch > 0)
-		c->dirty = 1;
-	else
-		(void)write_state(c, 0, NULL); /* on failure dirty stays: retried */
 }
 
 void bpci__coord_batch_begin(bpci_coordinator *c)

@@ -342,10 +342,16 @@ int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag)
 	bpci__backoff_started(&n->backoff, n->started_mono);
 	bpci__coord_set_state(n, BPCI_NODE_STATE_STARTING, "spawned");
 	bpci__coord_health_start(n);
-	/* The new pid is on disk before anything else happens: a coordinator
-	 * killed right now is followed by one that adopts this process
-	 * instead of starting a second (inside a reload's batch: at its end). */
-	bpci__coord_save_fast(n->c);
+	/* The new pid reaches the file at the end of this loop iteration,
+	 * together with every other change of the iteration (one write, not
+	 * one per spawn; an API call that spawned writes durably before it
+	 * returns). A coordinator killed before that write leaves a process
+	 * the file does not name: its successor's orphan scan
+	 * (coordinator_orphans.c) finds it by its NOTIFY_SOCKET and
+	 * BPCI_NODE_ID and adopts it for the node the file records without a
+	 * live process, or kills it when the node is unknown or already has
+	 * one, so the node never runs twice. */
+	bpci__coord_dirty(n->c);
 	return 0;
 }
 
