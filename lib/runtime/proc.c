@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -500,6 +501,66 @@ static int fork_exec(pid_t *pid_out, const bpci__proc_opts *opts, const spawn_pl
 	return rc;
 }
 
+/*
+ * posix_spawn: glibc runs the child with clone(CLONE_VM | CLONE_VFORK) on a
+ * small stack of its own, so the parent copies no page tables (fork of a
+ * coordinator with a thousand nodes spent most of a spawn in dup_mmap)
+ * and is resumed only once the child has exec'd or failed: the exec's
+ * outcome is known when the call returns, without a pipe to wait on.
+ * Returns 1 when this path does not apply (a user or group switch, which
+ * posix_spawn cannot do, or a standard descriptor wired to another of
+ * 0..2, whose dup order matters), 0 on success, or the spawn's errno as a
+ * positive number: the caller then runs the fork path, which reports the
+ * exact step (chdir or exec) that failed.
+ */
+static int spawn_fast(pid_t *pid_out, const bpci__proc_opts *opts, const spawn_plan *plan)
+{
+	int src[3] = {opts->stdin_fd, opts->stdout_fd, opts->stderr_fd};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t all, none;
+	int i, err = 0;
+
+	if (plan->switch_user || plan->switch_group)
+		return 1;
+	for (i = 0; i < 3; i++) {
+		if (src[i] < 0)
+			src[i] = plan->devnull;
+		if (src[i] < 3)
+			return 1;
+	}
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return 1;
+	if (posix_spawnattr_init(&at) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return 1;
+	}
+	sigfillset(&all);
+	sigemptyset(&none);
+	for (i = 0; i < 3 && !err; i++)
+		err = posix_spawn_file_actions_adddup2(&fa, src[i], i);
+	/* what fork's child does with close_range(3, ~0, CLOEXEC) */
+	if (!err)
+		err = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	if (!err && opts->working_dir)
+		err = posix_spawn_file_actions_addchdir_np(&fa, opts->working_dir);
+	if (!err)
+		err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+							 POSIX_SPAWN_SETSIGMASK);
+	if (!err)
+		err = posix_spawnattr_setpgroup(&at, 0);
+	if (!err)
+		err = posix_spawnattr_setsigdefault(&at, &all);
+	if (!err)
+		err = posix_spawnattr_setsigmask(&at, &none);
+	if (!err)
+		err = posix_spawn(pid_out, plan->path, &fa, &at, (char *const *)opts->argv,
+				  plan->envp);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return err;
+}
+
 static void kill_and_reap(pid_t pid)
 {
 	kill(pid, SIGKILL);
@@ -520,7 +581,7 @@ int bpci__proc_spawn(bpci__proc **out, const bpci__proc_opts *opts, bpci_diag *d
 	if (!p)
 		return BPCI_ENOMEM;
 	rc = plan_build(&plan, opts, diag);
-	if (rc == 0)
+	if (rc == 0 && spawn_fast(&pid, opts, &plan) != 0)
 		rc = fork_exec(&pid, opts, &plan, diag);
 	plan_free(&plan);
 	if (rc < 0) {
