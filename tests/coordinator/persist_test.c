@@ -1,6 +1,7 @@
 /* Crash safety, the state directory, and reload. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -500,6 +501,84 @@ static const char *id_named(bpci_coordinator *c, const char *name, char *out, si
 	return out;
 }
 
+/* The entry of @id in DIR/coordinator.json (a new reference), or NULL. */
+static json_t *saved_entry(const ct_env *e, const char *id)
+{
+	char path[512];
+	json_t *root, *nodes, *o, *out = NULL;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/coordinator.json", e->dir);
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	ck_assert_ptr_nonnull(root);
+	ck_assert_int_eq(json_integer_value(json_object_get(root, "version")), 1);
+	nodes = json_object_get(root, "nodes");
+	json_array_foreach(nodes, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0)
+			out = json_incref(o);
+	json_decref(root);
+	return out;
+}
+
+/* Each save re-renders only the entries whose fields changed: a restart
+ * (new pid, counter, state) must still reach the file, and the spec stay. */
+START_TEST(test_state_file_follows_restarts)
+{
+	ct_env e;
+	bpci_node_spec *spec = ct_spec("ready 30", "notify");
+	char *id, *other;
+	json_t *o;
+	int p1, p2 = 0, pother, i, running = 0;
+
+	ct_set(spec, "restart.backoff_initial", "10ms");
+	ct_setup(&e);
+	id = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
+	other = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
+	ct_run_for(e.c, 50); /* the end-of-iteration write */
+	p1 = pid_of(&e, id);
+	pother = pid_of(&e, other);
+	o = saved_entry(&e, id);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "state")), "running");
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "pid")), p1);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "restarts")), 0);
+	ck_assert_uint_gt(json_object_size(json_object_get(o, "spec")), 0);
+	json_decref(o);
+
+	ck_assert_int_eq(kill(p1, SIGKILL), 0);
+	for (i = 0; i < 250; i++) {
+		bpci_node_status *s;
+
+		ct_run_for(e.c, 20);
+		s = ct_status(&e, id);
+		p2 = s->pid;
+		running = s->state == BPCI_NODE_STATE_RUNNING;
+		bpci_node_status_free(s);
+		if (running && p2 != p1)
+			break;
+	}
+	ct_run_for(e.c, 50);
+	ck_assert_int_ne(p2, p1);
+	o = saved_entry(&e, id);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "state")), "running");
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "pid")), p2);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "restarts")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "last_exit_signal")), SIGKILL);
+	json_decref(o);
+	/* the untouched node's entry is unchanged */
+	o = saved_entry(&e, other);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "pid")), pother);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "restarts")), 0);
+	json_decref(o);
+	bpci_free(id);
+	bpci_free(other);
+	bpci_node_spec_free(spec);
+	ct_teardown(&e);
+}
+END_TEST
+
 START_TEST(test_reload_applies_diff)
 {
 	ct_env e;
@@ -568,5 +647,6 @@ void ct_add_persist(Suite *s)
 	tcase_add_test(tc, test_corrupt_state_refused);
 	tcase_add_test(tc, test_second_coordinator_busy);
 	tcase_add_test(tc, test_reload_applies_diff);
+	tcase_add_test(tc, test_state_file_follows_restarts);
 	suite_add_tcase(s, tc);
 }
