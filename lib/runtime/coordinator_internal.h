@@ -91,6 +91,7 @@ struct bpci__cnode {
 	char *frag;                 /* this node's state-file entry, cached */
 	size_t frag_len;
 	bpci__cfrag_key frag_key;   /* what frag was rendered from */
+	int config_written;         /* nodes/ID/config.json is current */
 	bpci__csettings set;
 	char *endpoint;
 	uint16_t port;
