@@ -257,32 +257,45 @@ static int check_lengths(verifier *v)
 	return 0;
 }
 
-static int open_streams(verifier *v)
+static int open_level(verifier *v, unsigned k)
 {
 	char name[32];
+
+	v->lvl[k].fd = openat(v->dirfd, bpci__tree_level_name(k, name), O_RDONLY | O_CLOEXEC);
+	/* A missing level reads as empty and needs no buffer. */
+	if (v->lvl[k].fd >= 0 && (v->lvl[k].buf = bpci__malloc(STREAM_BUF)) == NULL)
+		return BPCI_ENOMEM;
+	return 0;
+}
+
+/*
+ * Level 0 is opened and measured FIRST: a writer extends level 0 last, so
+ * once level 0 covers an entry, the index and every higher level already
+ * hold what that prefix needs. The other files are opened only after that
+ * measurement; opened before it, a level file the writer had not created
+ * yet would read as empty although the measured prefix needs its hashes.
+ */
+static int open_streams(verifier *v)
+{
 	uint64_t bytes = 0;
 	unsigned k;
+	int rc;
 
+	if ((rc = open_level(v, 0)) < 0)
+		return rc;
+	if (v->lvl[0].fd >= 0 && bpci__file_size(v->lvl[0].fd, &bytes) == 0)
+		v->limit = bytes / LHASH;
+	for (k = 1; k < LEVELS; k++)
+		if ((rc = open_level(v, k)) < 0)
+			return rc;
 	v->idx.fd = openat(v->dirfd, "index.offsets", O_RDONLY | O_CLOEXEC);
 	if ((v->idx.buf = bpci__malloc(STREAM_BUF)) == NULL)
 		return BPCI_ENOMEM;
 	if (v->idx.fd >= 0)
 		bpci__file_size(v->idx.fd, &v->claimed);
 	v->claimed /= 8;
-	for (k = 0; k < LEVELS; k++) {
-		v->lvl[k].fd = openat(v->dirfd, bpci__tree_level_name(k, name),
-				      O_RDONLY | O_CLOEXEC);
-		/* A missing level reads as empty and needs no buffer. */
-		if (v->lvl[k].fd >= 0 && (v->lvl[k].buf = bpci__malloc(STREAM_BUF)) == NULL)
-			return BPCI_ENOMEM;
-	}
-	if (v->lvl[0].fd >= 0 && bpci__file_size(v->lvl[0].fd, &bytes) == 0) {
-		/* A writer extends level 0 last, so what it holds is complete
-		 * in the segments, the index and every level above. */
-		v->limit = bytes / LHASH;
-		if (v->limit > v->claimed)
-			v->claimed = v->limit;
-	}
+	if (v->limit > v->claimed)
+		v->claimed = v->limit;
 	return 0;
 }
 
