@@ -194,7 +194,176 @@ int bpci_node_status_to_json(char **out, const bpci_node_status *status)
 	return dump(out, status_json(status));
 }
 
-int bpci_node_status_list_to_json(char **out, const bpci_node_status_list *list)
+/*
+ * The list is the API's hottest answer (GET /api/nodes, ~15 keys per node):
+ * building it as jansson objects, sorting each object's keys and dumping
+ * cost ~5 ms for 1,000 nodes. It is therefore written directly, in the very
+ * bytes json_dumps(JSON_COMPACT | JSON_SORT_KEYS) gives (keys below are in
+ * sorted order). A string that is not valid UTF-8 makes the writer give up
+ * and the jansson path below decide, so every edge case answers as before.
+ */
+typedef struct {
+	char *p;
+	size_t len, cap;
+	int failed;
+} text_buf;
+
+static void put(text_buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (bpci__grow((void **)&b->p, &b->cap, b->len + n + 1, 1) < 0) {
+		b->failed = BPCI_ENOMEM;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void put_s(text_buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+static void put_int(text_buf *b, long long v)
+{
+	char num[32];
+	int n = snprintf(num, sizeof(num), "%lld", v);
+
+	put(b, num, (size_t)n);
+}
+
+/* Length of the UTF-8 sequence at @s (as jansson accepts it), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && cp < 0x10000))
+		return 0;
+	return n;
+}
+
+/* A JSON string as jansson escapes it (no slash escaping, UTF-8 kept). */
+static void put_str(text_buf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str, *run;
+	char esc[8];
+	size_t n;
+
+	put(b, "\"", 1);
+	while (*s && !b->failed) {
+		for (run = s; *s >= 0x20 && *s != '"' && *s != '\\'; s += n)
+			if ((n = utf8_len(s)) == 0) {
+				b->failed = BPCI_EINVAL;
+				return;
+			}
+		put(b, (const char *)run, (size_t)(s - run));
+		if (!*s)
+			break;
+		switch (*s) {
+		case '"': put(b, "\\\"", 2); break;
+		case '\\': put(b, "\\\\", 2); break;
+		case '\b': put(b, "\\b", 2); break;
+		case '\f': put(b, "\\f", 2); break;
+		case '\n': put(b, "\\n", 2); break;
+		case '\r': put(b, "\\r", 2); break;
+		case '\t': put(b, "\\t", 2); break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04X", *s);
+			put(b, esc, 6);
+		}
+		s++;
+	}
+	put(b, "\"", 1);
+}
+
+static void put_status(text_buf *b, const bpci_node_status *s)
+{
+	put_s(b, "{\"endpoint\":");
+	put_str(b, s->endpoint);
+	put_s(b, ",\"failure_reason\":");
+	put_str(b, s->failure_reason);
+	put_s(b, ",\"id\":");
+	put_str(b, s->id);
+	put_s(b, ",\"last_exit\":");
+	if (s->last_exit_ms || s->last_exit_code >= 0 || s->last_exit_signal) {
+		put_s(b, "{\"code\":");
+		put_int(b, s->last_exit_code);
+		put_s(b, ",\"signal\":");
+		put_int(b, s->last_exit_signal);
+		put_s(b, ",\"time_ms\":");
+		put_int(b, (long long)s->last_exit_ms);
+		put_s(b, "}");
+	} else {
+		put_s(b, "null");
+	}
+	put_s(b, ",\"last_heartbeat_ms\":");
+	put_int(b, (long long)s->last_heartbeat_ms);
+	put_s(b, ",\"name\":");
+	put_str(b, s->name);
+	put_s(b, ",\"pid\":");
+	put_int(b, s->pid);
+	put_s(b, ",\"port\":");
+	put_int(b, (int)s->port);
+	put_s(b, ",\"restarts\":");
+	put_int(b, (int)s->restarts);
+	put_s(b, ",\"start_latency_ms\":");
+	put_int(b, (json_int_t)s->start_latency_ms);
+	put_s(b, ",\"started_ms\":");
+	put_int(b, (json_int_t)s->started_ms);
+	put_s(b, ",\"state\":");
+	put_str(b, nz(bpci_node_state_name(s->state)));
+	put_s(b, ",\"status_text\":");
+	put_str(b, s->status_text);
+	put_s(b, ",\"type\":");
+	put_str(b, nz(bpci_node_type_name(s->type)));
+	put_s(b, ",\"uptime_ms\":");
+	put_int(b, (json_int_t)s->uptime_ms);
+	put_s(b, "}");
+}
+
+static int list_json_direct(char **out, const bpci_node_status_list *list)
+{
+	text_buf b = {NULL, 0, 0, 0};
+	size_t i;
+
+	/* ~400 bytes a node: one allocation for the usual list. */
+	if (bpci__grow((void **)&b.p, &b.cap, 64 + 512 * (list ? list->count : 0), 1) < 0)
+		return BPCI_ENOMEM;
+	put_s(&b, "{\"nodes\":[");
+	for (i = 0; list && i < list->count && !b.failed; i++) {
+		if (i)
+			put(&b, ",", 1);
+		put_status(&b, list->items[i]);
+	}
+	put_s(&b, "]}");
+	if (b.failed) {
+		bpci__free(b.p);
+		return b.failed;
+	}
+	*out = b.p;
+	return 0;
+}
+
+static int list_json_jansson(char **out, const bpci_node_status_list *list)
 {
 	json_t *arr = json_array();
 	size_t i;
@@ -205,6 +374,14 @@ int bpci_node_status_list_to_json(char **out, const bpci_node_status_list *list)
 			arr = NULL;
 		}
 	return dump(out, arr ? json_pack("{s:o}", "nodes", arr) : NULL);
+}
+
+int bpci_node_status_list_to_json(char **out, const bpci_node_status_list *list)
+{
+	*out = NULL;
+	if (list_json_direct(out, list) == 0)
+		return 0;
+	return list_json_jansson(out, list);
 }
 
 static int from_object(bpci_node_status **out, const json_t *o, const char *where,

@@ -467,6 +467,50 @@ START_TEST(test_status_json)
 }
 END_TEST
 
+/*
+ * The list is written without jansson (the API's hot path): it must give
+ * the very bytes jansson gives for each entry (bpci_node_status_to_json),
+ * escapes, UTF-8, a last exit and large numbers included.
+ */
+START_TEST(test_status_list_json_matches_jansson)
+{
+	const char *in =
+		"{\"nodes\":[{\"id\":\"a\\\"b\\\\c/d\",\"name\":\"n\\u00e9\\u20ac\\ud83d\\ude00\","
+		"\"type\":\"logbook\",\"state\":\"failed\",\"endpoint\":\"tcp://h:1\","
+		"\"failure_reason\":\"tab\\there\\nnl\\r\\b\\f\\u0001\\u001f\\u007f\","
+		"\"status_text\":\"\",\"pid\":-7,\"restarts\":4294967295,\"port\":65535,"
+		"\"last_heartbeat_ms\":9007199254740993,\"started_ms\":-1,"
+		"\"uptime_ms\":123456789012,\"start_latency_ms\":0,"
+		"\"last_exit\":{\"code\":137,\"signal\":9,\"time_ms\":1700000000000}},"
+		"{\"id\":\"z\",\"type\":\"storage\",\"state\":\"running\"}]}";
+	bpci_node_status_list *l = NULL;
+	char *json = NULL, *one = NULL, *two = NULL;
+	char want[4096];
+
+	ck_assert_int_eq(bpci_node_status_list_from_json(&l, in, strlen(in), NULL), 0);
+	ck_assert_uint_eq(bpci_node_status_list_count(l), 2);
+	ck_assert_int_eq(bpci_node_status_list_to_json(&json, l), 0);
+	ck_assert_int_eq(bpci_node_status_to_json(&one, bpci_node_status_list_get(l, 0)), 0);
+	ck_assert_int_eq(bpci_node_status_to_json(&two, bpci_node_status_list_get(l, 1)), 0);
+	ck_assert_int_lt(snprintf(want, sizeof(want), "{\"nodes\":[%s,%s]}", one, two),
+			 (int)sizeof(want));
+	ck_assert_str_eq(json, want);
+	ck_assert_ptr_nonnull(strstr(json, "\"failure_reason\":\"tab\\there\\nnl\\r\\b\\f"
+					   "\\u0001\\u001F\x7f\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"last_exit\":null"));
+	bpci_free(json);
+	bpci_free(one);
+	bpci_free(two);
+	bpci_node_status_list_free(l);
+
+	ck_assert_int_eq(bpci_node_status_list_from_json(&l, "{\"nodes\":[]}", 12, NULL), 0);
+	ck_assert_int_eq(bpci_node_status_list_to_json(&json, l), 0);
+	ck_assert_str_eq(json, "{\"nodes\":[]}");
+	bpci_free(json);
+	bpci_node_status_list_free(l);
+}
+END_TEST
+
 void ct_add_basic(Suite *s)
 {
 	TCase *tc = tcase_create("basic");
@@ -484,5 +528,6 @@ void ct_add_basic(Suite *s)
 	tcase_add_test(tc, test_restart_node);
 	tcase_add_test(tc, test_invalid_spec_and_retry);
 	tcase_add_test(tc, test_status_json);
+	tcase_add_test(tc, test_status_list_json_matches_jansson);
 	suite_add_tcase(s, tc);
 }
