@@ -25,34 +25,18 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "runtime/procstat_internal.h"
 
 #define READY_PROBE_MS 100
 
 static void arm_hb(bpci__cnode *n, uint64_t ms);
 
-/* The process group of @pid, from /proc/PID/stat field 5 (after the ')'
- * of the command name, which may itself hold spaces and parentheses). */
+/* The process group of @pid from /proc/PID/stat, or 0. */
 static pid_t pgid_of(pid_t pid)
 {
-	char path[64], buf[512];
-	const char *p;
-	long pgid = 0;
-	ssize_t len;
-	int fd;
+	bpci__proc_stat_fields f;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %*d %ld", &pgid) != 1)
-		return 0;
-	return (pid_t)pgid;
+	return bpci__read_proc_stat(pid, &f) == 0 ? (pid_t)f.pgrp : 0;
 }
 
 static void set_status_text(bpci__cnode *n, const char *text)

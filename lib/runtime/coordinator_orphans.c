@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "runtime/procstat_internal.h"
 
 #define ENV_MAX (256 * 1024)
 
@@ -75,28 +76,12 @@ static char *read_environ(pid_t pid, size_t *len)
 	return buf;
 }
 
-/* The parent of @pid from /proc/PID/stat (field 4), or 0. */
+/* The parent of @pid from /proc/PID/stat, or 0. */
 static pid_t parent_of(pid_t pid)
 {
-	char path[64], buf[512];
-	const char *p;
-	long ppid = 0;
-	ssize_t n;
-	int fd;
+	bpci__proc_stat_fields f;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %ld", &ppid) != 1)
-		return 0;
-	return (pid_t)ppid;
+	return bpci__read_proc_stat(pid, &f) == 0 ? (pid_t)f.ppid : 0;
 }
 
 /* 1 when @pid descends from @ancestor (a node's helper in its own group). */

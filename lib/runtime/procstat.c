@@ -114,6 +114,7 @@ int bpci__parse_proc_stat(const char *text, bpci__proc_stat_fields *f)
 		p = end;
 	}
 	f->state = state;
+	f->ppid = (long long)v[0];
 	f->pgrp = (long long)v[1];
 	f->utime = v[10];
 	f->stime = v[11];
@@ -122,6 +123,24 @@ int bpci__parse_proc_stat(const char *text, bpci__proc_stat_fields *f)
 	f->num_threads = v[16];
 	f->starttime = v[18];
 	return 0;
+}
+
+int bpci__read_proc_stat(pid_t pid, bpci__proc_stat_fields *f)
+{
+	char path[64], buf[1024];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	return bpci__parse_proc_stat(buf, f);
 }
 
 static group_acc *find_group(const scan_ctx *c, long long pgid)

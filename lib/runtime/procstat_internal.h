@@ -7,11 +7,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* The fields of /proc/PID/stat that procstat uses (1-based field numbers
  * of proc(5) in comments). */
 typedef struct bpci__proc_stat_fields {
 	char state;                       /* 3 */
+	long long ppid;                   /* 4 */
 	long long pgrp;                   /* 5 */
 	unsigned long long utime, stime;  /* 14, 15 (clock ticks) */
 	unsigned long long cutime, cstime; /* 16, 17 */
@@ -21,6 +23,10 @@ typedef struct bpci__proc_stat_fields {
 
 /* Parses one stat line; comm may contain spaces and ')'. 0 or -1. */
 int bpci__parse_proc_stat(const char *text, bpci__proc_stat_fields *f);
+
+/* Reads and parses /proc/@pid/stat. 0, or -1 when the process is gone or
+ * the line does not parse. */
+int bpci__read_proc_stat(pid_t pid, bpci__proc_stat_fields *f);
 
 /* Reads at most size-1 bytes of @name under @dirfd, NUL-terminated. Returns
  * the length or -1 with errno set. */
