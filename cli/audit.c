@@ -527,6 +527,69 @@ static void print_path(const cli_ctx *ctx, const uint8_t *path, size_t n)
 	}
 }
 
+/* What tells the two proof commands apart: their two numbers (option and
+ * output names), how the numbers are checked against the ledger, and which
+ * proof and hashes are made. The rest (parsing, opening, printing) is one. */
+typedef struct proof_kind {
+	const cli_option *opts;
+	size_t nopts;
+	const char *const *required;
+	const char *usage, *desc;
+	const char *a, *b;       /* the numbers' option and output names */
+	const char *ha, *hb;     /* the two hashes' output names */
+	/* 0 when a and b fit a ledger of @have entries (b defaults to @have) */
+	int (*check)(cli_ctx *ctx, uint64_t a, uint64_t b, uint64_t have);
+	int (*make)(uint8_t *path, size_t *n, uint8_t h1[32], uint8_t h2[32], bpci_ledger *l,
+		    uint64_t a, uint64_t b);
+} proof_kind;
+
+static int run_proof(cli_ctx *ctx, int argc, char **argv, const proof_kind *k)
+{
+	static uint8_t path[MAX_PROOF * 32];
+	bpci_ledger *l = NULL;
+	uint8_t h1[32], h2[32];
+	uint64_t a = 0, b = 0;
+	size_t n = MAX_PROOF;
+	cli_parsed p;
+	char *dir = NULL, x1[65], x2[65];
+	int status, rc;
+
+	status = prologue(ctx, &p, k->opts, k->nopts, argc, argv, k->usage, k->desc, k->required);
+	if (status >= 0)
+		goto out;
+	if (opt_u64(ctx, &p, k->a, &a) < 0 || opt_u64(ctx, &p, k->b, &b) < 0) {
+		status = CLI_EXIT_USAGE;
+		goto out;
+	}
+	dir = ledger_dir(&p);
+	if ((status = open_ledger(ctx, &l, dir, BPCI_LEDGER_READONLY)) != 0)
+		goto out;
+	if (!cli_parsed_get(&p, k->b))
+		b = bpci_ledger_size(l);
+	if ((status = k->check(ctx, a, b, bpci_ledger_size(l))) != 0)
+		goto out;
+	rc = k->make(path, &n, h1, h2, l, a, b);
+	if (rc != 0) {
+		cli_error(ctx, "cannot make the proof: %s", bpci_strerror(rc));
+		status = CLI_EXIT_FAILED;
+		goto out;
+	}
+	hex(x1, h1);
+	hex(x2, h2);
+	if (ctx->output == CLI_OUTPUT_JSON)
+		printf("{\"%s\":%llu,\"%s\":%llu,\"%s\":\"%s\",\"%s\":\"%s\",", k->a,
+		       (unsigned long long)a, k->b, (unsigned long long)b, k->ha, x1, k->hb, x2);
+	else
+		printf("%s %llu\n%s %llu\n%s %s\n%s %s\n", k->a, (unsigned long long)a, k->b,
+		       (unsigned long long)b, k->ha, x1, k->hb, x2);
+	print_path(ctx, path, n);
+out:
+	bpci_ledger_free(l);
+	free(dir);
+	cli_parsed_free(&p);
+	return status;
+}
+
 static const cli_option proof_opts[] = {
 	{"index", CLI_VALUE, 0, "I", "the entry (leaf index) to prove. Required.", NULL},
 	{"size", CLI_VALUE, 0, "N", "the tree size to prove it in (default: the current size)",
@@ -535,66 +598,36 @@ static const cli_option proof_opts[] = {
 	STATE_OPT,
 };
 
+static int check_inclusion(cli_ctx *ctx, uint64_t index, uint64_t size, uint64_t have)
+{
+	if (size <= have && index < size)
+		return 0;
+	return cli_usage_error(ctx, "--index must be below --size (%llu) and --size at most the "
+				    "ledger's size %llu, got index %llu",
+			       (unsigned long long)size, (unsigned long long)have,
+			       (unsigned long long)index);
+}
+
+static int make_inclusion(uint8_t *path, size_t *n, uint8_t leaf[32], uint8_t root[32],
+			  bpci_ledger *l, uint64_t index, uint64_t size)
+{
+	int rc = bpci_ledger_inclusion_proof(path, n, l, index, size);
+
+	if (rc == 0)
+		rc = bpci_ledger_leaf_hash(leaf, l, index);
+	return rc == 0 ? bpci_ledger_root(root, l, size) : rc;
+}
+
 static int cmd_proof(cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const required[] = {"index", NULL};
-	static uint8_t path[MAX_PROOF * 32];
-	bpci_ledger *l = NULL;
-	uint8_t leaf[32], root[32];
-	uint64_t index = 0, size = 0;
-	size_t n = MAX_PROOF;
-	cli_parsed p;
-	char *dir = NULL, lh[65], rh[65];
-	int status, rc;
+	static const proof_kind k = {
+		proof_opts, NELEM(proof_opts), required, "--index I [--size N] [--ledger DIR]",
+		"Print the RFC 6962 inclusion proof of entry I in the tree of size N: its leaf "
+		"hash, the root, and the audit path, in hex.",
+		"index", "size", "leaf_hash", "root", check_inclusion, make_inclusion};
 
-	status = prologue(ctx, &p, proof_opts, NELEM(proof_opts), argc, argv,
-			  "--index I [--size N] [--ledger DIR]",
-			  "Print the RFC 6962 inclusion proof of entry I in the tree of size N: "
-			  "its leaf hash, the root, and the audit path, in hex.",
-			  required);
-	if (status >= 0)
-		goto out;
-	if (opt_u64(ctx, &p, "index", &index) < 0 || opt_u64(ctx, &p, "size", &size) < 0) {
-		status = CLI_EXIT_USAGE;
-		goto out;
-	}
-	dir = ledger_dir(&p);
-	if ((status = open_ledger(ctx, &l, dir, BPCI_LEDGER_READONLY)) != 0)
-		goto out;
-	if (!cli_parsed_get(&p, "size"))
-		size = bpci_ledger_size(l);
-	if (size > bpci_ledger_size(l) || index >= size) {
-		status = cli_usage_error(ctx, "--index must be below --size (%llu) and --size at "
-					      "most the ledger's size %llu, got index %llu",
-					 (unsigned long long)size,
-					 (unsigned long long)bpci_ledger_size(l),
-					 (unsigned long long)index);
-		goto out;
-	}
-	rc = bpci_ledger_inclusion_proof(path, &n, l, index, size);
-	if (rc == 0)
-		rc = bpci_ledger_leaf_hash(leaf, l, index);
-	if (rc == 0)
-		rc = bpci_ledger_root(root, l, size);
-	if (rc != 0) {
-		cli_error(ctx, "cannot make the proof: %s", bpci_strerror(rc));
-		status = CLI_EXIT_FAILED;
-		goto out;
-	}
-	hex(lh, leaf);
-	hex(rh, root);
-	if (ctx->output == CLI_OUTPUT_JSON)
-		printf("{\"index\":%llu,\"size\":%llu,\"leaf_hash\":\"%s\",\"root\":\"%s\",",
-		       (unsigned long long)index, (unsigned long long)size, lh, rh);
-	else
-		printf("index %llu\nsize %llu\nleaf_hash %s\nroot %s\n",
-		       (unsigned long long)index, (unsigned long long)size, lh, rh);
-	print_path(ctx, path, n);
-out:
-	bpci_ledger_free(l);
-	free(dir);
-	cli_parsed_free(&p);
-	return status;
+	return run_proof(ctx, argc, argv, &k);
 }
 
 static const cli_option consistency_opts[] = {
@@ -604,63 +637,37 @@ static const cli_option consistency_opts[] = {
 	STATE_OPT,
 };
 
+static int check_consistency(cli_ctx *ctx, uint64_t from, uint64_t to, uint64_t have)
+{
+	if (from != 0 && from <= to && to <= have)
+		return 0;
+	return cli_usage_error(ctx, "--from and --to must satisfy 1 <= from <= to <= %llu (the "
+				    "ledger's size), got from %llu to %llu",
+			       (unsigned long long)have, (unsigned long long)from,
+			       (unsigned long long)to);
+}
+
+static int make_consistency(uint8_t *path, size_t *n, uint8_t r1[32], uint8_t r2[32],
+			    bpci_ledger *l, uint64_t from, uint64_t to)
+{
+	int rc = bpci_ledger_consistency_proof(path, n, l, from, to);
+
+	if (rc == 0)
+		rc = bpci_ledger_root(r1, l, from);
+	return rc == 0 ? bpci_ledger_root(r2, l, to) : rc;
+}
+
 static int cmd_consistency(cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const required[] = {"from", "to", NULL};
-	static uint8_t path[MAX_PROOF * 32];
-	bpci_ledger *l = NULL;
-	uint8_t r1[32], r2[32];
-	uint64_t from = 0, to = 0;
-	size_t n = MAX_PROOF;
-	cli_parsed p;
-	char *dir = NULL, h1[65], h2[65];
-	int status, rc;
+	static const proof_kind k = {
+		consistency_opts, NELEM(consistency_opts), required,
+		"--from M --to N [--ledger DIR]",
+		"Print the RFC 6962 consistency proof between the trees of sizes M and N: both "
+		"roots and the proof's hashes, in hex.",
+		"from", "to", "root_from", "root_to", check_consistency, make_consistency};
 
-	status = prologue(ctx, &p, consistency_opts, NELEM(consistency_opts), argc, argv,
-			  "--from M --to N [--ledger DIR]",
-			  "Print the RFC 6962 consistency proof between the trees of sizes M and "
-			  "N: both roots and the proof's hashes, in hex.",
-			  required);
-	if (status >= 0)
-		goto out;
-	if (opt_u64(ctx, &p, "from", &from) < 0 || opt_u64(ctx, &p, "to", &to) < 0) {
-		status = CLI_EXIT_USAGE;
-		goto out;
-	}
-	dir = ledger_dir(&p);
-	if ((status = open_ledger(ctx, &l, dir, BPCI_LEDGER_READONLY)) != 0)
-		goto out;
-	if (from == 0 || from > to || to > bpci_ledger_size(l)) {
-		status = cli_usage_error(ctx, "--from and --to must satisfy 1 <= from <= to <= "
-					      "%llu (the ledger's size), got from %llu to %llu",
-					 (unsigned long long)bpci_ledger_size(l),
-					 (unsigned long long)from, (unsigned long long)to);
-		goto out;
-	}
-	rc = bpci_ledger_consistency_proof(path, &n, l, from, to);
-	if (rc == 0)
-		rc = bpci_ledger_root(r1, l, from);
-	if (rc == 0)
-		rc = bpci_ledger_root(r2, l, to);
-	if (rc != 0) {
-		cli_error(ctx, "cannot make the proof: %s", bpci_strerror(rc));
-		status = CLI_EXIT_FAILED;
-		goto out;
-	}
-	hex(h1, r1);
-	hex(h2, r2);
-	if (ctx->output == CLI_OUTPUT_JSON)
-		printf("{\"from\":%llu,\"to\":%llu,\"root_from\":\"%s\",\"root_to\":\"%s\",",
-		       (unsigned long long)from, (unsigned long long)to, h1, h2);
-	else
-		printf("from %llu\nto %llu\nroot_from %s\nroot_to %s\n", (unsigned long long)from,
-		       (unsigned long long)to, h1, h2);
-	print_path(ctx, path, n);
-out:
-	bpci_ledger_free(l);
-	free(dir);
-	cli_parsed_free(&p);
-	return status;
+	return run_proof(ctx, argc, argv, &k);
 }
 
 /* ---- audit export ----------------------------------------------------- */
