@@ -46,6 +46,9 @@ for f in "$build"/fuzz/*-replay; do
 	run "fuzz-corpus-$target" "$f" "fuzz/corpus/$target"
 done
 
+# Examples find bpci-node on PATH, as they would once installed.
+PATH="$build/bin:$PATH"
+export PATH
 for e in "$build"/examples/*; do
 	[ -x "$e" ] || continue
 	run "example-$(basename "$e")" "$e"
