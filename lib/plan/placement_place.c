@@ -121,16 +121,15 @@ static void amount(char *buf, size_t size, unsigned int r, uint64_t v)
 	bpci_resources res = {0, 0, 0, 0, 0};
 	uint64_t *f[NRES] = {&res.cpu_millicores, &res.memory_bytes, &res.storage_bytes,
 			     &res.network_mbps, &res.gpu_units};
-	size_t len;
 	int u = -1;
 	double x = (double)v;
 
 	*f[r] = v;
 	bpci__resources_format_field(buf, size, &res, r);
-	len = strlen(buf);
-	if ((r != 1 && r != 2) || len < 2 || buf[len - 1] != 'B' || v < 1024)
+	if ((r != 1 && r != 2) || v < 1024 || strspn(buf, "0123456789") <= 4)
 		return;
-	/* Not a whole number of KiB ("13743895347B"): two decimals read better. */
+	/* Exact but long ("13743895347B", "264212084Ki"): two decimals in the
+	 * largest unit read better. */
 	while (x >= 1024 && u < 5) {
 		x /= 1024;
 		u++;
