@@ -146,6 +146,7 @@ void bpci__daemons_free(bpci__daemons *d)
 	bpci__free(d->program);
 	bpci__free(d->dir);
 	bpci__free(d->json_path);
+	bpci__free(d->parent_url_file);
 	bpci__free(d->escalate_reason);
 	bpci__free(d);
 }
@@ -269,6 +270,20 @@ static int join_fields(bpci__daemons *d, const bpci_daemon_spec *spec)
 	return 0;
 }
 
+/* PARENT_STATE/api.url when @state is PARENT_STATE/daemons/ID, else NULL. */
+static char *parent_url_file(const char *state)
+{
+	const char *slash = strrchr(state, '/');
+	size_t n;
+
+	if (!slash || slash - state < 8)
+		return NULL;
+	n = (size_t)(slash - state);
+	if (strncmp(slash - 8, "/daemons", 8) != 0)
+		return NULL;
+	return bpci__asprintf("%.*s/api.url", (int)(n - 8), state);
+}
+
 static int copy_opts(bpci__daemons *d, const bpci_daemon_options *o)
 {
 	const char *state = bpci_coordinator_state_dir(d->c);
@@ -294,6 +309,7 @@ static int copy_opts(bpci__daemons *d, const bpci_daemon_options *o)
 	d->backoff.jitter_pct = d->sup.backoff_jitter_pct;
 	d->backoff.reset_after_ms = d->sup.backoff_reset_ms;
 	d->link.rtt_ms = -1;
+	d->parent_url_file = parent_url_file(state);
 	return join_fields(d, o->spec);
 }
 

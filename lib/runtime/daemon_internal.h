@@ -117,6 +117,7 @@ struct bpci__daemons {
 	uint64_t hb_ms, failover_ms;
 	int notify_ready, ready_sent;
 	char *program, *dir, *json_path;
+	char *parent_url_file;        /* PARENT_STATE/api.url of a local child, or NULL */
 	const char *notify_addr;      /* borrowed from the coordinator */
 
 	bpci__dchild **kids;          /* start order */
@@ -161,6 +162,10 @@ int bpci__d_load(bpci__daemons *d, bpci_diag *diag);
 /* ---- daemon_link.c ---- */
 void bpci__d_link_tick(bpci__daemons *d);
 void bpci__d_link_free(bpci__daemons *d);
+/* A local child (state directory PARENT_STATE/daemons/ID) whose parent is
+ * unreachable re-reads PARENT_STATE/api.url: a parent restarted on another
+ * port is found again. */
+void bpci__d_link_locate(bpci__daemons *d);
 void bpci__d_send_ready(bpci__daemons *d);
 /* Best effort, blocking (at most 1 s): we are about to exit. */
 void bpci__d_post_escalate(bpci__daemons *d, const char *child_id, const char *reason);

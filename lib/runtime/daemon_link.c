@@ -40,6 +40,31 @@ static char *url_of(const bpci__daemons *d, const char *route)
 	return bpci__asprintf("%.*s/api/daemon-tree/%s", (int)n, d->parent_url, route);
 }
 
+void bpci__d_link_locate(bpci__daemons *d)
+{
+	char buf[512];
+	FILE *f;
+	size_t n;
+	char *copy;
+
+	if (!d->parent_url_file || !(f = fopen(d->parent_url_file, "r")))
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	if (n == 0 || strncmp(buf, "http", 4) != 0 || strcmp(buf, d->parent_url) == 0)
+		return;
+	copy = bpci__strdup(buf);
+	if (!copy)
+		return;
+	bpci__d_log(d, "parent moved from %s to %s", d->parent_url, copy);
+	bpci__free(d->parent_url);
+	d->parent_url = copy;
+	d->link.joined = 0;
+}
+
 static void on_join(bpci__dcall *call, int rc, const bpci__http_response *resp,
 		    const char *error, void *payload)
 {
@@ -51,6 +76,8 @@ static void on_join(bpci__dcall *call, int rc, const bpci__http_response *resp,
 	if (rc != 0) {
 		d->link.errors++;
 		bpci__d_log(d, "join %s failed: %s", d->parent_url, error);
+		if (rc == BPCI_EUNREACHABLE)
+			bpci__d_link_locate(d);
 		return;
 	}
 	r = json_loads(resp->body ? resp->body : "", 0, NULL);
@@ -90,6 +117,8 @@ static void on_heartbeat(bpci__dcall *call, int rc, const bpci__http_response *r
 		d->link.errors++;
 		if (d->link.errors < 5 || d->link.errors % 30 == 0)
 			bpci__d_log(d, "heartbeat to %s failed: %s", d->parent_url, error);
+		if (rc == BPCI_EUNREACHABLE)
+			bpci__d_link_locate(d);
 		return;
 	}
 	d->link.heartbeats++;
