@@ -57,5 +57,6 @@ char *dt_slurp(const char *path);
 void dt_add_tree_tests(Suite *s);
 void dt_add_strategy_tests(Suite *s);
 void dt_add_api_tests(Suite *s);
+void dt_add_inproc_tests(Suite *s);
 
 #endif

@@ -11,5 +11,6 @@ Suite *bpci_test_suite(void)
 	dt_add_tree_tests(s);
 	dt_add_strategy_tests(s);
 	dt_add_api_tests(s);
+	dt_add_inproc_tests(s);
 	return s;
 }
