@@ -83,6 +83,17 @@ static void on_event(const bpci_node_event *ev, void *payload)
 	fputc('\n', stderr);
 }
 
+static void on_daemon_log(const char *daemon_id, const char *message, void *payload)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	(void)payload;
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	fprintf(stderr, "%s daemon %s: %s\n", stamp, daemon_id, message);
+}
+
 /* Wait a while for the configuration's nodes to come up, so that the
  * first table shows them running (or why not). */
 static void wait_initial(bpci_coordinator *c)
@@ -225,6 +236,7 @@ static void daemon_flags(cli_ctx *ctx, const cli_parsed *p, bpci_daemon_options 
 	o->remote = cli_parsed_flag(p, "remote");
 	o->supervisor = so;
 	o->notify_ready = 1;
+	o->on_log = on_daemon_log;
 	if ((v = cli_parsed_get(p, "strategy")) &&
 	    bpci_supervisor_strategy_parse(&so->strategy, v, NULL) != 0)
 		cli_usage_error(ctx, "--strategy must be one_for_one, one_for_all or "

@@ -106,6 +106,13 @@ typedef struct bpci_supervisor_options {
 
 #define BPCI_DAEMON_OPTIONS_VERSION 1
 
+/**
+ * Receives one line of the daemon's log (a child spawned, exited,
+ * restarted, joined; escalation; a link failing), without the newline,
+ * on the loop's thread. @message is borrowed for the call.
+ */
+typedef void (*bpci_daemon_log_cb)(const char *daemon_id, const char *message, void *payload);
+
 /** What bpci_coordinator_daemon_start() makes of a coordinator. Strings
  *  are copied. */
 typedef struct bpci_daemon_options {
@@ -125,10 +132,12 @@ typedef struct bpci_daemon_options {
 					     (remote) or unreachable (local); 0: 3000 */
 	int notify_ready;             /**< non-zero: send READY=1 to $NOTIFY_SOCKET
 					   once serving and joined (at once for a root) */
+	bpci_daemon_log_cb on_log;    /**< the daemon's log lines, or NULL: none */
+	void *log_payload;            /**< handed to on_log */
 } bpci_daemon_options;
 
 #define BPCI_DAEMON_OPTIONS_INIT \
-	{BPCI_DAEMON_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0}
+	{BPCI_DAEMON_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL, NULL}
 
 /**
  * bpci_coordinator_daemon_start - make @c a daemon of the tree: load

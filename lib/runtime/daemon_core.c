@@ -38,17 +38,15 @@ uint64_t bpci__d_mono_ms(void)
 
 void bpci__d_log(bpci__daemons *d, const char *fmt, ...)
 {
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
+	char line[1024];
 	va_list ap;
 
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-	fprintf(stderr, "%s daemon %s: ", stamp, d->id);
+	if (!d->on_log)
+		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	d->on_log(d->id, line, d->log_payload);
 }
 
 bpci__dchild *bpci__d_find(bpci__daemons *d, const char *id)
@@ -303,6 +301,8 @@ static int copy_opts(bpci__daemons *d, const bpci_daemon_options *o)
 	d->hb_ms = o->heartbeat_interval_ms ? o->heartbeat_interval_ms : 1000;
 	d->failover_ms = o->failover_timeout_ms ? o->failover_timeout_ms : 3000;
 	d->notify_ready = o->notify_ready;
+	d->on_log = o->on_log;
+	d->log_payload = o->log_payload;
 	d->backoff.initial_ms = d->sup.backoff_initial_ms;
 	d->backoff.max_ms = d->sup.backoff_max_ms;
 	d->backoff.factor = 2;

@@ -116,6 +116,8 @@ struct bpci__daemons {
 	bpci__sup_window window;
 	uint64_t hb_ms, failover_ms;
 	int notify_ready, ready_sent;
+	bpci_daemon_log_cb on_log;
+	void *log_payload;
 	char *program, *dir, *json_path;
 	char *parent_url_file;        /* PARENT_STATE/api.url of a local child, or NULL */
 	const char *notify_addr;      /* borrowed from the coordinator */
