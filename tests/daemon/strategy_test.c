@@ -127,6 +127,67 @@ START_TEST(temporary_child_is_not_restarted)
 }
 END_TEST
 
+START_TEST(transient_child_ending_normally_stays_stopped)
+{
+	trio t;
+	long now;
+	json_t *st;
+
+	/* b transient; a and c permanent */
+	trio_up(&t, "one_for_all", "transient");
+	/* SIGTERM from someone else: b stops its nodes and exits 0, normally */
+	ck_assert_int_eq(kill((pid_t)t.pid[1], SIGTERM), 0);
+	(void)dt_wait_state(t.root.url, "b", "stopped", 0, 0, 15000);
+	dt_sleep_ms(600);
+	ck_assert_int_eq(dt_wait_state(t.root.url, "a", "running", 0, 0, 1000), t.pid[0]);
+	ck_assert_int_eq(dt_wait_state(t.root.url, "c", "running", 0, 0, 1000), t.pid[2]);
+	st = dt_status(t.root.url, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(dt_find(st, "b"), "last_exit")),
+			 "exited with status 0");
+	json_decref(st);
+	/* a permanent child ending normally is restarted, with its siblings */
+	ck_assert_int_eq(kill((pid_t)t.pid[2], SIGTERM), 0);
+	now = dt_wait_state(t.root.url, "c", "running", t.pid[2], 0, 15000);
+	ck_assert_int_ne(now, t.pid[2]);
+	ck_assert_int_ne(dt_wait_state(t.root.url, "a", "running", 0, 0, 15000), t.pid[0]);
+	/* the stopped transient sibling is left alone */
+	st = dt_status(t.root.url, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(dt_find(st, "b"), "state")), "stopped");
+	json_decref(st);
+	trio_down(&t);
+}
+END_TEST
+
+START_TEST(root_over_intensity_fails_the_child)
+{
+	char *tmp = bpci_test_mkdtemp(), dir[1024];
+	dt_daemon root;
+	json_t *st, *e;
+	long pid;
+
+	snprintf(dir, sizeof(dir), "%s/root", tmp);
+	dt_start(&root, dir, "root", "--max-restarts", "0", "--heartbeat-interval", "300ms", NULL);
+	dt_add_child(root.url, root.token, "only", "permanent");
+	pid = dt_wait_state(root.url, "only", "running", 0, 1, 15000);
+	ck_assert_int_eq(kill((pid_t)pid, SIGKILL), 0);
+	(void)dt_wait_state(root.url, "only", "failed", 0, 0, 5000);
+	dt_sleep_ms(500);
+	st = dt_status(root.url, NULL);
+	e = dt_find(st, "only");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "state")), "failed");
+	ck_assert_int_eq(json_integer_value(json_object_get(e, "pid")), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(e, "last_exit")),
+			 "restart intensity exceeded: more than 0 restarts within 5000 ms");
+	json_decref(st);
+	/* the root itself stays up: nobody above it */
+	ck_assert(dt_alive(root.pid));
+	ck_assert_int_eq(dt_stop(&root), 0);
+	dt_free(&root);
+	bpci_test_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
 void dt_add_strategy_tests(Suite *s)
 {
 	TCase *tc = tcase_create("strategy");
@@ -136,5 +197,7 @@ void dt_add_strategy_tests(Suite *s)
 	tcase_add_test(tc, rest_for_one_restarts_later_siblings);
 	tcase_add_test(tc, one_for_one_restarts_the_child_alone);
 	tcase_add_test(tc, temporary_child_is_not_restarted);
+	tcase_add_test(tc, transient_child_ending_normally_stays_stopped);
+	tcase_add_test(tc, root_over_intensity_fails_the_child);
 	suite_add_tcase(s, tc);
 }
