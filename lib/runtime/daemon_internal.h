@@ -154,7 +154,9 @@ void bpci__d_release(bpci__dchild *k);
 void bpci__d_signal_stop(bpci__dchild *k);
 /* A READY=1 from the child's process. */
 void bpci__d_ready(bpci__dchild *k);
-/* Handle the death of a child found dead while no parent watched it. */
+/* The child's process ended with waitpid-style @status (or
+ * BPCI__PROC_STATUS_UNKNOWN): a stop we asked for, or a failure handed to
+ * the OTP decision. May free @k (a forgotten child). */
 void bpci__d_ended(bpci__dchild *k, int status);
 
 /* ---- daemon_persist.c ---- */
