@@ -113,6 +113,18 @@ typedef struct bpci_supervisor_options {
  */
 typedef void (*bpci_daemon_log_cb)(const char *daemon_id, const char *message, void *payload);
 
+/**
+ * A child daemon changed state: @old_state and @new_state are "new",
+ * "starting", "running", "restarting", "unreachable", "failed" or
+ * "stopped"; @reason is the child's last exit or failure ("" when none).
+ * A remote child is "failed" once silent for the failover timeout: its
+ * nodes (in bpci_coordinator_daemon_tree_json()) are to be rescheduled.
+ * Called on the loop's thread; strings are borrowed for the call. It may
+ * read the coordinator but must not add or remove daemons or nodes.
+ */
+typedef void (*bpci_daemon_child_cb)(const char *child_id, int remote, const char *old_state,
+				     const char *new_state, const char *reason, void *payload);
+
 /** What bpci_coordinator_daemon_start() makes of a coordinator. Strings
  *  are copied. */
 typedef struct bpci_daemon_options {
@@ -134,10 +146,13 @@ typedef struct bpci_daemon_options {
 					   once serving and joined (at once for a root) */
 	bpci_daemon_log_cb on_log;    /**< the daemon's log lines, or NULL: none */
 	void *log_payload;            /**< handed to on_log */
+	bpci_daemon_child_cb on_child; /**< child state changes, or NULL */
+	void *child_payload;          /**< handed to on_child */
 } bpci_daemon_options;
 
 #define BPCI_DAEMON_OPTIONS_INIT \
-	{BPCI_DAEMON_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL, NULL}
+	{BPCI_DAEMON_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, \
+	 NULL, NULL, NULL, NULL}
 
 /**
  * bpci_coordinator_daemon_start - make @c a daemon of the tree: load

@@ -100,7 +100,7 @@ void bpci__d_ready(bpci__dchild *k)
 	if (k->timer)
 		evtimer_del(k->timer);
 	if (k->state == BPCI__D_STARTING || k->state == BPCI__D_UNREACHABLE)
-		k->state = BPCI__D_RUNNING;
+		bpci__d_set_state(k, BPCI__D_RUNNING, k->last_exit);
 	bpci__d_log(k->d, "child %s ready (pid %d)", k->id,
 		    k->proc ? (int)bpci__proc_pid(k->proc) : 0);
 	(void)bpci__d_save(k->d);
@@ -188,12 +188,12 @@ int bpci__d_spawn(bpci__dchild *k, bpci_diag *diag)
 		rc = spawn_with(k, &a, diag);
 	args_free(&a);
 	if (rc != 0) {
-		k->state = BPCI__D_FAILED;
+		bpci__d_set_state(k, BPCI__D_FAILED, k->last_exit);
 		set_exit(k, rc == BPCI_ENOTFOUND ? "daemon program not found" : "spawn failed");
 		(void)bpci__d_save(k->d);
 		return rc;
 	}
-	k->state = BPCI__D_STARTING;
+	bpci__d_set_state(k, BPCI__D_STARTING, k->last_exit);
 	k->ready = 0;
 	k->joined = 0;
 	k->stopping = 0;
@@ -261,7 +261,7 @@ static void escalate(bpci__daemons *d, bpci__dchild *k, const bpci__sup_plan *p)
 	d->escalated = 1;
 	bpci__free(d->escalate_reason);
 	d->escalate_reason = bpci__asprintf("child daemon '%s': %s", k->id, p->reason);
-	k->state = BPCI__D_FAILED;
+	bpci__d_set_state(k, BPCI__D_FAILED, k->last_exit);
 	set_exit(k, p->reason);
 	bpci__d_log(d, "escalating: %s", d->escalate_reason ? d->escalate_reason : p->reason);
 	d->stopping_all = 1;
@@ -289,7 +289,7 @@ static void carry_out(bpci__daemons *d, bpci__dchild **loc, const bpci__sup_plan
 
 		s->pending_start = 1;
 		s->restarts++;
-		s->state = BPCI__D_RESTARTING;
+		bpci__d_set_state(s, BPCI__D_RESTARTING, s->last_exit);
 	}
 	for (i = 0; i < p->nstop; i++) {
 		bpci__dchild *s = loc[p->stop[i]];
@@ -335,7 +335,7 @@ static int decide(bpci__daemons *d, bpci__dchild *k, int abnormal)
 		goto out;
 	if (p.action == BPCI__SUP_ESCALATE && !d->parent_url) {
 		/* a root has nobody to escalate to: the child is failed */
-		k->state = BPCI__D_FAILED;
+		bpci__d_set_state(k, BPCI__D_FAILED, k->last_exit);
 		k->want = 0;
 		set_exit(k, p.reason);
 		bpci__d_log(d, "child %s failed: %s", k->id, p.reason);
@@ -346,7 +346,8 @@ static int decide(bpci__daemons *d, bpci__dchild *k, int abnormal)
 	} else if (p.action == BPCI__SUP_RESTART) {
 		carry_out(d, loc, &p, failed);
 	} else {
-		k->state = abnormal ? BPCI__D_FAILED : BPCI__D_STOPPED;
+		bpci__d_set_state(k, abnormal ? BPCI__D_FAILED : BPCI__D_STOPPED,
+				  k->last_exit);
 		k->want = 0;
 		for (i = 0; i < p.nforget; i++)
 			if (loc[p.forget[i]] == k)
@@ -378,9 +379,9 @@ void bpci__d_ended(bpci__dchild *k, int status)
 		   WEXITSTATUS(status) != 0;
 	if (was_stop || d->stopping_all) {
 		if (!k->pending_start)
-			k->state = BPCI__D_STOPPED;
+			bpci__d_set_state(k, BPCI__D_STOPPED, k->last_exit);
 	} else if (decide(d, k, abnormal) != 0) {
-		k->state = BPCI__D_FAILED;
+		bpci__d_set_state(k, BPCI__D_FAILED, k->last_exit);
 	}
 	if (k->forget_on_exit && !k->pending_start) {
 		bpci__d_remove_child(d, k);
@@ -493,7 +494,7 @@ int bpci_coordinator_remove_daemon(bpci_coordinator *c, const char *daemon_id, b
 	k->pending_start = 0;
 	if (k->proc) {
 		k->forget_on_exit = 1;
-		k->state = BPCI__D_STOPPED;
+		bpci__d_set_state(k, BPCI__D_STOPPED, k->last_exit);
 		bpci__d_signal_stop(k);
 	} else {
 		bpci__d_remove_child(d, k);
@@ -546,7 +547,7 @@ int bpci_coordinator_stop_daemons(bpci_coordinator *c, bpci_diag *diag)
 		bpci__d_remove_child(d, d->kids[i]);
 	for (i = 0; i < d->nkids; i++)
 		if (d->kids[i]->state != BPCI__D_FAILED)
-			d->kids[i]->state = BPCI__D_STOPPED;
+			bpci__d_set_state(d->kids[i], BPCI__D_STOPPED, d->kids[i]->last_exit);
 	rc = bpci__d_save(d);
 	if (rc != 0)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "", "cannot write %s",

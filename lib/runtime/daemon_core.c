@@ -49,6 +49,19 @@ void bpci__d_log(bpci__daemons *d, const char *fmt, ...)
 	d->on_log(d->id, line, d->log_payload);
 }
 
+void bpci__d_set_state(bpci__dchild *k, int state, const char *reason)
+{
+	int old = k->state;
+
+	if (old == state)
+		return;
+	k->state = state;
+	if (k->d->on_child)
+		k->d->on_child(k->id, k->remote, old ? bpci__dstate_name(old) : "new",
+			       bpci__dstate_name(state), reason ? reason : "",
+			       k->d->child_payload);
+}
+
 bpci__dchild *bpci__d_find(bpci__daemons *d, const char *id)
 {
 	size_t i;
@@ -303,6 +316,8 @@ static int copy_opts(bpci__daemons *d, const bpci_daemon_options *o)
 	d->notify_ready = o->notify_ready;
 	d->on_log = o->on_log;
 	d->log_payload = o->log_payload;
+	d->on_child = o->on_child;
+	d->child_payload = o->child_payload;
 	d->backoff.initial_ms = d->sup.backoff_initial_ms;
 	d->backoff.max_ms = d->sup.backoff_max_ms;
 	d->backoff.factor = 2;

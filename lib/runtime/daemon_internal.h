@@ -118,6 +118,8 @@ struct bpci__daemons {
 	int notify_ready, ready_sent;
 	bpci_daemon_log_cb on_log;
 	void *log_payload;
+	bpci_daemon_child_cb on_child;
+	void *child_payload;
 	char *program, *dir, *json_path;
 	char *parent_url_file;        /* PARENT_STATE/api.url of a local child, or NULL */
 	const char *notify_addr;      /* borrowed from the coordinator */
@@ -143,6 +145,8 @@ bpci__dchild *bpci__d_find_pid(bpci__daemons *d, pid_t pid);
 int bpci__d_add_child(bpci__dchild **out, bpci__daemons *d, const char *id);
 void bpci__d_remove_child(bpci__daemons *d, bpci__dchild *k);
 void bpci__d_log(bpci__daemons *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Change a child's state and tell on_child (@reason may be NULL). */
+void bpci__d_set_state(bpci__dchild *k, int state, const char *reason);
 /* Arm the tick in @ms. */
 void bpci__d_tick_in(bpci__daemons *d, uint64_t ms);
 

@@ -96,14 +96,16 @@ static void revive(bpci__dchild *k, long pid, uint64_t start_time, const char *s
 	if (pid > 0 && bpci__proc_adopt(&k->proc, (pid_t)pid, start_time, NULL) == 0) {
 		if (bpci__d_watch(k, NULL) == 0) {
 			k->ready = strcmp(state, "starting") != 0;
-			k->state = k->ready ? BPCI__D_RUNNING : BPCI__D_STARTING;
+			bpci__d_set_state(k, k->ready ? BPCI__D_RUNNING : BPCI__D_STARTING,
+					  k->last_exit);
 			bpci__d_log(d, "child %s re-adopted (pid %ld)", k->id, pid);
 			return;
 		}
 		bpci__d_release(k);
 	}
 	if (!k->want || k->restart == BPCI_CHILD_TEMPORARY) {
-		k->state = strcmp(state, "failed") == 0 ? BPCI__D_FAILED : BPCI__D_STOPPED;
+		bpci__d_set_state(k, strcmp(state, "failed") == 0 ? BPCI__D_FAILED
+								   : BPCI__D_STOPPED, k->last_exit);
 		k->want = 0;
 		return;
 	}

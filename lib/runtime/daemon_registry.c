@@ -118,9 +118,9 @@ static int register_join(bpci__daemons *d, json_t *b, bpci__dchild **out, bpci_d
 	k->joined = 1;
 	k->last_hb_mono = bpci__d_mono_ms();
 	if (k->remote)
-		k->state = BPCI__D_RUNNING;
+		bpci__d_set_state(k, BPCI__D_RUNNING, k->last_exit);
 	else if (k->state == BPCI__D_UNREACHABLE)
-		k->state = k->ready ? BPCI__D_RUNNING : BPCI__D_STARTING;
+		bpci__d_set_state(k, k->ready ? BPCI__D_RUNNING : BPCI__D_STARTING, k->last_exit);
 	if (!k->remote && k->proc && bpci__proc_pid(k->proc) == (pid_t)pid)
 		k->port = port_of(url);
 	*out = k;
@@ -205,7 +205,8 @@ int bpci_coordinator_daemon_heartbeat(char **reply_json, bpci_coordinator *c, co
 	k->last_hb_mono = bpci__d_mono_ms();
 	if (k->state == BPCI__D_UNREACHABLE || (k->remote && k->state == BPCI__D_FAILED)) {
 		bpci__d_log(d, "child %s heard from again", k->id);
-		k->state = k->remote || k->ready ? BPCI__D_RUNNING : BPCI__D_STARTING;
+		bpci__d_set_state(k, k->remote || k->ready ? BPCI__D_RUNNING : BPCI__D_STARTING,
+				  k->last_exit);
 	}
 	take_report(k, b);
 	json_decref(b);
@@ -266,11 +267,18 @@ void bpci__d_check_children(bpci__daemons *d)
 		if (age < d->failover_ms)
 			continue;
 		if (k->remote && k->state != BPCI__D_FAILED) {
-			k->state = BPCI__D_FAILED;
+			char *why = bpci__asprintf("no heartbeat for %llu ms",
+						   (unsigned long long)age);
+
+			if (why) {
+				bpci__free(k->last_exit);
+				k->last_exit = why;
+			}
+			bpci__d_set_state(k, BPCI__D_FAILED, k->last_exit);
 			bpci__d_log(d, "remote child %s failed: no heartbeat for %llu ms", k->id,
 				    (unsigned long long)age);
 		} else if (!k->remote && k->state == BPCI__D_RUNNING) {
-			k->state = BPCI__D_UNREACHABLE;
+			bpci__d_set_state(k, BPCI__D_UNREACHABLE, k->last_exit);
 			bpci__d_log(d, "child %s unreachable: no heartbeat for %llu ms", k->id,
 				    (unsigned long long)age);
 		}

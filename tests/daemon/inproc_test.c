@@ -12,6 +12,17 @@
 #include "bpci.h"
 #include "daemon_test.h"
 
+static char events[4096];
+
+static void on_child(const char *child_id, int remote, const char *old_state,
+		     const char *new_state, const char *reason, void *payload)
+{
+	(void)reason;
+	(void)payload;
+	snprintf(events + strlen(events), sizeof(events) - strlen(events), "%s%s:%s>%s;",
+		 remote ? "remote " : "", child_id, old_state, new_state);
+}
+
 typedef struct inproc {
 	bpci_coordinator *c;
 	bpci_server *srv;
@@ -47,6 +58,8 @@ static void in_open(inproc *p, const char *dir, const char *id, const char *pare
 	o.spec = spec;
 	o.heartbeat_interval_ms = 200;
 	o.failover_timeout_ms = 1000;
+	o.on_child = on_child;
+	events[0] = '\0';
 	ck_assert_msg(bpci_coordinator_daemon_start(p->c, &o, p->diag) == 0, "%s",
 		      bpci_diag_last_text(p->diag));
 	bpci_daemon_spec_free(spec);
@@ -152,6 +165,8 @@ START_TEST(inprocess_root_supervises_a_real_child)
 	ck_assert_int_eq(bpci_coordinator_remove_daemon(p.c, "kid", p.diag), 0);
 	bpci_free(spin_until(&p, 1, "kid", 0, 15));
 	ck_assert(!dt_alive(pid2));
+	ck_assert_str_eq(events, "kid:new>starting;kid:starting>running;kid:running>restarting;"
+				 "kid:restarting>starting;kid:starting>running;kid:running>stopped;");
 	bpci_daemon_spec_free(spec);
 	in_close(&p);
 	bpci_test_rmtree(tmp);
