@@ -19,7 +19,8 @@
 
 static const cli_option start_opts[] = {
 	{"config", CLI_VALUE, 0, "FILE",
-	 "the node distribution configuration whose nodes to run (required)", NULL},
+	 "the node distribution configuration whose nodes to run (required unless "
+	 "--daemon-id is given: a daemon gets its nodes over its API)", NULL},
 	{"state-dir", CLI_VALUE, 0, "DIR",
 	 "where state, node logs, api.url and api.token live (default: "
 	 "$BPCI_STATE_DIR, else /var/lib/bpci for root, else $XDG_STATE_HOME/bpci "
@@ -30,6 +31,26 @@ static const cli_option start_opts[] = {
 	{"node-program", CLI_VALUE, 0, "PATH",
 	 "the program of nodes without a command (default: bpci-node beside "
 	 "bpi-core, else on PATH)", NULL},
+	{"daemon-id", CLI_VALUE, 0, "ID",
+	 "run as daemon ID of the daemon tree: supervise child daemons (POST "
+	 "/api/daemons), join a parent, send heartbeats", NULL},
+	{"join", CLI_VALUE, 0, "PARENT_URL",
+	 "the parent daemon's API to join (without it the daemon is a root)", NULL},
+	{"join-token", CLI_VALUE, 0, "TOKEN",
+	 "the parent's API token (default: $BPCI_JOIN_TOKEN)", NULL},
+	{"remote", CLI_SWITCH, 0, NULL,
+	 "join as a remote daemon (started on its own host, watched by heartbeats)", NULL},
+	{"strategy", CLI_VALUE, 0, "STRATEGY",
+	 "how child daemons are restarted: one_for_one (default), one_for_all or "
+	 "rest_for_one", NULL},
+	{"max-restarts", CLI_VALUE, 0, "N",
+	 "restart intensity: more than N child restarts (default 3) ...", NULL},
+	{"max-seconds", CLI_VALUE, 0, "S",
+	 "... within S seconds (default 5) make this daemon give up and exit 75", NULL},
+	{"heartbeat-interval", CLI_VALUE, 0, "DURATION",
+	 "heartbeat period of the links (default 1s; children use their parent's)", NULL},
+	{"failover-timeout", CLI_VALUE, 0, "DURATION",
+	 "a child silent this long is failed (remote) or unreachable (default 3s)", NULL},
 };
 
 static const char start_desc[] =
@@ -39,7 +60,11 @@ static const char start_desc[] =
 	"changes are logged on stderr. SIGHUP re-reads the configuration and "
 	"applies the difference; SIGTERM or SIGINT (Ctrl-C) stops every node and "
 	"exits 0. Nodes left running by a coordinator that was killed are adopted "
-	"when one starts again on the same state directory.";
+	"when one starts again on the same state directory. With --daemon-id it is "
+	"a daemon of the daemon tree: it supervises child daemons with OTP "
+	"semantics, joins --join PARENT_URL and sends READY=1 to $NOTIFY_SOCKET "
+	"once serving and joined; when a child exceeds the restart intensity it "
+	"stops its child daemons (not its nodes) and exits 75.";
 
 static void on_event(const bpci_node_event *ev, void *payload)
 {
@@ -56,6 +81,17 @@ static void on_event(const bpci_node_event *ev, void *payload)
 	if (ev->pid)
 		fprintf(stderr, " (pid %d)", ev->pid);
 	fputc('\n', stderr);
+}
+
+static void on_daemon_log(const char *daemon_id, const char *message, void *payload)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	(void)payload;
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	fprintf(stderr, "%s daemon %s: %s\n", stamp, daemon_id, message);
 }
 
 /* Wait a while for the configuration's nodes to come up, so that the
@@ -105,6 +141,7 @@ typedef struct daemon_state {
 	bpci_server *srv;
 	bpci_diag *diag;
 	char *state_dir;
+	int is_daemon;
 } daemon_state;
 
 static int fail(cli_ctx *ctx, daemon_state *d, int rc)
@@ -152,28 +189,142 @@ static int open_coordinator(cli_ctx *ctx, daemon_state *d, const cli_parsed *p)
 	return rc == 0 ? CLI_EXIT_OK : fail(ctx, d, rc);
 }
 
-static int run_daemon(cli_ctx *ctx, daemon_state *d, const cli_parsed *p)
+/* "500ms", "2s", "1m" or a bare number of seconds, in ms; 0 when bad. */
+static uint64_t parse_ms(const char *text)
 {
-	int rc, status = open_coordinator(ctx, d, p);
+	char *end;
+	double v;
 
-	if (status != CLI_EXIT_OK)
-		return status;
-	rc = bpci_coordinator_reload(d->c, d->cfg, d->diag);
-	cli_print_diag(ctx, d->diag); /* a node that cannot start is no reason to stop */
-	bpci_diag_clear(d->diag);
-	(void)rc;
-	printf("node coordinator listening on %s (state directory %s)\n",
-	       bpci_server_url(d->srv), d->state_dir);
-	fflush(stdout);
-	wait_initial(d->c);
-	print_table(ctx, d->c);
-	rc = bpci_server_run(d->srv);
+	if (!text)
+		return 0;
+	v = strtod(text, &end);
+	if (end == text || v <= 0)
+		return 0;
+	if (strcmp(end, "ms") == 0)
+		return (uint64_t)v;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		return (uint64_t)(v * 1000.0);
+	if (strcmp(end, "m") == 0)
+		return (uint64_t)(v * 60000.0);
+	return 0;
+}
+
+static int parse_count(unsigned int *out, const char *text)
+{
+	char *end;
+	unsigned long v;
+
+	if (!text)
+		return 0;
+	v = strtoul(text, &end, 10);
+	if (end == text || *end || v > 1000000 || *text == '-')
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/* The daemon flags into options; usage errors are reported on @ctx. */
+static void daemon_flags(cli_ctx *ctx, const cli_parsed *p, bpci_daemon_options *o,
+			 bpci_supervisor_options *so)
+{
+	const char *v;
+
+	o->parent_url = cli_parsed_get(p, "join");
+	o->join_token = cli_parsed_get(p, "join-token");
+	if (!o->join_token)
+		o->join_token = getenv("BPCI_JOIN_TOKEN");
+	o->remote = cli_parsed_flag(p, "remote");
+	o->supervisor = so;
+	o->notify_ready = 1;
+	o->on_log = on_daemon_log;
+	if ((v = cli_parsed_get(p, "strategy")) &&
+	    bpci_supervisor_strategy_parse(&so->strategy, v, NULL) != 0)
+		cli_usage_error(ctx, "--strategy must be one_for_one, one_for_all or "
+			       "rest_for_one, got '%s'", v);
+	if (parse_count(&so->max_restarts, cli_parsed_get(p, "max-restarts")) != 0)
+		cli_usage_error(ctx, "--max-restarts must be a number 0..1000000, got '%s'",
+				cli_parsed_get(p, "max-restarts"));
+	if (parse_count(&so->max_seconds, cli_parsed_get(p, "max-seconds")) != 0 ||
+	    so->max_seconds == 0)
+		cli_usage_error(ctx, "--max-seconds must be a number 1..1000000, got '%s'",
+				cli_parsed_get(p, "max-seconds"));
+	if ((v = cli_parsed_get(p, "heartbeat-interval")) &&
+	    !(o->heartbeat_interval_ms = parse_ms(v)))
+		cli_usage_error(ctx, "--heartbeat-interval must be a duration like 500ms or "
+			       "2s, got '%s'", v);
+	if ((v = cli_parsed_get(p, "failover-timeout")) &&
+	    !(o->failover_timeout_ms = parse_ms(v)))
+		cli_usage_error(ctx, "--failover-timeout must be a duration like 3s, got '%s'", v);
+	if (o->remote && !o->parent_url)
+		cli_usage_error(ctx, "--remote needs --join PARENT_URL");
+}
+
+static int start_daemon(cli_ctx *ctx, daemon_state *d, const cli_parsed *p)
+{
+	bpci_daemon_options o = BPCI_DAEMON_OPTIONS_INIT;
+	bpci_supervisor_options so = BPCI_SUPERVISOR_OPTIONS_INIT;
+	int rc;
+
+	daemon_flags(ctx, p, &o, &so);
+	if (ctx->usage_errors)
+		return CLI_EXIT_USAGE;
+	o.daemon_id = cli_parsed_get(p, "daemon-id");
+	o.url = bpci_server_url(d->srv);
+	o.token = bpci_server_token(d->srv);
+	rc = bpci_coordinator_daemon_start(d->c, &o, d->diag);
+	if (rc != 0)
+		return fail(ctx, d, rc);
+	d->is_daemon = 1;
+	return CLI_EXIT_OK;
+}
+
+/* After the loop: an escalation leaves the nodes running (the restarted
+ * daemon re-adopts them) and exits 75; a stop stops everything. */
+static int finish(cli_ctx *ctx, daemon_state *d, int rc)
+{
+	const char *why = NULL;
+
+	if (d->is_daemon && bpci_coordinator_daemon_escalated(d->c, &why)) {
+		fprintf(stderr, "%s: escalating to the parent: %s\n", ctx->prog, why);
+		(void)bpci_coordinator_stop_daemons(d->c, d->diag);
+		return BPCI_DAEMON_EXIT_ESCALATE;
+	}
+	if (d->is_daemon) {
+		fprintf(stderr, "%s: stopping every child daemon\n", ctx->prog);
+		(void)bpci_coordinator_stop_daemons(d->c, d->diag);
+	}
 	fprintf(stderr, "%s: stopping every node\n", ctx->prog);
 	bpci_server_free(d->srv);
 	d->srv = NULL;
 	if (bpci_coordinator_shutdown(d->c, d->diag) != 0 || rc != 0)
 		return fail(ctx, d, rc ? rc : BPCI_EIO);
 	return CLI_EXIT_OK;
+}
+
+static int run_daemon(cli_ctx *ctx, daemon_state *d, const cli_parsed *p)
+{
+	int rc, status = open_coordinator(ctx, d, p);
+
+	if (status == CLI_EXIT_OK && cli_parsed_get(p, "daemon-id"))
+		status = start_daemon(ctx, d, p);
+	if (status != CLI_EXIT_OK)
+		return status;
+	if (d->cfg) {
+		rc = bpci_coordinator_reload(d->c, d->cfg, d->diag);
+		cli_print_diag(ctx, d->diag); /* a node that cannot start is no reason to stop */
+		bpci_diag_clear(d->diag);
+	}
+	if (d->is_daemon)
+		printf("daemon %s listening on %s (state directory %s)\n",
+		       cli_parsed_get(p, "daemon-id"), bpci_server_url(d->srv), d->state_dir);
+	else
+		printf("node coordinator listening on %s (state directory %s)\n",
+		       bpci_server_url(d->srv), d->state_dir);
+	fflush(stdout);
+	wait_initial(d->c);
+	print_table(ctx, d->c);
+	rc = bpci_server_run(d->srv);
+	return finish(ctx, d, rc);
 }
 
 static int load_config(cli_ctx *ctx, daemon_state *d, const char *path)
@@ -210,7 +361,8 @@ int cmd_coord_start(cli_ctx *ctx, int argc, char **argv)
 
 	cli_parse_options(ctx, &p, start_opts, NELEM(start_opts), argc, argv, NULL, NULL);
 	if (ctx->help) {
-		cli_command_help(ctx, stdout, "--config FILE [--state-dir DIR] [--listen ADDR]",
+		cli_command_help(ctx, stdout,
+				 "--config FILE | --daemon-id ID [--join URL] [options]",
 				 start_desc, start_opts, NELEM(start_opts));
 		status = CLI_EXIT_OK;
 		goto out;
@@ -220,9 +372,9 @@ int cmd_coord_start(cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	config = cli_parsed_get(&p, "config");
-	if (!config && !ctx->usage_errors)
-		cli_usage_error(ctx, "start needs --config FILE; see '%s %s start --help'.",
-				ctx->prog, ctx->group);
+	if (!config && !cli_parsed_get(&p, "daemon-id") && !ctx->usage_errors)
+		cli_usage_error(ctx, "start needs --config FILE or --daemon-id ID; see "
+				"'%s %s start --help'.", ctx->prog, ctx->group);
 	if (ctx->usage_errors)
 		goto out;
 	if (bpci_diag_new(&d.diag) != 0) {
@@ -236,7 +388,7 @@ int cmd_coord_start(cli_ctx *ctx, int argc, char **argv)
 		status = CLI_EXIT_USAGE;
 		goto out;
 	}
-	status = load_config(ctx, &d, config);
+	status = config ? load_config(ctx, &d, config) : CLI_EXIT_OK;
 	if (status == CLI_EXIT_OK)
 		status = run_daemon(ctx, &d, &p);
 out:

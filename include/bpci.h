@@ -21,5 +21,6 @@
 #include "bpci/service.h"
 #include "bpci/placement.h"
 #include "bpci/cluster_manager.h"
+#include "bpci/daemon.h"
 
 #endif

@@ -141,10 +141,13 @@ typedef struct bpci_coordinator_options {
 	unsigned int log_keep;       /**< rotated files kept; 0: 5 */
 	bpci_node_event_cb on_event; /**< state changes, or NULL */
 	void *event_payload;         /**< handed to on_event */
+	const char *daemon_program;  /**< program of local child daemons
+					  (bpci/daemon.h); NULL: "bpi-core" beside
+					  the running executable, else on PATH */
 } bpci_coordinator_options;
 
 #define BPCI_COORDINATOR_OPTIONS_INIT \
-	{BPCI_COORDINATOR_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL}
+	{BPCI_COORDINATOR_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL}
 
 /**
  * bpci_coordinator_new - open a state directory and take over its nodes.

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "api/api_internal.h"
+#include "bpci/daemon.h"
 #include "common/alloc.h"
 #include "runtime/metric_names.h"
 #include "runtime/metrics.h"
@@ -221,6 +222,18 @@ static void on_metrics(bpci__http_req *req, void *payload)
 						     sizeof(cols) / sizeof(cols[0]), NULL);
 	}
 	bpci_node_status_list_free(list);
+	if (rc == 0) { /* the daemon tree's link metrics, when this is a daemon */
+		char *links = NULL, *all;
+
+		if (bpci_coordinator_daemon_metrics(&links, srv->c) == 0) {
+			all = bpci__asprintf("%s%s", text, links);
+			if (all) {
+				bpci__free(text);
+				text = all;
+			}
+		}
+		bpci_free(links);
+	}
 	if (rc != 0)
 		bpci__http_reply_error(req, 500, "internal", bpci_strerror(rc), NULL);
 	else

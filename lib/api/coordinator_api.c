@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "api/api_internal.h"
+#include "api/api_tree.h"
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "runtime/coordinator_api.h"
@@ -76,6 +77,10 @@ static int start_http(bpci_server *srv, const bpci_server_options *o, bpci_diag 
 		rc = bpci__api_routes_nodes(srv);
 	if (rc == 0)
 		rc = bpci__api_routes_logs(srv);
+	if (rc == 0)
+		rc = bpci__api_routes_daemons(srv);
+	if (rc == 0)
+		rc = bpci__api_routes_tree(srv);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
  * they would read as "unknown").
  */
 #include "runtime/coordinator_internal.h"
+#include "runtime/daemon_internal.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -174,8 +175,8 @@ static int setup_loop(bpci_coordinator *c, int signals, bpci_diag *diag)
 	return 0;
 }
 
-/* "bpci-node" beside /proc/self/exe when it is there, else on PATH. */
-static char *default_node_program(void)
+/* @name beside /proc/self/exe when it is there, else on PATH. */
+static char *default_program(const char *name)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -186,13 +187,13 @@ static char *default_node_program(void)
 		slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			path = bpci__asprintf("%s/bpci-node", exe);
+			path = bpci__asprintf("%s/%s", exe, name);
 			if (path && access(path, X_OK) == 0)
 				return path;
 			bpci__free(path);
 		}
 	}
-	return bpci__strdup("bpci-node");
+	return bpci__strdup(name);
 }
 
 static int copy_opts(bpci_coordinator *c, const bpci_coordinator_options *o)
@@ -206,13 +207,15 @@ static int copy_opts(bpci_coordinator *c, const bpci_coordinator_options *o)
 	c->logs_dir = bpci__asprintf("%s/logs", real);
 	c->state_path = bpci__asprintf("%s/coordinator.json", real);
 	c->node_program = o->node_program ? bpci__strdup(o->node_program)
-					  : default_node_program();
+					  : default_program("bpci-node");
+	c->daemon_program = o->daemon_program ? bpci__strdup(o->daemon_program)
+					      : default_program("bpi-core");
 	if (o->coordinator_url)
 		c->coordinator_url = bpci__strdup(o->coordinator_url);
 	if (o->config_path)
 		c->config_path = bpci__strdup(o->config_path);
 	if (!c->state_dir || !c->nodes_dir || !c->logs_dir || !c->state_path ||
-	    !c->node_program || (o->coordinator_url && !c->coordinator_url) ||
+	    !c->node_program || !c->daemon_program || (o->coordinator_url && !c->coordinator_url) ||
 	    (o->config_path && !c->config_path))
 		return BPCI_ENOMEM;
 	c->log_max_bytes = o->log_max_bytes ? o->log_max_bytes : BPCI__COORD_DEFAULT_LOG_MAX;
@@ -220,6 +223,16 @@ static int copy_opts(bpci_coordinator *c, const bpci_coordinator_options *o)
 	c->on_event = o->on_event;
 	c->event_payload = o->event_payload;
 	return 0;
+}
+
+/* Child daemons (daemon_*.c) and nodes share the socket. */
+static void notify_cb(pid_t pid, const bpci__notify_msg *msg, void *payload)
+{
+	bpci_coordinator *c = payload;
+
+	if (c->daemons && bpci__daemons_notify(c->daemons, pid, msg))
+		return;
+	bpci__coord_notify_cb(pid, msg, payload);
 }
 
 /* The notify socket lives in the state directory; a path too long for
@@ -243,7 +256,7 @@ static int open_notify(bpci_coordinator *c, bpci_diag *diag)
 		if (!addr)
 			return BPCI_ENOMEM;
 	}
-	rc = bpci__notify_server_new(&c->notify, c->base, addr, bpci__coord_notify_cb, c,
+	rc = bpci__notify_server_new(&c->notify, c->base, addr, notify_cb, c,
 				     diag);
 	bpci__free(addr);
 	return rc;
@@ -320,6 +333,7 @@ void bpci_coordinator_free(bpci_coordinator *c)
 	for (i = 0; i < c->nnodes; i++)
 		bpci__coord_node_free(c->nodes[i]);
 	bpci__free(c->nodes);
+	bpci__daemons_free(c->daemons);
 	bpci__probe_ctx_free(c->probes);
 	bpci__notify_server_free(c->notify);
 	for (i = 0; i < 3; i++)
@@ -343,6 +357,7 @@ void bpci_coordinator_free(bpci_coordinator *c)
 	bpci__free(c->logs_dir);
 	bpci__free(c->state_path);
 	bpci__free(c->node_program);
+	bpci__free(c->daemon_program);
 	bpci__free(c->coordinator_url);
 	bpci__free(c->config_path);
 	bpci__free(c);

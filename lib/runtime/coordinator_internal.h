@@ -155,6 +155,8 @@ struct bpci_coordinator {
 	int backend_fd;             /* libevent's epoll fd, or -1 when unknown */
 	int embed_fd;               /* bpci_coordinator_fd(): our epoll set, or -1 */
 	int timer_fd;               /* in embed_fd: the earliest pending timeout */
+	char *daemon_program;       /* child daemons' program (daemon_*.c) */
+	struct bpci__daemons *daemons; /* NULL until bpci_coordinator_daemon_start() */
 };
 
 /* ---- clocks and small helpers (coordinator.c) ------------------------- */
