@@ -75,6 +75,8 @@ int bpci_cluster_manager_serve(bpci_cluster_server **out, bpci_cluster_manager *
 	if (rc == 0)
 		rc = bpci__cm_routes_mut(srv);
 	if (rc == 0)
+		rc = bpci__cm_routes_tree(srv);
+	if (rc == 0)
 		rc = write_url(srv, diag);
 	if (rc != 0) {
 		bpci_cluster_server_free(srv);
