@@ -1,0 +1,152 @@
+/* The daemon tree in the cluster manager: journaled changes, refusals that
+ * journal nothing, restore after a restart, replicas placed on the root,
+ * the API routes and the daemon-tree commands against a real manager. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cm_test.h"
+
+static bpci_daemon_spec *dspec(const char *id, const char *parent, const char *cap, int remote)
+{
+	bpci_daemon_spec *s = NULL;
+
+	ck_assert_int_eq(bpci_daemon_spec_new(&s), 0);
+	ck_assert_int_eq(bpci_daemon_spec_set(s, "id", id, NULL), 0);
+	ck_assert_int_eq(bpci_daemon_spec_set(s, "parent", parent, NULL), 0);
+	if (cap)
+		ck_assert_int_eq(bpci_daemon_spec_set(s, "capacity", cap, NULL), 0);
+	if (remote)
+		ck_assert_int_eq(bpci_daemon_spec_set(s, "remote", "true", NULL), 0);
+	return s;
+}
+
+static int add(cm_env *e, const char *id, const char *parent, const char *cap, int remote)
+{
+	bpci_daemon_spec *s = dspec(id, parent, cap, remote);
+	int rc;
+
+	bpci_diag_clear(e->diag);
+	rc = bpci_cluster_manager_add_daemon(e->cm, s, e->diag);
+	bpci_daemon_spec_free(s);
+	return rc;
+}
+
+static char *tree_text(cm_env *e)
+{
+	char *j = NULL;
+
+	ck_assert_int_eq(bpci_daemon_tree_to_json(&j, bpci_cluster_manager_tree(e->cm)), 0);
+	return j;
+}
+
+START_TEST(tree_journaled_and_restored)
+{
+	cm_env e;
+	bpci_resources r;
+	char *id = NULL, *before, *after, *plan = NULL, *reps = NULL, *st = NULL;
+	uint64_t size;
+	int pid;
+
+	cm_setup(&e);
+	ck_assert_str_eq(bpci_daemon_tree_root(bpci_cluster_manager_tree(e.cm)), "root");
+	ck_assert_int_eq(bpci_cluster_manager_tree_init(e.cm, "root-daemon-001", 3, e.diag), 0);
+	ck_assert_int_eq(add(&e, "daemon-002", "root-daemon-001", NULL, 0), 0);
+	ck_assert_int_eq(add(&e, "eu-1", "daemon-002", "cpu=8", 1), 0);
+	ck_assert_int_eq(add(&e, "x", "root-daemon-001", NULL, 1), 0);
+	/* Refusals journal nothing and change nothing. */
+	size = cm_ledger_size(e.dir);
+	before = tree_text(&e);
+	ck_assert_int_eq(add(&e, "deep", "eu-1", NULL, 1), BPCI_ELIMIT);
+	ck_assert_str_eq(bpci_diag_get(e.diag, 0)->field, "levels");
+	ck_assert_int_eq(add(&e, "eu-1", "x", NULL, 1), BPCI_EEXISTS);
+	ck_assert_int_eq(add(&e, "y", "nope", NULL, 1), BPCI_ENOTFOUND);
+	/* A local child asking for more CPU than the host has. */
+	ck_assert_int_eq(add(&e, "fat", "root-daemon-001", "cpu=100000", 0), BPCI_ELIMIT);
+	ck_assert_str_eq(bpci_diag_get(e.diag, 0)->field, "capacity");
+	ck_assert_int_eq(bpci_cluster_manager_move_daemon(e.cm, "daemon-002", "eu-1", e.diag),
+			 BPCI_EINVAL);
+	ck_assert_int_eq(bpci_cluster_manager_tree_init(e.cm, "other", 3, e.diag), BPCI_EEXISTS);
+	after = tree_text(&e);
+	ck_assert_str_eq(before, after);
+	ck_assert_uint_eq(cm_ledger_size(e.dir), size);
+	free(before);
+	free(after);
+	/* Changes. */
+	ck_assert_int_eq(bpci_cluster_manager_move_daemon(e.cm, "eu-1", "x", e.diag), 0);
+	ck_assert_uint_eq(bpci_daemon_tree_level(bpci_cluster_manager_tree(e.cm), "eu-1"), 3);
+	ck_assert_int_eq(bpci_cluster_manager_remove_daemon(&plan, e.cm, "x", e.diag), 0);
+	ck_assert_str_eq(plan, "{\"steps\":[{\"action\":\"reparent\",\"daemon\":\"eu-1\","
+			 "\"from\":\"x\",\"to\":\"root-daemon-001\"},{\"action\":\"remove\","
+			 "\"daemon\":\"x\",\"from\":\"root-daemon-001\"}]}");
+	/* Replicas go to the root: the other daemons have not joined. */
+	memset(&r, 0, sizeof(r));
+	r.cpu_millicores = 100;
+	r.memory_bytes = 64u << 20;
+	ck_assert_int_eq(bpci_cluster_manager_add_enc_replica(&id, e.cm, "enc-t", &r, e.diag), 0);
+	pid = cm_wait_running(&e, id);
+	ck_assert_str_eq(bpci_daemon_tree_node_daemon(bpci_cluster_manager_tree(e.cm), id),
+			 "root-daemon-001");
+	ck_assert_int_eq(bpci_cluster_manager_replicas_json(&reps, e.cm), 0);
+	ck_assert_ptr_nonnull(strstr(reps, "\"daemon\":\"root-daemon-001\""));
+	ck_assert_int_eq(bpci_cluster_manager_tree_status(&st, e.cm), 0);
+	ck_assert_ptr_nonnull(strstr(st, "\"node_ids\":[\"replica-1\"]"));
+	ck_assert_ptr_nonnull(strstr(st, "\"running\":1"));
+	before = tree_text(&e);
+	bpci_cluster_manager_free(e.cm);
+	e.cm = NULL;
+	ck_assert_uint_eq(cm_count_type(e.dir, "tree.initialized"), 1);
+	ck_assert_uint_eq(cm_count_type(e.dir, "daemon.added"), 3);
+	ck_assert_uint_eq(cm_count_type(e.dir, "daemon.moved"), 1);
+	ck_assert_uint_eq(cm_count_type(e.dir, "daemon.removed"), 1);
+	/* Restart: the same tree, the replica re-adopted with its pid. */
+	ck_assert_int_eq(cm_open(&e, NULL), 0);
+	after = tree_text(&e);
+	ck_assert_str_eq(before, after);
+	ck_assert_int_eq(cm_wait_running(&e, id), pid);
+	free(before);
+	free(after);
+	bpci_free(plan);
+	bpci_free(reps);
+	bpci_free(st);
+	bpci_free(id);
+	cm_teardown(&e);
+}
+END_TEST
+
+START_TEST(daemon_report_feeds_status)
+{
+	cm_env e;
+	bpci_daemon_live l = BPCI_DAEMON_LIVE_INIT;
+	char *st = NULL;
+
+	cm_setup(&e);
+	ck_assert_int_eq(add(&e, "r1", "root", NULL, 1), 0);
+	l.state = "running";
+	l.url = "http://127.0.0.1:1";
+	l.token = "t0ken";
+	l.pid = 4321;
+	l.rtt_ms = 0.5;
+	l.heartbeats = 7;
+	ck_assert_int_eq(bpci_cluster_manager_daemon_report(e.cm, "r1", &l, e.diag), 0);
+	ck_assert_int_eq(bpci_cluster_manager_daemon_report(e.cm, "zz", &l, e.diag),
+			 BPCI_ENOTFOUND);
+	ck_assert_int_eq(bpci_cluster_manager_tree_status(&st, e.cm), 0);
+	ck_assert_ptr_nonnull(strstr(st, "\"pid\":4321"));
+	ck_assert_ptr_nonnull(strstr(st, "\"heartbeats\":7"));
+	ck_assert_ptr_nonnull(strstr(st, "\"url\":\"http://127.0.0.1:1\""));
+	ck_assert_ptr_null(strstr(st, "t0ken"));
+	bpci_free(st);
+	cm_teardown(&e);
+}
+END_TEST
+
+void cm_add_tree(Suite *s)
+{
+	TCase *tc = tcase_create("tree");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, tree_journaled_and_restored);
+	tcase_add_test(tc, daemon_report_feeds_status);
+	suite_add_tcase(s, tc);
+}
