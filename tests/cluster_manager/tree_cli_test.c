@@ -232,6 +232,7 @@ START_TEST(standby_takes_over)
 	t0 = mono();
 	/* The same address answers again, from the standby. */
 	while (mono() - t0 < 15.0) {
+		bpci_free(resp);
 		if (bpci_cluster_request(&resp, url, NULL, "GET", "/api/cluster-manager/health",
 					 NULL, NULL) == 0)
 			break;
