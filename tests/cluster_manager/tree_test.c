@@ -1,9 +1,14 @@
 /* The daemon tree in the cluster manager: journaled changes, refusals that
  * journal nothing, restore after a restart, replicas placed on the root,
  * the API routes and the daemon-tree commands against a real manager. */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cm_test.h"
 
@@ -152,6 +157,132 @@ START_TEST(daemon_report_feeds_status)
 }
 END_TEST
 
+/* A second coordinator process (an empty configuration) standing in for
+ * a joined daemon: its URL and token are what a join would report. */
+static pid_t spawn_coordinator(const char *dir, char *url, char *token, size_t size)
+{
+	char prog[4096], cfg[4200], path[4200];
+	double t0;
+	FILE *f;
+	size_t n;
+	pid_t pid;
+
+	free(bpci_test_write_file(dir, "empty.yaml", "nodes: []\n"));
+	snprintf(cfg, sizeof(cfg), "%s/empty.yaml", dir);
+	snprintf(path, sizeof(path), "%s/d1", dir);
+	snprintf(prog, sizeof(prog), "%s/bin/bpi-core", bpci_test_build_dir());
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(prog, prog, "node-coordinator", "start", "--config", cfg, "--state-dir", path,
+		      "--listen", "127.0.0.1:0", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(path, sizeof(path), "%s/d1/api.url", dir);
+	for (t0 = (double)time(NULL); access(path, F_OK) != 0 && time(NULL) - t0 < 15;)
+		usleep(20 * 1000);
+	ck_assert_msg((f = fopen(path, "r")) != NULL, "the coordinator wrote no api.url");
+	n = fread(url, 1, size - 1, f);
+	url[n] = '\0';
+	url[strcspn(url, "\r\n")] = '\0';
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/d1/api.token", dir);
+	ck_assert((f = fopen(path, "r")) != NULL);
+	n = fread(token, 1, size - 1, f);
+	token[n] = '\0';
+	token[strcspn(token, "\r\n")] = '\0';
+	fclose(f);
+	return pid;
+}
+
+static int runs_on(const char *url, const char *token, const char *id)
+{
+	bpci_client_options o = BPCI_CLIENT_OPTIONS_INIT;
+	bpci_node_status *st = NULL;
+	bpci_client *cl = NULL;
+	int running;
+
+	o.url = url;
+	o.token = token;
+	ck_assert_int_eq(bpci_client_new(&cl, &o, NULL), 0);
+	running = bpci_client_get_node(&st, cl, id, NULL) == 0 &&
+		  st->state == BPCI_NODE_STATE_RUNNING;
+	bpci_node_status_free(st);
+	bpci_client_free(cl);
+	return running;
+}
+
+START_TEST(rebalance_moves_replicas_to_a_joined_daemon)
+{
+	cm_env e;
+	bpci_daemon_live l = BPCI_DAEMON_LIVE_INIT;
+	bpci_daemon_spec *d = dspec("d1", "root", "cpu=2,memory=4Gi", 1);
+	bpci_node_status *st = NULL;
+	bpci_resources r;
+	char url[256], token[256], *plan = NULL, *id1 = NULL, *id2 = NULL, *reps = NULL;
+	const char *moved;
+	pid_t coord;
+	int status;
+
+	setup(&e);
+	coord = spawn_coordinator(e.dir, url, token, sizeof(url));
+	ck_assert_int_eq(bpci_daemon_spec_set(d, "responsibilities", "node_lifecycle", NULL), 0);
+	ck_assert_int_eq(bpci_cluster_manager_add_daemon(e.cm, d, e.diag), 0);
+	memset(&r, 0, sizeof(r));
+	r.cpu_millicores = 100;
+	r.memory_bytes = 64u << 20;
+	/* d1 has not joined: both replicas go to the root. */
+	ck_assert_int_eq(bpci_cluster_manager_add_enc_replica(&id1, e.cm, "a", &r, e.diag), 0);
+	ck_assert_int_eq(bpci_cluster_manager_add_enc_replica(&id2, e.cm, "b", &r, e.diag), 0);
+	cm_wait_running(&e, id1);
+	cm_wait_running(&e, id2);
+	l.state = "running";
+	l.url = url;
+	l.token = token;
+	ck_assert_int_eq(bpci_cluster_manager_daemon_report(e.cm, "d1", &l, e.diag), 0);
+	ck_assert_int_eq(bpci_cluster_manager_rebalance(&plan, e.cm, NULL, 0, 1, e.diag), 0);
+	ck_assert_ptr_nonnull(strstr(plan, "\"from\":\"root\""));
+	ck_assert_ptr_nonnull(strstr(plan, "\"to\":\"d1\""));
+	bpci_free(plan);
+	ck_assert_int_eq(cm_count_type(e.dir, "replica.moved"), 0);
+	ck_assert_int_eq(bpci_cluster_manager_rebalance(&plan, e.cm, NULL, 0, 0, e.diag), 0);
+	moved = strstr(plan, id1) ? id1 : id2;
+	ck_assert_msg(strstr(plan, "\"action\":\"move_node\""), "%s", plan);
+	/* Runs on d1's coordinator, gone from the root's. */
+	ck_assert(runs_on(url, token, moved));
+	ck_assert_int_eq(bpci_coordinator_get_node(&st, bpci_cluster_manager_coordinator(e.cm),
+						   moved, NULL), BPCI_ENOTFOUND);
+	ck_assert_str_eq(bpci_daemon_tree_node_daemon(bpci_cluster_manager_tree(e.cm), moved),
+			 "d1");
+	ck_assert_int_eq(bpci_cluster_manager_replicas_json(&reps, e.cm), 0);
+	ck_assert_ptr_nonnull(strstr(reps, "\"daemon\":\"d1\""));
+	bpci_free(plan);
+	/* Removing d1 brings its replica back to the root first. */
+	ck_assert_int_eq(bpci_cluster_manager_remove_daemon(&plan, e.cm, "d1", e.diag), 0);
+	ck_assert_ptr_nonnull(strstr(plan, "\"action\":\"move_node\""));
+	ck_assert_int_gt(cm_wait_running(&e, moved), 0);
+	ck_assert(!runs_on(url, token, moved));
+	bpci_cluster_manager_free(e.cm);
+	e.cm = NULL;
+	ck_assert_uint_eq(cm_count_type(e.dir, "replica.moved"), 2);
+	ck_assert_uint_eq(cm_count_type(e.dir, "daemon.removed"), 1);
+	ck_assert_int_eq(cm_open(&e, "40300-40310"), 0);
+	kill(coord, SIGTERM);
+	waitpid(coord, &status, 0);
+	bpci_free(plan);
+	bpci_free(reps);
+	bpci_free(id1);
+	bpci_free(id2);
+	bpci_daemon_spec_free(d);
+	cm_teardown(&e);
+}
+END_TEST
+
 void cm_add_tree(Suite *s)
 {
 	TCase *tc = tcase_create("tree");
@@ -159,5 +290,6 @@ void cm_add_tree(Suite *s)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, tree_journaled_and_restored);
 	tcase_add_test(tc, daemon_report_feeds_status);
+	tcase_add_test(tc, rebalance_moves_replicas_to_a_joined_daemon);
 	suite_add_tcase(s, tc);
 }
