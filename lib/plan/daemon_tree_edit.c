@@ -189,9 +189,8 @@ static int commit(bpci_daemon_tree *t, bpci_daemon_tree *copy)
 
 int bpci_daemon_tree_add(bpci_daemon_tree *t, const bpci_daemon_spec *spec, bpci_diag *diag)
 {
-	bpci_daemon_tree *c = NULL;
 	const char *id, *parent;
-	dt_daemon *grown;
+	dt_daemon *grown, *d;
 	long p;
 	int rc;
 
@@ -215,29 +214,27 @@ int bpci_daemon_tree_add(bpci_daemon_tree *t, const bpci_daemon_spec *spec, bpci
 				      "no daemon \"%s\" in the tree to be the parent of \"%s\"",
 				      parent, id);
 	rc = check_room(t, (size_t)p, id, 1, diag);
-	if (rc == 0)
-		rc = bpci_daemon_tree_dup(&c, t);
 	if (rc != 0)
 		return rc;
-	grown = bpci__realloc(c->d, (c->nd + 1) * sizeof(*grown));
-	if (!grown) {
-		bpci_daemon_tree_free(c);
+	/* Appended after its parent, the order stays parent first; a refusal
+	 * by the capacity rule takes it out again (no copy needed). */
+	grown = bpci__realloc(t->d, (t->nd + 1) * sizeof(*grown));
+	if (!grown)
 		return BPCI_ENOMEM;
-	}
-	c->d = grown;
-	memset(&grown[c->nd], 0, sizeof(*grown));
-	grown[c->nd].live.rtt = -1.0;
-	grown[c->nd].live.last = -1;
-	rc = bpci_daemon_spec_dup(&grown[c->nd].spec, spec);
-	if (rc == 0)
-		c->nd++;
-	if (rc == 0 && !bpci_daemon_spec_remote(spec))
-		rc = bpci__dt_check_capacity(c, (size_t)p, diag);
-	if (rc != 0) {
-		bpci_daemon_tree_free(c);
+	t->d = grown;
+	d = &grown[t->nd];
+	memset(d, 0, sizeof(*d));
+	d->live.rtt = -1.0;
+	d->live.last = -1;
+	rc = bpci_daemon_spec_dup(&d->spec, spec);
+	if (rc != 0)
 		return rc;
+	t->nd++;
+	if (!bpci_daemon_spec_remote(spec) && (rc = bpci__dt_check_capacity(t, (size_t)p, diag))) {
+		t->nd--;
+		bpci_daemon_spec_free(d->spec);
 	}
-	return commit(t, c);
+	return rc;
 }
 
 static int is_in_subtree(const bpci_daemon_tree *t, size_t top, size_t i)
