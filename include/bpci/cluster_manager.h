@@ -335,7 +335,10 @@ typedef struct bpci_cluster_server bpci_cluster_server;
  * /api/cluster/metrics, /metrics (Prometheus), GET/POST /api/replicas,
  * DELETE /api/replicas/{id}, GET/POST /api/cluster/nodes, DELETE
  * /api/cluster/nodes/{id}, GET/POST /api/ports, DELETE /api/ports/{port},
- * POST /api/audit. Mutations need "Authorization: Bearer TOKEN": @token,
+ * POST /api/audit; the daemon tree's GET /api/daemon-tree/status, POST
+ * /api/daemon-tree/init, POST /api/daemon-tree/daemons, DELETE
+ * /api/daemon-tree/daemons/{id}, POST /api/daemon-tree/daemons/{id}/move,
+ * POST /api/daemon-tree/rebalance[?dry_run=1]. Mutations need "Authorization: Bearer TOKEN": @token,
  * or else the one in DIR/api.token (generated, mode 0600, when missing).
  * The URL is written to DIR/api.url. Errors have the coordinator API's
  * shape {"error":{"code","message","field"},"errors":[...]}.

@@ -58,6 +58,7 @@ struct bpci_cluster_manager {
 	bpci_daemon_tree *tree;     /* the daemon tree; the root is this manager */
 	int lock_fd;                /* DIR/manager.lock, held while open */
 	uint64_t takeover_wait_ms;  /* standby: how long it waited for the lock */
+	char *url;                  /* the API's URL while served, else NULL */
 };
 
 /* Append one event (type, subject, details JSON object text) durably. */
@@ -117,6 +118,9 @@ int bpci__cm_node_status(bpci_node_status **out, bpci_cluster_manager *cm, const
 int bpci__cm_tree_commit(bpci_cluster_manager *cm, bpci_daemon_tree *copy, const char *type,
 			 const char *subject, const char *details, const char *event,
 			 bpci_diag *diag);
+/* Record (or with NULL forget) the URL the API serves on: the root's
+ * live data in the tree's status. */
+int bpci__cm_set_url(bpci_cluster_manager *cm, const char *url);
 /* Take DIR/manager.lock: at once (BPCI_EBUSY when held) or, @wait, block
  * until the holder exits. */
 int bpci__cm_lock(bpci_cluster_manager *cm, int wait, bpci_diag *diag);

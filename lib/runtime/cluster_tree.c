@@ -200,6 +200,17 @@ int bpci_cluster_manager_move_daemon(bpci_cluster_manager *cm, const char *daemo
 	return rc;
 }
 
+int bpci__cm_set_url(bpci_cluster_manager *cm, const char *url)
+{
+	char *copy = url ? bpci__strdup(url) : NULL;
+
+	if (url && !copy)
+		return BPCI_ENOMEM;
+	bpci__free(cm->url);
+	cm->url = copy;
+	return 0;
+}
+
 int bpci_cluster_manager_daemon_report(bpci_cluster_manager *cm, const char *daemon_id,
 				       const bpci_daemon_live *live, bpci_diag *diag)
 {
@@ -216,6 +227,7 @@ static int root_live(bpci_cluster_manager *cm)
 
 	l.state = "running";
 	l.pid = (long)getpid();
+	l.url = cm->url;
 	for (i = 0; i < cm->nreplicas; i++) {
 		bpci_node_status *st = NULL;
 

@@ -254,6 +254,7 @@ START_TEST(standby_takes_over)
 				    NULL);
 	ck_assert_int_eq(code, 0);
 	ck_assert_ptr_nonnull(strstr(resp, "\"daemon_id\":\"eu-1\""));
+	ck_assert_msg(strstr(resp, url) != NULL, "the root's URL is not in %s", resp);
 	bpci_free(resp);
 	stop(standby);
 	ck_assert(!cm_alive(pid));

@@ -89,6 +89,13 @@ START_TEST(tree_journaled_and_restored)
 	free(before);
 	free(after);
 	/* Changes. */
+	{
+		size_t k, tree_events = 0;
+
+		for (k = 0; k < e.nkinds; k++)
+			tree_events += e.kinds[k] == BPCI_CLUSTER_DAEMON_TREE_UPDATED;
+		ck_assert_uint_eq(tree_events, 4); /* init and three additions */
+	}
 	ck_assert_int_eq(bpci_cluster_manager_move_daemon(e.cm, "eu-1", "x", e.diag), 0);
 	ck_assert_uint_eq(bpci_daemon_tree_level(bpci_cluster_manager_tree(e.cm), "eu-1"), 3);
 	ck_assert_int_eq(bpci_cluster_manager_remove_daemon(&plan, e.cm, "x", e.diag), 0);
