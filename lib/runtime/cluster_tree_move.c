@@ -187,12 +187,13 @@ int bpci_cluster_manager_remove_daemon(char **plan_json, bpci_cluster_manager *c
 		return rc;
 	}
 	details = bpci__asprintf("{\"plan\":%s}", text);
-	/* GLUE(daemon helper): a LOCAL daemon is stopped by its parent after
-	 * the journal: bpci_coordinator_remove_daemon(cm->c, daemon_id, diag)
-	 * when the parent is the root, else DELETE /api/daemons/ID on the
-	 * parent's URL. */
 	rc = bpci__cm_tree_commit(cm, t, "daemon.removed", daemon_id, details, "removed", diag);
 	bpci__free(details);
+	/* GLUE(daemon helper): a LOCAL daemon is stopped by its parent once
+	 * the removal is journaled (rc == 0 here):
+	 * bpci_coordinator_remove_daemon(cm->c, daemon_id, diag) when its
+	 * parent was the root, else DELETE /api/daemons/ID on the parent's URL
+	 * with the parent's token (bpci_daemon_tree_get_live()). */
 	if (plan_json)
 		*plan_json = text;
 	else
