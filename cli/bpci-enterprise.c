@@ -22,6 +22,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "cluster.h"
+#include "tree.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -360,50 +361,6 @@ out:
 
 /* ---- daemon-tree add-daemon -------------------------------------------- */
 
-static const cli_option daemon_opts[] = {
-	{"daemon-id", CLI_VALUE, 0, "ID", "the new daemon's id (identifier)", NULL},
-	{"parent-id", CLI_VALUE, 0, "ID", "the id of the daemon it joins under", NULL},
-	{"responsibilities", CLI_VALUE, 0, "A,B,...",
-	 "what it takes care of: resource_coordination (also resource_management), "
-	 "node_lifecycle, health_monitoring, load_balancing, fault_recovery, or all "
-	 "(the default)", NULL},
-	{"capacity", CLI_VALUE, 0, "cpu=N,memory=SIZE,...",
-	 "resources it offers to nodes: keys cpu, memory, storage, network, gpu "
-	 "(cpu=8,memory=16Gi,storage=500Gi,network=1000)", NULL},
-	{"labels", CLI_REPEAT, 0, "K=V,...",
-	 "labels such as region=eu,jurisdiction=EU (repeatable)", NULL},
-	{"remote", CLI_SWITCH, 1, NULL,
-	 "another host that joins and is watched by heartbeats (default: local, "
-	 "spawned and restarted by its parent)", NULL},
-	DRY_RUN_OPT,
-};
-
-/* Flag -> daemon spec field, in the order the flags are applied. */
-static const char *const daemon_fields[][2] = {
-	{"daemon-id", "id"}, {"parent-id", "parent"}, {"responsibilities", "responsibilities"},
-	{"capacity", "capacity"}, {"labels", "labels"}};
-
-static int apply_daemon_flags(bpci_daemon_spec *spec, const cli_parsed *p, bpci_diag *diag)
-{
-	int failed = 0;
-	size_t i, k;
-
-	for (i = 0; i < p->count; i++) {
-		const cli_occurrence *oc = &p->occ[i];
-
-		if (strcmp(oc->opt->name, "remote") == 0) {
-			failed |= bpci_daemon_spec_set(spec, "remote",
-						       oc->negated ? "false" : "true", diag) != 0;
-			continue;
-		}
-		for (k = 0; k < NELEM(daemon_fields); k++)
-			if (strcmp(oc->opt->name, daemon_fields[k][0]) == 0)
-				failed |= bpci_daemon_spec_set(spec, daemon_fields[k][1],
-							       oc->value, diag) != 0;
-	}
-	return failed;
-}
-
 static int show_daemon(const cli_ctx *ctx, const bpci_daemon_spec *spec)
 {
 	const char *head[] = {"FIELD", "VALUE"};
@@ -463,7 +420,9 @@ static int cmd_add_daemon(cli_ctx *ctx, int argc, char **argv)
 	cli_parsed p;
 	int status, failed;
 
-	status = prologue(ctx, &p, daemon_opts, NELEM(daemon_opts), argc, argv,
+	if (!cluster_wants_dry_run(argc, argv))
+		return cmd_tree_add_daemon(ctx, argc, argv);
+	status = prologue(ctx, &p, tree_daemon_opts, tree_daemon_nopts, argc, argv,
 			  "--daemon-id ID --parent-id ID [--responsibilities A,B,...] "
 			  "[--capacity cpu=N,memory=SIZE,...] [--labels K=V,...] [--remote] "
 			  "--dry-run",
@@ -481,7 +440,7 @@ static int cmd_add_daemon(cli_ctx *ctx, int argc, char **argv)
 		cli_error(ctx, "out of memory");
 		goto out;
 	}
-	failed = apply_daemon_flags(spec, &p, diag);
+	failed = tree_apply_daemon_flags(spec, &p, diag);
 	if (!failed)
 		failed = bpci_daemon_spec_validate(spec, diag) != 0;
 	cli_print_diag(ctx, diag);
@@ -511,7 +470,14 @@ static const cli_command manager_commands[] = {
 };
 
 static const cli_command tree_commands[] = {
-	{"add-daemon", "check a daemon of the daemon tree (--dry-run)", cmd_add_daemon},
+	{"init", "name the root daemon and set the depth limit", cmd_tree_init},
+	{"add-daemon", "add a daemon to the tree (--dry-run: only check it)", cmd_add_daemon},
+	{"remove-daemon", "remove a daemon (its nodes and children move first)",
+	 cmd_tree_remove_daemon},
+	{"move-daemon", "put a daemon under another parent", cmd_tree_move_daemon},
+	{"status", "show the tree with each daemon's health, load and nodes", cmd_tree_status},
+	{"rebalance", "even the daemons' load (--dry-run: only print the moves)",
+	 cmd_tree_rebalance},
 };
 
 int main(int argc, char **argv)
@@ -519,12 +485,11 @@ int main(int argc, char **argv)
 	const cli_group groups[] = {
 	{"cluster-manager", "The cluster's control plane: ENC replicas and registered nodes.",
 	 manager_commands, NELEM(manager_commands),
-	 "The daemon tree below the root and deploy-agreement are not part of this "
-	 "release."},
-	{"daemon-tree", "The hierarchy of supervising daemons.", tree_commands,
-	 NELEM(tree_commands),
-	 "The daemon tree's daemon (init, status, rebalance, and add-daemon without "
-	 "--dry-run) is not part of this release."},
+	 "deploy-agreement is not part of this release."},
+	{"daemon-tree", "The hierarchy of supervising daemons, kept by the cluster manager.",
+	 tree_commands, NELEM(tree_commands),
+	 "The commands talk to a running cluster manager (--state-dir DIR, or --url "
+	 "and --token); add-daemon --dry-run only checks its input."},
 	{"audit", "The audit ledger: entries, proofs, checkpoints, verification.",
 	 cli_audit_commands, CLI_AUDIT_NCOMMANDS, cli_audit_note},
 	{"ledger", "Remote ledgers: serve a verified mirror, ship entries to one.",

@@ -72,8 +72,7 @@ static char *read_line(const char *dir, const char *name)
 	return buf[0] ? cli_xstrdup(buf) : NULL;
 }
 
-/* Minimal JSON string escaping for the request bodies. */
-static void json_str(cli_buf *b, const char *s)
+void cluster_json_str(cli_buf *b, const char *s)
 {
 	cli_buf_add(b, "\"");
 	for (; s && *s; s++) {
@@ -89,14 +88,14 @@ static void json_str(cli_buf *b, const char *s)
 	cli_buf_add(b, "\"");
 }
 
-/* One request; prints the answer (JSON, or flattened table) on success. */
-static int call(cli_ctx *ctx, const cli_parsed *p, const char *method, const char *path,
-		const char *body, int print)
+int cluster_fetch(cli_ctx *ctx, const cli_parsed *p, const char *method, const char *path,
+		  const char *body, char **resp)
 {
-	char *dir = state_dir(p), *url = NULL, *token = NULL, *resp = NULL;
+	char *dir = state_dir(p), *url = NULL, *token = NULL;
 	bpci_diag *diag = NULL;
 	int rc, status;
 
+	*resp = NULL;
 	url = cli_parsed_get(p, "url") ? cli_xstrdup(cli_parsed_get(p, "url"))
 				       : (dir ? read_line(dir, "api.url") : NULL);
 	token = cli_parsed_get(p, "token") ? cli_xstrdup(cli_parsed_get(p, "token"))
@@ -111,22 +110,17 @@ static int call(cli_ctx *ctx, const cli_parsed *p, const char *method, const cha
 		return CLI_EXIT_UNREACHABLE;
 	}
 	bpci_diag_new(&diag);
-	rc = bpci_cluster_request(&resp, url, token, method, path, body, diag);
+	rc = bpci_cluster_request(resp, url, token, method, path, body, diag);
 	if (rc != 0) {
 		cli_print_diag(ctx, diag);
 		if (!bpci_diag_error_count(diag))
 			cli_error(ctx, "%s", bpci_strerror(rc));
 		status = cli_exit_for(rc);
+		bpci_free(*resp);
+		*resp = NULL;
 	} else {
 		status = CLI_EXIT_OK;
-		if (print && resp) {
-			if (ctx->output == CLI_OUTPUT_JSON)
-				printf("%s\n", resp);
-			else
-				cluster_print_flat(resp, stdout);
-		}
 	}
-	bpci_free(resp);
 	bpci_diag_free(diag);
 	free(dir);
 	free(url);
@@ -134,8 +128,23 @@ static int call(cli_ctx *ctx, const cli_parsed *p, const char *method, const cha
 	return status;
 }
 
-/* Parse own options + client options; -1 to go on, else the exit status. */
-static int begin(cli_ctx *ctx, cli_parsed *p, const cli_option *own, size_t nown, int argc,
+int cluster_call(cli_ctx *ctx, const cli_parsed *p, const char *method, const char *path,
+		 const char *body, int print)
+{
+	char *resp = NULL;
+	int status = cluster_fetch(ctx, p, method, path, body, &resp);
+
+	if (status == CLI_EXIT_OK && print && resp) {
+		if (ctx->output == CLI_OUTPUT_JSON)
+			printf("%s\n", resp);
+		else
+			cluster_print_flat(resp, stdout);
+	}
+	bpci_free(resp);
+	return status;
+}
+
+int cluster_begin(cli_ctx *ctx, cli_parsed *p, const cli_option *own, size_t nown, int argc,
 		 char **argv, const char *synopsis, const char *desc,
 		 const char *const *required, cli_option **all)
 {
@@ -159,7 +168,7 @@ static int begin(cli_ctx *ctx, cli_parsed *p, const cli_option *own, size_t nown
 	return ctx->usage_errors ? CLI_EXIT_USAGE : -1;
 }
 
-static void finish(cli_parsed *p, cli_option *all)
+void cluster_finish(cli_parsed *p, cli_option *all)
 {
 	cli_parsed_free(p);
 	free(all);
@@ -171,12 +180,12 @@ static int simple_get(cli_ctx *ctx, int argc, char **argv, const char *path, con
 {
 	cli_option *all = NULL;
 	cli_parsed p;
-	int status = begin(ctx, &p, NULL, 0, argc, argv,
+	int status = cluster_begin(ctx, &p, NULL, 0, argc, argv,
 			   "[--state-dir DIR | --url URL] [--output table|json]", desc, NULL, &all);
 
 	if (status < 0)
-		status = call(ctx, &p, "GET", path, NULL, 1);
-	finish(&p, all);
+		status = cluster_call(ctx, &p, "GET", path, NULL, 1);
+	cluster_finish(&p, all);
 	return status;
 }
 
@@ -231,7 +240,7 @@ int cmd_cluster_add_replica(cli_ctx *ctx, int argc, char **argv)
 	char *t = NULL, *fmt = NULL, *b = NULL;
 	cli_parsed p;
 	size_t i;
-	int status = begin(ctx, &p, replica_opts, NELEM(replica_opts), argc, argv,
+	int status = cluster_begin(ctx, &p, replica_opts, NELEM(replica_opts), argc, argv,
 			   "--name NAME --cpu-cores CPU --memory-gb SIZE --storage-gb SIZE "
 			   "[--network-mbps MBPS] [--state-dir DIR | --url URL --token TOKEN]",
 			   "Add an ENC replica: an enc-cluster node with that reservation, placed "
@@ -258,18 +267,18 @@ int cmd_cluster_add_replica(cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	cli_buf_add(&body, "{\"name\":");
-	json_str(&body, cli_parsed_get(&p, "name"));
+	cluster_json_str(&body, cli_parsed_get(&p, "name"));
 	cli_buf_add(&body, ",\"resources\":");
-	json_str(&body, fmt);
+	cluster_json_str(&body, fmt);
 	cli_buf_add(&body, "}");
 	b = cli_buf_take(&body);
-	status = call(ctx, &p, "POST", "/api/replicas", b, 1);
+	status = cluster_call(ctx, &p, "POST", "/api/replicas", b, 1);
 out:
 	bpci_free(fmt);
 	free(t);
 	free(b);
 	bpci_diag_free(diag);
-	finish(&p, all);
+	cluster_finish(&p, all);
 	return status;
 }
 
@@ -285,7 +294,7 @@ static int delete_by_id(cli_ctx *ctx, int argc, char **argv, const char *prefix,
 	cli_buf path = {0};
 	char *ps;
 	cli_parsed p;
-	int status = begin(ctx, &p, id_opts, NELEM(id_opts), argc, argv,
+	int status = cluster_begin(ctx, &p, id_opts, NELEM(id_opts), argc, argv,
 			   "--id ID [--state-dir DIR | --url URL --token TOKEN]", desc, required,
 			   &all);
 
@@ -298,11 +307,11 @@ static int delete_by_id(cli_ctx *ctx, int argc, char **argv, const char *prefix,
 		} else {
 			cli_buf_add(&path, "%s/%s", prefix, id);
 			ps = cli_buf_take(&path);
-			status = call(ctx, &p, "DELETE", ps, NULL, 1);
+			status = cluster_call(ctx, &p, "DELETE", ps, NULL, 1);
 			free(ps);
 		}
 	}
-	finish(&p, all);
+	cluster_finish(&p, all);
 	return status;
 }
 
@@ -332,7 +341,7 @@ int cmd_cluster_register_node(cli_ctx *ctx, int argc, char **argv)
 	cli_buf body = {0};
 	char *b;
 	cli_parsed p;
-	int status = begin(ctx, &p, node_opts, NELEM(node_opts), argc, argv,
+	int status = cluster_begin(ctx, &p, node_opts, NELEM(node_opts), argc, argv,
 			   "--name NAME --type TYPE [--capabilities A,B,...] "
 			   "[--state-dir DIR | --url URL --token TOKEN]",
 			   "Register a cluster node (a host with a type and capabilities). "
@@ -341,19 +350,19 @@ int cmd_cluster_register_node(cli_ctx *ctx, int argc, char **argv)
 
 	if (status < 0) {
 		cli_buf_add(&body, "{\"name\":");
-		json_str(&body, cli_parsed_get(&p, "name"));
+		cluster_json_str(&body, cli_parsed_get(&p, "name"));
 		cli_buf_add(&body, ",\"type\":");
-		json_str(&body, cli_parsed_get(&p, "type"));
+		cluster_json_str(&body, cli_parsed_get(&p, "type"));
 		if (cli_parsed_get(&p, "capabilities")) {
 			cli_buf_add(&body, ",\"capabilities\":");
-			json_str(&body, cli_parsed_get(&p, "capabilities"));
+			cluster_json_str(&body, cli_parsed_get(&p, "capabilities"));
 		}
 		cli_buf_add(&body, "}");
 		b = cli_buf_take(&body);
-		status = call(ctx, &p, "POST", "/api/cluster/nodes", b, 1);
+		status = cluster_call(ctx, &p, "POST", "/api/cluster/nodes", b, 1);
 		free(b);
 	}
-	finish(&p, all);
+	cluster_finish(&p, all);
 	return status;
 }
 
@@ -394,7 +403,7 @@ int cmd_cluster_allocate_port(cli_ctx *ctx, int argc, char **argv)
 	unsigned long long ttl = 0;
 	char *b;
 	cli_parsed p;
-	int status = begin(ctx, &p, port_opts, NELEM(port_opts), argc, argv,
+	int status = cluster_begin(ctx, &p, port_opts, NELEM(port_opts), argc, argv,
 			   "[--service NAME] [--ttl DURATION] [--state-dir DIR | --url URL "
 			   "--token TOKEN]",
 			   "Lease a free port of the cluster's ranges (one no other program "
@@ -406,13 +415,13 @@ int cmd_cluster_allocate_port(cli_ctx *ctx, int argc, char **argv)
 					 "'%s'", cli_parsed_get(&p, "ttl"));
 	if (status < 0) {
 		cli_buf_add(&body, "{\"service\":");
-		json_str(&body, cli_parsed_get(&p, "service") ? cli_parsed_get(&p, "service") : "");
+		cluster_json_str(&body, cli_parsed_get(&p, "service") ? cli_parsed_get(&p, "service") : "");
 		cli_buf_add(&body, ",\"ttl_ms\":%llu}", ttl);
 		b = cli_buf_take(&body);
-		status = call(ctx, &p, "POST", "/api/ports", b, 1);
+		status = cluster_call(ctx, &p, "POST", "/api/ports", b, 1);
 		free(b);
 	}
-	finish(&p, all);
+	cluster_finish(&p, all);
 	return status;
 }
 
@@ -427,7 +436,7 @@ int cmd_cluster_release_port(cli_ctx *ctx, int argc, char **argv)
 	char path[64], *end = NULL;
 	cli_parsed p;
 	long port;
-	int status = begin(ctx, &p, release_opts, NELEM(release_opts), argc, argv,
+	int status = cluster_begin(ctx, &p, release_opts, NELEM(release_opts), argc, argv,
 			   "--port PORT [--state-dir DIR | --url URL --token TOKEN]",
 			   "End a port lease.", required, &all);
 
@@ -438,9 +447,9 @@ int cmd_cluster_release_port(cli_ctx *ctx, int argc, char **argv)
 						 cli_parsed_get(&p, "port"));
 		} else {
 			snprintf(path, sizeof(path), "/api/ports/%ld", port);
-			status = call(ctx, &p, "DELETE", path, NULL, 1);
+			status = cluster_call(ctx, &p, "DELETE", path, NULL, 1);
 		}
 	}
-	finish(&p, all);
+	cluster_finish(&p, all);
 	return status;
 }

@@ -9,6 +9,24 @@
 
 #include "cli.h"
 
+/* The client side shared by every command that talks to the manager
+ * (cluster.c): --state-dir, --url and --token are added to @own.
+ * Parse own options + client options into @p (*@all: the merged table,
+ * freed by cluster_finish()); -1 to go on, else the exit status. */
+int cluster_begin(cli_ctx *ctx, cli_parsed *p, const cli_option *own, size_t nown, int argc,
+		  char **argv, const char *synopsis, const char *desc,
+		  const char *const *required, cli_option **all);
+void cluster_finish(cli_parsed *p, cli_option *all);
+/* One request; the answer's body in *@resp on success (bpci_free() it).
+ * Returns the exit status (errors already printed). */
+int cluster_fetch(cli_ctx *ctx, const cli_parsed *p, const char *method, const char *path,
+		  const char *body, char **resp);
+/* One request; prints the answer (JSON, or flattened rows) when @print. */
+int cluster_call(cli_ctx *ctx, const cli_parsed *p, const char *method, const char *path,
+		 const char *body, int print);
+/* Append @s as a JSON string to @b. */
+void cluster_json_str(cli_buf *b, const char *s);
+
 /* Non-zero when --dry-run is among the words (the checking forms). */
 int cluster_wants_dry_run(int argc, char **argv);
 

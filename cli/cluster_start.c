@@ -1,9 +1,14 @@
 /*
  * bpci-enterprise cluster-manager start: the root daemon in the
  * foreground. SIGTERM or SIGINT stops the replicas' nodes and exits 0.
+ * With --standby it first waits for the primary on the same state
+ * directory to exit, then takes over: same state, same replicas (their
+ * processes re-adopted), same address.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cluster.h"
 
@@ -20,7 +25,42 @@ static const cli_option start_opts[] = {
 	{"port-ranges", CLI_VALUE, 0, "RANGES",
 	 "dynamic port ranges of a new cluster (default 20000-32000)", NULL},
 	{"reserved-ports", CLI_VALUE, 0, "PORTS", "ports never handed out", NULL},
+	{"standby", CLI_SWITCH, 0, NULL,
+	 "wait until the primary on the same state directory exits, then take over "
+	 "(on --listen, else the primary's address from DIR/api.url)", NULL},
 };
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* "HOST:PORT" of the URL in DIR/api.url (the primary's), or NULL. */
+static char *primary_address(const char *dir)
+{
+	char path[4096], buf[512], *at, *end;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/api.url", dir);
+	if (!(f = fopen(path, "r")))
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	at = strstr(buf, "://");
+	if (!at)
+		return NULL;
+	at += 3;
+	end = strchr(at, '/');
+	if (end)
+		*end = '\0';
+	return *at ? cli_xstrdup(at) : NULL;
+}
 
 static char *default_dir(void)
 {
@@ -34,19 +74,29 @@ static char *default_dir(void)
 	return out;
 }
 
-static int serve(cli_ctx *ctx, bpci_cluster_manager *cm, const char *listen)
+static int serve(cli_ctx *ctx, bpci_cluster_manager *cm, const char *listen, int standby,
+		 double t0)
 {
 	bpci_cluster_server *srv = NULL;
 	bpci_diag *diag = NULL;
-	int rc;
+	int rc, tries = 0;
 
 	bpci_diag_new(&diag);
-	rc = bpci_cluster_manager_serve(&srv, cm, listen, NULL, diag);
+	/* A standby binds the address the dead primary held: the kernel may
+	 * need a moment to let it go. */
+	while ((rc = bpci_cluster_manager_serve(&srv, cm, listen, NULL, diag)) == BPCI_EBUSY &&
+	       standby && tries++ < 100) {
+		bpci_diag_clear(diag);
+		usleep(20000);
+	}
 	if (rc != 0) {
 		cli_print_diag(ctx, diag);
 		bpci_diag_free(diag);
 		return cli_exit_for(rc) == CLI_EXIT_USAGE ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
 	}
+	if (standby)
+		printf("standby took over in %.0f ms after the primary's lock was released\n",
+		       now_ms() - t0);
 	printf("cluster manager listening on %s (state %s)\n", bpci_cluster_server_url(srv),
 	       bpci_cluster_manager_state_dir(cm));
 	fflush(stdout);
@@ -65,19 +115,23 @@ int cmd_cluster_start(cli_ctx *ctx, int argc, char **argv)
 	bpci_cluster_manager_options o = BPCI_CLUSTER_MANAGER_OPTIONS_INIT;
 	bpci_cluster_manager *cm = NULL;
 	bpci_diag *diag = NULL;
-	char *dir = NULL;
+	char *dir = NULL, *listen = NULL;
 	cli_parsed p;
-	int status = CLI_EXIT_USAGE, rc;
+	int status = CLI_EXIT_USAGE, rc, standby;
+	double t0;
 
 	cli_parse_options(ctx, &p, start_opts, NELEM(start_opts), argc, argv, NULL, NULL);
 	if (ctx->help) {
 		cli_command_help(ctx, stdout,
 				 "--cluster-id ID [--state-dir DIR] [--listen ADDR] "
-				 "[--port-ranges RANGES] [--reserved-ports PORTS]",
+				 "[--port-ranges RANGES] [--reserved-ports PORTS] [--standby]",
 				 "Run the cluster manager (the root daemon) in the foreground: "
 				 "it hosts the ENC replicas, keeps registrations and port leases, "
 				 "journals every change to its ledger and serves the HTTP API. "
-				 "SIGTERM stops the replicas' nodes and exits.",
+				 "SIGTERM stops the replicas' nodes and exits. With --standby it "
+				 "waits for the running manager of the state directory to exit "
+				 "(however it dies) and takes over its state, replicas and "
+				 "address.",
 				 start_opts, NELEM(start_opts));
 		status = CLI_EXIT_OK;
 		goto out;
@@ -102,17 +156,26 @@ int cmd_cluster_start(cli_ctx *ctx, int argc, char **argv)
 	o.port_ranges = cli_parsed_get(&p, "port-ranges");
 	o.reserved_ports = cli_parsed_get(&p, "reserved-ports");
 	o.handle_signals = 1;
+	o.standby = standby = cli_parsed_flag(&p, "standby");
+	if (standby) {
+		printf("standby: waiting for the cluster manager on %s to exit\n", dir);
+		fflush(stdout);
+	}
 	bpci_diag_new(&diag);
 	rc = bpci_cluster_manager_new(&cm, &o, diag);
+	t0 = now_ms();
 	cli_print_diag(ctx, diag);
 	if (rc != 0) {
 		status = cli_exit_for(rc) == CLI_EXIT_USAGE ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
 		goto out;
 	}
-	status = serve(ctx, cm, cli_parsed_get(&p, "listen"));
+	listen = cli_parsed_get(&p, "listen") ? cli_xstrdup(cli_parsed_get(&p, "listen"))
+		 : standby ? primary_address(dir) : NULL;
+	status = serve(ctx, cm, listen, standby, t0);
 out:
 	bpci_cluster_manager_free(cm);
 	bpci_diag_free(diag);
+	free(listen);
 	free(dir);
 	cli_parsed_free(&p);
 	return status;

@@ -35,6 +35,7 @@
 #include "cluster.h"
 #include "common.h"
 #include "coordinator.h"
+#include "daemon_tree.h"
 #include "error.h"
 #include "resources.h"
 
@@ -53,7 +54,8 @@ typedef enum bpci_cluster_event_kind {
 	BPCI_CLUSTER_PORT_ALLOCATED,
 	BPCI_CLUSTER_PORT_RELEASED,
 	BPCI_CLUSTER_AUDIT,
-	BPCI_CLUSTER_METRICS_UPDATED
+	BPCI_CLUSTER_METRICS_UPDATED,
+	BPCI_CLUSTER_DAEMON_TREE_UPDATED  /**< id: the daemon; detail: "added", "removed", "moved", "initialized", "rebalanced" */
 } bpci_cluster_event_kind;
 
 /** An event; pointers are borrowed for the callback only. */
@@ -84,16 +86,24 @@ typedef struct bpci_cluster_manager_options {
 	int handle_signals;         /**< as bpci_coordinator_options.handle_signals */
 	bpci_cluster_event_cb on_event;
 	void *event_payload;
+	/** Non-zero: a standby root. bpci_cluster_manager_new() blocks on
+	 *  DIR/manager.lock until the primary holding it exits (however it
+	 *  dies, the kernel releases the lock), then opens the directory as
+	 *  the primary would: state, journal, re-adopted replica processes. */
+	int standby;
 } bpci_cluster_manager_options;
 
 #define BPCI_CLUSTER_MANAGER_OPTIONS_INIT \
-	{BPCI_CLUSTER_MANAGER_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL}
+	{BPCI_CLUSTER_MANAGER_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0}
 
 /**
  * bpci_cluster_manager_new - open (or create) a cluster in a state directory.
  * @out: receives the manager (free with bpci_cluster_manager_free()).
+ * The manager holds an exclusive lock on DIR/manager.lock (close-on-exec,
+ * so replica processes never inherit it) for its lifetime.
  * Returns 0; BPCI_EINVAL (missing or bad cluster_id, ranges, ceiling; a
- * cluster_id other than the stored one); BPCI_EBUSY (directory in use);
+ * cluster_id other than the stored one); BPCI_EBUSY (directory in use by
+ * another manager, and not a standby);
  * BPCI_EPARSE (corrupt cluster.json); BPCI_EIO; BPCI_ENOMEM.
  */
 BPCI_EXTERN int bpci_cluster_manager_new(bpci_cluster_manager **out,
@@ -225,6 +235,94 @@ BPCI_EXTERN int bpci_cluster_manager_resources_json(char **out, bpci_cluster_man
 
 
 /* ------------------------------------------------------------------ */
+/* The daemon tree                                                     */
+
+/*
+ * The manager keeps the daemon tree (include/bpci/daemon_tree.h); its
+ * root is the manager itself, whose coordinator hosts nodes. A new cluster
+ * has the root "root" with 3 levels until bpci_cluster_manager_tree_init().
+ * Every change is checked on a copy, journaled (tree.initialized,
+ * daemon.added, daemon.removed, daemon.moved, replica.moved), then
+ * committed and written to DIR/cluster.json ("tree"), so a restarted or
+ * standby manager restores it. A refused change journals nothing.
+ *
+ * Replicas are placed on the tree's daemons with node_lifecycle (labels,
+ * capabilities of the cluster node registered under the daemon's id, the
+ * utilization ceiling). A daemon other than the root takes part once it
+ * has reported its API URL (bpci_cluster_manager_daemon_report(), fed by
+ * joins and heartbeats); its replicas are started through its
+ * coordinator's API with its token.
+ */
+
+/** bpci_cluster_manager_tree - the tree (borrowed; valid until the next change). */
+BPCI_EXTERN const bpci_daemon_tree *bpci_cluster_manager_tree(const bpci_cluster_manager *cm);
+
+/**
+ * bpci_cluster_manager_tree_init - name the root daemon (this manager) and
+ * set the depth limit. Allowed while the tree holds only the root (its
+ * replicas stay); journals tree.initialized.
+ * Returns 0; BPCI_EINVAL (a bad id or levels); BPCI_EEXISTS (the tree has
+ * other daemons: remove them first); BPCI_EIO; BPCI_ENOMEM.
+ */
+BPCI_EXTERN int bpci_cluster_manager_tree_init(bpci_cluster_manager *cm, const char *root_id,
+					       unsigned int levels, bpci_diag *diag);
+
+/** bpci_cluster_manager_add_daemon - add a daemon to the tree (rules of
+ *  bpci_daemon_tree_add()), journal daemon.added. Returns as
+ *  bpci_daemon_tree_add(), or BPCI_EIO. */
+BPCI_EXTERN int bpci_cluster_manager_add_daemon(bpci_cluster_manager *cm,
+						const bpci_daemon_spec *spec, bpci_diag *diag);
+
+/**
+ * bpci_cluster_manager_remove_daemon - remove a daemon: its children go to
+ * its parent, its replicas move to other daemons (each started where it
+ * goes, then stopped where it was), then it is removed; journals
+ * replica.moved per replica and daemon.removed with the plan.
+ * @plan_json: receives the plan carried out (bpci_daemon_tree_plan_to_json();
+ *             free with bpci_free()); may be NULL.
+ * Returns as bpci_daemon_tree_remove(), or BPCI_EIO / BPCI_EUNREACHABLE
+ * (a replica could not be started on its new daemon: nothing changed).
+ */
+BPCI_EXTERN int bpci_cluster_manager_remove_daemon(char **plan_json, bpci_cluster_manager *cm,
+						   const char *daemon_id, bpci_diag *diag);
+
+/** bpci_cluster_manager_move_daemon - put a daemon under another parent
+ *  (rules of bpci_daemon_tree_move()), journal daemon.moved. */
+BPCI_EXTERN int bpci_cluster_manager_move_daemon(bpci_cluster_manager *cm, const char *daemon_id,
+						 const char *new_parent, bpci_diag *diag);
+
+/**
+ * bpci_cluster_manager_rebalance - plan replica moves that even the
+ * daemons' load (bpci_daemon_tree_rebalance()), or, with @moves (plan JSON
+ * text, @len bytes), take those moves instead. Unless @dry_run, carry
+ * them out one by one: start the replica on its new daemon, wait until it
+ * runs, stop the old instance (no downtime), journal replica.moved.
+ * @plan_json: receives the plan (the moves done, or planned with
+ *             @dry_run); free with bpci_free(); may be NULL.
+ * Returns 0; BPCI_EINVAL / BPCI_ENOTFOUND / BPCI_ELIMIT (a given move is
+ * not possible: nothing moved); BPCI_EUNREACHABLE / BPCI_EIO (a move
+ * failed: the moves before it stand, the plan lists them); BPCI_ENOMEM.
+ */
+BPCI_EXTERN int bpci_cluster_manager_rebalance(char **plan_json, bpci_cluster_manager *cm,
+					       const char *moves, size_t len, int dry_run,
+					       bpci_diag *diag);
+
+/** bpci_cluster_manager_tree_status - the tree as one SUBTREE entry
+ *  (bpci_daemon_tree_status_json()), the root's live data measured now
+ *  (pid, its replicas' states). Free with bpci_free(). Returns 0 or BPCI_ENOMEM. */
+BPCI_EXTERN int bpci_cluster_manager_tree_status(char **out, bpci_cluster_manager *cm);
+
+/**
+ * bpci_cluster_manager_daemon_report - live data of a daemon of the tree
+ * (from its join or heartbeat): state, URL and token of its API, pid,
+ * load, link measurements. Not journaled (it is measured, not decided).
+ * Returns 0, BPCI_ENOTFOUND (not in the tree), BPCI_EINVAL, BPCI_ENOMEM.
+ */
+BPCI_EXTERN int bpci_cluster_manager_daemon_report(bpci_cluster_manager *cm,
+						   const char *daemon_id,
+						   const bpci_daemon_live *live, bpci_diag *diag);
+
+/* ------------------------------------------------------------------ */
 /* HTTP API                                                            */
 
 /** The cluster manager's HTTP API server (opaque). */
@@ -237,7 +335,10 @@ typedef struct bpci_cluster_server bpci_cluster_server;
  * /api/cluster/metrics, /metrics (Prometheus), GET/POST /api/replicas,
  * DELETE /api/replicas/{id}, GET/POST /api/cluster/nodes, DELETE
  * /api/cluster/nodes/{id}, GET/POST /api/ports, DELETE /api/ports/{port},
- * POST /api/audit. Mutations need "Authorization: Bearer TOKEN": @token,
+ * POST /api/audit; the daemon tree's GET /api/daemon-tree/status, POST
+ * /api/daemon-tree/init, POST /api/daemon-tree/daemons, DELETE
+ * /api/daemon-tree/daemons/{id}, POST /api/daemon-tree/daemons/{id}/move,
+ * POST /api/daemon-tree/rebalance[?dry_run=1]. Mutations need "Authorization: Bearer TOKEN": @token,
  * or else the one in DIR/api.token (generated, mode 0600, when missing).
  * The URL is written to DIR/api.url. Errors have the coordinator API's
  * shape {"error":{"code","message","field"},"errors":[...]}.

@@ -75,7 +75,11 @@ int bpci_cluster_manager_serve(bpci_cluster_server **out, bpci_cluster_manager *
 	if (rc == 0)
 		rc = bpci__cm_routes_mut(srv);
 	if (rc == 0)
+		rc = bpci__cm_routes_tree(srv);
+	if (rc == 0)
 		rc = write_url(srv, diag);
+	if (rc == 0)
+		rc = bpci__cm_set_url(cm, bpci__http_server_url(srv->http));
 	if (rc != 0) {
 		bpci_cluster_server_free(srv);
 		return rc;
@@ -149,6 +153,7 @@ void bpci_cluster_server_free(bpci_cluster_server *srv)
 				       "the cluster manager is shutting down", NULL);
 		bpci__free(job);
 	}
+	bpci__cm_set_url(srv->cm, NULL);
 	bpci__http_server_free(srv->http);
 	if (srv->url_path)
 		unlink(srv->url_path);

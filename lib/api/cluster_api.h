@@ -3,6 +3,7 @@
  *   cluster_api.c        the server handle: token, URL file, job queue
  *   cluster_api_read.c   GET routes (health, resources, metrics, lists)
  *   cluster_api_mut.c    mutations, run between loop iterations
+ *   cluster_api_tree.c   the daemon tree's routes
  *   cluster_client.c     bpci_cluster_request()
  */
 #ifndef BPCI_LIB_API_CLUSTER_API_H
@@ -32,5 +33,6 @@ struct bpci_cluster_server {
 void bpci__cm_queue(bpci_cluster_server *srv, bpci__cm_job_fn fn, bpci__http_req *req);
 int bpci__cm_routes_read(bpci_cluster_server *srv);
 int bpci__cm_routes_mut(bpci_cluster_server *srv);
+int bpci__cm_routes_tree(bpci_cluster_server *srv);
 
 #endif

@@ -4,11 +4,15 @@
  *   cluster_replica.c   ENC replicas: placement on the root, start, stop
  *   cluster_ports.c     registrations, port leases, audit
  *   cluster_metrics.c   measured metrics and JSON listings
+ *   cluster_tree.c      the daemon tree: init, add, move, remove, status
+ *   cluster_tree_move.c replica moves: rebalance and removal plans
+ *   cluster_lock.c      the manager lock (DIR/manager.lock), standby waits
  */
 #ifndef BPCI_LIB_RUNTIME_CLUSTER_INTERNAL_H
 #define BPCI_LIB_RUNTIME_CLUSTER_INTERNAL_H
 
 #include "bpci/cluster_manager.h"
+#include "bpci/daemon_tree.h"
 #include "bpci/ledger.h"
 #include "bpci/placement.h"
 #include "bpci/node.h"
@@ -17,6 +21,7 @@ typedef struct bpci__replica {
 	char *id;            /* "replica-N", also the coordinator node id */
 	char *name;
 	bpci_resources res;
+	char *daemon;        /* hosting daemon; NULL: the root (this process) */
 } bpci__replica;
 
 typedef struct bpci__regnode {
@@ -50,6 +55,10 @@ struct bpci_cluster_manager {
 	const char *adding;         /* replica being added: its status events wait */
 	bpci_cluster_event_cb on_event;
 	void *event_payload;
+	bpci_daemon_tree *tree;     /* the daemon tree; the root is this manager */
+	int lock_fd;                /* DIR/manager.lock, held while open */
+	uint64_t takeover_wait_ms;  /* standby: how long it waited for the lock */
+	char *url;                  /* the API's URL while served, else NULL */
 };
 
 /* Append one event (type, subject, details JSON object text) durably. */
@@ -81,5 +90,39 @@ void bpci__cm_drop_service(bpci_cluster_manager *cm, uint16_t port);
 uint64_t bpci__cm_now_ms(void);
 /* Reserved totals of all replicas. */
 void bpci__cm_reserved(const bpci_cluster_manager *cm, bpci_resources *out);
+/* What placement reserves for a replica (network is not placed against). */
+bpci_resources bpci__cm_placed_need(const bpci_resources *res);
+/* After loading: a default tree when none was stored (root "root"), the
+ * measured capacity on the root, every replica recorded as a node. */
+int bpci__cm_tree_ready(bpci_cluster_manager *cm, bpci_diag *diag);
+/* The tree's state-file form / loading it (text of a JSON value). */
+int bpci__cm_tree_load(bpci_cluster_manager *cm, const char *json, size_t len,
+		       bpci_diag *diag);
+/* Is @daemon (NULL: the root) this process? */
+int bpci__cm_is_root(const bpci_cluster_manager *cm, const char *daemon);
+/* Choose the daemon for a new replica (borrowed from cm->tree via *@daemon
+ * after the node is recorded); the node is recorded in the tree. */
+int bpci__cm_tree_place(char **daemon, bpci_cluster_manager *cm, const char *id,
+			const bpci_resources *res, bpci_diag *diag);
+/* Start / stop replica @r's node where it lives (the root's coordinator,
+ * or the hosting daemon's coordinator API). */
+int bpci__cm_replica_start(bpci_cluster_manager *cm, const bpci__replica *r,
+			   const char *daemon, bpci_diag *diag);
+int bpci__cm_replica_stop(bpci_cluster_manager *cm, const bpci__replica *r,
+			  const char *daemon, bpci_diag *diag);
+/* The status of replica node @id where it runs (NULL daemon: the root). */
+int bpci__cm_node_status(bpci_node_status **out, bpci_cluster_manager *cm, const char *id,
+			 const char *daemon);
+/* Journal (@type, @subject, @details JSON), then replace the tree with
+ * @copy (consumed), persist and emit DAEMON_TREE_UPDATED (@event). */
+int bpci__cm_tree_commit(bpci_cluster_manager *cm, bpci_daemon_tree *copy, const char *type,
+			 const char *subject, const char *details, const char *event,
+			 bpci_diag *diag);
+/* Record (or with NULL forget) the URL the API serves on: the root's
+ * live data in the tree's status. */
+int bpci__cm_set_url(bpci_cluster_manager *cm, const char *url);
+/* Take DIR/manager.lock: at once (BPCI_EBUSY when held) or, @wait, block
+ * until the holder exits. */
+int bpci__cm_lock(bpci_cluster_manager *cm, int wait, bpci_diag *diag);
 
 #endif

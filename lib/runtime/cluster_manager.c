@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -186,7 +187,11 @@ static int open_parts(bpci_cluster_manager *cm, const bpci_cluster_manager_optio
 	if (mkdir(cm->state_dir, 0700) != 0 && errno != EEXIST)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "state_dir",
 				      "cannot create %s: %s", cm->state_dir, strerror(errno));
-	rc = measure_capacity(cm, diag);
+	/* Before anything is read: a standby reads the state the primary
+	 * left, not a state it is still writing. */
+	rc = bpci__cm_lock(cm, o->standby, diag);
+	if (rc == 0)
+		rc = measure_capacity(cm, diag);
 	if (rc != 0)
 		return rc;
 	ledger_dir = bpci__asprintf("%s/ledger", cm->state_dir);
@@ -204,6 +209,8 @@ static int open_parts(bpci_cluster_manager *cm, const bpci_cluster_manager_optio
 		po.reserved = o->reserved_ports;
 		rc = bpci_port_pool_new(&cm->pool, &po, diag);
 	}
+	if (rc == 0)
+		rc = bpci__cm_tree_ready(cm, diag);
 	if (rc != 0)
 		return rc;
 	co.state_dir = cm->state_dir;
@@ -238,6 +245,7 @@ int bpci_cluster_manager_new(bpci_cluster_manager **out,
 	cm->on_event = opts->on_event;
 	cm->event_payload = opts->event_payload;
 	cm->next_replica = cm->next_node = 1;
+	cm->lock_fd = -1;
 	cm->cluster_id = bpci__strdup(opts->cluster_id);
 	cm->state_dir = bpci__strdup(opts->state_dir);
 	cm->state_path = bpci__asprintf("%s/cluster.json", opts->state_dir);
@@ -287,9 +295,11 @@ void bpci_cluster_manager_free(bpci_cluster_manager *cm)
 	bpci_coordinator_free(cm->c);
 	bpci_ledger_free(cm->ledger);
 	bpci_port_pool_free(cm->pool);
+	bpci_daemon_tree_free(cm->tree);
 	for (i = 0; i < cm->nreplicas; i++) {
 		bpci__free(cm->replicas[i].id);
 		bpci__free(cm->replicas[i].name);
+		bpci__free(cm->replicas[i].daemon);
 	}
 	bpci__free(cm->replicas);
 	for (i = 0; i < cm->nnodes; i++) {
@@ -306,5 +316,9 @@ void bpci_cluster_manager_free(bpci_cluster_manager *cm)
 	bpci__free(cm->cluster_id);
 	bpci__free(cm->state_dir);
 	bpci__free(cm->state_path);
+	bpci__free(cm->url);
+	/* Last: a standby waiting on the lock must find everything closed. */
+	if (cm->lock_fd >= 0)
+		close(cm->lock_fd);
 	bpci__free(cm);
 }

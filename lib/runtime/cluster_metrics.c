@@ -152,15 +152,17 @@ int bpci_cluster_manager_replicas_json(char **out, bpci_cluster_manager *cm)
 	for (i = 0; arr && i < cm->nreplicas; i++) {
 		bpci_node_status *st = NULL;
 		const bpci__replica *r = &cm->replicas[i];
-		int have = bpci_coordinator_get_node(&st, cm->c, r->id, NULL) == 0;
+		int have = bpci__cm_node_status(&st, cm, r->id, r->daemon) == 0;
 
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i, s:s, s:o}", "id", r->id,
-						     "name", r->name, "state",
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s}", "id",
+						     r->id, "name", r->name, "state",
 						     have ? bpci_node_state_name(st->state)
 							  : "stopped",
 						     "pid", have ? st->pid : 0, "endpoint",
 						     have ? st->endpoint : "", "resources",
-						     res_json(&r->res)));
+						     res_json(&r->res), "daemon",
+						     r->daemon ? r->daemon
+							       : bpci_daemon_tree_root(cm->tree)));
 		bpci_node_status_free(st);
 	}
 	return bpci__json_dump(out, json_pack("{s:o*}", "replicas", arr));

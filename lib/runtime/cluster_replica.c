@@ -11,8 +11,6 @@
 #include "common/diag.h"
 #include "runtime/cluster_internal.h"
 
-#define ROOT_DAEMON "root"
-
 void bpci__cm_reserved(const bpci_cluster_manager *cm, bpci_resources *out)
 {
 	size_t i;
@@ -29,85 +27,12 @@ void bpci__cm_reserved(const bpci_cluster_manager *cm, bpci_resources *out)
 
 /* What placement checks: the network is not a measured capacity of the
  * host, so it is recorded but not placed against. */
-static bpci_resources placed_need(const bpci_resources *res)
+bpci_resources bpci__cm_placed_need(const bpci_resources *res)
 {
 	bpci_resources need = *res;
 
 	need.network_mbps = 0;
 	return need;
-}
-
-static int root_placement(bpci_placement **out, const bpci_cluster_manager *cm,
-			  bpci_diag *diag)
-{
-	bpci_placement_options po = BPCI_PLACEMENT_OPTIONS_INIT;
-	bpci_daemon_spec *spec = NULL;
-	bpci_placement *p = NULL;
-	size_t i;
-	int rc;
-
-	po.max_utilization_percent = cm->ceiling;
-	rc = bpci_placement_new(&p, &po, diag);
-	if (rc == 0)
-		rc = bpci_daemon_spec_new(&spec);
-	if (rc == 0)
-		rc = bpci_daemon_spec_set(spec, "id", ROOT_DAEMON, diag);
-	if (rc == 0)
-		rc = bpci_daemon_spec_set(spec, "responsibilities",
-					  "resource_coordination,node_lifecycle", diag);
-	if (rc == 0) {
-		bpci_daemon_spec_set_capacity(spec, &cm->capacity);
-		rc = bpci_placement_add_daemon(p, spec, NULL, diag);
-	}
-	for (i = 0; rc == 0 && i < cm->nreplicas; i++) {
-		bpci_placement_request req = BPCI_PLACEMENT_REQUEST_INIT;
-
-		req.id = cm->replicas[i].id;
-		req.need = placed_need(&cm->replicas[i].res);
-		rc = bpci_placement_add_node(p, &req, ROOT_DAEMON, diag);
-	}
-	bpci_daemon_spec_free(spec);
-	if (rc != 0) {
-		bpci_placement_free(p);
-		return rc;
-	}
-	*out = p;
-	return 0;
-}
-
-/* 0 when the root daemon can take @res under the ceiling, else
- * BPCI_ELIMIT with the placement's reason. */
-static int place(const bpci_cluster_manager *cm, const char *id, const bpci_resources *res,
-		 bpci_diag *diag)
-{
-	bpci_placement_request req = BPCI_PLACEMENT_REQUEST_INIT;
-	bpci_placement_plan *plan = NULL;
-	const bpci_placement_move *mv;
-	bpci_placement *p;
-	int rc = root_placement(&p, cm, diag);
-
-	if (rc != 0)
-		return rc;
-	req.id = id;
-	req.need = placed_need(res);
-	/* The plan line carries the reason; the engine's own diagnostic names
-	 * the node id as field, the caller's field is "resources". */
-	rc = bpci_placement_place(&plan, p, &req, 1, 0, NULL);
-	if (rc == 0 || rc == BPCI_ELIMIT) {
-		mv = bpci_placement_plan_at(plan, 0);
-		rc = 0;
-		if (!mv || !mv->to)
-			rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "resources",
-					    "replica does not fit within %u%% of the root "
-					    "daemon's capacity: %s", cm->ceiling,
-					    mv && mv->reason ? mv->reason : "refused");
-	} else if (rc != BPCI_ENOMEM) {
-		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "resources",
-				    "cannot place the replica: %s", bpci_strerror(rc));
-	}
-	bpci_placement_plan_free(plan);
-	bpci_placement_free(p);
-	return rc;
 }
 
 static int set_size(bpci_node_spec *spec, const char *field, uint64_t v, bpci_diag *diag)
@@ -154,14 +79,14 @@ int bpci__cm_replica_spec(bpci_node_spec **out, const bpci_cluster_manager *cm,
 	return 0;
 }
 
-static char *replica_details(const bpci__replica *r)
+static char *replica_details(const bpci_cluster_manager *cm, const bpci__replica *r)
 {
 	char *res = NULL, *out;
 
 	if (bpci_resources_format(&res, &r->res) != 0)
 		return NULL;
-	out = bpci__asprintf("{\"name\":\"%s\",\"resources\":\"%s\",\"daemon\":\"" ROOT_DAEMON
-			     "\"}", r->name, res);
+	out = bpci__asprintf("{\"name\":\"%s\",\"resources\":\"%s\",\"daemon\":\"%s\"}",
+			     r->name, res, r->daemon ? r->daemon : bpci_daemon_tree_root(cm->tree));
 	bpci__free(res);
 	return out;
 }
@@ -170,20 +95,22 @@ static char *replica_details(const bpci__replica *r)
 static int start_and_journal(bpci_cluster_manager *cm, const bpci__replica *r,
 			     bpci_diag *diag)
 {
-	bpci_node_spec *spec = NULL;
+	bpci_placement_request req = BPCI_PLACEMENT_REQUEST_INIT;
 	char *details;
-	int rc = bpci__cm_replica_spec(&spec, cm, r, diag);
+	int rc = bpci__cm_replica_start(cm, r, r->daemon, diag);
 
-	if (rc == 0)
-		rc = bpci_coordinator_start_node(NULL, cm->c, spec, NULL, diag);
-	bpci_node_spec_free(spec);
 	if (rc != 0)
 		return rc;
-	details = replica_details(r);
+	req.id = r->id;
+	req.need = bpci__cm_placed_need(&r->res);
+	details = replica_details(cm, r);
 	rc = details ? bpci__cm_journal(cm, "replica.added", r->id, details, diag) : BPCI_ENOMEM;
 	bpci__free(details);
+	if (rc == 0)
+		rc = bpci_daemon_tree_add_node(cm->tree, &req, r->daemon ? r->daemon
+						       : bpci_daemon_tree_root(cm->tree), diag);
 	if (rc != 0)
-		bpci_coordinator_stop_node(cm->c, r->id, NULL);
+		bpci__cm_replica_stop(cm, r, r->daemon, NULL);
 	return rc;
 }
 
@@ -203,7 +130,7 @@ int bpci_cluster_manager_add_enc_replica(char **id, bpci_cluster_manager *cm,
 					 bpci_diag *diag)
 {
 	bpci__replica r, *grown;
-	char idbuf[40];
+	char idbuf[40], *daemon = NULL;
 	int rc;
 
 	if (!cm || !res)
@@ -215,13 +142,19 @@ int bpci_cluster_manager_add_enc_replica(char **id, bpci_cluster_manager *cm,
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EEXISTS, "name",
 				      "a replica named \"%s\" exists", name);
 	snprintf(idbuf, sizeof(idbuf), "replica-%" PRIu64, cm->next_replica);
-	rc = place(cm, idbuf, res, diag);
+	rc = bpci__cm_tree_place(&daemon, cm, idbuf, res, diag);
 	if (rc != 0)
 		return rc;
 	grown = bpci__realloc(cm->replicas, (cm->nreplicas + 1) * sizeof(*grown));
-	if (!grown)
+	if (!grown) {
+		bpci__free(daemon);
 		return BPCI_ENOMEM;
+	}
 	cm->replicas = grown;
+	/* The root is recorded as NULL: it keeps its replicas when renamed. */
+	r.daemon = bpci__cm_is_root(cm, daemon) ? NULL : daemon;
+	if (!r.daemon)
+		bpci__free(daemon);
 	r.id = bpci__strdup(idbuf);
 	r.name = bpci__strdup(name);
 	r.res = *res;
@@ -241,6 +174,7 @@ int bpci_cluster_manager_add_enc_replica(char **id, bpci_cluster_manager *cm,
 	if (rc != 0) {
 		bpci__free(r.id);
 		bpci__free(r.name);
+		bpci__free(r.daemon);
 		if (id) {
 			bpci__free(*id);
 			*id = NULL;
@@ -250,7 +184,8 @@ int bpci_cluster_manager_add_enc_replica(char **id, bpci_cluster_manager *cm,
 	cm->next_replica++;
 	rc = bpci__cm_persist(cm, diag);
 	bpci__cm_emit(cm, BPCI_CLUSTER_REPLICA_ADDED, r.id, r.name, 0);
-	emit_status(cm, r.id);
+	if (!r.daemon)
+		emit_status(cm, r.id);
 	return rc;
 }
 
@@ -270,15 +205,17 @@ int bpci_cluster_manager_remove_replica(bpci_cluster_manager *cm, const char *id
 	rc = bpci__cm_journal(cm, "replica.removed", r.id, NULL, diag);
 	if (rc != 0)
 		return rc;
-	rc = bpci_coordinator_stop_node(cm->c, r.id, diag);
-	if (rc == BPCI_ENOTFOUND)
+	rc = bpci__cm_replica_stop(cm, &r, r.daemon, diag);
+	if (rc == BPCI_ENOTFOUND || rc == BPCI_EUNREACHABLE)
 		rc = 0;
+	bpci_daemon_tree_remove_node(cm->tree, r.id);
 	cm->replicas[i] = cm->replicas[--cm->nreplicas];
 	if (rc == 0)
 		rc = bpci__cm_persist(cm, diag);
 	bpci__cm_emit(cm, BPCI_CLUSTER_REPLICA_REMOVED, r.id, r.name, 0);
 	bpci__free(r.id);
 	bpci__free(r.name);
+	bpci__free(r.daemon);
 	return rc;
 }
 
@@ -290,6 +227,9 @@ int bpci__cm_start_missing(bpci_cluster_manager *cm, bpci_diag *diag)
 	int rc;
 
 	for (i = 0; i < cm->nreplicas; i++) {
+		/* Replicas on other daemons are run (and re-adopted) there. */
+		if (cm->replicas[i].daemon)
+			continue;
 		if (bpci_coordinator_get_node(&st, cm->c, cm->replicas[i].id, NULL) == 0) {
 			bpci_node_status_free(st);
 			continue;

@@ -99,13 +99,16 @@ static json_t *node_json(const bpci_cluster_node *node)
 char *bpci__cm_state_json(const bpci_cluster_manager *cm)
 {
 	json_t *doc, *reps = json_array(), *nodes = json_array(), *svc = json_array(), *pool;
+	json_t *tree = NULL;
 	char *pool_text = NULL, *out = NULL;
 	size_t i;
 
 	for (i = 0; reps && i < cm->nreplicas; i++)
-		json_array_append_new(reps, json_pack("{s:s, s:s, s:o}", "id", cm->replicas[i].id,
-						      "name", cm->replicas[i].name, "resources",
-						      resources_json(&cm->replicas[i].res)));
+		json_array_append_new(reps, json_pack("{s:s, s:s, s:o, s:s*}", "id",
+						      cm->replicas[i].id, "name",
+						      cm->replicas[i].name, "resources",
+						      resources_json(&cm->replicas[i].res), "daemon",
+						      cm->replicas[i].daemon));
 	for (i = 0; nodes && i < cm->nnodes; i++)
 		json_array_append_new(nodes, json_pack("{s:s, s:o}", "id", cm->nodes[i].id, "node",
 						       node_json(cm->nodes[i].node)));
@@ -115,14 +118,22 @@ char *bpci__cm_state_json(const bpci_cluster_manager *cm)
 	pool = bpci_port_pool_to_json(&pool_text, cm->pool) == 0 ? json_loads(pool_text, 0, NULL)
 								  : NULL;
 	bpci__free(pool_text);
+	pool_text = NULL;
+	/* The daemon tree (no live data: that is re-reported after a restart). */
+	if (cm->tree && bpci_daemon_tree_to_json(&pool_text, cm->tree) == 0)
+		tree = json_loads(pool_text, 0, NULL);
+	bpci__free(pool_text);
 	doc = json_pack("{s:i, s:s, s:I, s:I, s:o*, s:o*, s:o*, s:o*}", "version", STATE_VERSION,
 			"cluster_id", cm->cluster_id, "next_replica", (json_int_t)cm->next_replica,
 			"next_node", (json_int_t)cm->next_node, "replicas", reps, "nodes", nodes,
 			"services", svc, "port_pool", pool);
-	if (!doc || !reps || !nodes || !svc || !pool) {
+	if (!doc || !reps || !nodes || !svc || !pool || (cm->tree && !tree)) {
 		json_decref(doc);
+		json_decref(tree);
 		return NULL;
 	}
+	if (tree)
+		json_object_set_new(doc, "tree", tree);
 	bpci__json_dump(&out, doc);
 	return out;
 }
@@ -144,16 +155,18 @@ static int load_replicas(bpci_cluster_manager *cm, json_t *arr, bpci_diag *diag)
 	json_array_foreach(arr, i, v) {
 		bpci__replica *r = &cm->replicas[cm->nreplicas];
 		json_int_t cpu = 0, mem = 0, sto = 0, net = 0, gpu = 0;
-		const char *id = NULL, *name = NULL;
+		const char *id = NULL, *name = NULL, *daemon = NULL;
 
-		if (json_unpack(v, "{s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I}}", "id", &id, "name",
+		if (json_unpack(v, "{s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I}, s?s}", "id", &id, "name",
 				&name, "resources", "cpu_millicores", &cpu, "memory_bytes", &mem,
-				"storage_bytes", &sto, "network_mbps", &net, "gpu_units", &gpu) != 0)
+				"storage_bytes", &sto, "network_mbps", &net, "gpu_units", &gpu,
+				"daemon", &daemon) != 0)
 			return bad(diag, cm, "a replica is malformed");
 		r->id = bpci__strdup(id);
 		r->name = bpci__strdup(name);
+		r->daemon = daemon ? bpci__strdup(daemon) : NULL;
 		cm->nreplicas++;
-		if (!r->id || !r->name)
+		if (!r->id || !r->name || (daemon && !r->daemon))
 			return BPCI_ENOMEM;
 		r->res.cpu_millicores = (uint64_t)cpu;
 		r->res.memory_bytes = (uint64_t)mem;
@@ -251,6 +264,14 @@ int bpci__cm_state_load(bpci_cluster_manager *cm, const char *text, size_t len,
 		pool_text = json_dumps(pool, JSON_COMPACT);
 		rc = pool_text ? bpci_port_pool_from_json(&cm->pool, pool_text, strlen(pool_text),
 							  diag)
+			       : BPCI_ENOMEM;
+		free(pool_text);
+	}
+	/* A state written before the daemon tree existed has none: the
+	 * default tree is made by bpci__cm_tree_ready(). */
+	if (rc == 0 && json_object_get(doc, "tree")) {
+		pool_text = json_dumps(json_object_get(doc, "tree"), JSON_COMPACT);
+		rc = pool_text ? bpci__cm_tree_load(cm, pool_text, strlen(pool_text), diag)
 			       : BPCI_ENOMEM;
 		free(pool_text);
 	}

@@ -30,5 +30,7 @@ int cm_alive(int pid);
 
 void cm_add_manager(Suite *s);
 void cm_add_cli(Suite *s);
+void cm_add_tree(Suite *s);
+void cm_add_standby(Suite *s);
 
 #endif

@@ -8,5 +8,7 @@ Suite *bpci_test_suite(void)
 
 	cm_add_manager(s);
 	cm_add_cli(s);
+	cm_add_tree(s);
+	cm_add_standby(s);
 	return s;
 }

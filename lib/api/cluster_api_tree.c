@@ -1,0 +1,211 @@
+/*
+ * The daemon tree's routes on the cluster manager's API: status, init,
+ * add, remove, move, rebalance. Mutations are queued like the others and
+ * answered after the library journaled them.
+ */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api/api_internal.h"
+#include "api/cluster_api.h"
+#include "common/alloc.h"
+#include "common/diag.h"
+
+static void status(bpci__http_req *req, void *payload)
+{
+	bpci_cluster_server *srv = payload;
+	char *text = NULL;
+
+	bpci_cluster_manager_tree_status(&text, srv->cm);
+	bpci__api_reply_text_json(req, 200, text);
+}
+
+static json_t *body_object(bpci__http_req *req)
+{
+	size_t len = 0;
+	const char *text = bpci__http_req_body(req, &len);
+	json_t *v = len ? json_loadb(text, len, 0, NULL) : json_object();
+
+	if (!json_is_object(v)) {
+		json_decref(v);
+		bpci__http_reply_error(req, 400, "parse", "the body must be a JSON object", NULL);
+		return NULL;
+	}
+	return v;
+}
+
+/* The first string of @o under one of @keys (NULL-terminated), or NULL. */
+static const char *first_string(json_t *o, const char *const *keys)
+{
+	for (; *keys; keys++)
+		if (json_is_string(json_object_get(o, *keys)))
+			return json_string_value(json_object_get(o, *keys));
+	return NULL;
+}
+
+static void answer(bpci__http_req *req, int rc, bpci_diag *diag, int status_ok, json_t *ok)
+{
+	if (rc == 0)
+		bpci__http_reply_json(req, status_ok, ok);
+	else {
+		json_decref(ok);
+		bpci__api_reply_diag(req, rc, diag, NULL);
+	}
+	bpci_diag_free(diag);
+}
+
+static void init(bpci_cluster_server *srv, bpci__http_req *req)
+{
+	static const char *const root_keys[] = {"root_daemon", "root_daemon_id", "root", NULL};
+	json_t *o = body_object(req), *lv;
+	bpci_diag *diag = NULL;
+	const char *root;
+	int rc = 0;
+
+	if (!o)
+		return;
+	bpci_diag_new(&diag);
+	root = first_string(o, root_keys);
+	lv = json_object_get(o, "levels");
+	if (!root)
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "root_daemon",
+				    "is required (the root daemon's id)");
+	else if (!json_is_integer(lv) || json_integer_value(lv) < 1 ||
+		 json_integer_value(lv) > BPCI_DAEMON_TREE_MAX_LEVELS)
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "levels",
+				    "must be an integer 1..%d", BPCI_DAEMON_TREE_MAX_LEVELS);
+	else
+		rc = bpci_cluster_manager_tree_init(srv->cm, root,
+						    (unsigned int)json_integer_value(lv), diag);
+	answer(req, rc, diag, 201,
+	       rc ? NULL : json_pack("{s:s, s:I}", "root_daemon", root, "levels",
+				     json_integer_value(lv)));
+	json_decref(o);
+}
+
+static void add(bpci_cluster_server *srv, bpci__http_req *req)
+{
+	size_t len = 0;
+	const char *body = bpci__http_req_body(req, &len);
+	bpci_daemon_spec *spec = NULL;
+	bpci_diag *diag = NULL;
+	json_t *ok = NULL;
+	int rc;
+
+	bpci_diag_new(&diag);
+	rc = bpci_daemon_spec_from_json(&spec, body ? body : "", len, diag);
+	if (rc == 0)
+		rc = bpci_cluster_manager_add_daemon(srv->cm, spec, diag);
+	if (rc == 0)
+		ok = json_pack("{s:s, s:s, s:i}", "daemon_id", bpci_daemon_spec_id(spec),
+			       "parent_id", bpci_daemon_spec_parent(spec), "level",
+			       (int)bpci_daemon_tree_level(bpci_cluster_manager_tree(srv->cm),
+							   bpci_daemon_spec_id(spec)));
+	answer(req, rc, diag, 201, ok);
+	bpci_daemon_spec_free(spec);
+}
+
+static void with_plan(bpci__http_req *req, int rc, bpci_diag *diag, const char *key,
+		      const char *id, char *plan)
+{
+	json_t *p = plan ? json_loads(plan, 0, NULL) : NULL, *ok = NULL;
+
+	bpci__free(plan);
+	if (rc == 0 && p && id)
+		ok = json_pack("{s:s, s:b, s:O}", "daemon_id", id, key, 1, "plan", p);
+	else if (rc == 0 && p)
+		ok = json_pack("{s:O, s:b}", "plan", p, key, 1);
+	answer(req, rc, diag, 200, ok);
+	json_decref(p);
+}
+
+static void remove_daemon(bpci_cluster_server *srv, bpci__http_req *req)
+{
+	const char *id = bpci__http_req_param(req, "id");
+	bpci_diag *diag = NULL;
+	char *plan = NULL;
+	int rc;
+
+	bpci_diag_new(&diag);
+	rc = bpci_cluster_manager_remove_daemon(&plan, srv->cm, id, diag);
+	with_plan(req, rc, diag, "removed", id, plan);
+}
+
+static void move_daemon(bpci_cluster_server *srv, bpci__http_req *req)
+{
+	static const char *const parent_keys[] = {"parent_id", "parent", NULL};
+	const char *id = bpci__http_req_param(req, "id"), *parent;
+	json_t *o = body_object(req);
+	bpci_diag *diag = NULL;
+	int rc;
+
+	if (!o)
+		return;
+	bpci_diag_new(&diag);
+	parent = first_string(o, parent_keys);
+	rc = parent ? bpci_cluster_manager_move_daemon(srv->cm, id, parent, diag)
+		    : bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "parent_id",
+				     "is required (the new parent's id)");
+	answer(req, rc, diag, 200,
+	       rc ? NULL : json_pack("{s:s, s:s, s:b}", "daemon_id", id, "parent_id", parent,
+				     "moved", 1));
+	json_decref(o);
+}
+
+static void rebalance(bpci_cluster_server *srv, bpci__http_req *req)
+{
+	const char *dry = bpci__http_req_query(req, "dry_run");
+	int dry_run = dry && (!strcmp(dry, "1") || !strcmp(dry, "true"));
+	size_t len = 0;
+	const char *body = bpci__http_req_body(req, &len);
+	bpci_diag *diag = NULL;
+	char *plan = NULL;
+	int rc;
+
+	bpci_diag_new(&diag);
+	/* An empty body (or {}) asks for the planned rebalance; a body with
+	 * "steps" carries out exactly those moves. */
+	if (len && !(len == 2 && !strncmp(body, "{}", 2)))
+		rc = bpci_cluster_manager_rebalance(&plan, srv->cm, body, len, dry_run, diag);
+	else
+		rc = bpci_cluster_manager_rebalance(&plan, srv->cm, NULL, 0, dry_run, diag);
+	with_plan(req, rc, diag, dry_run ? "dry_run" : "applied", NULL, plan);
+}
+
+#define QUEUE_HANDLER(name) \
+	static void q_##name(bpci__http_req *req, void *payload) \
+	{ \
+		bpci__cm_queue(payload, name, req); \
+	}
+QUEUE_HANDLER(init)
+QUEUE_HANDLER(add)
+QUEUE_HANDLER(remove_daemon)
+QUEUE_HANDLER(move_daemon)
+QUEUE_HANDLER(rebalance)
+
+int bpci__cm_routes_tree(bpci_cluster_server *srv)
+{
+	static const struct {
+		const char *method, *path;
+		bpci__http_handler fn;
+	} r[] = {{"GET", "/api/daemon-tree/status", status},
+		 {"POST", "/api/daemon-tree/init", q_init},
+		 {"POST", "/api/daemon-tree/daemons", q_add},
+		 {"DELETE", "/api/daemon-tree/daemons/{id}", q_remove_daemon},
+		 {"POST", "/api/daemon-tree/daemons/{id}/move", q_move_daemon},
+		 {"POST", "/api/daemon-tree/rebalance", q_rebalance}};
+	size_t i;
+	int rc = 0;
+
+	/* GLUE(daemon helper): the protocol's routes the root also answers,
+	 * POST /api/daemon-tree/join, /heartbeat and /escalate, are added here
+	 * by the lead: each routes the body into bpci_coordinator_daemon_join()
+	 * / bpci_coordinator_daemon_heartbeat() on
+	 * bpci_cluster_manager_coordinator(srv->cm), then feeds the model with
+	 * bpci_cluster_manager_daemon_report(srv->cm, id, &live, NULL) (state,
+	 * url, token, pid, rtt, load; for every entry of "children" too). */
+	for (i = 0; rc == 0 && i < sizeof(r) / sizeof(r[0]); i++)
+		rc = bpci__http_route(srv->http, r[i].method, r[i].path, r[i].fn, srv);
+	return rc;
+}

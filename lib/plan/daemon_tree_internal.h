@@ -1,0 +1,92 @@
+/*
+ * Internal: the daemon tree's representation, shared by lib/plan/daemon_tree*.c:
+ *   daemon_tree.c        handle, copies, lookups, live data
+ *   daemon_tree_edit.c   add, move, remove and the rules they check
+ *   daemon_tree_nodes.c  nodes: placement, rebalance, plans
+ *   daemon_tree_json.c   persistence and the status document
+ *   daemon_tree_text.c   the indented text rendering
+ *
+ * Daemons are kept in parent-first (depth-first preorder) order, the root
+ * at index 0; parents are named by id in the spec, indices are looked up.
+ * Trees are small (thousands of daemons at most), so lookups are scans.
+ */
+#ifndef BPCI_LIB_PLAN_DAEMON_TREE_INTERNAL_H
+#define BPCI_LIB_PLAN_DAEMON_TREE_INTERNAL_H
+
+#include "bpci/daemon_tree.h"
+
+#define DT_NRES 5
+
+typedef struct dt_live {
+	int set;
+	char *state, *url, *token;
+	long pid;
+	unsigned int restarts, running, failed;
+	double cpu;
+	uint64_t rss;
+	double rtt;
+	uint64_t heartbeats, errors;
+	int64_t last;
+} dt_live;
+
+typedef struct dt_daemon {
+	bpci_daemon_spec *spec;
+	bpci_capabilities *caps;   /* NULL: none */
+	dt_live live;
+} dt_daemon;
+
+typedef struct dt_node {
+	char *id, *daemon, *labels, *anti;
+	bpci_resources need;
+	bpci_capabilities *caps;
+} dt_node;
+
+struct bpci_daemon_tree {
+	dt_daemon *d;
+	size_t nd;
+	dt_node *n;
+	size_t nn;
+	unsigned int levels, max_children, pct;
+	bpci_load_balancing strategy;
+};
+
+struct bpci_daemon_tree_plan {
+	bpci_daemon_step *s;
+	size_t ns;
+};
+
+/* Index of daemon / node @id, or -1. */
+long bpci__dt_find(const bpci_daemon_tree *t, const char *id);
+long bpci__dt_find_node(const bpci_daemon_tree *t, const char *id);
+/* Index of the parent of daemon @i, -1 for the root. */
+long bpci__dt_parent(const bpci_daemon_tree *t, size_t i);
+unsigned int bpci__dt_level(const bpci_daemon_tree *t, size_t i);
+size_t bpci__dt_nchildren(const bpci_daemon_tree *t, size_t i);
+/* Amount of resource @k (0 cpu, 1 memory, 2 storage, 3 network, 4 gpu). */
+uint64_t bpci__dt_res(const bpci_resources *r, int k);
+void bpci__dt_res_add(bpci_resources *r, const bpci_resources *x);
+/* What local children and hosted nodes take of daemon @i's capacity. */
+void bpci__dt_taken(const bpci_daemon_tree *t, size_t i, bpci_resources *children,
+		    bpci_resources *nodes);
+/* Put the daemons back in parent-first order (after a move). */
+int bpci__dt_reorder(bpci_daemon_tree *t);
+/* Check the capacity rule on daemon @i; 0 or BPCI_ELIMIT. */
+int bpci__dt_check_capacity(const bpci_daemon_tree *t, size_t i, bpci_diag *diag);
+/* A placement problem holding the tree's daemons and nodes; with @only
+ * set, every other daemon is marked unhealthy (to check one target). */
+int bpci__dt_placement(bpci_placement **out, const bpci_daemon_tree *t, const char *only,
+		       bpci_diag *diag);
+/* Append a step (strings copied). 0 or BPCI_ENOMEM. */
+int bpci__dt_plan_add(bpci_daemon_tree_plan *plan, bpci_daemon_step_kind kind,
+		      const char *subject, const char *from, const char *to);
+/* Record a node (copies the request) on daemon @daemon. */
+int bpci__dt_node_push(bpci_daemon_tree *t, const bpci_placement_request *req,
+		       const char *daemon);
+/* Swap the contents of two trees (commit a changed copy). */
+void bpci__dt_swap(bpci_daemon_tree *a, bpci_daemon_tree *b);
+/* Is the state one that hosts no new nodes? */
+int bpci__dt_state_down(const char *state);
+/* The live state shown for daemon @i. */
+const char *bpci__dt_state(const bpci_daemon_tree *t, size_t i);
+
+#endif

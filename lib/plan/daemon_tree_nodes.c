@@ -1,0 +1,334 @@
+/*
+ * Nodes of the daemon tree: placement on the tree's daemons (through the
+ * placement engine, so the tree obeys exactly its rules), rebalance plans
+ * and carrying them out.
+ */
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/diag.h"
+#include "plan/daemon_tree_internal.h"
+
+int bpci__dt_plan_add(bpci_daemon_tree_plan *plan, bpci_daemon_step_kind kind,
+		      const char *subject, const char *from, const char *to)
+{
+	bpci_daemon_step *grown = bpci__realloc(plan->s, (plan->ns + 1) * sizeof(*grown)), *s;
+
+	if (!grown)
+		return BPCI_ENOMEM;
+	plan->s = grown;
+	s = &grown[plan->ns];
+	s->kind = kind;
+	s->subject = bpci__strdup(subject);
+	s->from = from ? bpci__strdup(from) : NULL;
+	s->to = to ? bpci__strdup(to) : NULL;
+	plan->ns++;
+	return (!s->subject || (from && !s->from) || (to && !s->to)) ? BPCI_ENOMEM : 0;
+}
+
+void bpci_daemon_tree_plan_free(bpci_daemon_tree_plan *plan)
+{
+	size_t i;
+
+	if (!plan)
+		return;
+	for (i = 0; i < plan->ns; i++) {
+		bpci__free((char *)plan->s[i].subject);
+		bpci__free((char *)plan->s[i].from);
+		bpci__free((char *)plan->s[i].to);
+	}
+	bpci__free(plan->s);
+	bpci__free(plan);
+}
+
+size_t bpci_daemon_tree_plan_count(const bpci_daemon_tree_plan *plan)
+{
+	return plan ? plan->ns : 0;
+}
+
+const bpci_daemon_step *bpci_daemon_tree_plan_at(const bpci_daemon_tree_plan *plan,
+						 size_t index)
+{
+	return plan && index < plan->ns ? &plan->s[index] : NULL;
+}
+
+static void node_request(bpci_placement_request *req, const dt_node *n)
+{
+	bpci_placement_request init = BPCI_PLACEMENT_REQUEST_INIT;
+
+	*req = init;
+	req->id = n->id;
+	req->need = n->need;
+	req->labels = n->labels;
+	req->capabilities = n->caps;
+	req->anti_affinity = n->anti;
+}
+
+static int add_daemons(bpci_placement *pl, const bpci_daemon_tree *t, const char *only,
+		       bpci_diag *diag)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < t->nd; i++) {
+		bpci_placement_daemon_state st = BPCI_PLACEMENT_DAEMON_STATE_INIT;
+		bpci_resources nodes;
+		const dt_live *l = &t->d[i].live;
+
+		st.healthy = !bpci__dt_state_down(bpci__dt_state(t, i)) &&
+			     (!only || !strcmp(only, bpci_daemon_spec_id(t->d[i].spec)));
+		st.load = l->set && l->cpu > 0 ? (l->cpu >= 100.0 ? 1.0 : l->cpu / 100.0) : 0.0;
+		st.capabilities = t->d[i].caps;
+		/* Local children run on this host: their capacity is not free here. */
+		bpci__dt_taken(t, i, &st.reserved, &nodes);
+		rc = bpci_placement_add_daemon(pl, t->d[i].spec, &st, diag);
+	}
+	return rc;
+}
+
+int bpci__dt_placement(bpci_placement **out, const bpci_daemon_tree *t, const char *only,
+		       bpci_diag *diag)
+{
+	bpci_placement_options po = BPCI_PLACEMENT_OPTIONS_INIT;
+	bpci_placement *pl = NULL;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	po.strategy = t->strategy;
+	po.max_utilization_percent = t->pct;
+	rc = bpci_placement_new(&pl, &po, diag);
+	if (rc == 0)
+		rc = add_daemons(pl, t, only, diag);
+	for (i = 0; rc == 0 && i < t->nn; i++) {
+		bpci_placement_request req;
+
+		node_request(&req, &t->n[i]);
+		rc = bpci_placement_add_node(pl, &req, t->n[i].daemon, diag);
+	}
+	if (rc != 0) {
+		bpci_placement_free(pl);
+		return rc;
+	}
+	*out = pl;
+	return 0;
+}
+
+int bpci__dt_node_push(bpci_daemon_tree *t, const bpci_placement_request *req,
+		       const char *daemon)
+{
+	dt_node *grown = bpci__realloc(t->n, (t->nn + 1) * sizeof(*grown)), *n;
+	int failed = 0;
+
+	if (!grown)
+		return BPCI_ENOMEM;
+	t->n = grown;
+	n = &grown[t->nn];
+	memset(n, 0, sizeof(*n));
+	n->need = req->need;
+	n->id = bpci__strdup(req->id);
+	n->daemon = bpci__strdup(daemon);
+	n->labels = bpci__strdup(req->labels ? req->labels : "");
+	if (req->anti_affinity && *req->anti_affinity)
+		failed |= !(n->anti = bpci__strdup(req->anti_affinity));
+	if (req->capabilities)
+		failed |= bpci_capabilities_dup(&n->caps, req->capabilities) != 0;
+	failed |= !n->id || !n->daemon || !n->labels;
+	if (failed) {
+		bpci__free(n->id);
+		bpci__free(n->daemon);
+		bpci__free(n->labels);
+		bpci__free(n->anti);
+		bpci_capabilities_free(n->caps);
+		return BPCI_ENOMEM;
+	}
+	t->nn++;
+	return 0;
+}
+
+/* The placement of one node on @t (considering only daemon @only when set). */
+static int place_one(const char **where, bpci_daemon_tree *t, const bpci_placement_request *req,
+		     const char *only, bpci_diag *diag)
+{
+	bpci_placement_plan *plan = NULL;
+	const bpci_placement_move *mv;
+	bpci_placement *pl = NULL;
+	long d;
+	int rc = bpci__dt_placement(&pl, t, only, diag);
+
+	if (rc == 0)
+		rc = bpci_placement_place(&plan, pl, req, 1, 0, NULL);
+	if (rc == 0 || rc == BPCI_ELIMIT) {
+		mv = bpci_placement_plan_at(plan, 0);
+		d = mv && mv->to ? bpci__dt_find(t, mv->to) : -1;
+		if (d >= 0)
+			*where = bpci_daemon_spec_id(t->d[d].spec);
+		else
+			rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "resources",
+					    "node \"%s\" fits on no daemon within %u%% of its "
+					    "capacity: %s", req->id, t->pct,
+					    mv && mv->reason ? mv->reason : "refused");
+	} else if (rc != BPCI_ENOMEM) {
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "node",
+				    "cannot place node \"%s\": %s", req->id ? req->id : "",
+				    bpci_strerror(rc));
+	}
+	bpci_placement_plan_free(plan);
+	bpci_placement_free(pl);
+	return rc;
+}
+
+int bpci_daemon_tree_place_node(const char **daemon, bpci_daemon_tree *t,
+				const bpci_placement_request *req, bpci_diag *diag)
+{
+	const char *where = NULL;
+	int rc;
+
+	if (!t || !req || !req->id)
+		return BPCI_EINVAL;
+	if (bpci__dt_find_node(t, req->id) >= 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EEXISTS, "id",
+				      "node \"%s\" is already placed on daemon \"%s\"", req->id,
+				      bpci_daemon_tree_node_daemon(t, req->id));
+	rc = place_one(&where, t, req, NULL, diag);
+	if (rc == 0)
+		rc = bpci__dt_node_push(t, req, where);
+	if (rc == 0 && daemon)
+		*daemon = where;
+	return rc;
+}
+
+int bpci_daemon_tree_add_node(bpci_daemon_tree *t, const bpci_placement_request *req,
+			      const char *daemon_id, bpci_diag *diag)
+{
+	long d = t ? bpci__dt_find(t, daemon_id) : -1;
+
+	if (!t || !req || !req->id || !*req->id)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "id",
+				      "a node needs an id");
+	if (d < 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, "daemon",
+				      "no daemon \"%s\" in the tree to host node \"%s\"",
+				      daemon_id ? daemon_id : "", req->id);
+	if (bpci__dt_find_node(t, req->id) >= 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EEXISTS, "id",
+				      "node \"%s\" is already recorded", req->id);
+	return bpci__dt_node_push(t, req, bpci_daemon_spec_id(t->d[d].spec));
+}
+
+int bpci_daemon_tree_remove_node(bpci_daemon_tree *t, const char *node_id)
+{
+	long i = t ? bpci__dt_find_node(t, node_id) : -1;
+	dt_node *n;
+
+	if (i < 0)
+		return BPCI_ENOTFOUND;
+	n = &t->n[i];
+	bpci__free(n->id);
+	bpci__free(n->daemon);
+	bpci__free(n->labels);
+	bpci__free(n->anti);
+	bpci_capabilities_free(n->caps);
+	memmove(n, n + 1, (t->nn - (size_t)i - 1) * sizeof(*n));
+	t->nn--;
+	return 0;
+}
+
+const char *bpci_daemon_tree_node_daemon(const bpci_daemon_tree *t, const char *node_id)
+{
+	long i = t ? bpci__dt_find_node(t, node_id) : -1;
+
+	return i >= 0 ? t->n[i].daemon : NULL;
+}
+
+int bpci_daemon_tree_rebalance(bpci_daemon_tree_plan **out, bpci_daemon_tree *t,
+			       bpci_diag *diag)
+{
+	bpci_placement_plan *pp = NULL;
+	bpci_daemon_tree_plan *plan;
+	bpci_placement *pl = NULL;
+	size_t k;
+	int rc;
+
+	*out = NULL;
+	plan = bpci__calloc(1, sizeof(*plan));
+	if (!plan)
+		return BPCI_ENOMEM;
+	rc = bpci__dt_placement(&pl, t, NULL, diag);
+	if (rc == 0)
+		rc = bpci_placement_rebalance(&pp, pl, diag);
+	for (k = 0; rc == 0 && k < bpci_placement_plan_count(pp); k++) {
+		const bpci_placement_move *mv = bpci_placement_plan_at(pp, k);
+
+		if (mv->to && mv->from)
+			rc = bpci__dt_plan_add(plan, BPCI_DAEMON_STEP_MOVE_NODE, mv->node, mv->from,
+					       mv->to);
+	}
+	bpci_placement_plan_free(pp);
+	bpci_placement_free(pl);
+	if (rc != 0) {
+		bpci_daemon_tree_plan_free(plan);
+		return rc;
+	}
+	*out = plan;
+	return 0;
+}
+
+/* One move on @c: the node is on @from, and @to alone would take it. */
+static int apply_move(bpci_daemon_tree *c, const bpci_daemon_step *s, bpci_diag *diag)
+{
+	bpci_placement_request req;
+	const char *where = NULL;
+	long n = bpci__dt_find_node(c, s->subject);
+	dt_node saved;
+	char *to;
+	int rc;
+
+	if (n < 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, "node",
+				      "no node \"%s\" in the tree", s->subject);
+	if (!s->from || strcmp(c->n[n].daemon, s->from) != 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "from",
+				      "node \"%s\" is on daemon \"%s\", not \"%s\"", s->subject,
+				      c->n[n].daemon, s->from ? s->from : "");
+	if (bpci__dt_find(c, s->to) < 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, "to",
+				      "no daemon \"%s\" in the tree", s->to ? s->to : "");
+	/* Take the node out, then ask the engine whether @to alone takes it. */
+	saved = c->n[n];
+	c->n[n] = c->n[--c->nn];
+	node_request(&req, &saved);
+	rc = place_one(&where, c, &req, s->to, diag);
+	c->n[c->nn++] = c->n[n];
+	c->n[n] = saved;
+	if (rc != 0)
+		return rc;
+	if (!(to = bpci__strdup(s->to)))
+		return BPCI_ENOMEM;
+	bpci__free(c->n[n].daemon);
+	c->n[n].daemon = to;
+	return 0;
+}
+
+int bpci_daemon_tree_apply(bpci_daemon_tree *t, const bpci_daemon_tree_plan *plan,
+			   bpci_diag *diag)
+{
+	bpci_daemon_tree *c = NULL;
+	size_t k;
+	int rc;
+
+	if (!t || !plan)
+		return BPCI_EINVAL;
+	for (k = 0; k < plan->ns; k++)
+		if (plan->s[k].kind != BPCI_DAEMON_STEP_MOVE_NODE)
+			return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "steps",
+					      "step %zu is not a node move; only node moves can "
+					      "be applied", k + 1);
+	rc = bpci_daemon_tree_dup(&c, t);
+	for (k = 0; rc == 0 && k < plan->ns; k++)
+		rc = apply_move(c, &plan->s[k], diag);
+	if (rc == 0)
+		bpci__dt_swap(t, c);
+	bpci_daemon_tree_free(c);
+	return rc;
+}
