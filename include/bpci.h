@@ -20,6 +20,7 @@
 #include "bpci/ledger_server.h"
 #include "bpci/service.h"
 #include "bpci/placement.h"
+#include "bpci/daemon_tree.h"
 #include "bpci/cluster_manager.h"
 #include "bpci/daemon.h"
 
