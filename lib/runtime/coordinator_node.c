@@ -225,6 +225,7 @@ void bpci__coord_node_remove(bpci_coordinator *c, bpci__cnode *n)
 	size_t i;
 
 	remove_files(n);
+	bpci__coord_journal_forget(c, n);
 	for (i = 0; i < c->nnodes; i++)
 		if (c->nodes[i] == n) {
 			memmove(&c->nodes[i], &c->nodes[i + 1],
