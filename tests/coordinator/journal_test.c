@@ -141,6 +141,7 @@ START_TEST(test_journal_records_each_change)
 	bpci_node_status *s;
 	char *id = NULL, type[64], types[1024];
 	json_t *o;
+	struct stat sb;
 	int p1, p2 = 0, i;
 
 	ct_set(spec, "restart.backoff_initial", "10ms");
@@ -182,7 +183,17 @@ START_TEST(test_journal_records_each_change)
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "last_exit_signal")), SIGKILL);
 	json_decref(o);
 
+	/* the node's files lie flat in DIR/nodes and go with it */
+	snprintf(types, sizeof(types), "%s/nodes/%s.output", e.dir, id);
+	ck_assert_int_eq(stat(types, &sb), 0);
+	ck_assert(S_ISFIFO(sb.st_mode));
+	snprintf(types, sizeof(types), "%s/nodes/%s", e.dir, id);
+	ck_assert_int_ne(stat(types, &sb), 0); /* no directory per node */
 	ck_assert_int_eq(bpci_coordinator_stop_node(e.c, id, e.diag), 0);
+	snprintf(types, sizeof(types), "%s/nodes/%s.output", e.dir, id);
+	ck_assert_int_ne(stat(types, &sb), 0);
+	snprintf(types, sizeof(types), "%s/nodes/%s.json", e.dir, id);
+	ck_assert_int_ne(stat(types, &sb), 0);
 	o = ct_journal_last(e.dir, id, NULL, type);
 	ck_assert_str_eq(type, "node.removed");
 	ck_assert_str_eq(json_string_value(json_object_get(o, "id")), id);
