@@ -82,7 +82,7 @@ typedef struct bpci__csettings {
 /* An in-flight probe (coordinator_probe.c). */
 typedef struct bpci__cprobe bpci__cprobe;
 
-/* What a node's cached coordinator.json entry was rendered from
+/* What a node's cached state-document entry was rendered from
  * (coordinator_persist.c): the entry is rebuilt only when one differs. */
 typedef struct bpci__cfrag_key {
 	uint64_t seq, start_time, start_latency_ms;
