@@ -21,8 +21,9 @@
  * `failed` with the reason, and left alone.
  *
  * Every mutation is journaled to DIR/ledger (a bpci_ledger: appended and
- * fsync'ed) before it is acknowledged; new pids of respawns and other
- * changes the coordinator makes itself within 20 ms (group commit). When the
+ * fsync'ed) before it is acknowledged; state changes the coordinator makes
+ * itself at the end of the loop iteration, new pids of respawns within
+ * 20 ms (group commit). When the
  * coordinator process dies (even by SIGKILL) the nodes keep running; the
  * next coordinator on the same directory adopts the ones still alive
  * (identified by pid and process start time, so a recycled pid is never

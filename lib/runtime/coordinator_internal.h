@@ -317,8 +317,11 @@ int bpci__coord_write_fast(const char *path, const char *data, size_t len, bpci_
 /* Group many changes (a reload) into one write: begin, ..., end writes. */
 void bpci__coord_batch_begin(bpci_coordinator *c);
 int bpci__coord_batch_end(bpci_coordinator *c, bpci_diag *diag);
-/* Schedule a save at the end of this loop iteration. */
+/* Schedule a save: group-committed within a few ms. */
 void bpci__coord_dirty(bpci_coordinator *c);
+/* Node state @st changed: as bpci__coord_dirty(), but at the end of this
+ * iteration unless @st is starting or pending (coordinator_persist.c). */
+void bpci__coord_dirty_state(bpci_coordinator *c, bpci_node_state st);
 /* Load the journal (or a legacy DIR/coordinator.json, migrating it) and
  * adopt or reschedule the nodes. */
 int bpci__coord_load(bpci_coordinator *c, bpci_diag *diag);

@@ -245,7 +245,7 @@ void bpci__coord_set_state(bpci__cnode *n, bpci_node_state st, const char *reaso
 	bpci_node_event ev;
 
 	n->state = st;
-	bpci__coord_dirty(n->c);
+	bpci__coord_dirty_state(n->c, st);
 	if (!n->c->on_event || old == st)
 		return;
 	memset(&ev, 0, sizeof(ev));

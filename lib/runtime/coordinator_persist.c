@@ -315,16 +315,17 @@ static void on_save(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Changes the loop makes on its own (spawns of restarts, exits, readiness)
- * are group-committed: the first one arms a timer, and everything changed
- * until it fires goes into one append, so a thousand nodes becoming ready
- * cost a few dozen fsyncs instead of one per loop iteration, and the loop
- * does not wait for the disk after every event. Nothing is acknowledged
- * meanwhile (an API call flushes the pending changes with its own before
- * it returns), and a crash in between loses nothing a successor cannot
- * recover: a process whose pid did not reach the journal is found by the
- * orphan scan (coordinator_orphans.c) and adopted, an exit or a readiness
- * is observed again on adoption.
+ * Changes the loop makes on its own that a successor can recover without
+ * the journal are group-committed: the first one arms a timer, and
+ * everything changed until it fires goes into one append, so the loop
+ * does not wait for the disk after every spawn. These are the pid and
+ * start time of a respawn, its starting and pending states, an exit, a
+ * removal after an exit, heartbeat texts: a process whose pid did not reach
+ * the journal is found by the orphan scan (coordinator_orphans.c) and
+ * adopted; a recorded process that is gone is treated as exited; a
+ * removal the journal missed is finished from remove_on_exit.
+ * Nothing is acknowledged meanwhile: an API call flushes the pending
+ * changes with its own before it returns.
  */
 #define GROUP_COMMIT_MS 20
 
@@ -339,6 +340,20 @@ void bpci__coord_dirty(bpci_coordinator *c)
 		evtimer_add(c->save_ev, &tv);
 	if (c->loop_depth == 0)
 		bpci__coord_fd_rearm(c, 1); /* an embedding program steps soon */
+}
+
+/*
+ * Other state changes are appended at the end of the loop iteration that
+ * made them, before a wait, a status call or an event callback can report
+ * them: a node that became running would otherwise be adopted as starting
+ * after a crash and wait for a READY=1 it sent already; one that failed
+ * would get a fresh restart budget.
+ */
+void bpci__coord_dirty_state(bpci_coordinator *c, bpci_node_state st)
+{
+	bpci__coord_dirty(c);
+	if (st != BPCI_NODE_STATE_STARTING && st != BPCI_NODE_STATE_PENDING && c->save_ev)
+		event_active(c->save_ev, EV_TIMEOUT, 0);
 }
 
 /* ---- loading ---------------------------------------------------------- */
