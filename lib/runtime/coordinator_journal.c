@@ -248,9 +248,12 @@ int bpci__coord_journal_flush(bpci_coordinator *c, bpci_diag *diag)
 					 : bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "",
 							  "cannot append to the journal %s",
 							  c->ledger_dir);
-	if (c->snapshot_due || c->since_snapshot >= SNAPSHOT_EVERY)
-		rc = bpci__coord_journal_snapshot(c, diag);
-	return rc;
+	/* The entries are durable whatever happens to the snapshot: one that
+	 * fails is tried again with the next flush. */
+	if ((c->snapshot_due || c->since_snapshot >= SNAPSHOT_EVERY) &&
+	    bpci__coord_journal_snapshot(c, NULL) < 0)
+		c->snapshot_due = 1;
+	return 0;
 }
 
 int bpci__coord_journal_snapshot(bpci_coordinator *c, bpci_diag *diag)
