@@ -70,8 +70,9 @@ int bpci__coord_journal_open(bpci_coordinator *c, const char *name, bpci_diag *d
 					 bpci_strerror(rc), c->ledger_dir);
 	if (rc == BPCI_EBUSY)
 		return bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, rc, c->ledger_dir, 0, 0, "",
-					 "the coordinator's journal is open for writing by another "
-					 "process");
+					 "the coordinator's journal %s is held open for writing "
+					 "elsewhere (another process, or a cluster manager's ledger)",
+					 c->ledger_dir);
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "coordinator_test.h"
+#include "runtime/coordinator_journal.h"
 
 static bpci_ledger *open_ro(const char *dir)
 {
@@ -551,6 +552,40 @@ START_TEST(test_journal_audit_verify)
 }
 END_TEST
 
+/* A cluster manager holds DIR/ledger open: its coordinator journals to a
+ * ledger of another name; one on DIR/ledger is refused, saying why. */
+START_TEST(test_journal_name_beside_other_ledger)
+{
+	bpci_coordinator_options o = BPCI_COORDINATOR_OPTIONS_INIT;
+	bpci_ledger_options lo = BPCI_LEDGER_OPTIONS_INIT;
+	bpci_coordinator *c = NULL;
+	bpci_ledger *held;
+	bpci_diag *d;
+	char *dir = bpci_test_mkdtemp(), path[4096];
+	struct stat sb;
+
+	ck_assert_int_eq(bpci_diag_new(&d), 0);
+	snprintf(path, sizeof(path), "%s/ledger", dir);
+	lo.actor = "cluster-1";
+	ck_assert_int_eq(bpci_ledger_open(&held, path, &lo, NULL), 0);
+	o.state_dir = dir;
+	ck_assert_int_eq(bpci_coordinator_new(&c, &o, d), BPCI_EBUSY);
+	ck_assert_ptr_null(c);
+	ck_assert_contains(bpci_diag_last_text(d), "journal");
+	ck_assert_contains(bpci_diag_last_text(d), path);
+	ck_assert_msg(bpci__coordinator_new_journal(&c, &o, "coordinator-ledger", d) == 0, "%s",
+		      bpci_diag_last_text(d));
+	snprintf(path, sizeof(path), "%s/coordinator-ledger/segment-000000.log", dir);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_uint_eq(bpci_ledger_size(held), 0); /* nothing of ours in theirs */
+	bpci_coordinator_free(c);
+	bpci_ledger_free(held);
+	bpci_diag_free(d);
+	bpci_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 void ct_add_journal(Suite *s)
 {
 	TCase *tc = tcase_create("journal");
@@ -563,5 +598,6 @@ void ct_add_journal(Suite *s)
 	tcase_add_test(tc, test_journal_bad_entries_refused);
 	tcase_add_test(tc, test_journal_migrates_state_file);
 	tcase_add_test(tc, test_journal_audit_verify);
+	tcase_add_test(tc, test_journal_name_beside_other_ledger);
 	suite_add_tcase(s, tc);
 }
