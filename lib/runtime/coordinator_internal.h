@@ -11,8 +11,8 @@
  *   coordinator_restart.c  what happens when a process ends: restart policy
  *   coordinator_persist.c  the state document (snapshots, the old
  *                          coordinator.json), loading it, adopting
- *   coordinator_journal.c  the journal on DIR/ledger: appends, snapshots,
- *                          replay
+ *   coordinator_journal.c  the journal on DIR/ledger: appends, snapshots
+ *   coordinator_journal_replay.c  loading it: snapshot plus tail
  *   coordinator_ops.c      the public operations (start, stop, restart, wait)
  *   coordinator_reload.c   applying a configuration's difference
  *   coordinator_orphans.c  node processes a dead coordinator did not record
