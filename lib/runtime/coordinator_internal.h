@@ -161,6 +161,7 @@ struct bpci_coordinator {
 	bpci__cremoved *removed;    /* removals not yet appended */
 	size_t nremoved, capremoved;
 	uint64_t since_snapshot;    /* entries appended since the last snapshot */
+	uint64_t snapshot_every;    /* snapshot after this many entries */
 	int snapshot_due;           /* a change could not be queued: snapshot it */
 	int loaded;                 /* the state was loaded: saves may write */
 	struct event *wake_ev;      /* ends a blocking wait early */

@@ -53,6 +53,7 @@ int bpci__coord_journal_open(bpci_coordinator *c, const char *name, bpci_diag *d
 	c->ledger_dir = bpci__asprintf("%s/%s", c->state_dir, name);
 	if (!c->ledger_dir)
 		return BPCI_ENOMEM;
+	c->snapshot_every = SNAPSHOT_EVERY;
 	lo.actor = BPCI__COORD_JOURNAL_ACTOR;
 	/* one thread appends: waiting for company would only add latency */
 	lo.batch_max_delay_ms = 0;
@@ -248,7 +249,7 @@ int bpci__coord_journal_flush(bpci_coordinator *c, bpci_diag *diag)
 							  c->ledger_dir);
 	/* The entries are durable whatever happens to the snapshot: one that
 	 * fails is tried again with the next flush. */
-	if ((c->snapshot_due || c->since_snapshot >= SNAPSHOT_EVERY) &&
+	if ((c->snapshot_due || c->since_snapshot >= c->snapshot_every) &&
 	    bpci__coord_journal_snapshot(c, NULL) < 0)
 		c->snapshot_due = 1;
 	return 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "coordinator_test.h"
+#include "runtime/coordinator_internal.h"
 #include "runtime/coordinator_journal.h"
 
 static bpci_ledger *open_ro(const char *dir)
@@ -586,6 +587,49 @@ START_TEST(test_journal_name_beside_other_ledger)
 }
 END_TEST
 
+/* Every snapshot_every entries (4096 unless a test lowers it) a snapshot
+ * records the tree size it covers, without waiting for a close. */
+START_TEST(test_journal_periodic_snapshot)
+{
+	ct_env e;
+	bpci_node_spec *spec = ct_spec("ready 30", "notify");
+	char *ids[3], *snap;
+	uint64_t covered, size;
+	int i;
+
+	ct_setup(&e);
+	e.c->snapshot_every = 4;
+	for (i = 0; i < 3; i++)
+		ids[i] = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
+	/* 3 x (node.started, node.state): a snapshot after the 4th entry */
+	size = ct_journal_size(e.dir);
+	ck_assert_uint_eq(size, 6);
+	snap = ct_snapshot(e.dir, &covered);
+	ck_assert_uint_ge(covered, 4);
+	ck_assert_uint_lt(covered, size);
+	ck_assert_ptr_nonnull(strstr(snap, ids[0]));
+	free(snap);
+	ck_assert_int_eq(e.c->since_snapshot, size - covered);
+	bpci_coordinator_free(e.c); /* snapshot at close: covers all */
+	e.c = NULL;
+	snap = ct_snapshot(e.dir, &covered);
+	ck_assert_uint_eq(covered, ct_journal_size(e.dir));
+	ck_assert_ptr_nonnull(strstr(snap, ids[2]));
+	free(snap);
+	ck_assert_msg(ct_open(&e, &e.c) == 0, "%s", bpci_diag_last_text(e.diag));
+	ck_assert_int_eq(e.c->since_snapshot, 0); /* nothing to replay after it */
+	for (i = 0; i < 3; i++) {
+		bpci_node_status *st = ct_status(&e, ids[i]);
+
+		ck_assert_int_eq(st->state, BPCI_NODE_STATE_RUNNING);
+		bpci_node_status_free(st);
+		bpci_free(ids[i]);
+	}
+	bpci_node_spec_free(spec);
+	ct_teardown(&e);
+}
+END_TEST
+
 void ct_add_journal(Suite *s)
 {
 	TCase *tc = tcase_create("journal");
@@ -599,5 +643,6 @@ void ct_add_journal(Suite *s)
 	tcase_add_test(tc, test_journal_migrates_state_file);
 	tcase_add_test(tc, test_journal_audit_verify);
 	tcase_add_test(tc, test_journal_name_beside_other_ledger);
+	tcase_add_test(tc, test_journal_periodic_snapshot);
 	suite_add_tcase(s, tc);
 }
