@@ -599,8 +599,9 @@ static int inproc_start(inproc *b, bpci_node_spec *spec, const inproc_rows *ir, 
 {
 	int64_t t0 = now_ns(), in_call = 0;
 	double *lat = xcalloc(b->n, sizeof(double)), last_call = 0;
+	double *call = xcalloc(b->n, sizeof(double));
 	bpci_diag *d = NULL;
-	size_t i, got;
+	size_t i, got, tenth;
 	int all, rc = bpci_diag_new(&d);
 
 	for (i = 0; rc == 0 && i < b->n && ms_since(t0) < START_DEADLINE_MS; i++) {
@@ -612,6 +613,7 @@ static int inproc_start(inproc *b, bpci_node_spec *spec, const inproc_rows *ir, 
 		if (rc == 0)
 			rc = bpci_coordinator_start_node(NULL, b->c, spec, NULL, d);
 		last_call = (double)(now_ns() - b->t_call[i]);
+		call[i] = last_call / 1e6;
 		in_call += now_ns() - b->t_call[i];
 		if (rc == 0)
 			rc = bpci_coordinator_step(b->c, 0) < 0 ? BPCI_EIO : 0;
@@ -625,6 +627,15 @@ static int inproc_start(inproc *b, bpci_node_spec *spec, const inproc_rows *ir, 
 		 "bpci_coordinator_start_node() calls (%.2f ms per call: validate, port, "
 		 "persist, fork/exec); the last call took %.2f ms", (double)in_call / 1e6, i,
 		 i ? (double)in_call / 1e6 / (double)i : 0.0, last_call / 1e6);
+	/* A call's cost must not grow with the number of nodes already there
+	 * (persisting used to rewrite the whole state): compare the medians
+	 * of the first and the last tenth of the calls. */
+	tenth = i / 10;
+	if (tenth > 0)
+		add_note(r, "(a) bpci: start_node() median of the first %zu calls %.2f ms, of the "
+			 "last %zu calls %.2f ms", tenth, percentile(call, tenth, 50), tenth,
+			 percentile(call + i - tenth, tenth, 50));
+	free(call);
 	while (rc == 0 && b->ready < b->n && ms_since(t0) < START_DEADLINE_MS)
 		if (bpci_coordinator_step(b->c, 20) < 0)
 			rc = BPCI_EIO;

@@ -10,7 +10,8 @@
  *   DIR/cluster.json      replicas, registrations, the port pool and the
  *                         services holding ports (atomic replacement)
  *   DIR/ledger/           the ledger every mutation is journaled to
- *   DIR/coordinator.json, DIR/nodes/, DIR/logs/   the coordinator's state
+ *   DIR/coordinator-ledger/, DIR/nodes/, DIR/logs/   the coordinator's state
+ *                         (its journal, beside the manager's DIR/ledger/)
  *   DIR/api.token, DIR/api.url                    the HTTP API (when served)
  *
  * Journal and acknowledgement: a mutation is checked first; a refused one

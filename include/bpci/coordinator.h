@@ -20,27 +20,33 @@
  * restart.max_restarts restarts fall within restart.period: then it is
  * `failed` with the reason, and left alone.
  *
- * Every mutation is written to DIR/coordinator.json (atomically, fsync'ed)
- * before it is acknowledged; every new pid right after its spawn. When the
+ * Every mutation is journaled to DIR/ledger (a bpci_ledger: appended and
+ * fsync'ed) before it is acknowledged; state changes the coordinator makes
+ * itself at the end of the loop iteration, new pids of respawns within
+ * 20 ms (group commit). When the
  * coordinator process dies (even by SIGKILL) the nodes keep running; the
  * next coordinator on the same directory adopts the ones still alive
  * (identified by pid and process start time, so a recycled pid is never
  * mistaken for a node) and restarts per policy the ones that died
- * meanwhile. A node process the file does not name (the coordinator died
- * between a spawn and its write) is found by its environment (our
+ * meanwhile. A node process the journal does not name (the coordinator died
+ * between a spawn and its entry) is found by its environment (our
  * NOTIFY_SOCKET and its BPCI_NODE_ID) and adopted, or killed when its
  * start was never acknowledged: never two processes for one node.
  *
  * State directory (created mode 0700 when missing):
  *   DIR/coordinator.lock        flock()ed by the running coordinator
- *   DIR/coordinator.json        persisted state (version, specs, pids, ...)
+ *   DIR/ledger/                 the journal: node.started, node.restarted,
+ *                               node.exited, node.stopping, node.state,
+ *                               node.removed entries and snapshots of the
+ *                               table (bpci_coordinator(3)); an old
+ *                               DIR/coordinator.json is migrated once
  *   DIR/notify.sock             the NOTIFY_SOCKET datagram socket
- *   DIR/nodes/ID/config.json    the node's spec (BPCI_NODE_CONFIG), with the
+ *   DIR/nodes/ID.json           the node's spec (BPCI_NODE_CONFIG), with the
  *                               id and endpoint the coordinator chose
- *   DIR/nodes/ID/output         FIFO: the node's stdout and stderr
+ *   DIR/nodes/ID.output         FIFO: the node's stdout and stderr
  *   DIR/logs/ID.log, ID.log.N   the node's output, rotated
  *
- * Node output: the node's stdout and stderr are a FIFO (DIR/nodes/ID/output)
+ * Node output: the node's stdout and stderr are a FIFO (DIR/nodes/ID.output)
  * that the node holds open for reading and writing, so a node never dies of
  * SIGPIPE while no coordinator runs; the coordinator copies it into
  * DIR/logs/ID.log, rotated at log_max_bytes.
@@ -153,7 +159,9 @@ typedef struct bpci_coordinator_options {
  * bpci_coordinator_new - open a state directory and take over its nodes.
  *
  * Locks DIR/coordinator.lock (flock, exclusive, released when the process
- * dies), binds the notify socket, loads DIR/coordinator.json when present,
+ * dies), binds the notify socket, loads the node table from the journal
+ * DIR/ledger (latest snapshot plus the entries after it; an old
+ * DIR/coordinator.json without journal is read and journaled once),
  * adopts the nodes that still run and schedules restarts (per policy) of
  * those that died while no coordinator watched them.
  *
@@ -164,9 +172,10 @@ typedef struct bpci_coordinator_options {
  *
  * Returns 0; BPCI_EINVAL (no state_dir, unknown options version);
  * BPCI_EBUSY ("state directory DIR is in use by pid N"); BPCI_EPARSE
- * (coordinator.json is corrupt: the message names the file and the
- * problem; the file is left untouched); BPCI_EUNSUPPORTED (a state file
- * of a newer version); BPCI_EIO (the directory cannot be created or
+ * (a journal entry, snapshot or old coordinator.json that does not make
+ * sense: the message names the file or entry and the problem; nothing is
+ * changed); BPCI_EVERIFY (the journal is damaged; nothing is changed);
+ * BPCI_EUNSUPPORTED (a state of a newer version); BPCI_EIO (the directory cannot be created or
  * written, the socket cannot be bound); BPCI_ENOMEM.
  */
 BPCI_EXTERN int bpci_coordinator_new(bpci_coordinator **out,

@@ -14,6 +14,7 @@
 #include "common/diag.h"
 #include "model/cluster_internal.h"
 #include "runtime/cluster_internal.h"
+#include "runtime/coordinator_journal.h"
 #include "runtime/fsutil.h"
 #include "runtime/procstat.h"
 
@@ -217,7 +218,8 @@ static int open_parts(bpci_cluster_manager *cm, const bpci_cluster_manager_optio
 	co.handle_signals = o->handle_signals;
 	co.on_event = on_node_event;
 	co.event_payload = cm;
-	rc = bpci_coordinator_new(&cm->c, &co, diag);
+	/* DIR/ledger is ours: the coordinator journals beside it */
+	rc = bpci__coordinator_new_journal(&cm->c, &co, "coordinator-ledger", diag);
 	/* A new cluster records its id at once, so that another cluster
 	 * cannot open the directory by mistake. */
 	if (rc == 0 && fresh)

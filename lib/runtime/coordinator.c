@@ -28,6 +28,7 @@
 
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "runtime/coordinator_journal.h"
 
 uint64_t bpci__coord_mono_ms(void)
 {
@@ -280,6 +281,12 @@ static int check_opts(const bpci_coordinator_options *o, bpci_diag *diag)
 int bpci_coordinator_new(bpci_coordinator **out, const bpci_coordinator_options *opts,
 			 bpci_diag *diag)
 {
+	return bpci__coordinator_new_journal(out, opts, BPCI__COORD_JOURNAL_DEFAULT, diag);
+}
+
+int bpci__coordinator_new_journal(bpci_coordinator **out, const bpci_coordinator_options *opts,
+				  const char *journal_name, bpci_diag *diag)
+{
 	bpci_coordinator *c;
 	int rc;
 
@@ -312,6 +319,8 @@ int bpci_coordinator_new(bpci_coordinator **out, const bpci_coordinator_options 
 	if (rc == 0)
 		rc = open_notify(c, diag);
 	if (rc == 0)
+		rc = bpci__coord_journal_open(c, journal_name, diag);
+	if (rc == 0)
 		rc = bpci__coord_load(c, diag);
 	if (rc < 0) {
 		bpci_coordinator_free(c);
@@ -329,6 +338,10 @@ void bpci_coordinator_free(bpci_coordinator *c)
 		return;
 	if (c->dirty && c->lock_fd >= 0)
 		(void)bpci__coord_save(c, NULL);
+	/* a clean close: the next start reads one snapshot, no tail */
+	if (c->loaded && c->dirty == 0 && c->since_snapshot > 0)
+		(void)bpci__coord_journal_snapshot(c, NULL);
+	bpci__coord_journal_close(c);
 	/* Nodes keep running: only our handles on them go. */
 	for (i = 0; i < c->nnodes; i++)
 		bpci__coord_node_free(c->nodes[i]);

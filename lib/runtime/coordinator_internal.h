@@ -9,7 +9,10 @@
  *   coordinator_health.c   readiness and heartbeats (notify messages, probes)
  *   coordinator_probe.c    probes (http, tcp, exec) through probe.h
  *   coordinator_restart.c  what happens when a process ends: restart policy
- *   coordinator_persist.c  coordinator.json: save, load, adopt
+ *   coordinator_persist.c  the state document (snapshots, the old
+ *                          coordinator.json), loading it, adopting
+ *   coordinator_journal.c  the journal on DIR/ledger: appends, snapshots
+ *   coordinator_journal_replay.c  loading it: snapshot plus tail
  *   coordinator_ops.c      the public operations (start, stop, restart, wait)
  *   coordinator_reload.c   applying a configuration's difference
  *   coordinator_orphans.c  node processes a dead coordinator did not record
@@ -34,12 +37,20 @@
 
 struct event;
 struct json_t;
+struct bpci_ledger;
 
 #define BPCI__COORD_STATE_VERSION 1
 #define BPCI__COORD_DEFAULT_LOG_MAX (10u * 1024u * 1024u)
 #define BPCI__COORD_DEFAULT_LOG_KEEP 5u
 
 typedef struct bpci__cnode bpci__cnode;
+
+/* A journaled node that left the table, until its node.removed entry is
+ * appended. */
+typedef struct bpci__cremoved {
+	char *id;
+	uint64_t seq;
+} bpci__cremoved;
 
 /* How the node's readiness and liveness are checked. */
 typedef enum bpci__check {
@@ -71,7 +82,7 @@ typedef struct bpci__csettings {
 /* An in-flight probe (coordinator_probe.c). */
 typedef struct bpci__cprobe bpci__cprobe;
 
-/* What a node's cached coordinator.json entry was rendered from
+/* What a node's cached state-document entry was rendered from
  * (coordinator_persist.c): the entry is rebuilt only when one differs. */
 typedef struct bpci__cfrag_key {
 	uint64_t seq, start_time, start_latency_ms;
@@ -92,6 +103,10 @@ struct bpci__cnode {
 	size_t frag_len;
 	bpci__cfrag_key frag_key;   /* what frag was rendered from */
 	int config_written;         /* nodes/ID/config.json is current */
+	bpci__cfrag_key jkey;       /* what the journal last recorded */
+	int journaled;              /* its node.started entry is in the journal */
+	long load_pid;              /* loading: the recorded process */
+	uint64_t load_start_time;
 	bpci__csettings set;
 	char *endpoint;
 	uint16_t port;
@@ -139,8 +154,16 @@ struct bpci_coordinator {
 	struct event *stop_ev;
 	struct event *sig_ev[3];    /* TERM, INT, HUP when handle_signals */
 	struct event *save_ev;      /* deferred state write */
-	int dirty;                  /* the file is behind the table */
+	int dirty;                  /* the journal is behind the table */
 	int batch;                  /* > 0: saves wait for the batch's end */
+	struct bpci_ledger *ledger; /* the journal (coordinator_journal.c) */
+	char *ledger_dir;
+	bpci__cremoved *removed;    /* removals not yet appended */
+	size_t nremoved, capremoved;
+	uint64_t since_snapshot;    /* entries appended since the last snapshot */
+	uint64_t snapshot_every;    /* snapshot after this many entries */
+	int snapshot_due;           /* a change could not be queued: snapshot it */
+	int loaded;                 /* the state was loaded: saves may write */
 	struct event *wake_ev;      /* ends a blocking wait early */
 	int stop_requested;
 	int reload_requested;
@@ -251,18 +274,59 @@ void bpci__coord_find_orphans(bpci_coordinator *c);
 void bpci__coord_start_successor(bpci__cnode *n);
 
 /* ---- persistence (coordinator_persist.c) ------------------------------ */
-/* Write the state now (inside a batch: at the batch's end). */
+/* Journal the changes now, durably (inside a batch: at the batch's end). */
 int bpci__coord_save(bpci_coordinator *c, bpci_diag *diag);
-/* Free a node's cached state-file entry. */
+/* Free a node's cached state-document entry. */
 void bpci__coord_frag_free(bpci__cnode *n);
+/* The state document (the snapshot's bytes); bpci__free() it. */
+int bpci__coord_state_doc(char **out, size_t *len, bpci_coordinator *c);
+/* Add the nodes of state document @text to the table (no takeover yet);
+ * errors name @where. */
+int bpci__coord_doc_load(bpci_coordinator *c, const char *text, size_t len,
+			 const char *where, bpci_diag *diag);
+/* A node from its document entry @o (spec and fields); errors name
+ * @where and @field_prefix. */
+int bpci__coord_node_load(bpci_coordinator *c, const struct json_t *o, const char *where,
+			  const char *field_prefix, bpci_diag *diag);
+/* Set @n's recorded fields (all but id, seq and spec) from @o. */
+int bpci__coord_node_apply(bpci__cnode *n, const struct json_t *o);
+/* The journaled fields of @n now (strings borrowed). */
+void bpci__coord_key_now(bpci__cfrag_key *k, const bpci__cnode *n);
+/* 1 when @a and @b journal the same (heartbeat time and status text aside). */
+int bpci__coord_key_journal_same(const bpci__cfrag_key *a, const bpci__cfrag_key *b);
+/* Replace @dst with a copy of @src (strings duplicated); 0 or BPCI_ENOMEM. */
+int bpci__coord_key_copy(bpci__cfrag_key *dst, const bpci__cfrag_key *src);
+void bpci__coord_key_clear(bpci__cfrag_key *k);
+/* "{...}" of @n's recorded fields without the spec; bpci__free() it. */
+char *bpci__coord_node_fields_json(bpci__cnode *n);
+/* "{"spec":...,...}" of @n, cached (borrowed, valid until the next change). */
+const char *bpci__coord_node_entry(bpci__cnode *n);
+
+/* ---- journal (coordinator_journal.c) ---------------------------------- */
+/* Open the journal, the ledger DIR/@name. */
+int bpci__coord_journal_open(bpci_coordinator *c, const char *name, bpci_diag *diag);
+void bpci__coord_journal_close(bpci_coordinator *c);
+/* Append every change since the last flush in one batch (one fsync). */
+int bpci__coord_journal_flush(bpci_coordinator *c, bpci_diag *diag);
+/* Write a snapshot of the table covering the whole journal. */
+int bpci__coord_journal_snapshot(bpci_coordinator *c, bpci_diag *diag);
+/* Rebuild the table: latest snapshot plus the entries after it. Returns
+ * 1 when the journal holds no state of ours at all (nothing loaded). */
+int bpci__coord_journal_replay(bpci_coordinator *c, bpci_diag *diag);
+/* @n leaves the table: record its removal with the next flush. */
+void bpci__coord_journal_forget(bpci_coordinator *c, const bpci__cnode *n);
 /* Replace @path atomically (temporary file + rename), without fsync. */
 int bpci__coord_write_fast(const char *path, const char *data, size_t len, bpci_diag *diag);
 /* Group many changes (a reload) into one write: begin, ..., end writes. */
 void bpci__coord_batch_begin(bpci_coordinator *c);
 int bpci__coord_batch_end(bpci_coordinator *c, bpci_diag *diag);
-/* Schedule a save at the end of this loop iteration. */
+/* Schedule a save: group-committed within a few ms. */
 void bpci__coord_dirty(bpci_coordinator *c);
-/* Load DIR/coordinator.json (absent: nothing) and adopt or reschedule. */
+/* Node state @st changed: as bpci__coord_dirty(), but at the end of this
+ * iteration unless @st is starting or pending (coordinator_persist.c). */
+void bpci__coord_dirty_state(bpci_coordinator *c, bpci_node_state st);
+/* Load the journal (or a legacy DIR/coordinator.json, migrating it) and
+ * adopt or reschedule the nodes. */
 int bpci__coord_load(bpci_coordinator *c, bpci_diag *diag);
 
 #endif

@@ -202,22 +202,24 @@ void bpci__coord_node_free(bpci__cnode *n)
 	bpci__free(n);
 }
 
-/* DIR/nodes/ID goes with the node; its logs stay for the post-mortem. */
+/* DIR/nodes/ID.* go with the node (and DIR/nodes/ID/ of nodes spawned by
+ * an older coordinator); its logs stay for the post-mortem. */
 static void remove_files(const bpci__cnode *n)
 {
-	char *cfg = bpci__asprintf("%s/%s/config.json", n->c->nodes_dir, n->id);
-	char *fifo = bpci__asprintf("%s/%s/output", n->c->nodes_dir, n->id);
-	char *dir = bpci__asprintf("%s/%s", n->c->nodes_dir, n->id);
+	static const char *const fmt[] = {"%s/%s.json", "%s/%s.output", "%s/%s/config.json",
+					  "%s/%s/output"};
+	char *path;
+	size_t i;
 
-	if (cfg)
-		(void)unlink(cfg);
-	if (fifo)
-		(void)unlink(fifo);
-	if (dir)
-		(void)rmdir(dir);
-	bpci__free(cfg);
-	bpci__free(fifo);
-	bpci__free(dir);
+	for (i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++)
+		if ((path = bpci__asprintf(fmt[i], n->c->nodes_dir, n->id))) {
+			(void)unlink(path);
+			bpci__free(path);
+		}
+	if ((path = bpci__asprintf("%s/%s", n->c->nodes_dir, n->id))) {
+		(void)rmdir(path);
+		bpci__free(path);
+	}
 }
 
 void bpci__coord_node_remove(bpci_coordinator *c, bpci__cnode *n)
@@ -225,6 +227,7 @@ void bpci__coord_node_remove(bpci_coordinator *c, bpci__cnode *n)
 	size_t i;
 
 	remove_files(n);
+	bpci__coord_journal_forget(c, n);
 	for (i = 0; i < c->nnodes; i++)
 		if (c->nodes[i] == n) {
 			memmove(&c->nodes[i], &c->nodes[i + 1],
@@ -242,7 +245,7 @@ void bpci__coord_set_state(bpci__cnode *n, bpci_node_state st, const char *reaso
 	bpci_node_event ev;
 
 	n->state = st;
-	bpci__coord_dirty(n->c);
+	bpci__coord_dirty_state(n->c, st);
 	if (!n->c->on_event || old == st)
 		return;
 	memset(&ev, 0, sizeof(ev));

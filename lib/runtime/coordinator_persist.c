@@ -1,5 +1,7 @@
 /*
- * DIR/coordinator.json: what a new coordinator needs to take over.
+ * The coordinator's state document: what a new coordinator needs to take
+ * over, as the journal's snapshots hold it (coordinator_journal.c) and as
+ * DIR/coordinator.json held it before the journal (read once, migrated).
  *
  * {"version":1,"next_seq":N,"nodes":[{"id","seq","spec":{...},"endpoint",
  *  "port","from_config","remove_on_exit","state","pid","start_time",
@@ -7,16 +9,14 @@
  *  "started_ms","last_heartbeat_ms","start_latency_ms","failure_reason",
  *  "status_text"}]}
  *
- * Written whole and atomically (temporary file, rename) after each change,
- * from per-node entries cached as text (node_frag below):
- * synchronously and durably (fsync'ed, fsutil) before an API call
- * returns; otherwise once at the end of the loop iteration that made
- * changes (spawns included: see coordinator_orphans.c), without fsync.
- * The fsync only matters across a power loss, which no node process
- * survives either: what must survive it are the specs, and those change only through the API. A
- * killed coordinator loses nothing that reached rename().
- * Loading is all or nothing: a file that does not parse, or a node entry
- * that does not, refuses the whole start and leaves the file as it is.
+ * A node's entry is cached as text (node_frag below) and rendered again
+ * only when one of its fields changed; the same fields, without the spec,
+ * are the details of its journal entries. Saving means journaling
+ * (bpci__coord_journal_flush): synchronously and durably before an API
+ * call returns; otherwise once at the end of the loop iteration that made
+ * changes (spawns included: see coordinator_orphans.c).
+ * Loading is all or nothing: a document, snapshot or journal entry that
+ * does not parse refuses the whole start and leaves every file as it is.
  */
 #include "runtime/coordinator_internal.h"
 
@@ -34,7 +34,7 @@
 #include "runtime/fsutil.h"
 
 /* The entry's inputs, as they are now; strings are borrowed. */
-static void frag_key_now(bpci__cfrag_key *k, const bpci__cnode *n)
+void bpci__coord_key_now(bpci__cfrag_key *k, const bpci__cnode *n)
 {
 	memset(k, 0, sizeof(*k));
 	k->seq = n->seq;
@@ -70,7 +70,23 @@ static int frag_key_same(const bpci__cfrag_key *a, const bpci__cfrag_key *b)
 	       strcmp(a->status_text, b->status_text) == 0;
 }
 
-static void frag_key_clear(bpci__cfrag_key *k)
+/* Heartbeat times and STATUS= texts change all the time without being
+ * state: they ride along in snapshots and in entries made for other
+ * reasons, but do not make entries of their own (a node sending a
+ * heartbeat a second would otherwise grow the journal forever). */
+int bpci__coord_key_journal_same(const bpci__cfrag_key *a, const bpci__cfrag_key *b)
+{
+	return a->seq == b->seq && a->start_time == b->start_time &&
+	       a->start_latency_ms == b->start_latency_ms && a->last_exit_ms == b->last_exit_ms &&
+	       a->started_ms == b->started_ms && a->pid == b->pid && a->state == b->state &&
+	       a->port == b->port && a->from_config == b->from_config &&
+	       a->remove_on_exit == b->remove_on_exit && a->last_exit_code == b->last_exit_code &&
+	       a->last_exit_signal == b->last_exit_signal && a->restarts == b->restarts &&
+	       strcmp(a->endpoint, b->endpoint) == 0 &&
+	       strcmp(a->failure_reason, b->failure_reason) == 0;
+}
+
+void bpci__coord_key_clear(bpci__cfrag_key *k)
 {
 	bpci__free(k->endpoint);
 	bpci__free(k->failure_reason);
@@ -78,11 +94,28 @@ static void frag_key_clear(bpci__cfrag_key *k)
 	memset(k, 0, sizeof(*k));
 }
 
+int bpci__coord_key_copy(bpci__cfrag_key *dst, const bpci__cfrag_key *src)
+{
+	bpci__cfrag_key copy = *src;
+
+	copy.endpoint = bpci__strdup(src->endpoint ? src->endpoint : "");
+	copy.failure_reason = bpci__strdup(src->failure_reason ? src->failure_reason : "");
+	copy.status_text = bpci__strdup(src->status_text ? src->status_text : "");
+	if (!copy.endpoint || !copy.failure_reason || !copy.status_text) {
+		bpci__coord_key_clear(&copy);
+		return BPCI_ENOMEM;
+	}
+	bpci__coord_key_clear(dst);
+	*dst = copy;
+	return 0;
+}
+
 void bpci__coord_frag_free(bpci__cnode *n)
 {
 	bpci__free(n->spec_text);
 	bpci__free(n->frag);
-	frag_key_clear(&n->frag_key);
+	bpci__coord_key_clear(&n->frag_key);
+	bpci__coord_key_clear(&n->jkey);
 	n->spec_text = n->frag = NULL;
 	n->frag_len = 0;
 }
@@ -112,21 +145,33 @@ static char *dynamic_json(const bpci__cfrag_key *k, const char *id)
 	return text;
 }
 
+char *bpci__coord_node_fields_json(bpci__cnode *n)
+{
+	bpci__cfrag_key now;
+	char *dyn, *out;
+
+	bpci__coord_key_now(&now, n);
+	dyn = dynamic_json(&now, n->id);
+	out = dyn ? bpci__strdup(dyn) : NULL;
+	free(dyn);
+	return out;
+}
+
 /*
  * Bring @n's cached entry up to date. A save used to rebuild and dump
  * every node's JSON, which made each change O(nodes) in jansson work and
  * a start of N nodes O(N^2); now an entry is re-rendered only when one of
  * its inputs differs from what it was rendered from (compared here, so
  * no code path that changes a field can forget to invalidate it), and a
- * save concatenates the cached texts. The spec never changes for a node
- * (a reload replaces the node), so its text is built once.
+ * snapshot concatenates the cached texts. The spec never changes for a
+ * node (a reload replaces the node), so its text is built once.
  */
 static int node_frag(bpci__cnode *n)
 {
-	bpci__cfrag_key now, copy;
+	bpci__cfrag_key now;
 	char *spec = NULL, *dyn, *frag;
 
-	frag_key_now(&now, n);
+	bpci__coord_key_now(&now, n);
 	if (n->frag && frag_key_same(&now, &n->frag_key))
 		return 0;
 	if (!n->spec_text) {
@@ -137,27 +182,25 @@ static int node_frag(bpci__cnode *n)
 		if (!n->spec_text)
 			return BPCI_ENOMEM;
 	}
-	copy = now;
-	copy.endpoint = bpci__strdup(now.endpoint);
-	copy.failure_reason = bpci__strdup(now.failure_reason);
-	copy.status_text = bpci__strdup(now.status_text);
 	dyn = dynamic_json(&now, n->id);
 	/* {"spec":SPEC, + the dynamic object without its opening brace */
 	frag = dyn && dyn[0] == '{' && dyn[1] != '}'
 		       ? bpci__asprintf("{\"spec\":%s,%s", n->spec_text, dyn + 1)
 		       : NULL;
 	free(dyn);
-	if (!frag || !copy.endpoint || !copy.failure_reason || !copy.status_text) {
+	if (!frag || bpci__coord_key_copy(&n->frag_key, &now) < 0) {
 		bpci__free(frag);
-		frag_key_clear(&copy);
 		return BPCI_ENOMEM;
 	}
-	frag_key_clear(&n->frag_key);
-	n->frag_key = copy;
 	bpci__free(n->frag);
 	n->frag = frag;
 	n->frag_len = strlen(frag);
 	return 0;
+}
+
+const char *bpci__coord_node_entry(bpci__cnode *n)
+{
+	return node_frag(n) == 0 ? n->frag : NULL;
 }
 
 int bpci__coord_write_fast(const char *path, const char *data, size_t len, bpci_diag *diag)
@@ -193,13 +236,14 @@ int bpci__coord_write_fast(const char *path, const char *data, size_t len, bpci_
 	return 0;
 }
 
-static int write_state(bpci_coordinator *c, int durable, bpci_diag *diag)
+int bpci__coord_state_doc(char **out, size_t *out_len, bpci_coordinator *c)
 {
 	char head[96];
 	char *text, *p;
 	size_t i, len, hlen;
 	int rc;
 
+	*out = NULL;
 	hlen = (size_t)snprintf(head, sizeof(head), "{\"next_seq\":%llu,\"nodes\":[",
 				(unsigned long long)c->next_seq);
 	len = hlen + 32;
@@ -220,9 +264,18 @@ static int write_state(bpci_coordinator *c, int durable, bpci_diag *diag)
 		p += c->nodes[i]->frag_len;
 	}
 	p += sprintf(p, "],\"version\":%d}", BPCI__COORD_STATE_VERSION);
-	rc = durable ? bpci__write_file_atomic(c->state_path, text, (size_t)(p - text), 0600, diag)
-		     : bpci__coord_write_fast(c->state_path, text, (size_t)(p - text), diag);
-	bpci__free(text);
+	*out = text;
+	*out_len = (size_t)(p - text);
+	return 0;
+}
+
+static int flush(bpci_coordinator *c, bpci_diag *diag)
+{
+	int rc;
+
+	if (!c->loaded)
+		return 0;
+	rc = bpci__coord_journal_flush(c, diag);
 	if (rc == 0)
 		c->dirty = 0;
 	return rc;
@@ -234,7 +287,7 @@ int bpci__coord_save(bpci_coordinator *c, bpci_diag *diag)
 		c->dirty = 1;
 		return 0;
 	}
-	return write_state(c, 1, diag);
+	return flush(c, diag);
 }
 
 void bpci__coord_batch_begin(bpci_coordinator *c)
@@ -246,7 +299,7 @@ int bpci__coord_batch_end(bpci_coordinator *c, bpci_diag *diag)
 {
 	if (--c->batch > 0)
 		return 0;
-	return write_state(c, 1, diag);
+	return flush(c, diag);
 }
 
 static void on_save(evutil_socket_t fd, short what, void *arg)
@@ -258,32 +311,62 @@ static void on_save(evutil_socket_t fd, short what, void *arg)
 	/* inside a batch the batch's end writes (the orphan scan covers a
 	 * crash before it); else retried with the next change on failure */
 	if (c->dirty && c->batch == 0)
-		(void)write_state(c, 0, NULL);
+		(void)flush(c, NULL);
 }
+
+/*
+ * Changes the loop makes on its own that a successor can recover without
+ * the journal are group-committed: the first one arms a timer, and
+ * everything changed until it fires goes into one append, so the loop
+ * does not wait for the disk after every spawn. These are the pid and
+ * start time of a respawn, its starting and pending states, an exit, a
+ * removal after an exit, heartbeat texts: a process whose pid did not reach
+ * the journal is found by the orphan scan (coordinator_orphans.c) and
+ * adopted; a recorded process that is gone is treated as exited; a
+ * removal the journal missed is finished from remove_on_exit.
+ * Nothing is acknowledged meanwhile: an API call flushes the pending
+ * changes with its own before it returns.
+ */
+#define GROUP_COMMIT_MS 20
 
 void bpci__coord_dirty(bpci_coordinator *c)
 {
+	struct timeval tv = {0, GROUP_COMMIT_MS * 1000};
+
 	c->dirty = 1;
 	if (!c->save_ev)
-		c->save_ev = event_new(c->base, -1, 0, on_save, c);
-	if (c->save_ev)
-		event_active(c->save_ev, EV_TIMEOUT, 0);
+		c->save_ev = evtimer_new(c->base, on_save, c);
+	if (c->save_ev && !evtimer_pending(c->save_ev, NULL))
+		evtimer_add(c->save_ev, &tv);
 	if (c->loop_depth == 0)
 		bpci__coord_fd_rearm(c, 1); /* an embedding program steps soon */
 }
 
+/*
+ * Other state changes are appended at the end of the loop iteration that
+ * made them, before a wait, a status call or an event callback can report
+ * them: a node that became running would otherwise be adopted as starting
+ * after a crash and wait for a READY=1 it sent already; one that failed
+ * would get a fresh restart budget.
+ */
+void bpci__coord_dirty_state(bpci_coordinator *c, bpci_node_state st)
+{
+	bpci__coord_dirty(c);
+	if (st != BPCI_NODE_STATE_STARTING && st != BPCI_NODE_STATE_PENDING && c->save_ev)
+		event_active(c->save_ev, EV_TIMEOUT, 0);
+}
+
 /* ---- loading ---------------------------------------------------------- */
 
-static int bad(bpci_coordinator *c, bpci_diag *diag, size_t i, const char *field,
+static int bad(bpci_diag *diag, const char *where, const char *prefix, const char *field,
 	       const char *what)
 {
-	char path[64];
+	char path[96];
 
-	snprintf(path, sizeof(path), "nodes[%zu].%s", i, field);
-	return bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, BPCI_EPARSE, c->state_path, 0, 0,
-				 path,
-				 "%s; the state file is left untouched (move it away to start "
-				 "with no nodes)",
+	snprintf(path, sizeof(path), "%s.%s", prefix, field);
+	return bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, BPCI_EPARSE, where, 0, 0, path,
+				 "%s; the state is left untouched (move the state directory's "
+				 "ledger and coordinator.json away to start with no nodes)",
 				 what);
 }
 
@@ -299,35 +382,27 @@ static int64_t jint(const json_t *o, const char *k)
 	return (int64_t)json_integer_value(json_object_get(o, k));
 }
 
-static int load_node(bpci_coordinator *c, const json_t *o, size_t i, bpci_diag *diag)
+static int set_str(char **dst, const char *v, int empty_is_null)
 {
-	bpci_node_spec *spec = NULL;
-	bpci_node_state st;
-	bpci__cnode *n;
-	json_t *js = json_object_get(o, "spec");
-	char *text;
-	int rc;
+	char *copy = NULL;
 
-	if (!json_is_object(o))
-		return bad(c, diag, i, "id", "a node entry must be an object");
-	if (!json_is_string(json_object_get(o, "id")) || !*jstr(o, "id"))
-		return bad(c, diag, i, "id", "missing node id");
-	if (bpci_node_state_parse(&st, jstr(o, "state")) < 0)
-		return bad(c, diag, i, "state", "unknown state");
-	if (!json_is_object(js) || !(text = json_dumps(js, JSON_COMPACT)))
-		return bad(c, diag, i, "spec", "missing node spec");
-	rc = bpci_node_spec_from_json(&spec, text, strlen(text), NULL);
-	free(text);
-	if (rc < 0)
-		return bad(c, diag, i, "spec", "the node spec does not parse");
-	rc = bpci__coord_node_add(&n, c, spec, jstr(o, "id"), diag);
-	if (rc < 0) {
-		bpci_node_spec_free(spec);
-		return rc;
+	if (!empty_is_null || *v) {
+		copy = bpci__strdup(v);
+		if (!copy)
+			return BPCI_ENOMEM;
 	}
-	n->seq = (uint64_t)jint(o, "seq");
+	bpci__free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+int bpci__coord_node_apply(bpci__cnode *n, const json_t *o)
+{
+	bpci_node_state st;
+
+	if (bpci_node_state_parse(&st, jstr(o, "state")) < 0)
+		return BPCI_EPARSE;
 	n->state = st;
-	n->endpoint = bpci__strdup(jstr(o, "endpoint"));
 	n->port = (uint16_t)jint(o, "port");
 	n->from_config = json_is_true(json_object_get(o, "from_config"));
 	n->remove_on_exit = json_is_true(json_object_get(o, "remove_on_exit"));
@@ -338,13 +413,93 @@ static int load_node(bpci_coordinator *c, const json_t *o, size_t i, bpci_diag *
 	n->started_ms = jint(o, "started_ms");
 	n->last_heartbeat_ms = jint(o, "last_heartbeat_ms");
 	n->start_latency_ms = (uint64_t)jint(o, "start_latency_ms");
-	if (*jstr(o, "failure_reason"))
-		n->failure_reason = bpci__strdup(jstr(o, "failure_reason"));
-	if (*jstr(o, "status_text"))
-		n->status_text = bpci__strdup(jstr(o, "status_text"));
 	/* pid and start time wait for the adoption pass */
-	n->last_exit_ms = n->last_exit_ms ? n->last_exit_ms : 0;
-	return n->endpoint ? 0 : BPCI_ENOMEM;
+	n->load_pid = (long)jint(o, "pid");
+	n->load_start_time = (uint64_t)jint(o, "start_time");
+	if (set_str(&n->endpoint, jstr(o, "endpoint"), 0) < 0 ||
+	    set_str(&n->failure_reason, jstr(o, "failure_reason"), 1) < 0 ||
+	    set_str(&n->status_text, jstr(o, "status_text"), 1) < 0)
+		return BPCI_ENOMEM;
+	return 0;
+}
+
+int bpci__coord_node_load(bpci_coordinator *c, const json_t *o, const char *where,
+			  const char *prefix, bpci_diag *diag)
+{
+	bpci_node_spec *spec = NULL;
+	bpci_node_state st;
+	bpci__cnode *n;
+	json_t *js = json_object_get(o, "spec");
+	char *text;
+	int rc;
+
+	if (!json_is_object(o))
+		return bad(diag, where, prefix, "id", "a node entry must be an object");
+	if (!json_is_string(json_object_get(o, "id")) || !*jstr(o, "id"))
+		return bad(diag, where, prefix, "id", "missing node id");
+	if (bpci__coord_find(c, jstr(o, "id")))
+		return bad(diag, where, prefix, "id", "a node of this id is already recorded");
+	if (bpci_node_state_parse(&st, jstr(o, "state")) < 0)
+		return bad(diag, where, prefix, "state", "unknown state");
+	if (!json_is_object(js) || !(text = json_dumps(js, JSON_COMPACT)))
+		return bad(diag, where, prefix, "spec", "missing node spec");
+	rc = bpci_node_spec_from_json(&spec, text, strlen(text), NULL);
+	free(text);
+	if (rc < 0)
+		return bad(diag, where, prefix, "spec", "the node spec does not parse");
+	rc = bpci__coord_node_add(&n, c, spec, jstr(o, "id"), diag);
+	if (rc < 0) {
+		bpci_node_spec_free(spec);
+		return rc;
+	}
+	n->seq = (uint64_t)jint(o, "seq");
+	if (n->seq >= c->next_seq)
+		c->next_seq = n->seq + 1;
+	return bpci__coord_node_apply(n, o);
+}
+
+int bpci__coord_doc_load(bpci_coordinator *c, const char *text, size_t len, const char *where,
+			 bpci_diag *diag)
+{
+	json_error_t err;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err), *nodes;
+	json_int_t version;
+	size_t i;
+	int rc = 0;
+
+	if (!root)
+		return bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, BPCI_EPARSE, where,
+					 (unsigned int)(err.line > 0 ? err.line : 0),
+					 (unsigned int)(err.column > 0 ? err.column : 0), "",
+					 "corrupt state file: %s; it is left untouched (move it "
+					 "away to start with no nodes)",
+					 err.text);
+	version = json_integer_value(json_object_get(root, "version"));
+	nodes = json_object_get(root, "nodes");
+	if (!json_is_object(root) || !json_is_integer(json_object_get(root, "version")) ||
+	    !json_is_array(nodes))
+		rc = bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, BPCI_EPARSE, where, 0, 0, "",
+				       "corrupt state file: expected an object with "
+				       "\"version\" and \"nodes\"; it is left untouched");
+	else if (version != BPCI__COORD_STATE_VERSION)
+		rc = bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, BPCI_EUNSUPPORTED, where, 0, 0,
+				       "version",
+				       "state file version %lld, this build reads version %d",
+				       (long long)version, BPCI__COORD_STATE_VERSION);
+	for (i = 0; rc == 0 && i < json_array_size(nodes); i++) {
+		char prefix[32];
+
+		snprintf(prefix, sizeof(prefix), "nodes[%zu]", i);
+		rc = bpci__coord_node_load(c, json_array_get(nodes, i), where, prefix, diag);
+	}
+	if (rc == 0) {
+		json_int_t next = json_integer_value(json_object_get(root, "next_seq"));
+
+		if ((uint64_t)next > c->next_seq)
+			c->next_seq = (uint64_t)next;
+	}
+	json_decref(root);
+	return rc;
 }
 
 /* Take over one loaded node: adopt its process or act on its death. */
@@ -383,84 +538,97 @@ static void take_over(bpci__cnode *n, pid_t pid, uint64_t start_time)
 		bpci__coord_health_resume(n);
 }
 
-static int read_state(bpci_coordinator *c, json_t **root, bpci_diag *diag)
+/* Before the journal the state was DIR/coordinator.json, rewritten whole
+ * on every change. Read it once into the table; the caller journals a
+ * snapshot of it, and from then on the journal is the state (the file
+ * stays, renamed, for whoever wants to look at it). */
+static int load_legacy(bpci_coordinator *c, int *found, bpci_diag *diag)
 {
-	json_error_t err;
-	struct stat sb;
+	FILE *f = fopen(c->state_path, "rb");
+	char *text = NULL;
+	long size;
+	int rc;
 
-	*root = NULL;
-	if (stat(c->state_path, &sb) < 0)
+	*found = 0;
+	if (!f)
 		return errno == ENOENT ? 0
 				       : bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "",
 							"cannot read %s: %s", c->state_path,
 							strerror(errno));
-	*root = json_load_file(c->state_path, JSON_REJECT_DUPLICATES, &err);
-	if (!*root)
-		return bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, BPCI_EPARSE, c->state_path,
-					 (unsigned int)(err.line > 0 ? err.line : 0),
-					 (unsigned int)(err.column > 0 ? err.column : 0), "",
-					 "corrupt state file: %s; it is left untouched (move it "
-					 "away to start with no nodes)",
-					 err.text);
-	return 0;
+	*found = 1;
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (text = bpci__malloc((size_t)size + 1)) &&
+	    fread(text, 1, (size_t)size, f) == (size_t)size)
+		rc = bpci__coord_doc_load(c, text, (size_t)size, c->state_path, diag);
+	else
+		rc = text ? bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "",
+					   "cannot read %s", c->state_path)
+			  : BPCI_ENOMEM;
+	bpci__free(text);
+	fclose(f);
+	return rc;
+}
+
+/* The legacy file is journaled: keep it, out of the way of the next start. */
+static int retire_legacy(bpci_coordinator *c, bpci_diag *diag)
+{
+	char *to = bpci__asprintf("%s.migrated", c->state_path);
+	int rc = 0;
+
+	if (!to)
+		return BPCI_ENOMEM;
+	if (rename(c->state_path, to) < 0)
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "", "rename %s: %s",
+				    c->state_path, strerror(errno));
+	bpci__free(to);
+	return rc;
+}
+
+/* The table from the journal, or from the legacy file (*@migrate set). */
+static int load_table(bpci_coordinator *c, int *migrate, bpci_diag *diag)
+{
+	int rc = bpci__coord_journal_replay(c, diag);
+
+	*migrate = 0;
+	return rc == 1 ? load_legacy(c, migrate, diag) : rc;
+}
+
+/* Journal the migrated table (its takeover included) and a snapshot, then
+ * rename the file: a crash in between leaves a journal with state, which
+ * wins over the file at the next start. */
+static int migrate_legacy(bpci_coordinator *c, bpci_diag *diag)
+{
+	int rc = bpci__coord_journal_flush(c, diag);
+
+	if (rc == 0)
+		rc = bpci__coord_journal_snapshot(c, diag);
+	return rc == 0 ? retire_legacy(c, diag) : rc;
 }
 
 int bpci__coord_load(bpci_coordinator *c, bpci_diag *diag)
 {
-	json_t *root, *nodes;
-	json_int_t version;
+	bpci__cnode **copy;
 	size_t i, count;
-	int rc = read_state(c, &root, diag);
+	int migrate, rc = load_table(c, &migrate, diag);
 
 	if (rc < 0)
 		return rc;
-	if (!root) {
-		bpci__coord_find_orphans(c);
-		return 0;
-	}
-	version = json_integer_value(json_object_get(root, "version"));
-	nodes = json_object_get(root, "nodes");
-	if (!json_is_object(root) || !json_is_integer(json_object_get(root, "version")) ||
-	    !json_is_array(nodes)) {
-		json_decref(root);
-		return bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, BPCI_EPARSE, c->state_path, 0,
-					 0, "", "corrupt state file: expected an object with "
-					 "\"version\" and \"nodes\"; it is left untouched");
-	}
-	if (version != BPCI__COORD_STATE_VERSION) {
-		json_decref(root);
-		return bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, BPCI_EUNSUPPORTED,
-					 c->state_path, 0, 0, "version",
-					 "state file version %lld, this build reads version %d",
-					 (long long)version, BPCI__COORD_STATE_VERSION);
-	}
-	count = json_array_size(nodes);
-	for (i = 0; i < count && rc == 0; i++)
-		rc = load_node(c, json_array_get(nodes, i), i, diag);
-	if (rc == 0) {
-		json_int_t next = json_integer_value(json_object_get(root, "next_seq"));
-
-		if ((uint64_t)next > c->next_seq)
-			c->next_seq = (uint64_t)next;
-		/* Taking over may remove a node (a stop that completed meanwhile),
-		 * so walk a copy of the table. */
-		bpci__cnode **copy = bpci__calloc(count ? count : 1, sizeof(*copy));
-
-		if (!copy) {
-			json_decref(root);
-			return BPCI_ENOMEM;
-		}
-		if (count)
-			memcpy(copy, c->nodes, count * sizeof(*copy));
-		for (i = 0; i < count; i++) {
-			json_t *o = json_array_get(nodes, i);
-
-			take_over(copy[i], (pid_t)jint(o, "pid"), (uint64_t)jint(o, "start_time"));
-		}
-		bpci__free(copy);
-		bpci__coord_find_orphans(c);
+	c->loaded = 1;
+	/* Taking over may remove a node (a stop that completed meanwhile),
+	 * so walk a copy of the table. */
+	count = c->nnodes;
+	copy = bpci__calloc(count ? count : 1, sizeof(*copy));
+	if (!copy)
+		return BPCI_ENOMEM;
+	if (count)
+		memcpy(copy, c->nodes, count * sizeof(*copy));
+	for (i = 0; i < count; i++)
+		take_over(copy[i], (pid_t)copy[i]->load_pid, copy[i]->load_start_time);
+	bpci__free(copy);
+	bpci__coord_find_orphans(c);
+	if (migrate)
+		return migrate_legacy(c, diag);
+	if (count)
 		bpci__coord_dirty(c);
-	}
-	json_decref(root);
-	return rc;
+	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * Spawning a node and signalling it.
  *
- * Output: the node's stdout and stderr are a FIFO, DIR/nodes/ID/output,
+ * Output: the node's stdout and stderr are a FIFO, DIR/nodes/ID.output,
  * that the child holds open read-write. A plain pipe would break when the
  * coordinator dies: the node's next write would meet a pipe without reader
  * and kill it with SIGPIPE. The FIFO keeps a reader (the node itself)
@@ -108,9 +108,32 @@ static void on_exit_ready(evutil_socket_t fd, short what, void *arg)
 	bpci__coord_exited(n, status);
 }
 
+/*
+ * A node's files lie flat in DIR/nodes (ID.json, ID.output): a directory
+ * per node cost a mkdir and an rmdir per node, and creating inodes is most
+ * of a spawn's file work (ext4 allocates and zeroes one per create).
+ * Nodes spawned by an older coordinator have DIR/nodes/ID/output, which
+ * is where their FIFO is found when they are adopted.
+ */
 static char *fifo_path(const bpci__cnode *n)
 {
-	return bpci__asprintf("%s/%s/output", n->c->nodes_dir, n->id);
+	return bpci__asprintf("%s/%s.output", n->c->nodes_dir, n->id);
+}
+
+/* Open the node's FIFO for reading (the older layout as a fallback). */
+static int open_fifo(const bpci__cnode *n, const char *fifo)
+{
+	int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	char *old;
+
+	if (fd >= 0 || errno != ENOENT || !(old = bpci__asprintf("%s/%s/output", n->c->nodes_dir,
+								 n->id)))
+		return fd;
+	fd = open(old, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	bpci__free(old);
+	if (fd < 0)
+		errno = ENOENT;
+	return fd;
 }
 
 /* A fresh log handle reading the node's FIFO. */
@@ -126,7 +149,7 @@ static int open_log(bpci__cnode *n, bpci_diag *diag)
 	n->log = NULL;
 	rc = bpci__logfile_open(&n->log, n->c->base, &lo, diag);
 	if (rc == 0) {
-		rfd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		rfd = open_fifo(n, fifo);
 		if (rfd < 0)
 			rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "", "open %s: %s",
 					    fifo, strerror(errno));
@@ -166,16 +189,38 @@ static int write_config(const bpci__cnode *n, char **json)
 	return rc;
 }
 
-/* DIR/nodes/ID/config.json (BPCI_NODE_CONFIG) and the output FIFO. */
+/* Write a new file @path that nobody reads yet: no temporary file and no
+ * rename (the node it is for is spawned after it is complete). Returns 1
+ * when the file exists already. */
+static int write_new(const char *path, const char *data, bpci_diag *diag)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	size_t len = strlen(data), done = 0;
+	ssize_t w;
+
+	if (fd < 0)
+		return errno == EEXIST ? 1
+				       : bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "",
+							"create %s: %s", path, strerror(errno));
+	while (done < len && ((w = write(fd, data + done, len - done)) > 0 || errno == EINTR))
+		done += w > 0 ? (size_t)w : 0;
+	if (close(fd) < 0 || done < len) {
+		(void)unlink(path);
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "", "write %s: %s",
+				      path, strerror(errno));
+	}
+	return 0;
+}
+
+/* DIR/nodes/ID.json (BPCI_NODE_CONFIG) and the output FIFO DIR/nodes/ID.output. */
 static int prepare_dir(bpci__cnode *n, char **config_path, bpci_diag *diag)
 {
-	char *dir = bpci__asprintf("%s/%s", n->c->nodes_dir, n->id);
 	char *fifo = fifo_path(n);
 	char *json = NULL;
 	int rc = BPCI_ENOMEM;
 
-	*config_path = bpci__asprintf("%s/%s/config.json", n->c->nodes_dir, n->id);
-	if (!dir || !fifo || !*config_path)
+	*config_path = bpci__asprintf("%s/%s.json", n->c->nodes_dir, n->id);
+	if (!fifo || !*config_path)
 		goto out;
 	/* A respawn finds what the last spawn of this node made: its file's
 	 * content depends only on the spec, id and endpoint, which never
@@ -187,11 +232,6 @@ static int prepare_dir(bpci__cnode *n, char **config_path, bpci_diag *diag)
 		rc = 0;
 		goto out;
 	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "", "mkdir %s: %s", dir,
-				    strerror(errno));
-		goto out;
-	}
 	if (mkfifo(fifo, 0600) < 0 && errno != EEXIST) {
 		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "", "mkfifo %s: %s",
 				    fifo, strerror(errno));
@@ -199,12 +239,16 @@ static int prepare_dir(bpci__cnode *n, char **config_path, bpci_diag *diag)
 	}
 	if (write_config(n, &json) < 0)
 		goto out;
-	/* regenerated at every spawn: atomic, but no need for fsync */
-	rc = bpci__coord_write_fast(*config_path, json, strlen(json), diag);
+	/* A file left by an earlier coordinator may be read by a process of
+	 * this node that is still running: replace it atomically. A new one
+	 * is written in place. Neither needs an fsync: it is regenerated
+	 * before any spawn that finds it missing. */
+	rc = write_new(*config_path, json, diag);
+	if (rc == 1)
+		rc = bpci__coord_write_fast(*config_path, json, strlen(json), diag);
 	n->config_written = rc == 0;
 out:
 	bpci_free(json);
-	bpci__free(dir);
 	bpci__free(fifo);
 	return rc;
 }

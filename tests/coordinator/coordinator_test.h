@@ -3,6 +3,7 @@
 #define BPCI_TEST_COORDINATOR_H
 
 #include <bpci.h>
+#include <jansson.h>
 
 #include "test.h"
 
@@ -49,9 +50,23 @@ size_t ct_count(const ct_events *ev, const char *id, bpci_node_state to);
 int ct_alive(int pid);
 long ct_now_ms(void);
 
+/* The journal (journal_test.c), read through a read-only ledger handle on
+ * DIR/ledger. The details of the last entry about node @id, of @type (NULL:
+ * any type; its type into @type_out when not NULL), or NULL. */
+json_t *ct_journal_last(const char *dir, const char *id, const char *type,
+			char type_out[64]);
+/* The coordinator's latest snapshot (malloc'd) and the tree size it covers. */
+char *ct_snapshot(const char *dir, uint64_t *tree_size);
+/* The number of entries in DIR/ledger. */
+uint64_t ct_journal_size(const char *dir);
+/* Rewrite the state with @from replaced by @to, as an old coordinator.json
+ * (the latest snapshot, edited; the journal removed): a legacy state. */
+void ct_edit_state(const char *dir, const char *from, const char *to);
+
 void ct_add_basic(Suite *s);
 void ct_add_policy(Suite *s);
 void ct_add_persist(Suite *s);
 void ct_add_alloc(Suite *s);
+void ct_add_journal(Suite *s);
 
 #endif

@@ -279,28 +279,6 @@ START_TEST(test_sighup_reloads_config_file)
 }
 END_TEST
 
-static char *read_text(const char *path);
-
-/* Rewrite DIR/coordinator.json with @from replaced by @to. */
-static void edit_state(const char *dir, const char *from, const char *to)
-{
-	char path[4096], *text, *at, *out;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/coordinator.json", dir);
-	text = read_text(path);
-	at = strstr(text, from);
-	ck_assert_msg(at != NULL, "\"%s\" not in %s", from, text);
-	out = malloc(strlen(text) + strlen(to) + 1);
-	sprintf(out, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(out, f);
-	fclose(f);
-	free(out);
-	free(text);
-}
-
 /* A coordinator killed between a spawn and the state write leaves a
  * process the file does not name: the next one adopts it when its node
  * has no process, and kills it when nobody acknowledged it. */
@@ -321,7 +299,7 @@ START_TEST(test_unrecorded_processes)
 	e.c = NULL;
 	/* the file lost the pid: adopt the process, start no second one */
 	snprintf(pidtext, sizeof(pidtext), "\"pid\":%d,", pid);
-	edit_state(e.dir, pidtext, "\"pid\":0,");
+	ct_edit_state(e.dir, pidtext, "\"pid\":0,");
 	ck_assert_int_eq(ct_open(&e, &e.c), 0);
 	ck_assert_int_eq(pid_of(&e, id), pid);
 	ct_run_for(e.c, 400);
@@ -336,7 +314,7 @@ START_TEST(test_unrecorded_processes)
 	bpci_coordinator_free(e.c);
 	e.c = NULL;
 	/* the file never knew the node: its process is killed */
-	edit_state(e.dir, "\"nodes\":[{", "\"nodes\":[],\"x\":[{");
+	ct_edit_state(e.dir, "\"nodes\":[{", "\"nodes\":[],\"x\":[{");
 	ck_assert_int_eq(ct_open(&e, &e.c), 0);
 	{
 		long end = ct_now_ms() + 3000; /* SIGKILL lands asynchronously */
@@ -369,7 +347,7 @@ START_TEST(test_interrupted_stop_is_finished)
 	pid = pid_of(&e, id);
 	bpci_coordinator_free(e.c);
 	e.c = NULL;
-	edit_state(e.dir, "\"remove_on_exit\":false", "\"remove_on_exit\":true");
+	ct_edit_state(e.dir, "\"remove_on_exit\":false", "\"remove_on_exit\":true");
 	ck_assert_int_eq(ct_open(&e, &e.c), 0);
 	end = ct_now_ms() + 5000;
 	for (;;) {
@@ -501,27 +479,14 @@ static const char *id_named(bpci_coordinator *c, const char *name, char *out, si
 	return out;
 }
 
-/* The entry of @id in DIR/coordinator.json (a new reference), or NULL. */
+/* What the journal last recorded about @id (a new reference), or NULL. */
 static json_t *saved_entry(const ct_env *e, const char *id)
 {
-	char path[512];
-	json_t *root, *nodes, *o, *out = NULL;
-	size_t i;
-
-	snprintf(path, sizeof(path), "%s/coordinator.json", e->dir);
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
-	ck_assert_ptr_nonnull(root);
-	ck_assert_int_eq(json_integer_value(json_object_get(root, "version")), 1);
-	nodes = json_object_get(root, "nodes");
-	json_array_foreach(nodes, i, o)
-		if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0)
-			out = json_incref(o);
-	json_decref(root);
-	return out;
+	return ct_journal_last(e->dir, id, NULL, NULL);
 }
 
-/* Each save re-renders only the entries whose fields changed: a restart
- * (new pid, counter, state) must still reach the file, and the spec stay. */
+/* Each flush journals only the nodes whose fields changed: a restart
+ * (new pid, counter, state) must still reach the journal. */
 START_TEST(test_state_file_follows_restarts)
 {
 	ct_env e;
@@ -542,6 +507,9 @@ START_TEST(test_state_file_follows_restarts)
 	ck_assert_str_eq(json_string_value(json_object_get(o, "state")), "running");
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "pid")), p1);
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "restarts")), 0);
+	json_decref(o);
+	o = ct_journal_last(e.dir, id, "node.started", NULL);
+	ck_assert_ptr_nonnull(o);
 	ck_assert_uint_gt(json_object_size(json_object_get(o, "spec")), 0);
 	json_decref(o);
 
