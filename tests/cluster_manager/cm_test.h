@@ -14,10 +14,14 @@ typedef struct cm_env {
 	size_t nkinds;
 } cm_env;
 
-/* A temporary directory and a manager on it (ports 40000-40010). */
+/* A temporary directory and a manager on it (11 free ports of its own). */
 void cm_setup(cm_env *e);
-/* Open a manager on e->dir into e->cm; returns rc. */
+/* Open a manager on e->dir into e->cm with port ranges @ranges (NULL: 11
+ * free ports from cm_free_range()); returns rc. */
 int cm_open(cm_env *e, const char *ranges);
+/* Find @n consecutive ports that bind on 127.0.0.1, write "A-B" into
+ * @text and return A. Never fixed ports: tests run beside other tests. */
+unsigned int cm_free_range(char *text, size_t size, unsigned int n);
 /* Shut down, free, remove the directory. */
 void cm_teardown(cm_env *e);
 /* Wait until replica @id's node runs; returns its pid. */

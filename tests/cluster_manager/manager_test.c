@@ -146,28 +146,31 @@ START_TEST(ports_skip_listeners)
 	cm_env e;
 	uint16_t p = 0, got[3];
 	size_t n = 0;
+	char range[32];
+	unsigned int base;
 	int fd, i;
 	const bpci_diag_entry *d;
 
 	memset(&e, 0, sizeof(e));
 	e.dir = bpci_test_mkdtemp();
 	ck_assert_int_eq(bpci_diag_new(&e.diag), 0);
-	ck_assert_int_eq(cm_open(&e, "40000-40003"), 0);
-	fd = listen_on(40000);
+	base = cm_free_range(range, sizeof(range), 4);
+	ck_assert_int_eq(cm_open(&e, range), 0);
+	fd = listen_on((uint16_t)base);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(bpci_cluster_manager_allocate_port(&got[i], e.cm, "svc", 0,
 								    e.diag), 0);
-	ck_assert_uint_eq(got[0], 40001);
-	ck_assert_uint_eq(got[1], 40002);
-	ck_assert_uint_eq(got[2], 40003);
+	ck_assert_uint_eq(got[0], base + 1);
+	ck_assert_uint_eq(got[1], base + 2);
+	ck_assert_uint_eq(got[2], base + 3);
 	ck_assert_int_eq(bpci_cluster_manager_allocate_port(&p, e.cm, "svc", 0, e.diag),
 			 BPCI_ELIMIT);
 	d = bpci_diag_get(e.diag, bpci_diag_count(e.diag) - 1);
 	ck_assert_str_eq(d->field, "port");
-	ck_assert_int_eq(bpci_cluster_manager_release_port(e.cm, 40002, e.diag), 0);
-	ck_assert_int_eq(bpci_cluster_manager_release_port(e.cm, 40002, e.diag), BPCI_ENOTFOUND);
+	ck_assert_int_eq(bpci_cluster_manager_release_port(e.cm, (uint16_t)(base + 2), e.diag), 0);
+	ck_assert_int_eq(bpci_cluster_manager_release_port(e.cm, (uint16_t)(base + 2), e.diag), BPCI_ENOTFOUND);
 	ck_assert_int_eq(bpci_cluster_manager_allocate_port(&p, e.cm, "again", 50, e.diag), 0);
-	ck_assert_uint_eq(p, 40002);
+	ck_assert_uint_eq(p, base + 2);
 	usleep(120 * 1000);
 	ck_assert_int_eq(bpci_cluster_manager_expire_ports(e.cm, &n, e.diag), 0);
 	ck_assert_uint_eq(n, 1);

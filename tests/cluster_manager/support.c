@@ -1,6 +1,10 @@
 /* Helpers of the cluster manager tests. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,13 +22,57 @@ static void on_event(const bpci_cluster_event *ev, void *payload)
 		e->kinds[e->nkinds++] = (int)ev->kind;
 }
 
+static int bindable(unsigned int port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* Below the kernel's ephemeral range (32768 up by default), so that no
+ * outgoing connection of another test takes one of these ports meanwhile;
+ * the start varies with the pid so parallel runs spread out. */
+unsigned int cm_free_range(char *text, size_t size, unsigned int n)
+{
+	unsigned int span = 30000 - 20000 - n, start = 20000 + (unsigned int)getpid() % span;
+	unsigned int i, k;
+
+	for (i = 0; i < span; i++) {
+		unsigned int base = 20000 + (start - 20000 + i * 7) % span;
+
+		for (k = 0; k < n && bindable(base + k); k++)
+			;
+		if (k == n) {
+			snprintf(text, size, "%u-%u", base, base + n - 1);
+			return base;
+		}
+	}
+	ck_abort_msg("no %u free consecutive ports in 20000-30000", n);
+	return 0;
+}
+
 int cm_open(cm_env *e, const char *ranges)
 {
+	char own[32];
+
 	bpci_cluster_manager_options o = BPCI_CLUSTER_MANAGER_OPTIONS_INIT;
 
 	o.cluster_id = "test-cluster";
 	o.state_dir = e->dir;
-	o.port_ranges = ranges ? ranges : "40000-40010";
+	if (!ranges) {
+		cm_free_range(own, sizeof(own), 11);
+		ranges = own;
+	}
+	o.port_ranges = ranges;
 	o.replica_command = replica_cmd;
 	o.on_event = on_event;
 	o.event_payload = e;
