@@ -41,6 +41,7 @@ struct bpci_server {
 	bpci__api_job *jobs, **jobs_tail;
 	bpci__api_follow *follows; /* live log streams */
 	uint64_t started_ms;
+	size_t list_hint;          /* length of the last GET /api/nodes answer */
 };
 
 /* Queue @req for the job runner; answers 500 itself when out of memory. */

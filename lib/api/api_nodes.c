@@ -10,6 +10,7 @@
 #include "api/api_internal.h"
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "runtime/coordinator_api.h"
 
 static bpci_diag *new_diag(bpci__http_req *req)
 {
@@ -57,9 +58,18 @@ static void on_list(bpci__http_req *req, void *payload)
 	bpci_node_status_list *list = NULL;
 	bpci_node_type type;
 	char *text = NULL;
+	size_t len = 0;
+	int rc;
 
 	if (query_type(req, &type) != 0)
 		return;
+	rc = bpci__coordinator_list_json(&text, &len, srv->c, type, srv->list_hint);
+	if (rc == 0) {
+		srv->list_hint = len + len / 8;
+		bpci__http_reply_take(req, 200, "application/json", text, len);
+		return;
+	}
+	/* Not valid UTF-8 somewhere: jansson decides, as for every client. */
 	if (bpci_coordinator_list_nodes(&list, srv->c, type, NULL) == 0)
 		(void)bpci_node_status_list_to_json(&text, list);
 	bpci_node_status_list_free(list);

@@ -125,6 +125,14 @@ void bpci__http_reply_text(bpci__http_req *req, int status, const char *content_
 			   const char *text);
 
 /*
+ * Answers with @len bytes at @data, handing the buffer itself to the
+ * connection (no copy); it is released with bpci__free() once sent or
+ * dropped. Releases @req. NULL @data answers 500.
+ */
+void bpci__http_reply_take(bpci__http_req *req, int status, const char *content_type,
+			   char *data, size_t len);
+
+/*
  * Answers {"error":{"code":@code,"message":@message,"field":@field}}
  * (no "field" when @field is NULL) and releases @req.
  */

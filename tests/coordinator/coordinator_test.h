@@ -53,5 +53,6 @@ void ct_add_basic(Suite *s);
 void ct_add_policy(Suite *s);
 void ct_add_persist(Suite *s);
 void ct_add_alloc(Suite *s);
+void ct_add_gaps(Suite *s);
 
 #endif

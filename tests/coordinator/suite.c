@@ -10,5 +10,6 @@ Suite *bpci_test_suite(void)
 	ct_add_policy(s);
 	ct_add_persist(s);
 	ct_add_alloc(s);
+	ct_add_gaps(s);
 	return s;
 }
