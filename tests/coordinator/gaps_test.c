@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "coordinator_test.h"
+#include "runtime/backoff.h"
 #include "runtime/coordinator_api.h"
 
 /* "uptime_ms":N -> "uptime_ms":0, so that two renderings a few
@@ -116,11 +117,46 @@ START_TEST(test_list_json_fast_path_matches_jansson)
 }
 END_TEST
 
+/* The intensity ring grows with the restarts (a node with max_restarts
+ * 1000 that never restarts holds no 8 KB ring) and still gives up exactly
+ * at max_restarts + 1 within the period. */
+START_TEST(test_intensity_ring_grows_with_restarts)
+{
+	bpci__intensity w;
+	unsigned int i;
+
+	ck_assert_int_eq(bpci__intensity_init(&w, 1000, 60000), 0);
+	ck_assert_ptr_null(w.times);
+	ck_assert_uint_eq(w.alloc, 0);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(bpci__intensity_record(&w, 100 + i), 0);
+	ck_assert_uint_eq(w.alloc, 8);
+	ck_assert_uint_eq(bpci__intensity_count(&w, 200), 5);
+	for (i = 5; i < 1000; i++)
+		ck_assert_int_eq(bpci__intensity_record(&w, 100 + i), 0);
+	ck_assert_uint_eq(w.alloc, 1001);
+	ck_assert_uint_eq(bpci__intensity_count(&w, 1100), 1000);
+	ck_assert_int_eq(bpci__intensity_record(&w, 1100), 1); /* the 1001st */
+	/* 100..105 are 60 s old or more at 60105: 1001 - 6 remain */
+	ck_assert_uint_eq(bpci__intensity_count(&w, 60105), 995);
+	bpci__intensity_release(&w);
+
+	ck_assert_int_eq(bpci__intensity_init(&w, 2, 1000), 0);
+	ck_assert_int_eq(bpci__intensity_record(&w, 0), 0);
+	ck_assert_int_eq(bpci__intensity_record(&w, 10), 0);
+	ck_assert_int_eq(bpci__intensity_record(&w, 20), 1);
+	ck_assert_uint_eq(w.alloc, 3);
+	ck_assert_int_eq(bpci__intensity_record(&w, 1015), 0); /* 0 and 10 expired */
+	bpci__intensity_release(&w);
+}
+END_TEST
+
 void ct_add_gaps(Suite *s)
 {
 	TCase *tc = tcase_create("gaps");
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_list_json_fast_path_matches_jansson);
+	tcase_add_test(tc, test_intensity_ring_grows_with_restarts);
 	suite_add_tcase(s, tc);
 }
