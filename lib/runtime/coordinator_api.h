@@ -6,6 +6,7 @@
 #define BPCI_LIB_RUNTIME_COORDINATOR_API_H
 
 #include "bpci/coordinator.h"
+#include "runtime/coordinator_stats.h"
 
 struct event_base;
 
@@ -13,6 +14,10 @@ struct event_base;
  * server) to the same loop. Borrowed: valid until bpci_coordinator_free();
  * whatever is attached must be removed before that. */
 struct event_base *bpci__coordinator_base(bpci_coordinator *c);
+
+/* Start latencies and restart requests so far (coordinator_stats.c).
+ * Borrowed; changes as the loop runs. */
+const bpci__coord_stats *bpci__coordinator_stats(const bpci_coordinator *c);
 
 /*
  * GET /api/nodes: the JSON of bpci_node_status_list_to_json() for the nodes

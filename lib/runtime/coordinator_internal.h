@@ -27,6 +27,7 @@
 #include "bpci/coordinator.h"
 #include "runtime/backoff.h"
 #include "runtime/coordinator_api.h"
+#include "runtime/coordinator_stats.h"
 #include "runtime/logfile.h"
 #include "runtime/notify.h"
 #include "runtime/probe.h"
@@ -123,6 +124,7 @@ struct bpci__cnode {
 	uint64_t started_mono, last_hb_mono, start_latency_ms;
 	char *failure_reason;
 	char *status_text;
+	int self_stopping;          /* the node sent STOPPING=1 (coordinator_health.c) */
 };
 
 struct bpci_coordinator {
@@ -155,6 +157,7 @@ struct bpci_coordinator {
 	int backend_fd;             /* libevent's epoll fd, or -1 when unknown */
 	int embed_fd;               /* bpci_coordinator_fd(): our epoll set, or -1 */
 	int timer_fd;               /* in embed_fd: the earliest pending timeout */
+	bpci__coord_stats stats;    /* for /metrics (coordinator_stats.c) */
 };
 
 /* ---- clocks and small helpers (coordinator.c) ------------------------- */
