@@ -45,6 +45,7 @@ struct bpci_server {
 	/* reloads (SIGHUP and POST /api/reload), for /metrics */
 	uint64_t reloads_ok, reload_failures;
 	int64_t reload_ok_ms, reload_failed_ms; /* wall clock; 0: never */
+	size_t follow_max_pending; /* most bytes a log follower ever had queued */
 };
 
 /* Count a reload's outcome (0 or a BPCI_E* code) for /metrics. */

@@ -151,6 +151,154 @@ START_TEST(test_intensity_ring_grows_with_restarts)
 }
 END_TEST
 
+/*
+ * STOPPING=1: the node is stopping, not unhealthy. It sends no watchdog
+ * for 800 ms (8 heartbeat intervals, retries 2) while it winds down and
+ * then exits with status @code: under transient (and temporary) that is a
+ * stop, not a failure; under permanent it restarts.
+ */
+static void stopping_case(const char *policy, int code, int expect_restart)
+{
+	ct_env e;
+	char args[64];
+	bpci_node_spec *spec;
+	bpci_node_status *s;
+	char *id;
+	long t0;
+	size_t i, stopping_at = 0;
+
+	snprintf(args, sizeof(args), "stopping 200 800 %d", code);
+	spec = ct_spec(args, "notify");
+	ct_set(spec, "health.retries", "2");
+	ct_set(spec, "restart.policy", policy);
+	ct_setup(&e);
+	id = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
+	ct_wait(&e, id, BPCI_NODE_STATE_STOPPING, 5000);
+	t0 = ct_now_ms();
+	/* while it stops: stopping, never unhealthy, the process still there */
+	ct_run_for(e.c, 500);
+	s = ct_status(&e, id);
+	ck_assert_int_eq(s->state, BPCI_NODE_STATE_STOPPING);
+	ck_assert_int_gt(s->pid, 0);
+	ck_assert(ct_alive(s->pid));
+	bpci_node_status_free(s);
+	ck_assert_uint_eq(ct_count(&e.ev, id, BPCI_NODE_STATE_UNHEALTHY), 0);
+	for (i = 0; i < e.ev.count; i++)
+		if (e.ev.to[i] == BPCI_NODE_STATE_STOPPING)
+			stopping_at = i;
+	ck_assert_str_eq(e.ev.reasons[stopping_at], "the node is stopping (STOPPING=1)");
+	if (expect_restart) {
+		ct_wait(&e, id, BPCI_NODE_STATE_PENDING, 5000);
+		ct_wait(&e, id, BPCI_NODE_STATE_RUNNING, 5000);
+		s = ct_status(&e, id);
+		ck_assert_uint_eq(s->restarts, 1);
+		ck_assert_str_eq(s->failure_reason, "");
+	} else {
+		ct_wait(&e, id, BPCI_NODE_STATE_STOPPED, 5000);
+		ck_assert_int_ge(ct_now_ms() - t0, 250); /* it was not cut short */
+		ct_run_for(e.c, 300);
+		s = ct_status(&e, id);
+		ck_assert_int_eq(s->state, BPCI_NODE_STATE_STOPPED);
+		ck_assert_uint_eq(s->restarts, 0);
+		ck_assert_str_eq(s->failure_reason, "");
+		ck_assert_int_eq(s->last_exit_code, code);
+		ck_assert_uint_eq(ct_count(&e.ev, id, BPCI_NODE_STATE_PENDING), 0);
+		ck_assert_uint_eq(ct_count(&e.ev, id, BPCI_NODE_STATE_FAILED), 0);
+		ck_assert_contains(e.ev.reasons[e.ev.count - 1], "stopped by itself after STOPPING=1");
+	}
+	bpci_node_status_free(s);
+	bpci_free(id);
+	bpci_node_spec_free(spec);
+	ct_teardown(&e);
+}
+
+START_TEST(test_stopping_transient_exit_is_a_stop)
+{
+	stopping_case("transient", 3, 0);
+}
+END_TEST
+
+START_TEST(test_stopping_temporary_exit_is_a_stop)
+{
+	stopping_case("temporary", 0, 0);
+}
+END_TEST
+
+START_TEST(test_stopping_permanent_restarts)
+{
+	stopping_case("permanent", 0, 1);
+}
+END_TEST
+
+/* restart_node is a restart: counted in the node's restarts and in the
+ * coordinator's restart requests; each start that reaches readiness is
+ * one observation of the start histogram. */
+START_TEST(test_restart_node_counted_and_starts_observed)
+{
+	ct_env e;
+	bpci_node_spec *spec = ct_spec("ready", "notify");
+	const bpci__coord_stats *st;
+	bpci_node_status *s;
+	uint64_t in_buckets = 0;
+	char *id;
+	int pid;
+	size_t i;
+
+	ct_setup(&e);
+	st = bpci__coordinator_stats(e.c);
+	ck_assert_uint_eq(st->start_count, 0);
+	id = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
+	ck_assert_uint_eq(st->start_count, 1);
+	s = ct_status(&e, id);
+	pid = s->pid;
+	ck_assert_uint_eq(s->restarts, 0);
+	ck_assert_uint_eq(st->start_sum_ms, s->start_latency_ms);
+	bpci_node_status_free(s);
+
+	ck_assert_int_eq(bpci_coordinator_restart_node(e.c, id, e.diag), 0);
+	ct_wait(&e, id, BPCI_NODE_STATE_RUNNING, 5000);
+	s = ct_status(&e, id);
+	ck_assert_int_ne(s->pid, pid);
+	ck_assert_uint_eq(s->restarts, 1);
+	bpci_node_status_free(s);
+	ck_assert_uint_eq(st->restart_requests, 1);
+	ck_assert_uint_eq(st->start_count, 2);
+	for (i = 0; i <= BPCI__START_NBOUNDS; i++)
+		in_buckets += st->start_in[i];
+	ck_assert_uint_eq(in_buckets, 2);
+	ck_assert_uint_lt(st->start_sum_ms, 10000);
+
+	ck_assert_int_eq(bpci_coordinator_restart_node(e.c, "nope", e.diag), BPCI_ENOTFOUND);
+	ck_assert_uint_eq(st->restart_requests, 1);
+	bpci_free(id);
+	bpci_node_spec_free(spec);
+	ct_teardown(&e);
+}
+END_TEST
+
+/* Bucket edges: 5 ms is in le="0.005", 6 ms in le="0.01", 200 s beyond
+ * the last bound (120 s). */
+START_TEST(test_start_histogram_buckets)
+{
+	bpci__coord_stats st;
+
+	memset(&st, 0, sizeof(st));
+	bpci__coord_stats_start(&st, 0);
+	bpci__coord_stats_start(&st, 5);
+	bpci__coord_stats_start(&st, 6);
+	bpci__coord_stats_start(&st, 1000);
+	bpci__coord_stats_start(&st, 200000);
+	ck_assert(bpci__start_bounds[0] == 0.005);
+	ck_assert(bpci__start_bounds[BPCI__START_NBOUNDS - 1] == 120);
+	ck_assert_uint_eq(st.start_in[0], 2);
+	ck_assert_uint_eq(st.start_in[1], 1);
+	ck_assert_uint_eq(st.start_in[7], 1); /* le="1" */
+	ck_assert_uint_eq(st.start_in[BPCI__START_NBOUNDS], 1);
+	ck_assert_uint_eq(st.start_count, 5);
+	ck_assert_uint_eq(st.start_sum_ms, 201011);
+}
+END_TEST
+
 void ct_add_gaps(Suite *s)
 {
 	TCase *tc = tcase_create("gaps");
@@ -158,5 +306,10 @@ void ct_add_gaps(Suite *s)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_list_json_fast_path_matches_jansson);
 	tcase_add_test(tc, test_intensity_ring_grows_with_restarts);
+	tcase_add_test(tc, test_stopping_transient_exit_is_a_stop);
+	tcase_add_test(tc, test_stopping_temporary_exit_is_a_stop);
+	tcase_add_test(tc, test_stopping_permanent_restarts);
+	tcase_add_test(tc, test_restart_node_counted_and_starts_observed);
+	tcase_add_test(tc, test_start_histogram_buckets);
 	suite_add_tcase(s, tc);
 }
