@@ -41,6 +41,7 @@ struct json_t;
 #define BPCI__COORD_DEFAULT_LOG_KEEP 5u
 
 typedef struct bpci__cnode bpci__cnode;
+typedef struct bpci__list_frag bpci__list_frag; /* coordinator_list_json.c */
 
 /* How the node's readiness and liveness are checked. */
 typedef enum bpci__check {
@@ -125,6 +126,7 @@ struct bpci__cnode {
 	char *failure_reason;
 	char *status_text;
 	int self_stopping;          /* the node sent STOPPING=1 (coordinator_health.c) */
+	bpci__list_frag *list_frag; /* its GET /api/nodes entry, cached */
 };
 
 struct bpci_coordinator {
@@ -250,6 +252,9 @@ void bpci__coord_find_orphans(bpci_coordinator *c);
 /* ---- reload (coordinator_reload.c) ----------------------------------- */
 /* Remove @n (stopped) and start its successor spec, if any. */
 void bpci__coord_start_successor(bpci__cnode *n);
+
+/* ---- GET /api/nodes (coordinator_list_json.c) ------------------------ */
+void bpci__coord_list_frag_free(bpci__cnode *n);
 
 /* ---- persistence (coordinator_persist.c) ------------------------------ */
 /* Write the state now (inside a batch: at the batch's end). */

@@ -6,10 +6,13 @@
  * node for the snapshot, and a checked, growing append per field for the
  * text; at 1,000 nodes that was ~1 ms of the loop's time per request, and
  * on a loaded 2-core machine the longer a request holds the CPU the more
- * often it is preempted in the middle (the p99). Here the space a node can
- * need is reserved once (every string escaped at its worst, 6 bytes a
- * byte), then the fields are written without checks, integers without
- * printf, and the clock is read once per request.
+ * often it is preempted in the middle (the p99). Here each node's entry
+ * but its uptime is cached (what it was rendered from is compared, as the
+ * state file's entries are in coordinator_persist.c), so a repeated list
+ * costs a comparison and a copy per node; an entry that changed is written
+ * into space reserved once (every string escaped at its worst, 6 bytes a
+ * byte), without checks, integers without printf; the clock is read once
+ * per request.
  *
  * The bytes are exactly those of bpci_node_status_list_to_json() for the
  * same table (keys in sorted order, jansson's escapes); a string that is
@@ -137,19 +140,118 @@ static size_t worst_case(const bpci__cnode *n, const char *type, const char *sta
 	size_t strings = slen(n->endpoint) + slen(n->failure_reason) + 2 * slen(n->id) +
 			 slen(n->name) + slen(state) + slen(n->status_text) + slen(type);
 
-	/* keys and punctuation ~230, 10 numbers of at most 20 digits */
+	/* keys and punctuation ~230, 11 numbers of at most 20 digits */
 	return 6 * strings + 512;
 }
 
-static int put_node(out_buf *o, const bpci__cnode *n, uint64_t now_mono)
+/* What a node's entry is rendered from, but its uptime (zeroed first, so
+ * that padding compares equal). */
+typedef struct frag_key {
+	int64_t last_exit_ms, last_heartbeat_ms, started_ms;
+	uint64_t start_latency_ms;
+	long long pid;
+	int state, port, type, last_exit_code, last_exit_signal;
+	unsigned int restarts;
+} frag_key;
+
+struct bpci__list_frag {
+	frag_key key;
+	char *strs;           /* endpoint, failure, id, name, status text: NUL-separated */
+	char *text;           /* the entry up to and including ,"uptime_ms": */
+	size_t len;
+};
+
+static const char *entry_name(const bpci__cnode *n)
 {
-	const char *type = bpci_node_type_name(bpci_node_spec_type(n->spec));
-	const char *state = bpci_node_state_name(n->state);
+	return n->name ? n->name : n->id;
+}
+
+static void key_of(frag_key *k, const bpci__cnode *n)
+{
+	int live = n->proc != NULL;
+
+	memset(k, 0, sizeof(*k));
+	k->last_exit_ms = n->last_exit_ms;
+	k->last_heartbeat_ms = n->last_heartbeat_ms;
+	k->started_ms = live ? n->started_ms : 0;
+	k->start_latency_ms = n->start_latency_ms;
+	k->pid = live ? (long long)bpci__proc_pid(n->proc) : 0;
+	k->state = (int)n->state;
+	k->port = (int)n->port;
+	k->type = (int)bpci_node_spec_type(n->spec);
+	k->last_exit_code = n->last_exit_code;
+	k->last_exit_signal = n->last_exit_signal;
+	k->restarts = n->restarts;
+}
+
+/* The strings in the order of frag->strs; NULL as "". */
+static void strings_of(const char *v[5], const bpci__cnode *n)
+{
+	v[0] = n->endpoint ? n->endpoint : "";
+	v[1] = n->failure_reason ? n->failure_reason : "";
+	v[2] = n->id ? n->id : "";
+	v[3] = entry_name(n) ? entry_name(n) : "";
+	v[4] = n->status_text ? n->status_text : "";
+}
+
+static int frag_fresh(const bpci__list_frag *f, const frag_key *k, const bpci__cnode *n)
+{
+	const char *v[5], *p;
+	size_t i;
+
+	if (!f || memcmp(&f->key, k, sizeof(*k)) != 0)
+		return 0;
+	strings_of(v, n);
+	for (i = 0, p = f->strs; i < 5; i++, p += strlen(p) + 1)
+		if (strcmp(p, v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+void bpci__coord_list_frag_free(bpci__cnode *n)
+{
+	if (!n->list_frag)
+		return;
+	bpci__free(n->list_frag->strs);
+	bpci__free(n->list_frag->text);
+	bpci__free(n->list_frag);
+	n->list_frag = NULL;
+}
+
+/* Keep @len bytes at @text as @n's entry; without memory, no cache. */
+static void frag_store(bpci__cnode *n, const frag_key *k, const char *text, size_t len)
+{
+	bpci__list_frag *f = bpci__calloc(1, sizeof(*f));
+	const char *v[5];
+	size_t i, total = 0, off = 0;
+
+	bpci__coord_list_frag_free(n);
+	strings_of(v, n);
+	for (i = 0; i < 5; i++)
+		total += strlen(v[i]) + 1;
+	if (f && (f->strs = bpci__malloc(total)) && (f->text = bpci__malloc(len))) {
+		for (i = 0; i < 5; i++) {
+			memcpy(f->strs + off, v[i], strlen(v[i]) + 1);
+			off += strlen(v[i]) + 1;
+		}
+		memcpy(f->text, text, len);
+		f->len = len;
+		f->key = *k;
+		n->list_frag = f;
+		return;
+	}
+	if (f) {
+		bpci__free(f->strs);
+		bpci__free(f);
+	}
+}
+
+/* The entry up to its uptime; -1 on invalid UTF-8. */
+static int put_fixed(out_buf *o, const bpci__cnode *n, const char *type, const char *state)
+{
 	int live = n->proc != NULL;
 	int bad = 0;
 
-	if (reserve(o, worst_case(n, type, state)) < 0)
-		return BPCI_ENOMEM;
 	LIT(o, "{\"endpoint\":");
 	bad |= str(o, n->endpoint);
 	LIT(o, ",\"failure_reason\":");
@@ -171,7 +273,7 @@ static int put_node(out_buf *o, const bpci__cnode *n, uint64_t now_mono)
 	LIT(o, ",\"last_heartbeat_ms\":");
 	num(o, (long long)n->last_heartbeat_ms);
 	LIT(o, ",\"name\":");
-	bad |= str(o, n->name ? n->name : n->id);
+	bad |= str(o, entry_name(n));
 	LIT(o, ",\"pid\":");
 	num(o, live ? (long long)bpci__proc_pid(n->proc) : 0);
 	LIT(o, ",\"port\":");
@@ -189,9 +291,39 @@ static int put_node(out_buf *o, const bpci__cnode *n, uint64_t now_mono)
 	LIT(o, ",\"type\":");
 	bad |= str(o, type);
 	LIT(o, ",\"uptime_ms\":");
-	num(o, live ? (long long)(now_mono - n->started_mono) : 0);
+	return bad ? -1 : 0;
+}
+
+/*
+ * One entry. Everything but the uptime changes rarely (a heartbeat, a
+ * state change): the rendered text is kept per node and reused while what
+ * it was made from is unchanged, so a repeated list costs a comparison and
+ * a copy per node.
+ */
+static int put_node(out_buf *o, bpci__cnode *n, uint64_t now_mono)
+{
+	const char *type, *state;
+	frag_key k;
+	size_t start;
+
+	key_of(&k, n);
+	if (frag_fresh(n->list_frag, &k, n)) {
+		if (reserve(o, n->list_frag->len + 32) < 0)
+			return BPCI_ENOMEM;
+		lit(o, n->list_frag->text, n->list_frag->len);
+	} else {
+		type = bpci_node_type_name((bpci_node_type)k.type);
+		state = bpci_node_state_name(n->state);
+		if (reserve(o, worst_case(n, type, state)) < 0)
+			return BPCI_ENOMEM;
+		start = (size_t)(o->p - o->buf);
+		if (put_fixed(o, n, type, state) < 0)
+			return BPCI_EINVAL;
+		frag_store(n, &k, o->buf + start, (size_t)(o->p - o->buf) - start);
+	}
+	num(o, n->proc ? (long long)(now_mono - n->started_mono) : 0);
 	LIT(o, "}");
-	return bad ? BPCI_EINVAL : 0;
+	return 0;
 }
 
 int bpci__coordinator_list_json(char **out, size_t *len, bpci_coordinator *c,

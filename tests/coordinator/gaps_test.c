@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "coordinator_test.h"
 #include "runtime/backoff.h"
 #include "runtime/coordinator_api.h"
+#include "runtime/coordinator_internal.h"
 
 /* "uptime_ms":N -> "uptime_ms":0, so that two renderings a few
  * microseconds apart compare equal. */
@@ -106,6 +108,38 @@ START_TEST(test_list_json_fast_path_matches_jansson)
 	b = fast_list(e.c, BPCI_NODE_ORACLE, 0);
 	ck_assert_str_eq(b, "{\"nodes\":[]}");
 	bpci_free(b);
+
+	/* the per-node cache: kept while nothing changes, redone when the pid,
+	 * the restarts and the start time change (a restart) */
+	{
+		bpci__cnode *n1 = bpci__coord_find(e.c, id1), *n3 = bpci__coord_find(e.c, id3);
+		const bpci__list_frag *f1 = n1->list_frag, *f3 = n3->list_frag;
+
+		ck_assert_ptr_nonnull(f1);
+		ck_assert_ptr_nonnull(f3);
+		b = fast_list(e.c, (bpci_node_type)0, 0);
+		bpci_free(b);
+		ck_assert_ptr_eq(n1->list_frag, f1);
+		ck_assert_ptr_eq(n3->list_frag, f3);
+		ck_assert_int_eq(bpci_coordinator_restart_node(e.c, id1, e.diag), 0);
+		ct_wait(&e, id1, BPCI_NODE_STATE_RUNNING, 5000);
+		a = jansson_list(e.c, (bpci_node_type)0);
+		b = fast_list(e.c, (bpci_node_type)0, 0);
+		ck_assert_str_eq(b, a);
+		ck_assert_ptr_nonnull(strstr(b, "\"restarts\":1"));
+		ck_assert_ptr_eq(n3->list_frag, f3);
+		bpci_free(a);
+		bpci_free(b);
+		/* a string alone changing (same numbers) is seen too */
+		bpci__free(n1->status_text);
+		n1->status_text = bpci__strdup("draining");
+		a = jansson_list(e.c, (bpci_node_type)0);
+		b = fast_list(e.c, (bpci_node_type)0, 0);
+		ck_assert_str_eq(b, a);
+		ck_assert_ptr_nonnull(strstr(b, "\"status_text\":\"draining\""));
+		bpci_free(a);
+		bpci_free(b);
+	}
 
 	bpci_free(id1);
 	bpci_free(id2);
