@@ -15,6 +15,8 @@
  *   coordinator_orphans.c  node processes a dead coordinator did not record
  *   coordinator_fd.c       one pollable descriptor for embedding programs
  *   coordinator_status.c   status snapshots and their JSON
+ *   coordinator_list_json.c  GET /api/nodes from the table, entries cached
+ *   coordinator_stats.c    start latencies and restart requests, for /metrics
  *
  * Everything runs on the loop's thread; there are no locks.
  */
