@@ -96,9 +96,10 @@ typedef struct bpci_server_options {
 					 reload answers 409 no_config */
 	int reload_on_sighup;       /**< non-zero (with config_path): SIGHUP reloads
 					 the file, applied between iterations; the
-					 outcome (every problem of a failure) is
-					 written to standard error, as nobody waits
-					 for an answer */
+					 outcome is written to standard error, as
+					 nobody waits for an answer (a failed reload,
+					 SIGHUP or POST /api/reload, is always
+					 written there with every problem) */
 } bpci_server_options;
 
 #define BPCI_SERVER_OPTIONS_INIT {BPCI_SERVER_OPTIONS_VERSION, NULL, NULL, 0, 0, NULL, 0}
