@@ -206,6 +206,31 @@ static void read_rss(pid_t pid, long *rss_kib, long *hwm_kib)
 	fclose(f);
 }
 
+/* Pss, and the anonymous and file-backed parts of Rss, of @pid in KiB
+ * (smaps_rollup); 0 when unreadable. */
+static void read_rollup(pid_t pid, long *pss_kib, long *anon_kib, long *file_kib)
+{
+	char path[64], line[256];
+	long rss = 0;
+	FILE *f;
+
+	*pss_kib = *anon_kib = *file_kib = 0;
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Rss:", 4) == 0)
+			rss = strtol(line + 4, NULL, 10);
+		else if (strncmp(line, "Pss:", 4) == 0)
+			*pss_kib = strtol(line + 4, NULL, 10);
+		else if (strncmp(line, "Anonymous:", 10) == 0)
+			*anon_kib = strtol(line + 10, NULL, 10);
+	}
+	fclose(f);
+	*file_kib = rss > *anon_kib ? rss - *anon_kib : 0;
+}
+
 /* Wait for @pid up to @timeout_ms, then SIGKILL it and reap. Returns 0
  * when it exited by itself in time. */
 static int reap_within(pid_t pid, int timeout_ms)
@@ -1006,7 +1031,7 @@ static void run_daemon(results *r, const char *tmp, const char *self, size_t n,
 	char *cfg = xasprintf("%s/daemon.yaml", tmp), *log = xasprintf("%s/daemon.log", tmp);
 	char *url = NULL;
 	int *pids = NULL;
-	long running = 0, rss, hwm;
+	long running = 0, rss, hwm, pss, anon, file;
 	CURL *h = NULL;
 	pid_t pid = -1;
 	int64_t t0;
@@ -1051,9 +1076,12 @@ static void run_daemon(results *r, const char *tmp, const char *self, size_t n,
 	daemon_gets(h, url, n, dr, r, &pids);
 	progress("bpci daemon: %d GETs done", GET_SAMPLES);
 	read_rss(pid, &rss, &hwm);
+	read_rollup(pid, &pss, &anon, &file);
 	dr->rss->bpci = (double)rss / 1024.0;
-	add_note(r, "(c) bpci daemon RSS %.1f MiB (peak %.1f MiB) with %zu nodes",
-		 (double)rss / 1024.0, (double)hwm / 1024.0, n);
+	add_note(r, "(c) bpci daemon RSS %.1f MiB (peak %.1f MiB; Pss %.1f MiB; anonymous "
+		 "%.1f MiB, file-backed %.1f MiB, mostly shared libraries) with %zu nodes",
+		 (double)rss / 1024.0, (double)hwm / 1024.0, (double)pss / 1024.0,
+		 (double)anon / 1024.0, (double)file / 1024.0, n);
 out:
 	if (pid > 0) {
 		int64_t ts = now_ns();

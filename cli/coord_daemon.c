@@ -311,6 +311,8 @@ static int run_daemon(cli_ctx *ctx, daemon_state *d, const cli_parsed *p)
 		return status;
 	if (d->cfg) {
 		rc = bpci_coordinator_reload(d->c, d->cfg, d->diag);
+		bpci_config_free(d->cfg); /* the coordinator copied the specs; SIGHUP re-reads */
+		d->cfg = NULL;
 		cli_print_diag(ctx, d->diag); /* a node that cannot start is no reason to stop */
 		bpci_diag_clear(d->diag);
 	}

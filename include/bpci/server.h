@@ -25,13 +25,24 @@
  *                                         output (across log rotation) until the
  *                                         client goes away or the node is stopped
  *   POST   /api/reload                   re-read the configuration file;
- *                                         200 {"config":PATH,"nodes":N}
+ *                                         200 {"config":PATH,"nodes":N}; a file
+ *                                         that cannot be read, validated or
+ *                                         applied: 400 with every problem
  *   GET    /metrics                      Prometheus text exposition 0.0.4:
  *                                         node_distribution_total_nodes,
  *                                         _active_nodes, _nodes{status},
  *                                         _node_restarts_total, _node_uptime_seconds
  *                                         and _node_last_startup_time_seconds
- *                                         {node_id,node_type}
+ *                                         {node_id,node_type};
+ *                                         bpci_node_start_seconds (histogram of
+ *                                         every start that reached readiness),
+ *                                         bpci_coordinator_restart_requests_total,
+ *                                         _reloads_total, _reload_failures_total,
+ *                                         _last_reload_success_timestamp_seconds,
+ *                                         _last_reload_failure_timestamp_seconds
+ *
+ * A log follower that reads slower than the node writes gets at most
+ * 1 MiB queued; the rest waits in the log file until the connection drains.
  *
  * Errors are {"error":{"code":C,"message":M,"field":F}} ("field" only when a
  * field is at fault) with the HTTP status: 400 invalid/parse/bad_request,
@@ -84,7 +95,11 @@ typedef struct bpci_server_options {
 	const char *config_path;    /**< the file POST /api/reload re-reads; NULL:
 					 reload answers 409 no_config */
 	int reload_on_sighup;       /**< non-zero (with config_path): SIGHUP reloads
-					 the file, applied between iterations */
+					 the file, applied between iterations; the
+					 outcome is written to standard error, as
+					 nobody waits for an answer (a failed reload,
+					 SIGHUP or POST /api/reload, is always
+					 written there with every problem) */
 } bpci_server_options;
 
 #define BPCI_SERVER_OPTIONS_INIT {BPCI_SERVER_OPTIONS_VERSION, NULL, NULL, 0, 0, NULL, 0}

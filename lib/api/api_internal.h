@@ -41,7 +41,15 @@ struct bpci_server {
 	bpci__api_job *jobs, **jobs_tail;
 	bpci__api_follow *follows; /* live log streams */
 	uint64_t started_ms;
+	size_t list_hint;          /* length of the last GET /api/nodes answer */
+	/* reloads (SIGHUP and POST /api/reload), for /metrics */
+	uint64_t reloads_ok, reload_failures;
+	int64_t reload_ok_ms, reload_failed_ms; /* wall clock; 0: never */
+	size_t follow_max_pending; /* most bytes a log follower ever had queued */
 };
+
+/* Count a reload's outcome (0 or a BPCI_E* code) for /metrics. */
+void bpci__api_reload_done(bpci_server *srv, int rc);
 
 /* Queue @req for the job runner; answers 500 itself when out of memory. */
 void bpci__api_queue(bpci_server *srv, bpci__api_job_kind kind, bpci__http_req *req);

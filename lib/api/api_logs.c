@@ -3,6 +3,12 @@
  * whatever is appended to the node's log file: an inotify watch on the
  * logs directory wakes the loop when the file grows or is rotated (a new
  * inode under the same name), so an idle stream costs nothing.
+ *
+ * Backpressure: a client that reads slower than the node writes must not
+ * make the coordinator hold the difference. Above FOLLOW_MAX_PENDING bytes
+ * waiting for the socket, the stream stops reading the log file (the file
+ * is the buffer) and resumes when the connection's output has drained; a
+ * client that stops reading altogether is dropped by the write timeout.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +28,7 @@
 #define TAIL_DEFAULT 100u
 #define TAIL_MAX 100000u
 #define CHUNK 65536
+#define FOLLOW_MAX_PENDING ((size_t)1 << 20)
 
 struct bpci__api_follow {
 	bpci_server *srv;
@@ -34,6 +41,7 @@ struct bpci__api_follow {
 	struct event *ev;       /* inotify readable */
 	struct event *reap;     /* ends the stream outside write callbacks */
 	int gone;
+	int paused;             /* waiting for the client to take what is queued */
 	bpci__api_follow *prev, *next;
 };
 
@@ -79,15 +87,32 @@ static void on_gone(bpci__http_req *req, void *payload)
 		event_active(f->reap, EV_TIMEOUT, 0);
 }
 
-/* Sends what @fd holds from its offset on; 0, or -1 when the client left. */
+/* The most that ever waited for one client (tests read it). */
+static void note_pending(bpci__api_follow *f)
+{
+	size_t p = bpci__http_stream_pending(f->req);
+
+	if (p > f->srv->follow_max_pending)
+		f->srv->follow_max_pending = p;
+}
+
+/* Sends what @fd holds from its offset on, up to the pending limit.
+ * 0: all sent; 1: paused until the output drains; -1: the client left. */
 static int send_rest(bpci__api_follow *f)
 {
 	char buf[CHUNK];
 	ssize_t n;
 
-	while (f->fd >= 0 && (n = read(f->fd, buf, sizeof(buf))) > 0) {
+	while (f->fd >= 0) {
+		if (bpci__http_stream_pending(f->req) >= FOLLOW_MAX_PENDING) {
+			f->paused = 1;
+			return 1;
+		}
+		if ((n = read(f->fd, buf, sizeof(buf))) <= 0)
+			break;
 		if (bpci__http_stream_chunk(f->req, buf, (size_t)n) != 0 || f->gone)
 			return -1;
+		note_pending(f);
 	}
 	return 0;
 }
@@ -102,7 +127,7 @@ static int reopen_if_new(bpci__api_follow *f)
 	if (stat(f->path, &st) != 0 || (f->fd >= 0 && st.st_ino == f->ino))
 		return 0;
 	if (send_rest(f) != 0)
-		return -1;
+		return -1; /* gone, or the old file is not finished yet */
 	fd = open(f->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -117,14 +142,25 @@ static void pump(bpci__api_follow *f)
 {
 	struct stat st;
 
-	if (f->gone)
-		return;
+	if (f->gone || f->paused)
+		return; /* a paused stream goes on from on_drained */
 	if (reopen_if_new(f) != 0)
 		return;
 	/* Truncated in place: start again from its beginning. */
 	if (f->fd >= 0 && fstat(f->fd, &st) == 0 && lseek(f->fd, 0, SEEK_CUR) > st.st_size)
 		(void)lseek(f->fd, 0, SEEK_SET);
 	(void)send_rest(f);
+}
+
+static void on_drained(bpci__http_req *req, void *payload)
+{
+	bpci__api_follow *f = payload;
+
+	(void)req;
+	if (!f->paused)
+		return;
+	f->paused = 0;
+	pump(f);
 }
 
 /* Other nodes' logs share the directory: wake only for ours. */
@@ -209,6 +245,7 @@ static void start_follow(bpci_server *srv, bpci__http_req *req, const char *id, 
 		follow_free(f);
 		return;
 	}
+	bpci__http_stream_on_drain(req, on_drained);
 	if (*tail && bpci__http_stream_chunk(req, tail, strlen(tail)) != 0)
 		return; /* on_gone reaps it */
 	f->fd = open(path, O_RDONLY | O_CLOEXEC);

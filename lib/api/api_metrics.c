@@ -5,13 +5,16 @@
  * the coordinator has measured (node states, restarts, uptime of running
  * nodes, start latency of starts that reached readiness).
  */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "api/api_internal.h"
 #include "bpci/daemon.h"
 #include "common/alloc.h"
+#include "runtime/coordinator_api.h"
 #include "runtime/metric_names.h"
 #include "runtime/metrics.h"
 
@@ -182,16 +185,145 @@ static int c_latency(bpci__metrics_emitter *em, void *payload)
 	return per_node(em, payload, v_latency);
 }
 
-/*
- * The start latency of each node's last start. The startup-time histogram
- * of metric_names.h needs every start observed as it happens, which the
- * coordinator's public API does not report to the server; a gauge of the
- * last start is what the snapshots measure.
- */
+/* The start latency of each node's last start (every start: the
+ * bpci_node_start_seconds histogram below). */
 static const bpci__metrics_def last_start_def = {
 	"node_distribution_node_last_startup_time_seconds",
 	"Time from spawning the node's current process to its readiness, in seconds.",
 	BPCI__METRIC_GAUGE};
+
+/* ---- counted as it happens: reloads, restart requests, every start ---- */
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void bpci__api_reload_done(bpci_server *srv, int rc)
+{
+	if (rc == 0) {
+		srv->reloads_ok++;
+		srv->reload_ok_ms = wall_ms();
+	} else {
+		srv->reload_failures++;
+		srv->reload_failed_ms = wall_ms();
+	}
+}
+
+static const bpci__metrics_def reloads_def = {
+	"bpci_coordinator_reloads_total",
+	"Configuration reloads (SIGHUP or POST /api/reload) that were applied.",
+	BPCI__METRIC_COUNTER};
+static const bpci__metrics_def reload_failures_def = {
+	"bpci_coordinator_reload_failures_total",
+	"Configuration reloads (SIGHUP or POST /api/reload) that failed: the file could "
+	"not be read or validated, or part of the difference could not be applied.",
+	BPCI__METRIC_COUNTER};
+static const bpci__metrics_def reload_ok_time_def = {
+	"bpci_coordinator_last_reload_success_timestamp_seconds",
+	"Time of the last applied reload, in seconds since the epoch.", BPCI__METRIC_GAUGE};
+static const bpci__metrics_def reload_fail_time_def = {
+	"bpci_coordinator_last_reload_failure_timestamp_seconds",
+	"Time of the last failed reload, in seconds since the epoch.", BPCI__METRIC_GAUGE};
+static const bpci__metrics_def restart_requests_def = {
+	"bpci_coordinator_restart_requests_total",
+	"Node restarts asked for through restart_node (API, CLI or library); each also "
+	"counts in the node's node_distribution_node_restarts_total.",
+	BPCI__METRIC_COUNTER};
+
+static int c_reloads(bpci__metrics_emitter *em, void *payload)
+{
+	return bpci__metrics_emit(em, (double)((bpci_server *)payload)->reloads_ok, NULL);
+}
+
+static int c_reload_failures(bpci__metrics_emitter *em, void *payload)
+{
+	return bpci__metrics_emit(em, (double)((bpci_server *)payload)->reload_failures, NULL);
+}
+
+/* Absent until it happened. */
+static int c_reload_ok_time(bpci__metrics_emitter *em, void *payload)
+{
+	const bpci_server *srv = payload;
+
+	return srv->reload_ok_ms ? bpci__metrics_emit(em, (double)srv->reload_ok_ms / 1000.0,
+						      NULL)
+				 : 0;
+}
+
+static int c_reload_fail_time(bpci__metrics_emitter *em, void *payload)
+{
+	const bpci_server *srv = payload;
+
+	return srv->reload_failed_ms
+		       ? bpci__metrics_emit(em, (double)srv->reload_failed_ms / 1000.0, NULL)
+		       : 0;
+}
+
+static int c_restart_requests(bpci__metrics_emitter *em, void *payload)
+{
+	const bpci_server *srv = payload;
+
+	return bpci__metrics_emit(em, (double)bpci__coordinator_stats(srv->c)->restart_requests,
+				  NULL);
+}
+
+/*
+ * bpci_node_start_seconds: every start that reached readiness, from the
+ * spawn to READY=1 (or the first passed probe). The collectors above only
+ * know counters and gauges; a histogram's text is simple enough to write
+ * here: cumulative buckets, +Inf, _sum, _count.
+ */
+static char *start_histogram(const bpci__coord_stats *st)
+{
+	char num[BPCI__METRICS_NUM_MAX], *out = NULL;
+	size_t cap = 4096, len = 0, i;
+	uint64_t cum = 0;
+	int n;
+
+	out = bpci__malloc(cap);
+	if (!out)
+		return NULL;
+	len += (size_t)snprintf(out + len, cap - len,
+				"# HELP bpci_node_start_seconds Time from spawning a node's "
+				"process to its readiness, for every start that reached it, in "
+				"seconds.\n# TYPE bpci_node_start_seconds histogram\n");
+	for (i = 0; i < BPCI__START_NBOUNDS; i++) {
+		cum += st->start_in[i];
+		bpci__metrics_format_double(num, bpci__start_bounds[i]);
+		len += (size_t)snprintf(out + len, cap - len,
+					"bpci_node_start_seconds_bucket{le=\"%s\"} %llu\n", num,
+					(unsigned long long)cum);
+	}
+	bpci__metrics_format_double(num, (double)st->start_sum_ms / 1000.0);
+	n = snprintf(out + len, cap - len,
+		     "bpci_node_start_seconds_bucket{le=\"+Inf\"} %llu\n"
+		     "bpci_node_start_seconds_sum %s\nbpci_node_start_seconds_count %llu\n",
+		     (unsigned long long)st->start_count, num,
+		     (unsigned long long)st->start_count);
+	if (n < 0 || (size_t)n >= cap - len) {
+		bpci__free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The collected families' text followed by the histogram's. */
+static char *join(char *a, size_t alen, char *b)
+{
+	size_t blen = b ? strlen(b) : 0;
+	char *out = a && b ? bpci__realloc(a, alen + blen + 1) : NULL;
+
+	if (out)
+		memcpy(out + alen, b, blen + 1);
+	else
+		bpci__free(a);
+	bpci__free(b);
+	return out;
+}
 
 static void on_metrics(bpci__http_req *req, void *payload)
 {
@@ -216,12 +348,19 @@ static void on_metrics(bpci__http_req *req, void *payload)
 			{*bpci__metric_def(BPCI__MID_NODE_RESTARTS_TOTAL), c_restarts, &sc},
 			{*bpci__metric_def(BPCI__MID_NODE_UPTIME_SECONDS), c_uptime, &sc},
 			{last_start_def, c_latency, &sc},
+			{restart_requests_def, c_restart_requests, srv},
+			{reloads_def, c_reloads, srv},
+			{reload_failures_def, c_reload_failures, srv},
+			{reload_ok_time_def, c_reload_ok_time, srv},
+			{reload_fail_time_def, c_reload_fail_time, srv},
 		};
 
 		rc = bpci__metrics_render_collectors(&text, &len, cols,
 						     sizeof(cols) / sizeof(cols[0]), NULL);
 	}
 	bpci_node_status_list_free(list);
+	if (rc == 0 && !(text = join(text, len, start_histogram(bpci__coordinator_stats(srv->c)))))
+		rc = BPCI_ENOMEM;
 	if (rc == 0) { /* the daemon tree's link metrics, when this is a daemon */
 		char *links = NULL, *all;
 

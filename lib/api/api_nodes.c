@@ -3,6 +3,7 @@
  * stops, restarts and reloads are queued (coordinator_api.c) and carried
  * out here between loop iterations.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -10,6 +11,7 @@
 #include "api/api_internal.h"
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "runtime/coordinator_api.h"
 
 static bpci_diag *new_diag(bpci__http_req *req)
 {
@@ -57,9 +59,18 @@ static void on_list(bpci__http_req *req, void *payload)
 	bpci_node_status_list *list = NULL;
 	bpci_node_type type;
 	char *text = NULL;
+	size_t len = 0;
+	int rc;
 
 	if (query_type(req, &type) != 0)
 		return;
+	rc = bpci__coordinator_list_json(&text, &len, srv->c, type, srv->list_hint);
+	if (rc == 0) {
+		srv->list_hint = len + len / 8;
+		bpci__http_reply_take(req, 200, "application/json", text, len);
+		return;
+	}
+	/* Not valid UTF-8 somewhere: jansson decides, as for every client. */
 	if (bpci_coordinator_list_nodes(&list, srv->c, type, NULL) == 0)
 		(void)bpci_node_status_list_to_json(&text, list);
 	bpci_node_status_list_free(list);
@@ -233,10 +244,45 @@ static void job_restart(bpci_server *srv, bpci__http_req *req, bpci_diag *diag)
 	bpci__api_reply_text_json(req, 200, text);
 }
 
+/* Every problem of a failed reload on stderr, one line each: for a SIGHUP
+ * this is the only place an operator can see them. */
+static void log_reload_failure(const bpci_server *srv, const char *how, int rc, int loaded,
+			       const bpci_diag *diag)
+{
+	size_t i, n = bpci_diag_count(diag), shown = 0;
+
+	fprintf(stderr, "bpci coordinator: %s reload of %s failed (%s); %s\n", how,
+		srv->config_path, bpci_strerror(rc),
+		loaded ? "the rest of the difference was applied"
+		       : "the running nodes were left alone");
+	for (i = 0; i < n; i++) {
+		const bpci_diag_entry *e = bpci_diag_get(diag, i);
+
+		if (e && e->severity == BPCI_SEVERITY_ERROR) {
+			fprintf(stderr, "bpci coordinator:   %s\n",
+				e->text && *e->text ? e->text : e->message);
+			shown++;
+		}
+	}
+	if (!shown)
+		fprintf(stderr, "bpci coordinator:   %s\n", bpci_strerror(rc));
+	fflush(stderr);
+}
+
+/* A reload that failed answers 400 with every problem (a configuration
+ * that cannot be read or applied is the request's problem), but a lack of
+ * memory is ours. */
+static void reply_reload_failure(bpci__http_req *req, int rc, const bpci_diag *diag)
+{
+	bpci__api_reply_diag(req, rc == BPCI_ENOMEM ? rc : BPCI_EINVAL, diag,
+			     "the configuration was not applied");
+}
+
 static void job_reload(bpci_server *srv, bpci__http_req *req, bpci_diag *diag)
 {
 	bpci_config *cfg = NULL;
-	int rc;
+	size_t nodes = 0;
+	int rc, loaded;
 
 	if (!srv->config_path) {
 		if (req)
@@ -247,23 +293,38 @@ static void job_reload(bpci_server *srv, bpci__http_req *req, bpci_diag *diag)
 		return;
 	}
 	rc = bpci_config_load_file(&cfg, srv->config_path, 0, diag);
-	if (rc == 0)
+	loaded = rc == 0;
+	if (rc == 0) {
+		nodes = bpci_config_node_count(cfg);
 		rc = bpci_coordinator_reload(srv->c, cfg, diag);
-	if (req && rc != 0)
-		bpci__api_reply_diag(req, rc, diag, "the configuration was not applied");
-	else if (req)
+	}
+	bpci_config_free(cfg);
+	bpci__api_reload_done(srv, rc);
+	if (rc != 0)
+		log_reload_failure(srv, req ? "API" : "SIGHUP", rc, loaded, diag);
+	else if (!req)
+		fprintf(stderr, "bpci coordinator: SIGHUP: reloaded %s (%zu nodes)\n",
+			srv->config_path, nodes);
+	if (!req)
+		return;
+	if (rc != 0)
+		reply_reload_failure(req, rc, diag);
+	else
 		bpci__http_reply_json(req, 200,
 				      json_pack("{s:s, s:I}", "config", srv->config_path, "nodes",
-						(json_int_t)bpci_config_node_count(cfg)));
-	bpci_config_free(cfg);
+						(json_int_t)nodes));
 }
 
 void bpci__api_run_job(bpci_server *srv, bpci__api_job *job)
 {
-	bpci_diag *diag = job->req ? new_diag(job->req) : NULL;
+	bpci_diag *diag = NULL;
 
-	if (job->req && !diag)
-		return;
+	if (job->req) {
+		if (!(diag = new_diag(job->req)))
+			return;
+	} else if (bpci_diag_new(&diag) != 0) {
+		diag = NULL; /* a SIGHUP reload is then logged without details */
+	}
 	switch (job->kind) {
 	case BPCI__JOB_START:
 		job_start(srv, job->req, diag);

@@ -65,9 +65,6 @@ int bpci__intensity_init(bpci__intensity *w, unsigned int max_restarts, uint64_t
 	memset(w, 0, sizeof(*w));
 	if (period_ms == 0)
 		return BPCI_EINVAL;
-	w->times = bpci__calloc((size_t)max_restarts + 1, sizeof(uint64_t));
-	if (!w->times)
-		return BPCI_ENOMEM;
 	w->max_restarts = max_restarts;
 	w->period_ms = period_ms;
 	return 0;
@@ -81,10 +78,10 @@ void bpci__intensity_release(bpci__intensity *w)
 
 size_t bpci__intensity_count(const bpci__intensity *w, uint64_t now_ms)
 {
-	size_t cap = (size_t)w->max_restarts + 1, i, n = 0;
+	size_t i, n = 0;
 
 	for (i = 0; i < w->count; i++) {
-		uint64_t t = w->times[(w->head + cap - 1 - i) % cap];
+		uint64_t t = w->times[(w->head + w->alloc - 1 - i) % w->alloc];
 
 		if (now_ms >= t && now_ms - t >= w->period_ms)
 			break; /* older ones are older still */
@@ -93,13 +90,36 @@ size_t bpci__intensity_count(const bpci__intensity *w, uint64_t now_ms)
 	return n;
 }
 
+/* A full ring below its final size doubles, oldest entry first. */
+static void grow(bpci__intensity *w)
+{
+	size_t cap = (size_t)w->max_restarts + 1, want, i;
+	uint64_t *t;
+
+	if (w->count < w->alloc || w->alloc >= cap)
+		return;
+	want = w->alloc ? 2 * w->alloc : 4;
+	if (want > cap)
+		want = cap;
+	t = bpci__malloc(want * sizeof(*t));
+	if (!t)
+		return;
+	for (i = 0; i < w->count; i++)
+		t[i] = w->times[(w->head + i) % w->alloc];
+	bpci__free(w->times);
+	w->times = t;
+	w->alloc = want;
+	w->head = w->count;
+}
+
 int bpci__intensity_record(bpci__intensity *w, uint64_t now_ms)
 {
-	size_t cap = (size_t)w->max_restarts + 1;
-
+	grow(w);
+	if (!w->alloc)
+		return 0; /* nothing could be recorded */
 	w->times[w->head] = now_ms;
-	w->head = (w->head + 1) % cap;
-	if (w->count < cap)
+	w->head = (w->head + 1) % w->alloc;
+	if (w->count < w->alloc)
 		w->count++;
 	return bpci__intensity_count(w, now_ms) > w->max_restarts;
 }

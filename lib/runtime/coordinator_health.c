@@ -50,6 +50,21 @@ static void set_status_text(bpci__cnode *n, const char *text)
 	bpci__coord_dirty(n->c);
 }
 
+/*
+ * STOPPING=1: the node is on its way out by itself. No more heartbeat or
+ * probe checks (a stopping node that misses them must not be restarted for
+ * it), and its exit is a stop, not a failure (coordinator_restart.c). It
+ * gets stop.timeout to exit, then SIGKILL, as if we had stopped it.
+ */
+static void stopping_by_itself(bpci__cnode *n)
+{
+	n->self_stopping = 1;
+	bpci__coord_health_stop(n);
+	bpci__coord_disarm(n);
+	bpci__coord_arm_timer(n, n->set.stop_timeout_ms);
+	bpci__coord_set_state(n, BPCI_NODE_STATE_STOPPING, "the node is stopping (STOPPING=1)");
+}
+
 void bpci__coord_notify_cb(pid_t pid, const bpci__notify_msg *msg, void *payload)
 {
 	bpci_coordinator *c = payload;
@@ -62,6 +77,10 @@ void bpci__coord_notify_cb(pid_t pid, const bpci__notify_msg *msg, void *payload
 		return;
 	if (msg->present & BPCI__NOTIFY_STATUS)
 		set_status_text(n, msg->status);
+	if ((msg->present & BPCI__NOTIFY_STOPPING) && !n->killing) {
+		stopping_by_itself(n);
+		return;
+	}
 	if ((msg->present & BPCI__NOTIFY_EXTEND_TIMEOUT) && n->state == BPCI_NODE_STATE_STARTING &&
 	    !n->killing)
 		bpci__coord_arm_timer(n, msg->extend_timeout_usec / 1000u);
@@ -173,6 +192,7 @@ void bpci__coord_heartbeat(bpci__cnode *n, int ready)
 	if (n->state == BPCI_NODE_STATE_STARTING && (ready || n->set.check == BPCI__CHECK_NONE)) {
 		bpci__coord_disarm(n);
 		n->start_latency_ms = now - n->started_mono;
+		bpci__coord_stats_start(&n->c->stats, n->start_latency_ms);
 		if (n->start_latency_ms == 0)
 			n->start_latency_ms = 1; /* 0 means "not yet" */
 		bpci__free(n->failure_reason);

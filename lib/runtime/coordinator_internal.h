@@ -18,6 +18,8 @@
  *   coordinator_orphans.c  node processes a dead coordinator did not record
  *   coordinator_fd.c       one pollable descriptor for embedding programs
  *   coordinator_status.c   status snapshots and their JSON
+ *   coordinator_list_json.c  GET /api/nodes from the table, entries cached
+ *   coordinator_stats.c    start latencies and restart requests, for /metrics
  *
  * Everything runs on the loop's thread; there are no locks.
  */
@@ -30,6 +32,7 @@
 #include "bpci/coordinator.h"
 #include "runtime/backoff.h"
 #include "runtime/coordinator_api.h"
+#include "runtime/coordinator_stats.h"
 #include "runtime/logfile.h"
 #include "runtime/notify.h"
 #include "runtime/probe.h"
@@ -44,6 +47,7 @@ struct bpci_ledger;
 #define BPCI__COORD_DEFAULT_LOG_KEEP 5u
 
 typedef struct bpci__cnode bpci__cnode;
+typedef struct bpci__list_frag bpci__list_frag; /* coordinator_list_json.c */
 
 /* A journaled node that left the table, until its node.removed entry is
  * appended. */
@@ -138,6 +142,8 @@ struct bpci__cnode {
 	uint64_t started_mono, last_hb_mono, start_latency_ms;
 	char *failure_reason;
 	char *status_text;
+	int self_stopping;          /* the node sent STOPPING=1 (coordinator_health.c) */
+	bpci__list_frag *list_frag; /* its GET /api/nodes entry, cached */
 };
 
 struct bpci_coordinator {
@@ -180,6 +186,7 @@ struct bpci_coordinator {
 	int timer_fd;               /* in embed_fd: the earliest pending timeout */
 	char *daemon_program;       /* child daemons' program (daemon_*.c) */
 	struct bpci__daemons *daemons; /* NULL until bpci_coordinator_daemon_start() */
+	bpci__coord_stats stats;    /* for /metrics (coordinator_stats.c) */
 };
 
 /* ---- clocks and small helpers (coordinator.c) ------------------------- */
@@ -272,6 +279,9 @@ void bpci__coord_find_orphans(bpci_coordinator *c);
 /* ---- reload (coordinator_reload.c) ----------------------------------- */
 /* Remove @n (stopped) and start its successor spec, if any. */
 void bpci__coord_start_successor(bpci__cnode *n);
+
+/* ---- GET /api/nodes (coordinator_list_json.c) ------------------------ */
+void bpci__coord_list_frag_free(bpci__cnode *n);
 
 /* ---- persistence (coordinator_persist.c) ------------------------------ */
 /* Journal the changes now, durably (inside a batch: at the batch's end). */

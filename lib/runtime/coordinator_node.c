@@ -191,6 +191,7 @@ void bpci__coord_node_free(bpci__cnode *n)
 	if (n->intensity_ready)
 		bpci__intensity_release(&n->intensity);
 	bpci__coord_frag_free(n);
+	bpci__coord_list_frag_free(n);
 	bpci_node_spec_free(n->spec);
 	bpci_node_spec_free(n->successor);
 	bpci__free(n->id);

@@ -290,6 +290,8 @@ int bpci_coordinator_restart_node(bpci_coordinator *c, const char *id, bpci_diag
 	if (!n)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, "id",
 				      "no node with id \"%s\"", id ? id : "(null)");
+	n->restarts++; /* asked for, but a restart all the same */
+	c->stats.restart_requests++;
 	/* a fresh restart budget */
 	bpci__intensity_release(&n->intensity);
 	n->intensity_ready = 0;

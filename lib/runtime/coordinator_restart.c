@@ -100,15 +100,39 @@ static void stopped_on_request(bpci__cnode *n, const char *how)
 	bpci__coord_set_state(n, BPCI_NODE_STATE_STOPPED, how);
 }
 
+/*
+ * The node announced STOPPING=1 and then ended, with no stop or restart
+ * asked of us meanwhile: it stopped by itself, whatever its status. Only
+ * permanent restarts it (always); transient and temporary leave it
+ * stopped, not failed.
+ */
+static void stopped_by_itself(bpci__cnode *n, const char *how)
+{
+	char reason[240];
+
+	snprintf(reason, sizeof(reason), "stopped by itself after STOPPING=1 (%s)", how);
+	if (n->set.policy == BPCI__POLICY_PERMANENT) {
+		after_exit(n, 0, reason);
+		return;
+	}
+	bpci__coord_set_state(n, BPCI_NODE_STATE_STOPPED, reason);
+}
+
 void bpci__coord_exited(bpci__cnode *n, int status)
 {
 	char how[160];
-	int failed;
+	int failed, self = n->self_stopping;
 
+	n->self_stopping = 0;
 	record_exit(n, status);
 	bpci__coord_disarm(n);
 	bpci__coord_health_stop(n);
 	describe_exit(how, sizeof(how), status);
+	if (n->state == BPCI_NODE_STATE_STOPPING && self && !n->remove_on_exit &&
+	    !n->restart_on_exit) {
+		stopped_by_itself(n, how);
+		return;
+	}
 	if (n->state == BPCI_NODE_STATE_STOPPING) {
 		stopped_on_request(n, how);
 		return;

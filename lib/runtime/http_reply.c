@@ -160,7 +160,8 @@ static void send_body(bpci__http_req *req, int status, const char *ctype, const 
 
 		evhttp_add_header(evhttp_request_get_output_headers(req->ev), "Content-Type",
 				  ctype);
-		evbuffer_add(out, data, len);
+		if (len)
+			evbuffer_add(out, data, len);
 		evhttp_send_reply(req->ev, status, NULL, NULL);
 		req->ev = NULL;
 	}
@@ -172,6 +173,36 @@ void bpci__http_reply_text(bpci__http_req *req, int status, const char *content_
 {
 	send_body(req, status, content_type ? content_type : "text/plain; charset=utf-8",
 		  text ? text : "", text ? strlen(text) : 0);
+}
+
+static void free_taken(const void *data, size_t len, void *extra)
+{
+	(void)len;
+	(void)extra;
+	bpci__free((void *)data);
+}
+
+void bpci__http_reply_take(bpci__http_req *req, int status, const char *content_type,
+			   char *data, size_t len)
+{
+	struct evbuffer *out;
+
+	if (!data) {
+		bpci__http_reply_error(req, 500, "internal", "out of memory", NULL);
+		return;
+	}
+	if (!req->ev) {
+		bpci__free(data);
+		bpci__http_req_done(req);
+		return;
+	}
+	out = evhttp_request_get_output_buffer(req->ev);
+	if (evbuffer_add_reference(out, data, len, free_taken, NULL) < 0) {
+		bpci__free(data);
+		bpci__http_reply_error(req, 500, "internal", "out of memory", NULL);
+		return;
+	}
+	send_body(req, status, content_type ? content_type : "application/json", NULL, 0);
 }
 
 void bpci__http_reply_json(bpci__http_req *req, int status, json_t *json)

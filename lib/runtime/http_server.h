@@ -125,6 +125,14 @@ void bpci__http_reply_text(bpci__http_req *req, int status, const char *content_
 			   const char *text);
 
 /*
+ * Answers with @len bytes at @data, handing the buffer itself to the
+ * connection (no copy); it is released with bpci__free() once sent or
+ * dropped. Releases @req. NULL @data answers 500.
+ */
+void bpci__http_reply_take(bpci__http_req *req, int status, const char *content_type,
+			   char *data, size_t len);
+
+/*
  * Answers {"error":{"code":@code,"message":@message,"field":@field}}
  * (no "field" when @field is NULL) and releases @req.
  */
@@ -150,6 +158,18 @@ int bpci__http_stream_start(bpci__http_req *req, int status, const char *content
 			    bpci__http_gone_cb gone, void *payload);
 /* Sends one chunk (len > 0). 0, or BPCI_EUNREACHABLE once the client is gone. */
 int bpci__http_stream_chunk(bpci__http_req *req, const void *data, size_t len);
+/*
+ * Bytes of the stream waiting in the connection's output buffer (not yet
+ * taken by the kernel); 0 once the client is gone. A producer that can
+ * outrun its client stops sending above its own limit and resumes from
+ * the drain callback.
+ */
+size_t bpci__http_stream_pending(const bpci__http_req *req);
+/* Called each time the output buffer of the stream has been written out
+ * completely (never after the client left or the stream ended). */
+typedef void (*bpci__http_drain_cb)(bpci__http_req *req, void *payload);
+/* Sets the drain callback (NULL: none); the payload is the gone payload. */
+void bpci__http_stream_on_drain(bpci__http_req *req, bpci__http_drain_cb drained);
 /* Ends the stream and releases @req. */
 void bpci__http_stream_end(bpci__http_req *req);
 /* 1 when the client of @req has gone away. */

@@ -57,6 +57,7 @@ struct bpci__http_req {
 	struct evhttp_connection *evcon;
 	struct event *watch;        /* read watcher noticing a closed peer */
 	bpci__http_gone_cb gone_cb;
+	bpci__http_drain_cb drain_cb;
 	void *gone_payload;
 	int released;               /* answered during teardown */
 	bpci__http_req *prev, *next;

@@ -108,6 +108,34 @@ int bpci__http_stream_start(bpci__http_req *req, int status, const char *content
 	return 0;
 }
 
+/* evhttp calls this when the connection's output buffer has drained
+ * (the bufferevent's write callback at the default low watermark, 0). The
+ * next chunk or the end of the stream replaces it, so it never sees a
+ * released request. */
+static void on_drained(struct evhttp_connection *evcon, void *arg)
+{
+	bpci__http_req *req = arg;
+
+	(void)evcon;
+	if (req->drain_cb && !req->gone && req->ev)
+		req->drain_cb(req, req->gone_payload);
+}
+
+size_t bpci__http_stream_pending(const bpci__http_req *req)
+{
+	struct bufferevent *bev;
+
+	if (req->gone || !req->ev || req->evcon_dead || !req->evcon)
+		return 0;
+	bev = evhttp_connection_get_bufferevent(req->evcon);
+	return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
+}
+
+void bpci__http_stream_on_drain(bpci__http_req *req, bpci__http_drain_cb drained)
+{
+	req->drain_cb = drained;
+}
+
 int bpci__http_stream_chunk(bpci__http_req *req, const void *data, size_t len)
 {
 	struct evbuffer *buf;
@@ -121,13 +149,14 @@ int bpci__http_stream_chunk(bpci__http_req *req, const void *data, size_t len)
 		evbuffer_free(buf);
 		return BPCI_ENOMEM;
 	}
-	evhttp_send_reply_chunk(req->ev, buf);
+	evhttp_send_reply_chunk_with_cb(req->ev, buf, on_drained, req);
 	evbuffer_free(buf);
 	return req->gone ? BPCI_EUNREACHABLE : 0;
 }
 
 void bpci__http_stream_end(bpci__http_req *req)
 {
+	req->drain_cb = NULL;
 	if (req->watch) {
 		event_free(req->watch);
 		req->watch = NULL;

@@ -68,5 +68,6 @@ void add_stress_tests(Suite *s);
 void add_log_tests(Suite *s);
 void add_client_tests(Suite *s);
 void add_alloc_tests(Suite *s);
+void add_gap_tests(Suite *s);
 
 #endif

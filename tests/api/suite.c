@@ -12,5 +12,6 @@ Suite *bpci_test_suite(void)
 	add_client_tests(s);
 	add_stress_tests(s);
 	add_alloc_tests(s);
+	add_gap_tests(s);
 	return s;
 }

@@ -13,6 +13,8 @@
  *   count MS               write "line N" (N = 1, 2, ...) every MS ms until SIGTERM
  *   print TEXT             write TEXT and the environment's BPCI_NODE_ID to
  *                          stdout, READY=1, run until SIGTERM
+ *   stopping MS LINGER CODE  READY=1, STOPPING=1 after MS ms, no more
+ *                          watchdogs, exit CODE after LINGER more ms
  *
  * Exits go through _exit: the node shares the test's ASan runtime and has
  * nothing to clean up.
@@ -175,6 +177,13 @@ int bpci_test_node_main(int argc, char **argv)
 		fflush(stdout);
 		(void)bpci__notify_send(NULL, "READY=1");
 		return idle(0, -1);
+	}
+	if (strcmp(mode, "stopping") == 0 && argc > 5) {
+		(void)bpci__notify_send(NULL, "READY=1");
+		sleep_ms(atol(argv[3]));
+		(void)bpci__notify_send(NULL, "STOPPING=1");
+		sleep_ms(atol(argv[4]));
+		_exit(atoi(argv[5]));
 	}
 	fprintf(stderr, "unknown node mode \"%s\"\n", mode);
 	_exit(2);

@@ -11,5 +11,6 @@ Suite *bpci_test_suite(void)
 	ct_add_persist(s);
 	ct_add_alloc(s);
 	ct_add_journal(s);
+	ct_add_gaps(s);
 	return s;
 }
