@@ -3,7 +3,9 @@
  * appends per second with group commit and the append-to-durable latency
  * (p50/p99) for several thread counts, then for a ledger of 1,000,000
  * entries the open time, the inclusion proof time and the verify time.
- * Usage: ledger_bench [entries (default 1000000)] [seconds per run (2)].
+ * Usage: ledger_bench [entries (default 1000000)] [seconds per run (2)]
+ *                     [thread counts, comma-separated (1,4,16,64,256)].
+ * An entries count of 0 skips the large-ledger part.
  * Works in a temporary directory under $TMPDIR or /tmp and removes it.
  * Build by hand until `make bench` has its script:
  *   cc -O2 -D_GNU_SOURCE -Iinclude bench/ledger_bench.c -o ledger_bench \
@@ -203,18 +205,29 @@ int main(int argc, char **argv)
 	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
 	double seconds = argc > 2 ? atof(argv[2]) : 2.0;
 	char base[512];
-	int threads[] = {1, 4, 16, 64, 256};
-	size_t i;
+	const char *list = argc > 3 ? argv[3] : "1,4,16,64,256";
+	char *end;
+	long t;
 
 	snprintf(base, sizeof(base), "%s/ledger-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(base) == NULL || n < 20000) {
-		fprintf(stderr, "usage: ledger_bench [entries >= 20000] [seconds]\n");
+	if (mkdtemp(base) == NULL || (n > 0 && n < 20000)) {
+		fprintf(stderr, "usage: ledger_bench [entries: 0 or >= 20000] [seconds] "
+				"[threads,...]\n");
 		return 1;
 	}
 	printf("| measure | value | notes |\n|---|---|---|\n");
-	for (i = 0; i < sizeof(threads) / sizeof(threads[0]); i++)
-		run_threads(base, threads[i], seconds);
-	big_ledger(base, n);
+	while (*list != '\0') {
+		t = strtol(list, &end, 10);
+		if (end == list || t < 1 || t > 4096 || (*end != ',' && *end != '\0')) {
+			fprintf(stderr, "ledger_bench: bad thread count list at '%s'\n", list);
+			rmdir(base);
+			return 1;
+		}
+		run_threads(base, (int)t, seconds);
+		list = *end == ',' ? end + 1 : end;
+	}
+	if (n > 0)
+		big_ledger(base, n);
 	rmdir(base);
 	return 0;
 }

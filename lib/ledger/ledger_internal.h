@@ -173,19 +173,19 @@ struct bpci_ledger {
 	uint64_t segment_bytes;
 
 	pthread_mutex_t mu;
-	/* cv_batch[g & 1]: the threads whose entries are in batch g wait
-	 * there, so finishing a batch wakes only them (and one thread of the
-	 * next batch, to lead it). cv_idle: the leader stepped down. */
-	pthread_cond_t cv_batch[2], cv_idle, cv_gather, cv_space;
+	/* cv_work: the writer thread waits there for entries (and while it
+	 * gathers company); cv_idle: the writer finished a batch; cv_space:
+	 * appenders wait there for room in the pending batch. */
+	pthread_cond_t cv_work, cv_idle, cv_space;
 	uint64_t pend_gen;         /* number of the batch now pending */
 
-	/* Guarded by mu. Only the leader appends to segs and tree, but it
+	/* Guarded by mu. Only the writer appends to segs and tree, but it
 	 * publishes under mu, so readers under mu see a consistent state. */
 	bpci__segment *segs;
 	size_t nsegs, segcap;
 	uint64_t seg_size;   /* bytes in the last segment */
 	uint64_t size;       /* durable entries */
-	bpci__tree tree;           /* the leader's (and load's) writer view */
+	bpci__tree tree;           /* the writer's (and load's) view */
 	bpci__tree rtree;          /* readers' view, under mu; size = size */
 	bpci__merkle_hasher rhash; /* for readers, under mu */
 
@@ -193,14 +193,23 @@ struct bpci_ledger {
 	uint64_t next_seq;
 	uint8_t *pend;
 	size_t pend_len, pend_cap, pend_count;
-	int leader, broken;
+	int leader, broken;        /* leader: the writer is writing a batch */
 	atomic_uint arriving;      /* threads on their way to mu */
-	unsigned int inside;       /* appending threads past mu, under mu */
-	size_t pend_calls;         /* of which have entries pending */
-	bpci__merkle_hasher lhash; /* the leader's, outside mu */
-	uint8_t *leafbuf;          /* leader scratch */
+	bpci__merkle_hasher lhash; /* the writer's, outside mu */
+	uint8_t *leafbuf;          /* writer scratch */
 	uint64_t *offbuf;
 	size_t scratch_cap;
+
+	/* The writer thread, started by the first append, stopped by free. */
+	pthread_t writer;
+	int writer_started, writer_stop, writer_gathering;
+	/* Published without mu so that a finished batch releases its
+	 * appenders without each of them taking mu again: durable mirrors
+	 * size, failed mirrors broken, and done_word[g & 1] (a futex word)
+	 * changes when batch g ends or the handle breaks. */
+	_Atomic uint64_t durable;
+	atomic_int failed;
+	atomic_uint done_word[2];
 
 	/* checkpoints, under mu */
 	EVP_PKEY *key;
@@ -212,6 +221,10 @@ struct bpci_ledger {
 
 	bpci_ledger_stats stats;
 };
+
+/* Lets the writer thread (if started) write what is pending, stops it
+ * and waits for it. bpci_ledger_free() only. */
+void bpci__ledger_writer_stop(bpci_ledger *l);
 
 /* Builds the state of an opened directory: segments, tail repair, index
  * and tree catch-up. Under mu (or before the handle is shared). */

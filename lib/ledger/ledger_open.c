@@ -203,10 +203,12 @@ static bpci_ledger *handle_new(const char *path, const bpci_ledger_options *o)
 	l->stats.version = BPCI_LEDGER_STATS_VERSION;
 	atomic_init(&l->arriving, 0);
 	pthread_mutex_init(&l->mu, NULL);
-	pthread_cond_init(&l->cv_batch[0], NULL);
-	pthread_cond_init(&l->cv_batch[1], NULL);
+	atomic_init(&l->durable, 0);
+	atomic_init(&l->failed, 0);
+	atomic_init(&l->done_word[0], 0);
+	atomic_init(&l->done_word[1], 0);
+	pthread_cond_init(&l->cv_work, NULL);
 	pthread_cond_init(&l->cv_idle, NULL);
-	pthread_cond_init(&l->cv_gather, NULL);
 	pthread_cond_init(&l->cv_space, NULL);
 	l->path = bpci__strdup(path);
 	l->actor = bpci__strdup(o->actor ? o->actor : "bpci");
@@ -265,6 +267,7 @@ void bpci_ledger_free(bpci_ledger *l)
 {
 	if (l == NULL)
 		return;
+	bpci__ledger_writer_stop(l);
 	bpci__segments_close(l->segs, l->nsegs);
 	bpci__tree_close(&l->tree);
 	bpci__tree_close(&l->rtree);
@@ -280,10 +283,8 @@ void bpci_ledger_free(bpci_ledger *l)
 	bpci__merkle_hasher_close(&l->rhash);
 	bpci__merkle_hasher_close(&l->lhash);
 	pthread_mutex_destroy(&l->mu);
-	pthread_cond_destroy(&l->cv_batch[0]);
-	pthread_cond_destroy(&l->cv_batch[1]);
+	pthread_cond_destroy(&l->cv_work);
 	pthread_cond_destroy(&l->cv_idle);
-	pthread_cond_destroy(&l->cv_gather);
 	pthread_cond_destroy(&l->cv_space);
 	bpci__free(l->pend);
 	bpci__free(l->leafbuf);
