@@ -140,6 +140,11 @@ static void futex_wake_all(atomic_uint *word)
 	syscall(SYS_futex, (unsigned int *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
+static void futex_wake_one(atomic_uint *word)
+{
+	syscall(SYS_futex, (unsigned int *)word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
 /* Publishes the end of batch @gen (mu held): size, then the futex word,
  * so a waiter that sees the word move also sees the size. */
 static void publish(bpci_ledger *l, uint64_t gen)
@@ -162,8 +167,13 @@ static int wait_durable(bpci_ledger *l, uint64_t gen, uint64_t last)
 
 	for (;;) {
 		seen = atomic_load(word);
-		if (atomic_load(&l->durable) >= last)
+		if (atomic_load(&l->durable) >= last) {
+			/* The writer woke one of us; that one wakes the rest, so
+			 * the writer goes on to the next batch at once. */
+			if (atomic_exchange(&l->relay[gen & 1], 0))
+				futex_wake_all(word);
 			return 0;
+		}
 		if ((failed = atomic_load(&l->failed)) != 0)
 			return failed;
 		futex_wait(word, seen);
@@ -220,9 +230,13 @@ static void write_pending(bpci_ledger *l)
 	/* Wake outside mu: the woken need not take it, but the next batch's
 	 * appenders do, and they should not find it held by a waker. */
 	pthread_mutex_unlock(&l->mu);
-	futex_wake_all(&l->done_word[gen & 1]);
-	if (rc < 0)
+	if (rc < 0) {
+		futex_wake_all(&l->done_word[gen & 1]);
 		futex_wake_all(&l->done_word[(gen + 1) & 1]);
+	} else {
+		atomic_store(&l->relay[gen & 1], 1);
+		futex_wake_one(&l->done_word[gen & 1]);
+	}
 	pthread_mutex_lock(&l->mu);
 }
 

@@ -206,10 +206,12 @@ struct bpci_ledger {
 	/* Published without mu so that a finished batch releases its
 	 * appenders without each of them taking mu again: durable mirrors
 	 * size, failed mirrors broken, and done_word[g & 1] (a futex word)
-	 * changes when batch g ends or the handle breaks. */
+	 * changes when batch g ends or the handle breaks. relay[g & 1]: the
+	 * first appender of batch g to wake must wake the others. */
 	_Atomic uint64_t durable;
 	atomic_int failed;
 	atomic_uint done_word[2];
+	atomic_int relay[2];
 
 	/* checkpoints, under mu */
 	EVP_PKEY *key;
