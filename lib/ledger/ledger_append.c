@@ -202,7 +202,7 @@ static void gather(bpci_ledger *l)
 static void write_pending(bpci_ledger *l)
 {
 	uint8_t *buf = l->pend;
-	size_t len = l->pend_len, count = l->pend_count;
+	size_t len = l->pend_len, count = l->pend_count, cap = l->pend_cap;
 	uint64_t first = l->size, gen = l->pend_gen++;
 	int rc = l->broken;
 
@@ -215,7 +215,12 @@ static void write_pending(bpci_ledger *l)
 		rc = write_batch(l, buf, len, count, first);
 		pthread_mutex_lock(&l->mu);
 	}
-	bpci__free(buf);
+	if (l->spare == NULL) { /* the next batch fills it without regrowing */
+		l->spare = buf;
+		l->spare_cap = cap;
+	} else {
+		bpci__free(buf);
+	}
 	if (rc < 0) {
 		l->broken = rc;
 	} else {
@@ -302,6 +307,18 @@ void bpci__ledger_writer_stop(bpci_ledger *l)
 	l->writer_started = 0;
 }
 
+/* Room for @need more bytes in the pending batch (mu held), in the
+ * buffer of an earlier batch when there is one. */
+static int pend_reserve(bpci_ledger *l, size_t need)
+{
+	if (l->pend == NULL && l->spare != NULL) {
+		l->pend = l->spare;
+		l->pend_cap = l->spare_cap;
+		l->spare = NULL;
+	}
+	return bpci__grow((void **)&l->pend, &l->pend_cap, l->pend_len + need, 1);
+}
+
 /* Frames the prepared entries into the pending batch (mu held): only
  * the seq and the time are written here, the rest was serialized before. */
 static int enqueue(bpci_ledger *l, bpci__entry *ents, size_t n, uint64_t *first)
@@ -315,7 +332,7 @@ static int enqueue(bpci_ledger *l, bpci__entry *ents, size_t n, uint64_t *first)
 	bpci__entry_time(when, &now);
 	for (i = 0; i < n; i++)
 		need += REC_HDR + bpci__entry_size(&ents[i], l->next_seq + i);
-	if (bpci__grow((void **)&l->pend, &l->pend_cap, l->pend_len + need, 1) < 0)
+	if (pend_reserve(l, need) < 0)
 		return BPCI_ENOMEM;
 	p = l->pend + l->pend_len;
 	for (i = 0; i < n; i++) {
@@ -345,7 +362,7 @@ static int enqueue_raw(bpci_ledger *l, const bpci__raw_batch *raw, size_t n, uin
 		return BPCI_EEXISTS;
 	for (i = 0; i < n; i++)
 		need += REC_HDR + raw->lens[i];
-	if (bpci__grow((void **)&l->pend, &l->pend_cap, l->pend_len + need, 1) < 0)
+	if (pend_reserve(l, need) < 0)
 		return BPCI_ENOMEM;
 	p = l->pend + l->pend_len;
 	for (i = 0; i < n; i++) {

@@ -191,8 +191,8 @@ struct bpci_ledger {
 
 	/* group commit, under mu */
 	uint64_t next_seq;
-	uint8_t *pend;
-	size_t pend_len, pend_cap, pend_count;
+	uint8_t *pend, *spare;     /* spare: a written batch's buffer, for reuse */
+	size_t pend_len, pend_cap, pend_count, spare_cap;
 	int leader, broken;        /* leader: the writer is writing a batch */
 	atomic_uint arriving;      /* threads on their way to mu */
 	bpci__merkle_hasher lhash; /* the writer's, outside mu */

@@ -303,6 +303,7 @@ void bpci_ledger_free(bpci_ledger *l)
 	pthread_cond_destroy(&l->cv_idle);
 	pthread_cond_destroy(&l->cv_space);
 	bpci__free(l->pend);
+	bpci__free(l->spare);
 	bpci__free(l->leafbuf);
 	bpci__free(l->offbuf);
 	bpci__free(l->last_note);

@@ -1,0 +1,156 @@
+/*
+ * The group-commit writer thread: started by the first append and not
+ * before, joined by bpci_ledger_free(), deaf to process-directed signals
+ * that the application blocks (it takes them with sigwait or signalfd),
+ * and batches that respect batch_max_entries.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ledger_test.h"
+#include "test.h"
+
+static char *tmp;
+static char dir[512];
+
+static void setup(void)
+{
+	tmp = bpci_test_mkdtemp();
+	snprintf(dir, sizeof(dir), "%s/ledger", tmp);
+}
+
+static void teardown(void)
+{
+	bpci_test_rmtree(tmp);
+	free(tmp);
+}
+
+static int thread_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+START_TEST(writer_started_by_first_append_and_joined_by_free)
+{
+	bpci_ledger_options o = lt_options(0);
+	bpci_ledger *l, *ro;
+	int before = thread_count();
+
+	l = lt_open(dir, &o);
+	ck_assert_int_eq(thread_count(), before);
+	ck_assert_uint_eq(lt_append(l, "a"), 0);
+	ck_assert_int_eq(thread_count(), before + 1);
+	ck_assert_uint_eq(lt_append(l, "b"), 1);
+	ck_assert_int_eq(thread_count(), before + 1);
+	bpci_ledger_free(l);
+	ck_assert_int_eq(thread_count(), before);
+
+	/* A handle that never appends never starts one. */
+	o.flags = BPCI_LEDGER_READONLY;
+	ck_assert_int_eq(bpci_ledger_open(&ro, dir, &o, NULL), 0);
+	ck_assert_int_eq(bpci_ledger_audit(ro, "x", "y"), BPCI_EINVAL);
+	ck_assert_uint_eq(bpci_ledger_size(ro), 2);
+	ck_assert_int_eq(thread_count(), before);
+	bpci_ledger_free(ro);
+	ck_assert_int_eq(lt_verify(dir, NULL, NULL, 0), 0);
+}
+END_TEST
+
+START_TEST(writer_does_not_take_blocked_signals)
+{
+	bpci_ledger_options o = lt_options(0);
+	struct timespec zero = {0, 0};
+	sigset_t usr1, old, pending;
+	bpci_ledger *l;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	/* The writer starts while this thread takes SIGUSR1; then the
+	 * application blocks it in its threads (all one of them). */
+	l = lt_open(dir, &o);
+	ck_assert_uint_eq(lt_append(l, "a"), 0);
+	ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, &usr1, &old), 0);
+	/* Process-directed: the kernel hands it to any thread that does not
+	 * block it. Were that the writer, SIGUSR1's default action would end
+	 * this process. */
+	ck_assert_int_eq(kill(getpid(), SIGUSR1), 0);
+	ck_assert_uint_eq(lt_append(l, "b"), 1);
+	ck_assert_int_eq(sigpending(&pending), 0);
+	ck_assert_int_eq(sigismember(&pending, SIGUSR1), 1);
+	ck_assert_int_eq(sigtimedwait(&usr1, NULL, &zero), SIGUSR1);
+	bpci_ledger_free(l);
+	ck_assert_int_eq(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
+}
+END_TEST
+
+#define THREADS 16
+#define PER_THREAD 40
+
+static void *append_some(void *arg)
+{
+	bpci_ledger *l = arg;
+	intptr_t failures = 0;
+	int i;
+
+	for (i = 0; i < PER_THREAD; i++)
+		if (bpci_ledger_audit(l, "batch-limit", "entry") != 0)
+			failures++;
+	return (void *)failures;
+}
+
+START_TEST(batches_respect_batch_max_entries)
+{
+	bpci_ledger_options o = lt_options(0);
+	bpci_ledger_stats st = BPCI_LEDGER_STATS_INIT;
+	pthread_t th[THREADS];
+	bpci_ledger *l;
+	void *failures;
+	int i;
+
+	o.batch_max_entries = 4;
+	l = lt_open(dir, &o);
+	for (i = 0; i < THREADS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, append_some, l), 0);
+	for (i = 0; i < THREADS; i++) {
+		ck_assert_int_eq(pthread_join(th[i], &failures), 0);
+		ck_assert_ptr_null(failures);
+	}
+	ck_assert_int_eq(bpci_ledger_stats_get(&st, l), 0);
+	ck_assert_uint_eq(st.appended, THREADS * PER_THREAD);
+	ck_assert_uint_eq(bpci_ledger_size(l), THREADS * PER_THREAD);
+	/* At most 4 entries a batch, so at least a quarter as many batches. */
+	ck_assert_uint_ge(st.batches, THREADS * PER_THREAD / 4);
+	ck_assert_uint_le(st.batches, THREADS * PER_THREAD);
+	ck_assert_uint_eq(st.fsyncs, st.batches);
+	bpci_ledger_free(l);
+	ck_assert_int_eq(lt_verify(dir, NULL, NULL, 0), 0);
+}
+END_TEST
+
+TCase *ledger_writer_tcase(void)
+{
+	TCase *tc = tcase_create("writer");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, writer_started_by_first_append_and_joined_by_free);
+	tcase_add_test(tc, writer_does_not_take_blocked_signals);
+	tcase_add_test(tc, batches_respect_batch_max_entries);
+	tcase_set_timeout(tc, 60);
+	return tc;
+}
