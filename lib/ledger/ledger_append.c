@@ -264,13 +264,20 @@ static void *writer_main(void *arg)
 {
 	bpci_ledger *l = arg;
 
+	int idle;
+
 	pthread_mutex_lock(&l->mu);
 	for (;;) {
+		idle = l->pend_count == 0;
 		while (l->pend_count == 0 && !l->writer_stop)
 			pthread_cond_wait(&l->cv_work, &l->mu);
 		if (l->pend_count == 0)
 			break;
-		gather(l);
+		/* Entries that queued while a batch was being written go at
+		 * once: the disk is the bottleneck then, and waiting would
+		 * leave it idle. */
+		if (idle)
+			gather(l);
 		write_pending(l);
 		maybe_checkpoint(l);
 	}
@@ -293,11 +300,16 @@ static int writer_start(bpci_ledger *l)
 	if (rc != 0)
 		return rc == EAGAIN ? BPCI_ELIMIT : BPCI_ENOMEM;
 	l->writer_started = 1;
+	l->writer_pid = getpid();
 	return 0;
 }
 
-void bpci__ledger_writer_stop(bpci_ledger *l)
+int bpci__ledger_writer_stop(bpci_ledger *l)
 {
+	/* A forked child has the handle but not the thread: nothing to join,
+	 * and the mutex and condition variables may be in any state. */
+	if (l->writer_started && l->writer_pid != getpid())
+		return 1;
 	pthread_mutex_lock(&l->mu);
 	l->writer_stop = 1;
 	pthread_cond_broadcast(&l->cv_work);
@@ -305,6 +317,7 @@ void bpci__ledger_writer_stop(bpci_ledger *l)
 	if (l->writer_started)
 		pthread_join(l->writer, NULL);
 	l->writer_started = 0;
+	return 0;
 }
 
 /* Room for @need more bytes in the pending batch (mu held), in the

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -202,6 +203,7 @@ struct bpci_ledger {
 
 	/* The writer thread, started by the first append, stopped by free. */
 	pthread_t writer;
+	pid_t writer_pid;          /* the process that started it */
 	int writer_started, writer_stop, writer_gathering;
 	/* Published without mu so that a finished batch releases its
 	 * appenders without each of them taking mu again: durable mirrors
@@ -225,8 +227,10 @@ struct bpci_ledger {
 };
 
 /* Lets the writer thread (if started) write what is pending, stops it
- * and waits for it. bpci_ledger_free() only. */
-void bpci__ledger_writer_stop(bpci_ledger *l);
+ * and waits for it. bpci_ledger_free() only. Returns 1 in a process
+ * forked after the thread started (which has no thread and whose
+ * synchronization objects must be left alone), else 0. */
+int bpci__ledger_writer_stop(bpci_ledger *l);
 
 /* Builds the state of an opened directory: segments, tail repair, index
  * and tree catch-up. Under mu (or before the handle is shared). */

@@ -281,9 +281,11 @@ int bpci_ledger_open(bpci_ledger **out, const char *path, const bpci_ledger_opti
 
 void bpci_ledger_free(bpci_ledger *l)
 {
+	int forked;
+
 	if (l == NULL)
 		return;
-	bpci__ledger_writer_stop(l);
+	forked = bpci__ledger_writer_stop(l);
 	bpci__segments_close(l->segs, l->nsegs);
 	bpci__tree_close(&l->tree);
 	bpci__tree_close(&l->rtree);
@@ -298,10 +300,12 @@ void bpci_ledger_free(bpci_ledger *l)
 	EVP_PKEY_free(l->key);
 	bpci__merkle_hasher_close(&l->rhash);
 	bpci__merkle_hasher_close(&l->lhash);
-	pthread_mutex_destroy(&l->mu);
-	pthread_cond_destroy(&l->cv_work);
-	pthread_cond_destroy(&l->cv_idle);
-	pthread_cond_destroy(&l->cv_space);
+	if (!forked) { /* a destroy could wait forever for the parent's waiters */
+		pthread_mutex_destroy(&l->mu);
+		pthread_cond_destroy(&l->cv_work);
+		pthread_cond_destroy(&l->cv_idle);
+		pthread_cond_destroy(&l->cv_space);
+	}
 	bpci__free(l->pend);
 	bpci__free(l->spare);
 	bpci__free(l->leafbuf);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -99,6 +100,29 @@ START_TEST(writer_does_not_take_blocked_signals)
 }
 END_TEST
 
+START_TEST(forked_child_frees_without_the_thread)
+{
+	bpci_ledger_options o = lt_options(0);
+	bpci_ledger *l = lt_open(dir, &o);
+	int status;
+	pid_t pid;
+
+	ck_assert_uint_eq(lt_append(l, "a"), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		alarm(10); /* a join of the parent's thread would hang here */
+		bpci_ledger_free(l);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d",
+		      status);
+	ck_assert_uint_eq(lt_append(l, "b"), 1); /* the parent's writer still runs */
+	bpci_ledger_free(l);
+}
+END_TEST
+
 #define THREADS 16
 #define PER_THREAD 40
 
@@ -150,6 +174,7 @@ TCase *ledger_writer_tcase(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, writer_started_by_first_append_and_joined_by_free);
 	tcase_add_test(tc, writer_does_not_take_blocked_signals);
+	tcase_add_test(tc, forked_child_frees_without_the_thread);
 	tcase_add_test(tc, batches_respect_batch_max_entries);
 	tcase_set_timeout(tc, 60);
 	return tc;
