@@ -164,6 +164,24 @@ bpci__rec_status bpci__reader_next(bpci__reader *r, uint64_t off, uint32_t max,
  * loss may be zeros). */
 int bpci__tail_is_zero(int fd, uint64_t off, uint64_t fsize);
 
+/* ---- the writer lanes (ledger_writer.c) ---- */
+#define BPCI__LANES 2 /* batches that may be syncing at once */
+
+typedef struct bpci__lane {
+	struct bpci_ledger *l;
+	pthread_t thread;
+	bpci__merkle_hasher hash;
+	uint8_t *leaves;     /* the batch's leaf hashes */
+	uint64_t *offs;      /* and its records' offsets */
+	size_t cap;          /* entries the two hold */
+} bpci__lane;
+
+/* Starts the lanes (mu held). 0, BPCI_ENOMEM, BPCI_ELIMIT. */
+int bpci__ledger_writer_start(struct bpci_ledger *l);
+/* Waits, without mu, until the entries before @last (in batch @gen) are
+ * durable (0) or the handle broke (its error). */
+int bpci__ledger_wait_durable(struct bpci_ledger *l, uint64_t gen, uint64_t last);
+
 /* ---- the handle ---- */
 struct bpci_ledger {
 	char *path;
@@ -174,36 +192,38 @@ struct bpci_ledger {
 	uint64_t segment_bytes;
 
 	pthread_mutex_t mu;
-	/* cv_work: the writer thread waits there for entries (and while it
-	 * gathers company); cv_idle: the writer finished a batch; cv_space:
-	 * appenders wait there for room in the pending batch. */
-	pthread_cond_t cv_work, cv_idle, cv_space;
+	/* cv_work: free writer lanes wait there for entries (and while they
+	 * gather company); cv_order: a lane whose batch is synced waits there
+	 * for the earlier batch; cv_idle: a batch ended; cv_space: appenders
+	 * wait there for room in the pending batch. */
+	pthread_cond_t cv_work, cv_order, cv_idle, cv_space;
 	uint64_t pend_gen;         /* number of the batch now pending */
+	uint64_t done_gen;         /* batches ended (published or failed) */
 
-	/* Guarded by mu. Only the writer appends to segs and tree, but it
-	 * publishes under mu, so readers under mu see a consistent state. */
+	/* Guarded by mu for readers. The lane with the write turn alone
+	 * appends to segs and changes seg_size; the lane whose turn it is to
+	 * finish alone extends tree; both publish under mu. */
 	bpci__segment *segs;
 	size_t nsegs, segcap;
 	uint64_t seg_size;   /* bytes in the last segment */
 	uint64_t size;       /* durable entries */
-	bpci__tree tree;           /* the writer's (and load's) view */
+	bpci__tree tree;           /* the writers' (and load's) view */
 	bpci__tree rtree;          /* readers' view, under mu; size = size */
 	bpci__merkle_hasher rhash; /* for readers, under mu */
+	bpci__merkle_hasher lhash; /* load's and catch-up's */
 
 	/* group commit, under mu */
 	uint64_t next_seq;
 	uint8_t *pend, *spare;     /* spare: a written batch's buffer, for reuse */
 	size_t pend_len, pend_cap, pend_count, spare_cap;
-	int leader, broken;        /* leader: the writer is writing a batch */
+	int broken;
+	int writing;               /* a lane has the write turn */
+	unsigned int busy;         /* batches taken and not yet ended */
 	atomic_uint arriving;      /* threads on their way to mu */
-	bpci__merkle_hasher lhash; /* the writer's, outside mu */
-	uint8_t *leafbuf;          /* writer scratch */
-	uint64_t *offbuf;
-	size_t scratch_cap;
 
-	/* The writer thread, started by the first append, stopped by free. */
-	pthread_t writer;
-	pid_t writer_pid;          /* the process that started it */
+	/* The writer lanes, started by the first append, stopped by free. */
+	bpci__lane lanes[BPCI__LANES];
+	pid_t writer_pid;          /* the process that started them */
 	int writer_started, writer_stop, writer_gathering;
 	/* Published without mu so that a finished batch releases its
 	 * appenders without each of them taking mu again: durable mirrors

@@ -224,6 +224,7 @@ static bpci_ledger *handle_new(const char *path, const bpci_ledger_options *o)
 	atomic_init(&l->relay[0], 0);
 	atomic_init(&l->relay[1], 0);
 	pthread_cond_init(&l->cv_work, NULL);
+	pthread_cond_init(&l->cv_order, NULL);
 	pthread_cond_init(&l->cv_idle, NULL);
 	pthread_cond_init(&l->cv_space, NULL);
 	l->path = bpci__strdup(path);
@@ -303,13 +304,12 @@ void bpci_ledger_free(bpci_ledger *l)
 	if (!forked) { /* a destroy could wait forever for the parent's waiters */
 		pthread_mutex_destroy(&l->mu);
 		pthread_cond_destroy(&l->cv_work);
+		pthread_cond_destroy(&l->cv_order);
 		pthread_cond_destroy(&l->cv_idle);
 		pthread_cond_destroy(&l->cv_space);
 	}
 	bpci__free(l->pend);
 	bpci__free(l->spare);
-	bpci__free(l->leafbuf);
-	bpci__free(l->offbuf);
 	bpci__free(l->last_note);
 	bpci__free(l->origin);
 	bpci__free(l->actor);

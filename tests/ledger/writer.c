@@ -1,5 +1,5 @@
 /*
- * The group-commit writer thread: started by the first append and not
+ * The group-commit writer threads: started by the first append and not
  * before, joined by bpci_ledger_free(), deaf to process-directed signals
  * that the application blocks (it takes them with sigwait or signalfd),
  * and batches that respect batch_max_entries.
@@ -47,18 +47,32 @@ static int thread_count(void)
 	return n;
 }
 
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
 START_TEST(writer_started_by_first_append_and_joined_by_free)
 {
 	bpci_ledger_options o = lt_options(0);
 	bpci_ledger *l, *ro;
-	int before = thread_count();
+	pthread_t warm;
+	int before, with;
+
+	/* A sanitizer's runtime may start a helper thread with the first
+	 * pthread_create(); let that happen before counting. */
+	ck_assert_int_eq(pthread_create(&warm, NULL, nothing, NULL), 0);
+	ck_assert_int_eq(pthread_join(warm, NULL), 0);
+	before = thread_count();
 
 	l = lt_open(dir, &o);
 	ck_assert_int_eq(thread_count(), before);
 	ck_assert_uint_eq(lt_append(l, "a"), 0);
-	ck_assert_int_eq(thread_count(), before + 1);
+	with = thread_count(); /* one or two writer lanes */
+	ck_assert_int_ge(with, before + 1);
+	ck_assert_int_le(with, before + 2);
 	ck_assert_uint_eq(lt_append(l, "b"), 1);
-	ck_assert_int_eq(thread_count(), before + 1);
+	ck_assert_int_eq(thread_count(), with);
 	bpci_ledger_free(l);
 	ck_assert_int_eq(thread_count(), before);
 
