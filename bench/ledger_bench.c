@@ -101,7 +101,7 @@ static void run_threads(const char *base, int threads, double seconds)
 	worker *w = calloc((size_t)threads, sizeof(*w));
 	pthread_t *th = calloc((size_t)threads, sizeof(*th));
 	bpci_ledger *l;
-	double *all, start, took;
+	double *all, start, took, load;
 	size_t total = 0, k = 0;
 	int i;
 
@@ -126,10 +126,13 @@ static void run_threads(const char *base, int threads, double seconds)
 		free(w[i].lat);
 	}
 	qsort(all, total, sizeof(double), cmp_double);
+	/* The machine may be shared: the load says how much of it we had. */
+	if (getloadavg(&load, 1) != 1)
+		load = -1;
 	printf("| durable appends, %2d threads | %9.0f /s | p50 %.2f ms, p99 %.2f ms, "
-	       "%.1f entries/fsync |\n", threads, (double)total / took,
+	       "%.1f entries/fsync, load %.1f |\n", threads, (double)total / took,
 	       all[total / 2] * 1e3, all[total * 99 / 100] * 1e3,
-	       (double)st.appended / (double)(st.fsyncs ? st.fsyncs : 1));
+	       (double)st.appended / (double)(st.fsyncs ? st.fsyncs : 1), load);
 	bpci_ledger_free(l);
 	rmdir_all(dir);
 	free(all);

@@ -20,7 +20,7 @@
  *
  * Thread-safety: a bpci_ledger handle may be used from any number of
  * threads at once, except bpci_ledger_free(), which must be the last call.
- * The first append on a writable handle starts one writer thread (every
+ * The first append on a writable handle starts two writer threads (every
  * signal blocked), which bpci_ledger_free() joins; a child forked after
  * that must open the ledger itself rather than use the parent's handle.
  * bpci_ledger_verify() and bpci_ledger_checkpoint_verify() keep no state.
