@@ -23,6 +23,27 @@ static int pend_reserve(bpci_ledger *l, size_t need)
 	return bpci__grow((void **)&l->pend, &l->pend_cap, l->pend_len + need, 1);
 }
 
+/* The entry time for @now (mu held). The calendar part is formatted once
+ * a second: gmtime_r() takes glibc's time zone lock and the formatting
+ * costs more than the rest of framing an entry, all of it under mu. */
+static void stamp(bpci_ledger *l, char out[BPCI__TIME_LEN + 1], const struct timespec *now)
+{
+	long ns = now->tv_nsec;
+	int i;
+
+	if (!l->stamp_valid || l->stamp_sec != now->tv_sec) {
+		bpci__entry_time(l->stamp, now);
+		l->stamp_sec = now->tv_sec;
+		l->stamp_valid = 1;
+	}
+	/* "YYYY-MM-DDTHH:MM:SS." then nine digits of nanoseconds and 'Z'. */
+	memcpy(out, l->stamp, 20);
+	for (i = 28; i >= 20; i--, ns /= 10)
+		out[i] = (char)('0' + ns % 10);
+	out[29] = 'Z';
+	out[30] = '\0';
+}
+
 /* Frames the prepared entries into the pending batch (mu held): only
  * the seq and the time are written here, the rest was serialized before. */
 static int enqueue(bpci_ledger *l, bpci__entry *ents, size_t n, uint64_t *first)
@@ -33,7 +54,7 @@ static int enqueue(bpci_ledger *l, bpci__entry *ents, size_t n, uint64_t *first)
 	uint8_t *p;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	bpci__entry_time(when, &now);
+	stamp(l, when, &now);
 	for (i = 0; i < n; i++)
 		need += REC_HDR + bpci__entry_size(&ents[i], l->next_seq + i);
 	if (pend_reserve(l, need) < 0)

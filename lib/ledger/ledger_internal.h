@@ -176,7 +176,7 @@ typedef struct bpci__lane {
 	size_t cap;          /* entries the two hold */
 } bpci__lane;
 
-/* Starts the lanes (mu held). 0, BPCI_ENOMEM, BPCI_ELIMIT. */
+/* Starts the lanes (mu held). 0 or BPCI_ENOMEM. */
 int bpci__ledger_writer_start(struct bpci_ledger *l);
 /* Waits, without mu, until the entries before @last (in batch @gen) are
  * durable (0) or the handle broke (its error). */
@@ -220,6 +220,9 @@ struct bpci_ledger {
 	int writing;               /* a lane has the write turn */
 	unsigned int busy;         /* batches taken and not yet ended */
 	atomic_uint arriving;      /* threads on their way to mu */
+	char stamp[BPCI__TIME_LEN + 1]; /* entry time text of stamp_sec */
+	time_t stamp_sec;
+	int stamp_valid;
 
 	/* The writer lanes, started by the first append, stopped by free. */
 	bpci__lane lanes[BPCI__LANES];

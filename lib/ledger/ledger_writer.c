@@ -398,9 +398,10 @@ int bpci__ledger_writer_start(bpci_ledger *l)
 		ln->l = l;
 		if (bpci__merkle_hasher_open(&ln->hash) < 0) {
 			rc = BPCI_ENOMEM;
-		} else if ((rc = pthread_create(&ln->thread, NULL, lane_main, ln)) != 0) {
+		} else if (pthread_create(&ln->thread, NULL, lane_main, ln) != 0) {
+			/* EAGAIN too: out of threads is out of memory here. */
 			bpci__merkle_hasher_close(&ln->hash);
-			rc = rc == EAGAIN ? BPCI_ELIMIT : BPCI_ENOMEM;
+			rc = BPCI_ENOMEM;
 		} else {
 			l->writer_started++;
 		}

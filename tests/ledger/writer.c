@@ -137,6 +137,70 @@ START_TEST(forked_child_frees_without_the_thread)
 }
 END_TEST
 
+/* The entry's "time" as a timespec (the format is fixed: 30 bytes). */
+static struct timespec entry_time(bpci_ledger *l, uint64_t seq)
+{
+	struct timespec ts = {0, 0};
+	struct tm tm;
+	char *text, *t;
+	long ns = 0;
+	int i;
+
+	ck_assert_int_eq(bpci_ledger_get(&text, NULL, l, seq, NULL), 0);
+	t = strstr(text, "\"time\":\"");
+	ck_assert_ptr_nonnull(t);
+	t += 8;
+	ck_assert_int_eq(t[29], 'Z');
+	ck_assert_int_eq(t[19], '.');
+	memset(&tm, 0, sizeof(tm));
+	ck_assert_int_eq(sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+				&tm.tm_hour, &tm.tm_min, &tm.tm_sec), 6);
+	for (i = 20; i < 29; i++) {
+		ck_assert(t[i] >= '0' && t[i] <= '9');
+		ns = ns * 10 + (t[i] - '0');
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	ts.tv_sec = timegm(&tm);
+	ts.tv_nsec = ns;
+	bpci_free(text);
+	return ts;
+}
+
+static int ts_le(struct timespec a, struct timespec b)
+{
+	return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec <= b.tv_nsec);
+}
+
+START_TEST(entry_times_are_the_append_times)
+{
+	bpci_ledger_options o = lt_options(0);
+	bpci_ledger *l = lt_open(dir, &o);
+	struct timespec before, after, t, prev = {0, 0};
+	uint64_t seq;
+	int i;
+
+	/* Several within one second (the calendar part is reused) and across
+	 * a second boundary (it is redone). */
+	for (i = 0; i < 40; i++) {
+		clock_gettime(CLOCK_REALTIME, &before);
+		seq = lt_append(l, "timed");
+		clock_gettime(CLOCK_REALTIME, &after);
+		t = entry_time(l, seq);
+		ck_assert_msg(ts_le(before, t) && ts_le(t, after),
+			      "entry %llu time %lld.%09ld outside [%lld.%09ld, %lld.%09ld]",
+			      (unsigned long long)seq, (long long)t.tv_sec, t.tv_nsec,
+			      (long long)before.tv_sec, before.tv_nsec, (long long)after.tv_sec,
+			      after.tv_nsec);
+		ck_assert(ts_le(prev, t));
+		prev = t;
+		if (i == 20)
+			usleep((useconds_t)(1000000 - after.tv_nsec / 1000 + 1000));
+	}
+	bpci_ledger_free(l);
+}
+END_TEST
+
 #define THREADS 16
 #define PER_THREAD 40
 
@@ -190,6 +254,7 @@ TCase *ledger_writer_tcase(void)
 	tcase_add_test(tc, writer_does_not_take_blocked_signals);
 	tcase_add_test(tc, forked_child_frees_without_the_thread);
 	tcase_add_test(tc, batches_respect_batch_max_entries);
+	tcase_add_test(tc, entry_times_are_the_append_times);
 	tcase_set_timeout(tc, 60);
 	return tc;
 }
