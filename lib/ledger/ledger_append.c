@@ -124,9 +124,12 @@ static int submit(bpci_ledger *l, bpci__entry *ents, const bpci__raw_batch *raw,
 	if (rc == 0) {
 		gen = l->pend_gen;
 		/* A free lane sleeps on cv_work (also while gathering); a lane
-		 * that is writing signals it when done, so the first entry of a
-		 * batch need only wake one when none is writing. */
-		if (!l->writing && (l->pend_count == n || l->writer_gathering))
+		 * that is writing or finishing signals it when done, so only the
+		 * first entry of a batch, and the one that makes it big enough
+		 * to overlap a flush in flight, need wake one. */
+		if (!l->writing && (l->pend_count == n || l->writer_gathering ||
+				    (l->pend_count >= l->overlap_min &&
+				     l->pend_count - n < l->overlap_min)))
 			pthread_cond_signal(&l->cv_work);
 	}
 	pthread_mutex_unlock(&l->mu);

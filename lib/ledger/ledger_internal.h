@@ -219,6 +219,7 @@ struct bpci_ledger {
 	int broken;
 	int writing;               /* a lane has the write turn */
 	unsigned int busy;         /* batches taken and not yet ended */
+	size_t overlap_min;        /* pending entries worth a second flush */
 	atomic_uint arriving;      /* threads on their way to mu */
 	char stamp[BPCI__TIME_LEN + 1]; /* entry time text of stamp_sec */
 	time_t stamp_sec;

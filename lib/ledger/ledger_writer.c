@@ -266,6 +266,7 @@ static void take(bpci_ledger *l, batch *b)
 	l->pend_len = l->pend_cap = l->pend_count = 0;
 	l->writing = 1;
 	l->busy++;
+	l->overlap_min = b->count / 2 > 1 ? b->count / 2 : 1;
 	pthread_cond_broadcast(&l->cv_space);
 }
 
@@ -319,6 +320,7 @@ static int finish(bpci_ledger *l, bpci__lane *ln, batch *b, int rc)
 	publish(l, b->gen);
 	pthread_cond_broadcast(&l->cv_order);
 	pthread_cond_broadcast(&l->cv_idle);
+	pthread_cond_signal(&l->cv_work); /* a lane may take what waited for us */
 	return rc;
 }
 
@@ -351,6 +353,18 @@ static void write_one(bpci_ledger *l, bpci__lane *ln)
 	pthread_mutex_lock(&l->mu);
 }
 
+/* Whether a free lane should take the pending batch now (mu held). With
+ * no batch in flight, yes. With one in flight, only once the pending batch
+ * is at least half its size: a second flush at once pays off for a batch
+ * of many, while a few stragglers do better to join the next batch than to
+ * cost the disk a flush of their own. A stopping handle flushes all. */
+static int can_take(const bpci_ledger *l)
+{
+	if (l->pend_count == 0 || l->writing)
+		return 0;
+	return l->busy == 0 || l->pend_count >= l->overlap_min || l->writer_stop;
+}
+
 static void *lane_main(void *arg)
 {
 	bpci__lane *ln = arg;
@@ -358,12 +372,12 @@ static void *lane_main(void *arg)
 
 	pthread_mutex_lock(&l->mu);
 	for (;;) {
-		while (!(l->pend_count > 0 && !l->writing) && !(l->writer_stop && l->pend_count == 0))
+		while (!can_take(l) && !(l->writer_stop && l->pend_count == 0))
 			pthread_cond_wait(&l->cv_work, &l->mu);
 		if (l->pend_count == 0)
 			break; /* stopping, nothing left */
 		gather(l);
-		if (l->pend_count == 0 || l->writing)
+		if (!can_take(l))
 			continue; /* the other lane took it meanwhile */
 		write_one(l, ln);
 	}
