@@ -20,6 +20,9 @@
  *
  * Thread-safety: a bpci_ledger handle may be used from any number of
  * threads at once, except bpci_ledger_free(), which must be the last call.
+ * The first append on a writable handle starts two writer threads (every
+ * signal blocked), which bpci_ledger_free() joins; a child forked after
+ * that must open the ledger itself rather than use the parent's handle.
  * bpci_ledger_verify() and bpci_ledger_checkpoint_verify() keep no state.
  */
 #ifndef BPCI_LEDGER_H
@@ -136,7 +139,7 @@ BPCI_EXTERN int bpci_ledger_refresh(bpci_ledger *ledger, bpci_diag *diag);
  *
  * Returns only after the entry is on disk. Concurrent calls share fsyncs:
  * up to batch_max_entries entries, waiting at most batch_max_delay_ms for
- * other threads that are about to append. After a failed write or fsync the
+ * other threads that are about to append when no write is in progress. After a failed write or fsync the
  * handle refuses further appends (BPCI_EIO): reopen it.
  *
  * Returns 0; BPCI_EINVAL (bad event; the diag names the field and value;

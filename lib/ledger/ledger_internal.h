@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -163,6 +164,24 @@ bpci__rec_status bpci__reader_next(bpci__reader *r, uint64_t off, uint32_t max,
  * loss may be zeros). */
 int bpci__tail_is_zero(int fd, uint64_t off, uint64_t fsize);
 
+/* ---- the writer lanes (ledger_writer.c) ---- */
+#define BPCI__LANES 2 /* batches that may be syncing at once */
+
+typedef struct bpci__lane {
+	struct bpci_ledger *l;
+	pthread_t thread;
+	bpci__merkle_hasher hash;
+	uint8_t *leaves;     /* the batch's leaf hashes */
+	uint64_t *offs;      /* and its records' offsets */
+	size_t cap;          /* entries the two hold */
+} bpci__lane;
+
+/* Starts the lanes (mu held). 0 or BPCI_ENOMEM. */
+int bpci__ledger_writer_start(struct bpci_ledger *l);
+/* Waits, without mu, until the entries before @last (in batch @gen) are
+ * durable (0) or the handle broke (its error). */
+int bpci__ledger_wait_durable(struct bpci_ledger *l, uint64_t gen, uint64_t last);
+
 /* ---- the handle ---- */
 struct bpci_ledger {
 	char *path;
@@ -173,34 +192,52 @@ struct bpci_ledger {
 	uint64_t segment_bytes;
 
 	pthread_mutex_t mu;
-	/* cv_batch[g & 1]: the threads whose entries are in batch g wait
-	 * there, so finishing a batch wakes only them (and one thread of the
-	 * next batch, to lead it). cv_idle: the leader stepped down. */
-	pthread_cond_t cv_batch[2], cv_idle, cv_gather, cv_space;
+	/* cv_work: free writer lanes wait there for entries (and while they
+	 * gather company); cv_order: a lane whose batch is synced waits there
+	 * for the earlier batch; cv_idle: a batch ended; cv_space: appenders
+	 * wait there for room in the pending batch. */
+	pthread_cond_t cv_work, cv_order, cv_idle, cv_space;
 	uint64_t pend_gen;         /* number of the batch now pending */
+	uint64_t done_gen;         /* batches ended (published or failed) */
 
-	/* Guarded by mu. Only the leader appends to segs and tree, but it
-	 * publishes under mu, so readers under mu see a consistent state. */
+	/* Guarded by mu for readers. The lane with the write turn alone
+	 * appends to segs and changes seg_size; the lane whose turn it is to
+	 * finish alone extends tree; both publish under mu. */
 	bpci__segment *segs;
 	size_t nsegs, segcap;
 	uint64_t seg_size;   /* bytes in the last segment */
 	uint64_t size;       /* durable entries */
-	bpci__tree tree;           /* the leader's (and load's) writer view */
+	bpci__tree tree;           /* the writers' (and load's) view */
 	bpci__tree rtree;          /* readers' view, under mu; size = size */
 	bpci__merkle_hasher rhash; /* for readers, under mu */
+	bpci__merkle_hasher lhash; /* load's and catch-up's */
 
 	/* group commit, under mu */
 	uint64_t next_seq;
-	uint8_t *pend;
-	size_t pend_len, pend_cap, pend_count;
-	int leader, broken;
+	uint8_t *pend, *spare;     /* spare: a written batch's buffer, for reuse */
+	size_t pend_len, pend_cap, pend_count, spare_cap;
+	int broken;
+	int writing;               /* a lane has the write turn */
+	unsigned int busy;         /* batches taken and not yet ended */
+	size_t overlap_min;        /* pending entries worth a second flush */
 	atomic_uint arriving;      /* threads on their way to mu */
-	unsigned int inside;       /* appending threads past mu, under mu */
-	size_t pend_calls;         /* of which have entries pending */
-	bpci__merkle_hasher lhash; /* the leader's, outside mu */
-	uint8_t *leafbuf;          /* leader scratch */
-	uint64_t *offbuf;
-	size_t scratch_cap;
+	char stamp[BPCI__TIME_LEN + 1]; /* entry time text of stamp_sec */
+	time_t stamp_sec;
+	int stamp_valid;
+
+	/* The writer lanes, started by the first append, stopped by free. */
+	bpci__lane lanes[BPCI__LANES];
+	pid_t writer_pid;          /* the process that started them */
+	int writer_started, writer_stop, writer_gathering;
+	/* Published without mu so that a finished batch releases its
+	 * appenders without each of them taking mu again: durable mirrors
+	 * size, failed mirrors broken, and done_word[g & 1] (a futex word)
+	 * changes when batch g ends or the handle breaks. relay[g & 1]: the
+	 * first appender of batch g to wake must wake the others. */
+	_Atomic uint64_t durable;
+	atomic_int failed;
+	atomic_uint done_word[2];
+	atomic_int relay[2];
 
 	/* checkpoints, under mu */
 	EVP_PKEY *key;
@@ -212,6 +249,12 @@ struct bpci_ledger {
 
 	bpci_ledger_stats stats;
 };
+
+/* Lets the writer thread (if started) write what is pending, stops it
+ * and waits for it. bpci_ledger_free() only. Returns 1 in a process
+ * forked after the thread started (which has no thread and whose
+ * synchronization objects must be left alone), else 0. */
+int bpci__ledger_writer_stop(bpci_ledger *l);
 
 /* Builds the state of an opened directory: segments, tail repair, index
  * and tree catch-up. Under mu (or before the handle is shared). */

@@ -186,6 +186,20 @@ static int open_dir(bpci_ledger *l, const bpci_ledger_options *o, bpci_diag *dia
 	return read_format(l, o->origin, diag);
 }
 
+/* Adaptive: mu is held for a few microseconds at a time (framing one
+ * entry), so a thread that finds it taken does better to spin briefly
+ * than to sleep and be woken, which costs a context switch each way and,
+ * with hundreds of appenders, turned every batch release into a convoy. */
+static void mutex_init(pthread_mutex_t *mu)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+	pthread_mutex_init(mu, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
 static bpci_ledger *handle_new(const char *path, const bpci_ledger_options *o)
 {
 	bpci_ledger *l = bpci__calloc(1, sizeof(*l));
@@ -202,11 +216,16 @@ static bpci_ledger *handle_new(const char *path, const bpci_ledger_options *o)
 	l->ckpt_interval = o->checkpoint_interval_s ? o->checkpoint_interval_s : 60;
 	l->stats.version = BPCI_LEDGER_STATS_VERSION;
 	atomic_init(&l->arriving, 0);
-	pthread_mutex_init(&l->mu, NULL);
-	pthread_cond_init(&l->cv_batch[0], NULL);
-	pthread_cond_init(&l->cv_batch[1], NULL);
+	mutex_init(&l->mu);
+	atomic_init(&l->durable, 0);
+	atomic_init(&l->failed, 0);
+	atomic_init(&l->done_word[0], 0);
+	atomic_init(&l->done_word[1], 0);
+	atomic_init(&l->relay[0], 0);
+	atomic_init(&l->relay[1], 0);
+	pthread_cond_init(&l->cv_work, NULL);
+	pthread_cond_init(&l->cv_order, NULL);
 	pthread_cond_init(&l->cv_idle, NULL);
-	pthread_cond_init(&l->cv_gather, NULL);
 	pthread_cond_init(&l->cv_space, NULL);
 	l->path = bpci__strdup(path);
 	l->actor = bpci__strdup(o->actor ? o->actor : "bpci");
@@ -263,8 +282,11 @@ int bpci_ledger_open(bpci_ledger **out, const char *path, const bpci_ledger_opti
 
 void bpci_ledger_free(bpci_ledger *l)
 {
+	int forked;
+
 	if (l == NULL)
 		return;
+	forked = bpci__ledger_writer_stop(l);
 	bpci__segments_close(l->segs, l->nsegs);
 	bpci__tree_close(&l->tree);
 	bpci__tree_close(&l->rtree);
@@ -279,15 +301,15 @@ void bpci_ledger_free(bpci_ledger *l)
 	EVP_PKEY_free(l->key);
 	bpci__merkle_hasher_close(&l->rhash);
 	bpci__merkle_hasher_close(&l->lhash);
-	pthread_mutex_destroy(&l->mu);
-	pthread_cond_destroy(&l->cv_batch[0]);
-	pthread_cond_destroy(&l->cv_batch[1]);
-	pthread_cond_destroy(&l->cv_idle);
-	pthread_cond_destroy(&l->cv_gather);
-	pthread_cond_destroy(&l->cv_space);
+	if (!forked) { /* a destroy could wait forever for the parent's waiters */
+		pthread_mutex_destroy(&l->mu);
+		pthread_cond_destroy(&l->cv_work);
+		pthread_cond_destroy(&l->cv_order);
+		pthread_cond_destroy(&l->cv_idle);
+		pthread_cond_destroy(&l->cv_space);
+	}
 	bpci__free(l->pend);
-	bpci__free(l->leafbuf);
-	bpci__free(l->offbuf);
+	bpci__free(l->spare);
 	bpci__free(l->last_note);
 	bpci__free(l->origin);
 	bpci__free(l->actor);

@@ -123,7 +123,7 @@ int bpci_ledger_rebuild_cache(bpci_ledger *l, bpci_diag *diag)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "ledger",
 				      "is open read-only: rebuilding the cache needs the writer");
 	pthread_mutex_lock(&l->mu);
-	while (l->leader)
+	while (l->busy > 0)
 		pthread_cond_wait(&l->cv_idle, &l->mu);
 	before = l->size;
 	rc = l->broken ? l->broken : bpci__ledger_catch_up(l, 0, diag);

@@ -34,6 +34,7 @@ TCase *ledger_roundtrip_tcase(void);
 TCase *ledger_tamper_tcase(void);
 TCase *ledger_crash_tcase(void);
 TCase *ledger_concurrency_tcase(void);
+TCase *ledger_writer_tcase(void);
 TCase *ledger_checkpoint_tcase(void);
 TCase *ledger_canonical_tcase(void);
 

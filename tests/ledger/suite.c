@@ -461,5 +461,6 @@ Suite *bpci_test_suite(void)
 	suite_add_tcase(s, ledger_canonical_tcase());
 	suite_add_tcase(s, ledger_crash_tcase());
 	suite_add_tcase(s, ledger_concurrency_tcase());
+	suite_add_tcase(s, ledger_writer_tcase());
 	return s;
 }
