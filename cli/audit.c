@@ -5,6 +5,7 @@
  * already holds it.
  */
 #include "audit.h"
+#include "cluster.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -725,6 +726,39 @@ static const cli_option append_opts[] = {
 	STATE_OPT,
 };
 
+/* A running daemon (coordinator or cluster manager) holds the ledger in
+ * its state directory: when DIR/api.url says one runs there, append
+ * through its POST /api/audit (an audit.custom entry with the event as
+ * its subject). -1 when no daemon runs there, else the exit status. */
+static int append_through_daemon(cli_ctx *ctx, const char *ledger, const bpci_ledger_event *ev)
+{
+	char *state = cli_xstrdup(ledger), *slash = strrchr(state, '/'), *resp = NULL;
+	char url[4200];
+	cli_buf body = {0};
+	int status = -1;
+
+	if (slash)
+		*slash = '\0';
+	snprintf(url, sizeof(url), "%s/api.url", state);
+	if (slash && access(url, F_OK) == 0) {
+		cli_buf_add(&body, "{\"event\":");
+		cluster_json_str(&body, ev->subject ? ev->subject : ev->type);
+		cli_buf_add(&body, ",\"details\":");
+		cluster_json_str(&body, ev->details_text);
+		cli_buf_add(&body, "}");
+		status = cluster_fetch_at(ctx, state, NULL, NULL, "POST", "/api/audit",
+					  body.s, &resp);
+		if (status == CLI_EXIT_OK)
+			printf("%s\n", ctx->output == CLI_OUTPUT_JSON
+						? resp
+						: "appended through the daemon that holds the ledger");
+		bpci_free(resp);
+		cli_buf_free(&body);
+	}
+	free(state);
+	return status;
+}
+
 static int cmd_append(cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const required[] = {"event", NULL};
@@ -739,10 +773,12 @@ static int cmd_append(cli_ctx *ctx, int argc, char **argv)
 
 	status = prologue(ctx, &p, append_opts, NELEM(append_opts), argc, argv,
 			  "--event TYPE [--details TEXT] [--subject TEXT] [--ledger DIR]",
-			  "Append one event to the ledger directly, durably (the original's "
-			  "audit_to_bpi), creating the ledger when there is none. Only when no "
-			  "daemon holds the ledger: a daemon's ledger is appended to through "
-			  "its API.",
+			  "Append one event to the ledger durably (the original's "
+			  "audit_to_bpi), creating the ledger when there is none. When a daemon "
+			  "(coordinator or cluster manager) runs on the state directory, it "
+			  "holds the ledger and the event goes through its API (POST "
+			  "/api/audit, an audit.custom entry); --ledger DIR always appends "
+			  "directly.",
 			  required);
 	if (status >= 0)
 		goto out;
@@ -757,6 +793,8 @@ static int cmd_append(cli_ctx *ctx, int argc, char **argv)
 		ev.subject = event;
 	}
 	dir = ledger_dir(&p);
+	if (!cli_parsed_get(&p, "ledger") && (status = append_through_daemon(ctx, dir, &ev)) >= 0)
+		goto out;
 	if ((status = open_ledger(ctx, &l, dir, OPEN_CREATE)) != 0)
 		goto out;
 	d = new_diag(ctx);

@@ -91,21 +91,30 @@ void cluster_json_str(cli_buf *b, const char *s)
 int cluster_fetch(cli_ctx *ctx, const cli_parsed *p, const char *method, const char *path,
 		  const char *body, char **resp)
 {
-	char *dir = state_dir(p), *url = NULL, *token = NULL;
+	char *dir = state_dir(p);
+	int status = cluster_fetch_at(ctx, dir, cli_parsed_get(p, "url"), cli_parsed_get(p, "token"),
+				      method, path, body, resp);
+
+	free(dir);
+	return status;
+}
+
+int cluster_fetch_at(cli_ctx *ctx, const char *dir, const char *given_url,
+		     const char *given_token, const char *method, const char *path,
+		     const char *body, char **resp)
+{
+	char *url, *token;
 	bpci_diag *diag = NULL;
 	int rc, status;
 
 	*resp = NULL;
-	url = cli_parsed_get(p, "url") ? cli_xstrdup(cli_parsed_get(p, "url"))
-				       : (dir ? read_line(dir, "api.url") : NULL);
-	token = cli_parsed_get(p, "token") ? cli_xstrdup(cli_parsed_get(p, "token"))
-					   : (dir ? read_line(dir, "api.token") : NULL);
+	url = given_url ? cli_xstrdup(given_url) : (dir ? read_line(dir, "api.url") : NULL);
+	token = given_token ? cli_xstrdup(given_token) : (dir ? read_line(dir, "api.token") : NULL);
 	if (!url) {
 		cli_error(ctx, "no cluster manager found: %s/api.url does not exist; start one "
 			  "with 'bpci-enterprise cluster-manager start --cluster-id ID "
 			  "[--state-dir DIR]' or point at one with --state-dir or --url",
 			  dir ? dir : "(no state directory)");
-		free(dir);
 		free(token);
 		return CLI_EXIT_UNREACHABLE;
 	}
@@ -122,7 +131,6 @@ int cluster_fetch(cli_ctx *ctx, const cli_parsed *p, const char *method, const c
 		status = CLI_EXIT_OK;
 	}
 	bpci_diag_free(diag);
-	free(dir);
 	free(url);
 	free(token);
 	return status;

@@ -21,6 +21,11 @@ void cluster_finish(cli_parsed *p, cli_option *all);
  * Returns the exit status (errors already printed). */
 int cluster_fetch(cli_ctx *ctx, const cli_parsed *p, const char *method, const char *path,
 		  const char *body, char **resp);
+/* cluster_fetch() to the daemon whose api.url and api.token are in @dir
+ * (any daemon of this project: the same request and error rules), unless
+ * @url / @token are given. */
+int cluster_fetch_at(cli_ctx *ctx, const char *dir, const char *url, const char *token,
+		     const char *method, const char *path, const char *body, char **resp);
 /* One request; prints the answer (JSON, or flattened rows) when @print. */
 int cluster_call(cli_ctx *ctx, const cli_parsed *p, const char *method, const char *path,
 		 const char *body, int print);

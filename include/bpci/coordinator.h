@@ -391,6 +391,19 @@ BPCI_EXTERN int bpci_coordinator_node_logs(char **out, bpci_coordinator *c, cons
 BPCI_EXTERN int bpci_coordinator_node_log_path(char **out, bpci_coordinator *c,
 					       const char *id, bpci_diag *diag);
 
+/**
+ * bpci_coordinator_audit - the original's audit_to_bpi(event, details) on
+ * a coordinator: append an "audit.custom" entry (actor "coordinator",
+ * subject @event, details @details, may be NULL) to the coordinator's
+ * journal, durably, before returning. The journal is the ledger at
+ * STATE_DIR/ledger, which the running coordinator holds; other programs
+ * append through its API (POST /api/audit).
+ * Returns 0, BPCI_EINVAL (@event NULL or empty: field "event"), BPCI_EIO,
+ * BPCI_ENOMEM.
+ */
+BPCI_EXTERN int bpci_coordinator_audit(bpci_coordinator *c, const char *event,
+				       const char *details, bpci_diag *diag);
+
 /** bpci_coordinator_state_dir - the state directory (absolute, borrowed). */
 BPCI_EXTERN const char *bpci_coordinator_state_dir(const bpci_coordinator *c);
 

@@ -28,6 +28,10 @@
  *                                         200 {"config":PATH,"nodes":N}; a file
  *                                         that cannot be read, validated or
  *                                         applied: 400 with every problem
+ *   POST   /api/audit                    {"event":E,"details":D}: an
+ *                                         audit.custom entry (subject E) in the
+ *                                         coordinator's journal, durable before
+ *                                         201 {"event":E,"journaled":true}
  *   GET    /metrics                      Prometheus text exposition 0.0.4:
  *                                         node_distribution_total_nodes,
  *                                         _active_nodes, _nodes{status},

@@ -5,6 +5,7 @@
  *   api_nodes.c         node routes (list, get, start, stop, restart, reload)
  *   api_logs.c          log tail and follow (inotify on the logs directory)
  *   api_metrics.c       health, readiness and the Prometheus exposition
+ *   api_audit.c         POST /api/audit into the coordinator's journal
  *   client*.c           the client handle (bpci/client.h)
  */
 #ifndef BPCI_LIB_API_API_INTERNAL_H
@@ -66,6 +67,7 @@ void bpci__api_reply_text_json(bpci__http_req *req, int status, char *text);
 int bpci__api_routes_nodes(bpci_server *srv);
 int bpci__api_routes_logs(bpci_server *srv);
 int bpci__api_routes_metrics(bpci_server *srv);
+int bpci__api_routes_audit(bpci_server *srv);   /* api_audit.c: POST /api/audit */
 
 /* Jobs (api_nodes.c): carry out a queued mutation and answer it. */
 void bpci__api_run_job(bpci_server *srv, bpci__api_job *job);

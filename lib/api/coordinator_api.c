@@ -81,6 +81,8 @@ static int start_http(bpci_server *srv, const bpci_server_options *o, bpci_diag 
 		rc = bpci__api_routes_daemons(srv);
 	if (rc == 0)
 		rc = bpci__api_routes_tree(srv);
+	if (rc == 0)
+		rc = bpci__api_routes_audit(srv);
 	return rc;
 }
 

@@ -74,6 +74,20 @@ int bpci__coord_journal_open(bpci_coordinator *c, const char *name, bpci_diag *d
 	return rc;
 }
 
+int bpci_coordinator_audit(bpci_coordinator *c, const char *event, const char *details,
+			   bpci_diag *diag)
+{
+	if (!c)
+		return BPCI_EINVAL;
+	if (!event || !*event)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "event",
+				      "must name the audit event, got nothing");
+	if (!c->ledger)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "event",
+				      "the coordinator has no journal open");
+	return bpci_ledger_audit(c->ledger, event, details);
+}
+
 void bpci__coord_journal_close(bpci_coordinator *c)
 {
 	size_t i;

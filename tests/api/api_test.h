@@ -69,5 +69,6 @@ void add_log_tests(Suite *s);
 void add_client_tests(Suite *s);
 void add_alloc_tests(Suite *s);
 void add_gap_tests(Suite *s);
+void add_audit_tests(Suite *s);
 
 #endif

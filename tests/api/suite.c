@@ -13,5 +13,6 @@ Suite *bpci_test_suite(void)
 	add_stress_tests(s);
 	add_alloc_tests(s);
 	add_gap_tests(s);
+	add_audit_tests(s);
 	return s;
 }
