@@ -237,8 +237,11 @@ double bpci__cm_tree_health(const bpci_cluster_manager *cm)
 
 	if (!cm->tree || !cm->tree->nd)
 		return 0.0;
+	/* Healthy: not known to be down. A daemon still starting (spawned,
+	 * or a remote one that has not joined yet) is not counted against
+	 * the tree; unreachable, failed and stopped ones are. */
 	for (i = 0; i < cm->tree->nd; i++)
-		if (!strcmp(bpci__dt_state(cm->tree, i), "running"))
+		if (!bpci__dt_state_down(bpci__dt_state(cm->tree, i)))
 			ok++;
 	return (double)ok / (double)cm->tree->nd;
 }

@@ -211,12 +211,12 @@ int bpci_cluster_manager_move_daemon(bpci_cluster_manager *cm, const char *daemo
 
 	if (!cm)
 		return BPCI_EINVAL;
-	rc = check_movable(cm, daemon_id, diag);
-	if (rc == 0)
-		rc = bpci_daemon_tree_dup(&t, cm->tree);
+	rc = bpci_daemon_tree_dup(&t, cm->tree);
 	s = bpci_daemon_tree_get(cm->tree, daemon_id);
 	if (rc == 0)
 		rc = bpci_daemon_tree_move(t, daemon_id, new_parent, diag);
+	if (rc == 0)
+		rc = check_movable(cm, daemon_id, diag);
 	/* As for add: the new instance is spawned under the new parent before
 	 * the journal (a refusal changes nothing); the old one is stopped once
 	 * the move is committed. A remote daemon is told nothing: it keeps its

@@ -162,8 +162,8 @@ static int check_removable(bpci_cluster_manager *cm, const char *id, char **pare
 	const bpci_daemon_spec *s = id ? bpci_daemon_tree_get(cm->tree, id) : NULL;
 	size_t i, local = 0;
 
-	if (!s)
-		return 0; /* the model names the error */
+	if (!s || !bpci_daemon_spec_parent(s))
+		return 0; /* the model names the error (unknown daemon, the root) */
 	*remote = bpci_daemon_spec_remote(s);
 	for (i = 0; i < bpci_daemon_tree_count(cm->tree); i++) {
 		const bpci_daemon_spec *k = bpci_daemon_tree_at(cm->tree, i);
