@@ -233,6 +233,10 @@ START_TEST(local_levels_restart_and_replay)
 	const char *add2[] = {"daemon-tree", "add-daemon", "--daemon-id", "leaf", "--parent-id",
 			      "mid", "--responsibilities", "node_lifecycle", NULL};
 	const char *js[] = {"daemon-tree", "status", "--output", "json", NULL};
+	const char *ghost[] = {"daemon-tree", "add-daemon", "--daemon-id", "ghost", "--parent-id",
+			       "root", "--remote", NULL};
+	const char *orphan[] = {"daemon-tree", "add-daemon", "--daemon-id", "orphan",
+				"--parent-id", "ghost", NULL};
 	bpci_test_run r;
 	json_t *tree, *e;
 	long mid, leaf, rep, mid2;
@@ -281,10 +285,32 @@ START_TEST(local_levels_restart_and_replay)
 	ck_assert_str_eq(where, "mid");
 	ck_assert_int_eq(wait_daemon(url, "leaf", "running", 0), leaf);
 
+	/* All or nothing: a local daemon under a parent that has not joined
+	 * cannot be spawned, so nothing is recorded. */
+	cli(&r, dir, ghost);
+	ck_assert_msg(r.status == 0, "add ghost: %s", r.err);
+	bpci_test_run_free(&r);
+	cli(&r, dir, orphan);
+	ck_assert_int_ne(r.status, 0);
+	ck_assert_msg(strstr(r.err, "parent \"ghost\" of local daemon \"orphan\" has not joined "
+			  "yet") != NULL, "%s", r.err);
+	bpci_test_run_free(&r);
+	/* An escalation report is journaled. */
+	{
+		char *resp = NULL;
+
+		ck_assert_int_eq(bpci_cluster_request(&resp, url, token, "POST",
+						      "/api/daemon-tree/escalate",
+						      "{\"daemon_id\":\"mid\",\"child_id\":\"leaf\","
+						      "\"reason\":\"test\"}", NULL), 0);
+		bpci_free(resp);
+	}
+
 	/* The manager restarts: the journaled tree and replicas are back, the
 	 * daemons (still running) are re-adopted, not started twice. */
 	stop_child(mgr);
-	ck_assert_uint_eq(cm_count_type(dir, "daemon.added"), 2);
+	ck_assert_uint_eq(cm_count_type(dir, "daemon.added"), 3);
+	ck_assert_uint_eq(cm_count_type(dir, "daemon.escalated"), 1);
 	ck_assert_uint_eq(cm_count_type(dir, "replica.added"), 1);
 	ck_assert_uint_eq(cm_count_type(dir, "replica.moved"), 1);
 	ck_assert_uint_ge(cm_count_type(dir, "daemon.state"), 3);
@@ -295,8 +321,12 @@ START_TEST(local_levels_restart_and_replay)
 	ck_assert_int_eq(wait_daemon(url, "leaf", "running", 0), leaf);
 	ck_assert_int_eq(replica_on(url, "replica-1", where, sizeof(where)), rep);
 	ck_assert_str_eq(where, "mid");
+	tree = get_json(url, "/api/daemon-tree/status");
+	ck_assert_ptr_nonnull(find(tree, "ghost"));
+	ck_assert_ptr_null(find(tree, "orphan"));
+	json_decref(tree);
 	stop_child(mgr);
-	ck_assert_uint_eq(cm_count_type(dir, "daemon.added"), 2);
+	ck_assert_uint_eq(cm_count_type(dir, "daemon.added"), 3);
 	ck_assert_uint_eq(cm_count_type(dir, "replica.moved"), 1);
 	stop_daemon(mid2);
 	ck_assert(!alive(leaf) && !alive(rep));
