@@ -409,6 +409,82 @@ START_TEST(remote_daemon_fails_over)
 }
 END_TEST
 
+/* A remote daemon under a LOCAL mid-level daemon: it joins that daemon,
+ * is relayed to the manager in its heartbeats, and when it dies the
+ * relayed "failed" state makes the manager fail its replica over. */
+START_TEST(relayed_remote_daemon_fails_over)
+{
+	char *dir = bpci_test_mkdtemp(), *rdir = bpci_test_mkdtemp(), log[4200], rlog[4200];
+	char *url, *token, *mid_url, *mid_token, mid_dir[4300], where[128] = "";
+	const char *add1[] = {"daemon-tree", "add-daemon", "--daemon-id", "mid", "--parent-id",
+			      "root", "--responsibilities", "node_lifecycle,fault_recovery",
+			      "--capacity", "cpu=500m,memory=1Gi,storage=2Gi", NULL};
+	const char *add2[] = {"daemon-tree", "add-daemon", "--daemon-id", "deep", "--parent-id",
+			      "mid", "--responsibilities", "node_lifecycle", "--capacity",
+			      "cpu=8,memory=16Gi,storage=100Gi", "--remote", NULL};
+	bpci_test_run r;
+	long mid, rep, now_pid = 0;
+	double t0, took;
+	pid_t mgr, deep;
+
+	snprintf(log, sizeof(log), "%s.manager.log", dir);
+	snprintf(rlog, sizeof(rlog), "%s.deep.log", dir);
+	mgr = spawn_manager(dir, log);
+	url = file_line(dir, "api.url");
+	token = file_line(dir, "api.token");
+	cli(&r, dir, add1);
+	ck_assert_msg(r.status == 0, "add mid: %s", r.err);
+	bpci_test_run_free(&r);
+	mid = wait_daemon(url, "mid", "running", 0);
+	cli(&r, dir, add2);
+	ck_assert_msg(r.status == 0, "add deep: %s", r.err);
+	bpci_test_run_free(&r);
+	snprintf(mid_dir, sizeof(mid_dir), "%s/daemons/mid", dir);
+	mid_url = file_line(mid_dir, "api.url");
+	mid_token = file_line(mid_dir, "api.token");
+	{
+		const char *args[] = {"node-coordinator", "start", "--daemon-id", "deep", "--join",
+				      mid_url, "--join-token", mid_token, "--remote", "--state-dir",
+				      rdir, "--listen", "127.0.0.1:0", NULL};
+
+		deep = spawn("bpi-core", args, rlog);
+	}
+	ck_assert_int_eq(wait_daemon(url, "deep", "running", 0), deep);
+	rep = replica_onto(dir, url, token, "deep");
+
+	ck_assert(kill(deep, SIGKILL) == 0);
+	kill((pid_t)rep, SIGKILL);
+	waitpid(deep, NULL, 0);
+	t0 = mono();
+	while (mono() - t0 < 15.0 &&
+	       ((now_pid = replica_on(url, "replica-1", where, sizeof(where))) == 0 ||
+		!strcmp(where, "deep")))
+		usleep(50 * 1000);
+	took = mono() - t0;
+	printf("relayed remote daemon killed -> replica running on \"%s\" after %.2f s\n", where,
+	       took);
+	ck_assert_msg(strcmp(where, "deep") != 0 && now_pid > 0,
+		      "the replica did not fail over within 15 s (on %s)", where);
+	ck_assert(took >= 1.5 && took < 15.0);
+	wait_daemon(url, "deep", "failed", 0);
+	stop_child(mgr);
+	ck_assert_uint_eq(cm_count_type(dir, "daemon.failed"), 1);
+	ck_assert_uint_eq(cm_count_type(dir, "replica.moved"), 2);
+	stop_daemon(mid);
+	ck_assert(!alive(now_pid));
+	free(url);
+	free(token);
+	free(mid_url);
+	free(mid_token);
+	unlink(log);
+	unlink(rlog);
+	bpci_test_rmtree(rdir);
+	bpci_test_rmtree(dir);
+	free(rdir);
+	free(dir);
+}
+END_TEST
+
 void cm_add_glue(Suite *s)
 {
 	TCase *tc = tcase_create("glue");
@@ -416,5 +492,6 @@ void cm_add_glue(Suite *s)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, local_levels_restart_and_replay);
 	tcase_add_test(tc, remote_daemon_fails_over);
+	tcase_add_test(tc, relayed_remote_daemon_fails_over);
 	suite_add_tcase(s, tc);
 }
