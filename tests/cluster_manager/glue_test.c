@@ -360,6 +360,23 @@ START_TEST(remote_daemon_fails_over)
 	cli(&r, dir, add);
 	ck_assert_msg(r.status == 0, "add far: %s", r.err);
 	bpci_test_run_free(&r);
+	/* Only daemons of the tree join the root. */
+	{
+		bpci_diag *diag = NULL;
+		char *resp = NULL;
+
+		bpci_diag_new(&diag);
+		ck_assert_int_eq(bpci_cluster_request(&resp, url, token, "POST",
+						      "/api/daemon-tree/join",
+						      "{\"daemon_id\":\"nobody\",\"url\":"
+						      "\"http://127.0.0.1:1\",\"remote\":true}", diag),
+				 BPCI_ENOTFOUND);
+		ck_assert_uint_ge(bpci_diag_count(diag), 1);
+		ck_assert_ptr_nonnull(strstr(bpci_diag_get(diag, 0)->message,
+					     "daemon \"nobody\" is not in the tree"));
+		bpci_diag_free(diag);
+		bpci_free(resp);
+	}
 	{
 		const char *args[] = {"node-coordinator", "start", "--daemon-id", "far", "--join",
 				      url, "--join-token", token, "--remote", "--state-dir",
