@@ -268,9 +268,18 @@ BPCI_EXTERN const bpci_daemon_tree *bpci_cluster_manager_tree(const bpci_cluster
 BPCI_EXTERN int bpci_cluster_manager_tree_init(bpci_cluster_manager *cm, const char *root_id,
 					       unsigned int levels, bpci_diag *diag);
 
-/** bpci_cluster_manager_add_daemon - add a daemon to the tree (rules of
- *  bpci_daemon_tree_add()), journal daemon.added. Returns as
- *  bpci_daemon_tree_add(), or BPCI_EIO. */
+/**
+ * bpci_cluster_manager_add_daemon - add a daemon to the tree (rules of
+ * bpci_daemon_tree_add()), journal daemon.added. While the manager is
+ * served (the tree's root daemon), a LOCAL daemon is spawned by its parent
+ * before the journal (the root's coordinator, or POST /api/daemons on the
+ * parent's API): a refused spawn records nothing. A remote one is only
+ * recorded until it joins.
+ * Returns as bpci_daemon_tree_add(); the spawn's codes
+ * (bpci_coordinator_add_daemon(): BPCI_ENOTFOUND for a missing daemon
+ * program; BPCI_EUNREACHABLE when the parent has not joined or does not
+ * answer; the parent's refusal); BPCI_EIO.
+ */
 BPCI_EXTERN int bpci_cluster_manager_add_daemon(bpci_cluster_manager *cm,
 						const bpci_daemon_spec *spec, bpci_diag *diag);
 
@@ -281,14 +290,22 @@ BPCI_EXTERN int bpci_cluster_manager_add_daemon(bpci_cluster_manager *cm,
  * replica.moved per replica and daemon.removed with the plan.
  * @plan_json: receives the plan carried out (bpci_daemon_tree_plan_to_json();
  *             free with bpci_free()); may be NULL.
+ * Served, a LOCAL daemon is then stopped by its parent (a failed stop is
+ * a warning in @diag).
  * Returns as bpci_daemon_tree_remove(), or BPCI_EIO / BPCI_EUNREACHABLE
- * (a replica could not be started on its new daemon: nothing changed).
+ * (a replica could not be started on its new daemon: nothing changed);
+ * BPCI_EBUSY (served: a local daemon with local child daemons, which
+ * would stop with it).
  */
 BPCI_EXTERN int bpci_cluster_manager_remove_daemon(char **plan_json, bpci_cluster_manager *cm,
 						   const char *daemon_id, bpci_diag *diag);
 
 /** bpci_cluster_manager_move_daemon - put a daemon under another parent
- *  (rules of bpci_daemon_tree_move()), journal daemon.moved. */
+ *  (rules of bpci_daemon_tree_move()), journal daemon.moved. Served, a
+ *  LOCAL daemon is spawned under the new parent first and the old process
+ *  stopped after; BPCI_EBUSY for a local daemon that hosts replicas or has
+ *  child daemons (what it runs would not follow); the spawn's codes as
+ *  for bpci_cluster_manager_add_daemon(). */
 BPCI_EXTERN int bpci_cluster_manager_move_daemon(bpci_cluster_manager *cm, const char *daemon_id,
 						 const char *new_parent, bpci_diag *diag);
 
@@ -339,7 +356,13 @@ typedef struct bpci_cluster_server bpci_cluster_server;
  * POST /api/audit; the daemon tree's GET /api/daemon-tree/status, POST
  * /api/daemon-tree/init, POST /api/daemon-tree/daemons, DELETE
  * /api/daemon-tree/daemons/{id}, POST /api/daemon-tree/daemons/{id}/move,
- * POST /api/daemon-tree/rebalance[?dry_run=1]. Mutations need "Authorization: Bearer TOKEN": @token,
+ * POST /api/daemon-tree/rebalance[?dry_run=1], and the daemon tree
+ * protocol's POST /api/daemon-tree/join, /heartbeat, /escalate: served,
+ * the manager's coordinator is the tree's root daemon
+ * (bpci_coordinator_daemon_start()), its local daemons are spawned and
+ * supervised, and each bpci_cluster_server_step() copies the daemons'
+ * live data into the tree, journals their state changes and fails over
+ * the replicas of failed daemons. Mutations need "Authorization: Bearer TOKEN": @token,
  * or else the one in DIR/api.token (generated, mode 0600, when missing).
  * The URL is written to DIR/api.url. Errors have the coordinator API's
  * shape {"error":{"code","message","field"},"errors":[...]}.

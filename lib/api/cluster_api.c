@@ -80,6 +80,10 @@ int bpci_cluster_manager_serve(bpci_cluster_server **out, bpci_cluster_manager *
 		rc = write_url(srv, diag);
 	if (rc == 0)
 		rc = bpci__cm_set_url(cm, bpci__http_server_url(srv->http));
+	/* Served, the manager is the tree's root daemon: its local children
+	 * join it here and remote daemons send it heartbeats. */
+	if (rc == 0)
+		rc = bpci__cm_daemon_start(cm, bpci__http_server_url(srv->http), srv->token, diag);
 	if (rc != 0) {
 		bpci_cluster_server_free(srv);
 		return rc;
@@ -135,6 +139,7 @@ int bpci_cluster_server_step(bpci_cluster_server *srv, int timeout_ms)
 	rc = bpci_coordinator_step(bpci_cluster_manager_coordinator(srv->cm),
 				   srv->jobs ? 0 : timeout_ms);
 	run_jobs(srv);
+	bpci__cm_tree_sync(srv->cm, 0);
 	/* Leases end on their own: each iteration releases the expired ones
 	 * (journaled); a failed journal write is retried next time. */
 	bpci_cluster_manager_expire_ports(srv->cm, NULL, NULL);

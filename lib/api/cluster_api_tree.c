@@ -9,8 +9,10 @@
 
 #include "api/api_internal.h"
 #include "api/cluster_api.h"
+#include "bpci/daemon.h"
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "runtime/cluster_internal.h"
 
 static void status(bpci__http_req *req, void *payload)
 {
@@ -173,6 +175,91 @@ static void rebalance(bpci_cluster_server *srv, bpci__http_req *req)
 	with_plan(req, rc, diag, dry_run ? "dry_run" : "applied", NULL, plan);
 }
 
+/* The daemon of a join body, which must be a daemon of the model whose
+ * parent is the root (deeper daemons join their own parent). */
+static int check_joiner(bpci_cluster_server *srv, const char *body, size_t len,
+			bpci_diag *diag)
+{
+	const bpci_daemon_tree *t = bpci_cluster_manager_tree(srv->cm);
+	json_t *b = json_loadb(body ? body : "", len, 0, NULL);
+	const char *id = json_string_value(json_object_get(b, "daemon_id"));
+	const bpci_daemon_spec *s = id ? bpci_daemon_tree_get(t, id) : NULL;
+	int rc = 0;
+
+	if (id && !s)
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, "daemon_id",
+				    "daemon \"%s\" is not in the tree: add it first with "
+				    "daemon-tree add-daemon (--remote for a daemon on another host)",
+				    id);
+	else if (s && strcmp(bpci_daemon_spec_parent(s) ? bpci_daemon_spec_parent(s) : "",
+			     bpci_daemon_tree_root(t)) != 0)
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "daemon_id",
+				    "daemon \"%s\" belongs under \"%s\", not under the root "
+				    "\"%s\": join its parent", id,
+				    bpci_daemon_spec_parent(s) ? bpci_daemon_spec_parent(s) : "",
+				    bpci_daemon_tree_root(t));
+	json_decref(b);
+	return rc;
+}
+
+typedef int (*tree_post_fn)(char **reply, bpci_coordinator *c, const char *body, size_t len,
+			    bpci_diag *diag);
+
+/* Join and heartbeat: the root's coordinator answers them like any parent;
+ * the next server step copies what it learnt into the model. */
+static void protocol(bpci_cluster_server *srv, bpci__http_req *req, tree_post_fn fn,
+		     int is_join)
+{
+	size_t len = 0;
+	const char *body = bpci__http_req_body(req, &len);
+	bpci_diag *diag = NULL;
+	char *reply = NULL;
+	int rc;
+
+	if (bpci_diag_new(&diag) != 0) {
+		bpci__http_reply_error(req, 500, "internal", "out of memory", NULL);
+		return;
+	}
+	rc = is_join ? check_joiner(srv, body, len, diag) : 0;
+	if (rc == 0)
+		rc = fn(&reply, bpci_cluster_manager_coordinator(srv->cm), body ? body : "", len,
+			diag);
+	if (rc == 0) {
+		bpci__cm_tree_touch(srv->cm);
+		bpci__api_reply_text_json(req, 200, reply);
+	} else {
+		bpci__api_reply_diag(req, rc, diag,
+				     is_join ? "the join was refused" : "the heartbeat was refused");
+	}
+	bpci_diag_free(diag);
+}
+
+static void join(bpci__http_req *req, void *payload)
+{
+	protocol(payload, req, bpci_coordinator_daemon_join, 1);
+}
+
+static void heartbeat(bpci__http_req *req, void *payload)
+{
+	protocol(payload, req, bpci_coordinator_daemon_heartbeat, 0);
+}
+
+static void escalate(bpci__http_req *req, void *payload)
+{
+	bpci_cluster_server *srv = payload;
+	size_t len = 0;
+	const char *body = bpci__http_req_body(req, &len);
+	bpci_diag *diag = NULL;
+	int rc;
+
+	bpci_diag_new(&diag);
+	rc = bpci_coordinator_daemon_escalation(bpci_cluster_manager_coordinator(srv->cm),
+						body ? body : "", len, diag);
+	if (rc == 0)
+		rc = bpci__cm_escalated(srv->cm, body, len, diag);
+	answer(req, rc, diag, 200, rc ? NULL : json_pack("{s:b}", "logged", 1));
+}
+
 #define QUEUE_HANDLER(name) \
 	static void q_##name(bpci__http_req *req, void *payload) \
 	{ \
@@ -194,17 +281,16 @@ int bpci__cm_routes_tree(bpci_cluster_server *srv)
 		 {"POST", "/api/daemon-tree/daemons", q_add},
 		 {"DELETE", "/api/daemon-tree/daemons/{id}", q_remove_daemon},
 		 {"POST", "/api/daemon-tree/daemons/{id}/move", q_move_daemon},
-		 {"POST", "/api/daemon-tree/rebalance", q_rebalance}};
+		 {"POST", "/api/daemon-tree/rebalance", q_rebalance},
+		 {"POST", "/api/daemon-tree/join", join},
+		 {"POST", "/api/daemon-tree/heartbeat", heartbeat},
+		 {"POST", "/api/daemon-tree/escalate", escalate}};
 	size_t i;
 	int rc = 0;
 
-	/* GLUE(daemon helper): the protocol's routes the root also answers,
-	 * POST /api/daemon-tree/join, /heartbeat and /escalate, are added here
-	 * by the lead: each routes the body into bpci_coordinator_daemon_join()
-	 * / bpci_coordinator_daemon_heartbeat() on
-	 * bpci_cluster_manager_coordinator(srv->cm), then feeds the model with
-	 * bpci_cluster_manager_daemon_report(srv->cm, id, &live, NULL) (state,
-	 * url, token, pid, rtt, load; for every entry of "children" too). */
+	/* join, heartbeat and escalate are the daemon tree protocol's routes
+	 * (the root is every top-level daemon's parent); they answer at once
+	 * and only mark the model for the next sync. */
 	for (i = 0; rc == 0 && i < sizeof(r) / sizeof(r[0]); i++)
 		rc = bpci__http_route(srv->http, r[i].method, r[i].path, r[i].fn, srv);
 	return rc;

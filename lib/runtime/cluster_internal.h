@@ -59,6 +59,9 @@ struct bpci_cluster_manager {
 	int lock_fd;                /* DIR/manager.lock, held while open */
 	uint64_t takeover_wait_ms;  /* standby: how long it waited for the lock */
 	char *url;                  /* the API's URL while served, else NULL */
+	int daemon_on;              /* the coordinator is the tree's root daemon */
+	int tree_dirty;             /* a join, heartbeat or child change since the last sync */
+	uint64_t synced_ms, failover_ms; /* last tree sync / failover attempt */
 };
 
 /* Append one event (type, subject, details JSON object text) durably. */
@@ -124,5 +127,34 @@ int bpci__cm_set_url(bpci_cluster_manager *cm, const char *url);
 /* Take DIR/manager.lock: at once (BPCI_EBUSY when held) or, @wait, block
  * until the holder exits. */
 int bpci__cm_lock(bpci_cluster_manager *cm, int wait, bpci_diag *diag);
+
+/* A copy of the tree for placing: unreachable daemons host nothing. */
+int bpci__cm_placement_view(bpci_daemon_tree **out, const bpci_cluster_manager *cm);
+/* Spawn LOCAL daemon @spec under its parent (the root's coordinator, or
+ * POST /api/daemons on the parent's API) / stop daemon @id under @parent.
+ * Both are no-ops (0) while the manager is not the tree's root daemon
+ * (not served). */
+int bpci__cm_spawn_local(bpci_cluster_manager *cm, const bpci_daemon_spec *spec,
+			 bpci_diag *diag);
+int bpci__cm_stop_local(bpci_cluster_manager *cm, const char *id, const char *parent,
+			bpci_diag *diag);
+/* Stop the daemon of @spec under its parent when it is LOCAL; errors are
+ * ignored (an undo). */
+int bpci__cm_stop_local_spec(bpci_cluster_manager *cm, const bpci_daemon_spec *spec);
+/* Make the manager's coordinator the tree's root daemon (after serving on
+ * @url with @token) and spawn the root's local children it does not run. */
+int bpci__cm_daemon_start(bpci_cluster_manager *cm, const char *url, const char *token,
+			  bpci_diag *diag);
+/* Feed the model with the coordinator's view of the tree (live data of
+ * every daemon, relayed subtrees too), journal state changes and fail
+ * over the replicas of failed daemons. Cheap when nothing changed. */
+void bpci__cm_tree_sync(bpci_cluster_manager *cm, int force);
+/* A join or heartbeat was answered: sync at the next step. */
+void bpci__cm_tree_touch(bpci_cluster_manager *cm);
+/* Journal a child's escalation report (POST /api/daemon-tree/escalate). */
+int bpci__cm_escalated(bpci_cluster_manager *cm, const char *body, size_t len,
+		       bpci_diag *diag);
+/* Fraction of the tree's daemons that are healthy (running). */
+double bpci__cm_tree_health(const bpci_cluster_manager *cm);
 
 #endif

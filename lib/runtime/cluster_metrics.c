@@ -90,8 +90,11 @@ int bpci_cluster_manager_get_metrics(bpci_cluster_metrics *out, bpci_cluster_man
 	out->reserved_cpu_percent = pct(r.cpu_millicores, cm->capacity.cpu_millicores);
 	out->reserved_memory_percent = pct(r.memory_bytes, cm->capacity.memory_bytes);
 	out->reserved_storage_percent = pct(r.storage_bytes, cm->capacity.storage_bytes);
-	/* One daemon: the root answers when its coordinator lists its nodes. */
-	out->daemon_tree_health = bpci_coordinator_list_nodes(&list, cm->c, 0, NULL) == 0 ? 1.0 : 0.0;
+	/* The share of the tree's daemons that run; the root counts when its
+	 * coordinator answers. */
+	out->daemon_tree_health = bpci__cm_tree_health(cm);
+	if (bpci_coordinator_list_nodes(&list, cm->c, 0, NULL) != 0 && bpci_daemon_tree_count(cm->tree))
+		out->daemon_tree_health -= 1.0 / (double)bpci_daemon_tree_count(cm->tree);
 	bpci_node_status_list_free(list);
 	out->port_utilization = bpci_port_pool_utilization(cm->pool);
 	out->ports_allocated = bpci_port_pool_count(cm->pool);

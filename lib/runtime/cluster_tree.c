@@ -145,7 +145,7 @@ int bpci_cluster_manager_tree_init(bpci_cluster_manager *cm, const char *root_id
 int bpci_cluster_manager_add_daemon(bpci_cluster_manager *cm, const bpci_daemon_spec *spec,
 				    bpci_diag *diag)
 {
-	bpci_daemon_tree *t = NULL;
+	bpci_daemon_tree *t = NULL, *old;
 	char *details = NULL;
 	int rc;
 
@@ -160,24 +160,54 @@ int bpci_cluster_manager_add_daemon(bpci_cluster_manager *cm, const bpci_daemon_
 		bpci_daemon_tree_free(t);
 		return rc;
 	}
+	/* All or nothing: the spawn of a LOCAL daemon is asked for BEFORE the
+	 * journal (the check-first variant), so that a refused spawn (no
+	 * daemon program, parent not joined, the parent refuses) leaves
+	 * neither a journal entry nor a tree change; should the journal then
+	 * fail, the daemon is stopped again. A remote daemon is only
+	 * recorded: it joins by itself. */
+	rc = bpci__cm_spawn_local(cm, spec, diag);
+	if (rc != 0) {
+		bpci_daemon_tree_free(t);
+		bpci__free(details);
+		return rc;
+	}
+	old = cm->tree;
 	rc = bpci__cm_tree_commit(cm, t, "daemon.added", bpci_daemon_spec_id(spec), details, "added", diag);
 	bpci__free(details);
-	/* GLUE(daemon helper): a LOCAL daemon is spawned by its parent. When
-	 * the parent is the root (this manager), the lead calls here
-	 *   bpci_coordinator_add_daemon(cm->c, spec, BPCI_CHILD_PERMANENT, diag);
-	 * (after the journal, rc == 0); for a deeper parent, POST /api/daemons
-	 * to the parent's URL with its token (live data of the parent). A
-	 * remote daemon is only recorded: it joins by itself. */
+	if (rc != 0 && cm->tree == old)
+		(void)bpci__cm_stop_local_spec(cm, spec);
 	return rc;
+}
+
+/* A local daemon is re-spawned when moved: what it runs does not follow. */
+static int check_movable(const bpci_cluster_manager *cm, const char *id, bpci_diag *diag)
+{
+	const bpci_daemon_spec *s = bpci_daemon_tree_get(cm->tree, id);
+	size_t i, hosted = 0;
+
+	if (!s || bpci_daemon_spec_remote(s) || !cm->daemon_on)
+		return 0;
+	for (i = 0; i < cm->nreplicas; i++)
+		if (cm->replicas[i].daemon && !strcmp(cm->replicas[i].daemon, id))
+			hosted++;
+	if (hosted || bpci_daemon_tree_children(cm->tree, id))
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EBUSY, "daemon_id",
+				      "local daemon \"%s\" hosts %zu replicas and has %zu child "
+				      "daemons: a moved local daemon is spawned again under its "
+				      "new parent, so move them away first (rebalance, "
+				      "move-daemon)", id, hosted,
+				      bpci_daemon_tree_children(cm->tree, id));
+	return 0;
 }
 
 int bpci_cluster_manager_move_daemon(bpci_cluster_manager *cm, const char *daemon_id,
 				     const char *new_parent, bpci_diag *diag)
 {
-	bpci_daemon_tree *t = NULL;
+	bpci_daemon_tree *t = NULL, *old;
 	const bpci_daemon_spec *s;
-	char *details;
-	int rc;
+	char *details, *from;
+	int rc, remote;
 
 	if (!cm)
 		return BPCI_EINVAL;
@@ -185,18 +215,34 @@ int bpci_cluster_manager_move_daemon(bpci_cluster_manager *cm, const char *daemo
 	s = bpci_daemon_tree_get(cm->tree, daemon_id);
 	if (rc == 0)
 		rc = bpci_daemon_tree_move(t, daemon_id, new_parent, diag);
+	if (rc == 0)
+		rc = check_movable(cm, daemon_id, diag);
+	/* As for add: the new instance is spawned under the new parent before
+	 * the journal (a refusal changes nothing); the old one is stopped once
+	 * the move is committed. A remote daemon is told nothing: it keeps its
+	 * parent's URL until its user restarts it with the new --join. */
+	if (rc == 0)
+		rc = bpci__cm_spawn_local(cm, bpci_daemon_tree_get(t, daemon_id), diag);
 	if (rc != 0) {
 		bpci_daemon_tree_free(t);
 		return rc;
 	}
-	details = bpci__asprintf("{\"from\":\"%s\",\"to\":\"%s\"}", bpci_daemon_spec_parent(s),
-				 new_parent);
+	if (!(from = bpci__strdup(bpci_daemon_spec_parent(s)))) {
+		(void)bpci__cm_stop_local_spec(cm, bpci_daemon_tree_get(t, daemon_id));
+		bpci_daemon_tree_free(t);
+		return BPCI_ENOMEM;
+	}
+	remote = bpci_daemon_spec_remote(s);
+	details = bpci__asprintf("{\"from\":\"%s\",\"to\":\"%s\"}", from, new_parent);
+	old = cm->tree;
 	rc = bpci__cm_tree_commit(cm, t, "daemon.moved", daemon_id, details, "moved", diag);
 	bpci__free(details);
-	/* GLUE(daemon helper): a moved LOCAL daemon is re-spawned under its
-	 * new parent (bpci_coordinator_remove_daemon() on the old parent,
-	 * bpci_coordinator_add_daemon() on the new one); a remote one is told
-	 * its new parent's URL on its next heartbeat answer. */
+	if (rc != 0 && cm->tree == old) {
+		if (!remote)
+			(void)bpci__cm_stop_local(cm, daemon_id, new_parent, NULL);
+	} else if (!remote)
+		(void)bpci__cm_stop_local(cm, daemon_id, from, NULL);
+	bpci__free(from);
 	return rc;
 }
 
@@ -257,7 +303,7 @@ int bpci_cluster_manager_tree_status(char **out, bpci_cluster_manager *cm)
 /* A copy of the tree for placing: daemons that cannot be reached (no API
  * URL reported yet) host nothing; capabilities are those of the cluster
  * node registered under the daemon's id. */
-static int placement_view(bpci_daemon_tree **out, const bpci_cluster_manager *cm)
+int bpci__cm_placement_view(bpci_daemon_tree **out, const bpci_cluster_manager *cm)
 {
 	bpci_daemon_tree *v = NULL;
 	size_t i;
@@ -297,7 +343,7 @@ int bpci__cm_tree_place(char **daemon, bpci_cluster_manager *cm, const char *id,
 	*daemon = NULL;
 	req.id = id;
 	req.need = bpci__cm_placed_need(res);
-	rc = placement_view(&view, cm);
+	rc = bpci__cm_placement_view(&view, cm);
 	if (rc == 0)
 		rc = bpci_diag_new(&why);
 	if (rc == 0)

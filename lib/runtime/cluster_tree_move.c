@@ -152,18 +152,50 @@ int bpci_cluster_manager_rebalance(char **plan_json, bpci_cluster_manager *cm,
 	return rc;
 }
 
+/* Where daemon @id runs (its parent, copied) and whether it is remote. A
+ * LOCAL daemon's local children would die with it (its process stops
+ * them) while the model lifts them to the grandparent: refused while the
+ * tree runs for real. */
+static int check_removable(bpci_cluster_manager *cm, const char *id, char **parent,
+			   int *remote, bpci_diag *diag)
+{
+	const bpci_daemon_spec *s = id ? bpci_daemon_tree_get(cm->tree, id) : NULL;
+	size_t i, local = 0;
+
+	if (!s || !bpci_daemon_spec_parent(s))
+		return 0; /* the model names the error (unknown daemon, the root) */
+	*remote = bpci_daemon_spec_remote(s);
+	for (i = 0; i < bpci_daemon_tree_count(cm->tree); i++) {
+		const bpci_daemon_spec *k = bpci_daemon_tree_at(cm->tree, i);
+
+		if (bpci_daemon_spec_parent(k) && !strcmp(bpci_daemon_spec_parent(k), id) &&
+		    !bpci_daemon_spec_remote(k))
+			local++;
+	}
+	if (cm->daemon_on && !*remote && local)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EBUSY, "daemon_id",
+				      "local daemon \"%s\" has %zu local child daemons, which "
+				      "stop with it: remove them first", id, local);
+	if (bpci_daemon_spec_parent(s) && !(*parent = bpci__strdup(bpci_daemon_spec_parent(s))))
+		return BPCI_ENOMEM;
+	return 0;
+}
+
 int bpci_cluster_manager_remove_daemon(char **plan_json, bpci_cluster_manager *cm,
 				       const char *daemon_id, bpci_diag *diag)
 {
 	bpci_daemon_tree_plan *plan = NULL, *rest = NULL;
 	bpci_daemon_tree *t = NULL;
-	char *text = NULL, *details;
-	int rc;
+	char *text = NULL, *details, *parent = NULL;
+	int rc, remote = 0;
 
 	if (plan_json)
 		*plan_json = NULL;
 	if (!cm)
 		return BPCI_EINVAL;
+	rc = check_removable(cm, daemon_id, &parent, &remote, diag);
+	if (rc != 0)
+		return rc;
 	/* Plan on a copy; move the replicas for real; then remove for real
 	 * (its nodes are gone by then, so the second plan has no node moves). */
 	rc = bpci_daemon_tree_dup(&t, cm->tree);
@@ -184,16 +216,26 @@ int bpci_cluster_manager_remove_daemon(char **plan_json, bpci_cluster_manager *c
 	if (rc != 0) {
 		bpci_daemon_tree_free(t);
 		bpci__free(text);
+		bpci__free(parent);
 		return rc;
 	}
 	details = bpci__asprintf("{\"plan\":%s}", text);
 	rc = bpci__cm_tree_commit(cm, t, "daemon.removed", daemon_id, details, "removed", diag);
 	bpci__free(details);
-	/* GLUE(daemon helper): a LOCAL daemon is stopped by its parent once
-	 * the removal is journaled (rc == 0 here):
-	 * bpci_coordinator_remove_daemon(cm->c, daemon_id, diag) when its
-	 * parent was the root, else DELETE /api/daemons/ID on the parent's URL
-	 * with the parent's token (bpci_daemon_tree_get_live()). */
+	/* Journaled: a LOCAL daemon is stopped by its parent now (SIGTERM: it
+	 * stops its own nodes, already moved away, and children). A stop that
+	 * fails (the parent is unreachable) leaves the removal in place and
+	 * is reported as a warning. */
+	if (rc == 0 && !remote) {
+		int st = bpci__cm_stop_local(cm, daemon_id, parent, NULL);
+
+		if (st != 0)
+			bpci__diag_add(diag, BPCI_SEVERITY_WARNING, st, "daemon_id",
+				       "daemon \"%s\" was removed from the tree but its parent "
+				       "\"%s\" could not stop it: %s", daemon_id, parent,
+				       bpci_strerror(st));
+	}
+	bpci__free(parent);
 	if (plan_json)
 		*plan_json = text;
 	else

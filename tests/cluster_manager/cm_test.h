@@ -36,5 +36,6 @@ void cm_add_manager(Suite *s);
 void cm_add_cli(Suite *s);
 void cm_add_tree(Suite *s);
 void cm_add_standby(Suite *s);
+void cm_add_glue(Suite *s);
 
 #endif

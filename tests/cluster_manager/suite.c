@@ -10,5 +10,6 @@ Suite *bpci_test_suite(void)
 	cm_add_cli(s);
 	cm_add_tree(s);
 	cm_add_standby(s);
+	cm_add_glue(s);
 	return s;
 }

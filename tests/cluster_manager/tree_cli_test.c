@@ -164,7 +164,9 @@ START_TEST(daemon_tree_commands)
 	run(&r, dir, status);
 	ck_assert_msg(r.status == 0, "status: %s", r.err);
 	ck_assert_ptr_nonnull(strstr(r.out, "root-daemon-001 [running] pid "));
-	ck_assert_ptr_nonnull(strstr(r.out, "\n|-- daemon-002 [starting] pid 0"));
+	/* daemon-002 is LOCAL: the root spawned it (a real bpi-core). */
+	ck_assert_ptr_nonnull(strstr(r.out, "\n|-- daemon-002 ["));
+	ck_assert_ptr_null(strstr(r.out, "\n|-- daemon-002 [starting] pid 0"));
 	ck_assert_ptr_nonnull(strstr(r.out, "\n`-- eu-1 [starting, remote] pid 0"));
 	bpci_test_run_free(&r);
 	run(&r, dir, js);
