@@ -7,6 +7,7 @@
  *   cluster_tree.c      the daemon tree: init, add, move, remove, status
  *   cluster_tree_move.c replica moves: rebalance and removal plans
  *   cluster_lock.c      the manager lock (DIR/manager.lock), standby waits
+ *   cluster_fence.c     fencing a failed daemon that reports again
  */
 #ifndef BPCI_LIB_RUNTIME_CLUSTER_INTERNAL_H
 #define BPCI_LIB_RUNTIME_CLUSTER_INTERNAL_H
@@ -62,6 +63,7 @@ struct bpci_cluster_manager {
 	int daemon_on;              /* the coordinator is the tree's root daemon */
 	int tree_dirty;             /* a join, heartbeat or child change since the last sync */
 	uint64_t synced_ms, failover_ms; /* last tree sync / failover attempt */
+	uint64_t fence_ms;          /* last failed fencing attempt, 0: none */
 };
 
 /* Append one event (type, subject, details JSON object text) durably. */
@@ -154,6 +156,13 @@ void bpci__cm_tree_touch(bpci_cluster_manager *cm);
 /* Journal a child's escalation report (POST /api/daemon-tree/escalate). */
 int bpci__cm_escalated(bpci_cluster_manager *cm, const char *body, size_t len,
 		       bpci_diag *diag);
+/* Daemon @id, failed until now, reports again: stop on it every replica
+ * that runs elsewhere now and that @node_ids (the node ids it reported,
+ * a JSON array; NULL: unknown, try all) lists, journaling replica.fenced
+ * for each. Returns 0 when none is left there (it may count as healthy),
+ * BPCI_EBUSY within a second of a failed attempt, else the stop's error. */
+struct json_t;
+int bpci__cm_fence(bpci_cluster_manager *cm, const char *id, struct json_t *node_ids);
 /* Fraction of the tree's daemons that are healthy (running). */
 double bpci__cm_tree_health(const bpci_cluster_manager *cm);
 

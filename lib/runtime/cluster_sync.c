@@ -5,7 +5,9 @@
  * every state change (daemon.state; daemon.failed when a daemon is given
  * up), and re-places the replicas of failed daemons on the others
  * (replica.moved with "reason":"failover"): the new instance is started
- * at once, the old one is gone with its daemon.
+ * at once. A failed daemon that reports again is fenced first (its old
+ * instances of those replicas stopped, cluster_fence.c) and only then
+ * counted running again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +103,17 @@ static void report(bpci_cluster_manager *cm, json_t *e)
 		char *was = bpci__strdup(bpci__dt_state(cm->tree, (size_t)n));
 
 		live_of(&l, e);
+		if (l.state && was && !strcmp(was, "failed") && strcmp(l.state, "failed") != 0) {
+			const char *to = l.state;
+
+			/* Back from failed: its URL and token first (fencing calls
+			 * its API), healthy only once fenced; else failed still
+			 * and retried at a later sync. */
+			l.state = "failed";
+			if (bpci_daemon_tree_set_live(cm->tree, id, &l, NULL) == 0 &&
+			    bpci__cm_fence(cm, id, json_object_get(e, "node_ids")) == 0)
+				l.state = to;
+		}
 		if (l.state && was && bpci_daemon_tree_set_live(cm->tree, id, &l, NULL) == 0 &&
 		    strcmp(was, l.state) != 0)
 			state_changed(cm, id, was, l.state, str(e, "last_exit"));

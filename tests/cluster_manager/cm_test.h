@@ -2,7 +2,10 @@
 #ifndef BPCI_TEST_CLUSTER_MANAGER_H
 #define BPCI_TEST_CLUSTER_MANAGER_H
 
+#include <sys/types.h>
+
 #include <bpci.h>
+#include <jansson.h>
 
 #include "test.h"
 
@@ -32,6 +35,34 @@ size_t cm_count_type(const char *dir, const char *type);
 uint64_t cm_ledger_size(const char *dir);
 int cm_alive(int pid);
 
+/* Real-process helpers (procs.c); they abort the test on a timeout. */
+double cm_p_mono(void);
+/* Fork+exec build/bin/@prog_name with @args (NULL-terminated), output to @log. */
+pid_t cm_p_spawn(const char *prog_name, const char *const *args, const char *log);
+/* bpci-enterprise cluster-manager start on @dir, 127.0.0.1:0. */
+pid_t cm_p_spawn_manager(const char *dir, const char *log);
+/* DIR/NAME's first line, waiting for the file; malloc'd. */
+char *cm_p_file_line(const char *dir, const char *name);
+/* bpci-enterprise @words --state-dir @dir. */
+void cm_p_cli(bpci_test_run *r, const char *dir, const char *const *words);
+/* GET @url@path as JSON, NULL on failure. */
+json_t *cm_p_get_json(const char *url, const char *path);
+/* The SUBTREE entry of daemon @id under @e, or NULL (borrowed). */
+json_t *cm_p_find(json_t *e, const char *id);
+/* Wait until daemon @id is in @state with a pid other than @not_pid. */
+long cm_p_wait_daemon(const char *url, const char *id, const char *state, long not_pid);
+/* Replica @id's hosting daemon and pid when it runs (0 otherwise). */
+long cm_p_replica_on(const char *url, const char *id, char *daemon, size_t size);
+/* Add replica-1 and move it onto @daemon; its pid there. */
+long cm_p_replica_onto(const char *dir, const char *url, const char *token,
+		       const char *daemon);
+int cm_p_alive(long pid);
+/* SIGTERM and reap our child @pid. */
+void cm_p_stop_child(pid_t pid);
+/* SIGTERM a daemon that is not our child, wait (SIGKILL after 15 s). */
+void cm_p_stop_daemon(long pid);
+
+void cm_add_fence(Suite *s);
 void cm_add_manager(Suite *s);
 void cm_add_cli(Suite *s);
 void cm_add_tree(Suite *s);

@@ -16,214 +16,6 @@
 
 #include "cm_test.h"
 
-#define WAIT_S 20.0
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static pid_t spawn(const char *prog_name, const char *const *args, const char *log)
-{
-	char prog[4096];
-	const char *argv[32];
-	size_t n = 0;
-	pid_t pid;
-
-	snprintf(prog, sizeof(prog), "%s/bin/%s", bpci_test_build_dir(), prog_name);
-	argv[n++] = prog;
-	for (; *args; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDWR);
-		int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		dup2(in, 0);
-		dup2(out, 1);
-		dup2(out, 2);
-		execv(prog, (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static pid_t spawn_manager(const char *dir, const char *log)
-{
-	const char *args[] = {"cluster-manager", "start", "--cluster-id", "glue", "--state-dir",
-			      dir, "--listen", "127.0.0.1:0", NULL};
-
-	return spawn("bpci-enterprise", args, log);
-}
-
-/* DIR/NAME's first line, waiting for the file; malloc'd. */
-static char *file_line(const char *dir, const char *name)
-{
-	char path[4200], buf[512];
-	double t0 = mono();
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	while (access(path, F_OK) != 0 && mono() - t0 < WAIT_S)
-		usleep(20 * 1000);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "no %s", path);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return strdup(buf);
-}
-
-static void cli(bpci_test_run *r, const char *dir, const char *const *words)
-{
-	const char *argv[32];
-	size_t n = 0;
-
-	for (; words[n]; n++)
-		argv[n] = words[n];
-	argv[n++] = "--state-dir";
-	argv[n++] = dir;
-	argv[n] = NULL;
-	bpci_test_run_program(r, "bpci-enterprise", argv);
-}
-
-static json_t *get_json(const char *url, const char *path)
-{
-	char *resp = NULL;
-	json_t *j = NULL;
-
-	if (bpci_cluster_request(&resp, url, NULL, "GET", path, NULL, NULL) == 0 && resp)
-		j = json_loads(resp, 0, NULL);
-	bpci_free(resp);
-	return j;
-}
-
-/* The SUBTREE entry of daemon @id under @e, or NULL (borrowed). */
-static json_t *find(json_t *e, const char *id)
-{
-	json_t *k, *hit;
-	size_t i;
-
-	if (!e)
-		return NULL;
-	if (json_is_string(json_object_get(e, "daemon_id")) &&
-	    !strcmp(json_string_value(json_object_get(e, "daemon_id")), id))
-		return e;
-	json_array_foreach(json_object_get(e, "children"), i, k)
-		if ((hit = find(k, id)) != NULL)
-			return hit;
-	return NULL;
-}
-
-/* Wait until daemon @id is in @state with a pid other than @not_pid;
- * returns its pid. */
-static long wait_daemon(const char *url, const char *id, const char *state, long not_pid)
-{
-	double t0 = mono();
-	long pid = 0;
-
-	while (mono() - t0 < WAIT_S) {
-		json_t *tree = get_json(url, "/api/daemon-tree/status"), *e = find(tree, id);
-
-		if (e && !strcmp(json_string_value(json_object_get(e, "state")), state) &&
-		    json_integer_value(json_object_get(e, "pid")) != not_pid)
-			pid = (long)json_integer_value(json_object_get(e, "pid"));
-		json_decref(tree);
-		if (pid > 0)
-			return pid;
-		usleep(100 * 1000);
-	}
-	ck_abort_msg("daemon %s never became %s", id, state);
-	return 0;
-}
-
-/* Replica @id's hosting daemon and pid when it runs (0 otherwise). */
-static long replica_on(const char *url, const char *id, char *daemon, size_t size)
-{
-	json_t *j = get_json(url, "/api/replicas"), *r;
-	long pid = 0;
-	size_t i;
-
-	json_array_foreach(json_object_get(j, "replicas"), i, r) {
-		if (strcmp(json_string_value(json_object_get(r, "id")), id) != 0 ||
-		    strcmp(json_string_value(json_object_get(r, "state")), "running") != 0)
-			continue;
-		snprintf(daemon, size, "%s", json_string_value(json_object_get(r, "daemon")));
-		pid = (long)json_integer_value(json_object_get(r, "pid"));
-	}
-	json_decref(j);
-	return pid;
-}
-
-/* Add a replica and move it onto @daemon; returns its pid there. */
-static long replica_onto(const char *dir, const char *url, const char *token,
-			 const char *daemon)
-{
-	const char *add[] = {"cluster-manager", "add-replica", "--name", "enc-glue",
-			     "--cpu-cores", "0.25", "--memory-gb", "0.5", "--storage-gb", "1", NULL};
-	char body[256], where[128] = "", *resp = NULL;
-	double t0 = mono();
-	bpci_diag *diag = NULL;
-	bpci_test_run r;
-	long pid = 0;
-	int rc;
-
-	cli(&r, dir, add);
-	ck_assert_msg(r.status == 0, "add-replica: %s", r.err);
-	bpci_test_run_free(&r);
-	snprintf(body, sizeof(body), "{\"steps\":[{\"action\":\"move_node\",\"node\":"
-		 "\"replica-1\",\"from\":\"root\",\"to\":\"%s\"}]}", daemon);
-	bpci_diag_new(&diag);
-	rc = bpci_cluster_request(&resp, url, token, "POST", "/api/daemon-tree/rebalance", body,
-				  diag);
-	ck_assert_msg(rc == 0, "move to %s: %s", daemon,
-		      bpci_diag_count(diag) ? bpci_diag_get(diag, 0)->message : "?");
-	bpci_diag_free(diag);
-	bpci_free(resp);
-	while (mono() - t0 < WAIT_S &&
-	       ((pid = replica_on(url, "replica-1", where, sizeof(where))) == 0 ||
-		strcmp(where, daemon) != 0))
-		usleep(100 * 1000);
-	ck_assert_str_eq(where, daemon);
-	ck_assert_int_gt(pid, 0);
-	return pid;
-}
-
-static int alive(long pid)
-{
-	return pid > 0 && kill((pid_t)pid, 0) == 0;
-}
-
-static void stop_child(pid_t pid)
-{
-	int status;
-
-	kill(pid, SIGTERM);
-	waitpid(pid, &status, 0);
-}
-
-/* SIGTERM a daemon that is not our child and wait for it to go (it stops
- * its own nodes and children first). */
-static void stop_daemon(long pid)
-{
-	double t0 = mono();
-
-	if (pid <= 0)
-		return;
-	kill((pid_t)pid, SIGTERM);
-	while (alive(pid) && mono() - t0 < 15.0)
-		usleep(50 * 1000);
-	if (alive(pid))
-		kill((pid_t)pid, SIGKILL);
-}
-
 START_TEST(local_levels_restart_and_replay)
 {
 	char *dir = bpci_test_mkdtemp(), log[4200], *url, *token, where[128];
@@ -243,25 +35,25 @@ START_TEST(local_levels_restart_and_replay)
 	pid_t mgr;
 
 	snprintf(log, sizeof(log), "%s.manager.log", dir);
-	mgr = spawn_manager(dir, log);
-	url = file_line(dir, "api.url");
-	token = file_line(dir, "api.token");
-	cli(&r, dir, add1);
+	mgr = cm_p_spawn_manager(dir, log);
+	url = cm_p_file_line(dir, "api.url");
+	token = cm_p_file_line(dir, "api.token");
+	cm_p_cli(&r, dir, add1);
 	ck_assert_msg(r.status == 0, "add mid: %s", r.err);
 	bpci_test_run_free(&r);
-	mid = wait_daemon(url, "mid", "running", 0);
-	cli(&r, dir, add2);
+	mid = cm_p_wait_daemon(url, "mid", "running", 0);
+	cm_p_cli(&r, dir, add2);
 	ck_assert_msg(r.status == 0, "add leaf: %s", r.err);
 	bpci_test_run_free(&r);
-	leaf = wait_daemon(url, "leaf", "running", 0);
-	ck_assert(alive(mid) && alive(leaf) && mid != leaf);
+	leaf = cm_p_wait_daemon(url, "leaf", "running", 0);
+	ck_assert(cm_p_alive(mid) && cm_p_alive(leaf) && mid != leaf);
 	/* Links are measured once heartbeats flowed for a while. */
 	usleep(1500 * 1000);
-	cli(&r, dir, js);
+	cm_p_cli(&r, dir, js);
 	ck_assert_int_eq(r.status, 0);
 	tree = json_loads(r.out, 0, NULL);
 	ck_assert_ptr_nonnull(tree);
-	e = find(tree, "leaf");
+	e = cm_p_find(tree, "leaf");
 	ck_assert_ptr_nonnull(e);
 	ck_assert_str_eq(json_string_value(json_object_get(e, "state")), "running");
 	ck_assert_str_eq(json_string_value(json_object_get(e, "parent_id")), "mid");
@@ -269,7 +61,7 @@ START_TEST(local_levels_restart_and_replay)
 	ck_assert_int_ge(json_integer_value(json_object_get(json_object_get(e, "link"),
 							    "heartbeats")), 1);
 	ck_assert(json_number_value(json_object_get(json_object_get(e, "link"), "rtt_ms")) >= 0);
-	e = find(tree, "mid");
+	e = cm_p_find(tree, "mid");
 	ck_assert_int_eq(json_integer_value(json_object_get(e, "level")), 2);
 	ck_assert_int_eq(json_integer_value(json_object_get(e, "pid")), mid);
 	json_decref(tree);
@@ -277,20 +69,20 @@ START_TEST(local_levels_restart_and_replay)
 
 	/* A replica on the mid-level daemon; kill -9 that daemon: its parent
 	 * (the root) restarts it, and it re-adopts its node and its child. */
-	rep = replica_onto(dir, url, token, "mid");
+	rep = cm_p_replica_onto(dir, url, token, "mid");
 	ck_assert(kill((pid_t)mid, SIGKILL) == 0);
-	mid2 = wait_daemon(url, "mid", "running", mid);
+	mid2 = cm_p_wait_daemon(url, "mid", "running", mid);
 	ck_assert_int_ne(mid2, mid);
-	ck_assert_int_eq(replica_on(url, "replica-1", where, sizeof(where)), rep);
+	ck_assert_int_eq(cm_p_replica_on(url, "replica-1", where, sizeof(where)), rep);
 	ck_assert_str_eq(where, "mid");
-	ck_assert_int_eq(wait_daemon(url, "leaf", "running", 0), leaf);
+	ck_assert_int_eq(cm_p_wait_daemon(url, "leaf", "running", 0), leaf);
 
 	/* All or nothing: a local daemon under a parent that has not joined
 	 * cannot be spawned, so nothing is recorded. */
-	cli(&r, dir, ghost);
+	cm_p_cli(&r, dir, ghost);
 	ck_assert_msg(r.status == 0, "add ghost: %s", r.err);
 	bpci_test_run_free(&r);
-	cli(&r, dir, orphan);
+	cm_p_cli(&r, dir, orphan);
 	ck_assert_int_ne(r.status, 0);
 	ck_assert_msg(strstr(r.err, "parent \"ghost\" of local daemon \"orphan\" has not joined "
 			  "yet") != NULL, "%s", r.err);
@@ -308,28 +100,28 @@ START_TEST(local_levels_restart_and_replay)
 
 	/* The manager restarts: the journaled tree and replicas are back, the
 	 * daemons (still running) are re-adopted, not started twice. */
-	stop_child(mgr);
+	cm_p_stop_child(mgr);
 	ck_assert_uint_eq(cm_count_type(dir, "daemon.added"), 3);
 	ck_assert_uint_eq(cm_count_type(dir, "daemon.escalated"), 1);
 	ck_assert_uint_eq(cm_count_type(dir, "replica.added"), 1);
 	ck_assert_uint_eq(cm_count_type(dir, "replica.moved"), 1);
 	ck_assert_uint_ge(cm_count_type(dir, "daemon.state"), 3);
-	mgr = spawn_manager(dir, log);
+	mgr = cm_p_spawn_manager(dir, log);
 	free(url);
-	url = file_line(dir, "api.url");
-	ck_assert_int_eq(wait_daemon(url, "mid", "running", 0), mid2);
-	ck_assert_int_eq(wait_daemon(url, "leaf", "running", 0), leaf);
-	ck_assert_int_eq(replica_on(url, "replica-1", where, sizeof(where)), rep);
+	url = cm_p_file_line(dir, "api.url");
+	ck_assert_int_eq(cm_p_wait_daemon(url, "mid", "running", 0), mid2);
+	ck_assert_int_eq(cm_p_wait_daemon(url, "leaf", "running", 0), leaf);
+	ck_assert_int_eq(cm_p_replica_on(url, "replica-1", where, sizeof(where)), rep);
 	ck_assert_str_eq(where, "mid");
-	tree = get_json(url, "/api/daemon-tree/status");
-	ck_assert_ptr_nonnull(find(tree, "ghost"));
-	ck_assert_ptr_null(find(tree, "orphan"));
+	tree = cm_p_get_json(url, "/api/daemon-tree/status");
+	ck_assert_ptr_nonnull(cm_p_find(tree, "ghost"));
+	ck_assert_ptr_null(cm_p_find(tree, "orphan"));
 	json_decref(tree);
-	stop_child(mgr);
+	cm_p_stop_child(mgr);
 	ck_assert_uint_eq(cm_count_type(dir, "daemon.added"), 3);
 	ck_assert_uint_eq(cm_count_type(dir, "replica.moved"), 1);
-	stop_daemon(mid2);
-	ck_assert(!alive(leaf) && !alive(rep));
+	cm_p_stop_daemon(mid2);
+	ck_assert(!cm_p_alive(leaf) && !cm_p_alive(rep));
 	free(url);
 	free(token);
 	unlink(log);
@@ -354,10 +146,10 @@ START_TEST(remote_daemon_fails_over)
 
 	snprintf(log, sizeof(log), "%s.manager.log", dir);
 	snprintf(rlog, sizeof(rlog), "%s.far.log", dir);
-	mgr = spawn_manager(dir, log);
-	url = file_line(dir, "api.url");
-	token = file_line(dir, "api.token");
-	cli(&r, dir, add);
+	mgr = cm_p_spawn_manager(dir, log);
+	url = cm_p_file_line(dir, "api.url");
+	token = cm_p_file_line(dir, "api.token");
+	cm_p_cli(&r, dir, add);
 	ck_assert_msg(r.status == 0, "add far: %s", r.err);
 	bpci_test_run_free(&r);
 	/* Only daemons of the tree join the root. */
@@ -382,39 +174,39 @@ START_TEST(remote_daemon_fails_over)
 				      url, "--join-token", token, "--remote", "--state-dir",
 				      rdir, "--listen", "127.0.0.1:0", NULL};
 
-		far = spawn("bpi-core", args, rlog);
+		far = cm_p_spawn("bpi-core", args, rlog);
 	}
-	ck_assert_int_eq(wait_daemon(url, "far", "running", 0), far);
-	rep = replica_onto(dir, url, token, "far");
+	ck_assert_int_eq(cm_p_wait_daemon(url, "far", "running", 0), far);
+	rep = cm_p_replica_onto(dir, url, token, "far");
 
 	/* The host is lost: the daemon and its node die at once. */
 	ck_assert(kill(far, SIGKILL) == 0);
 	kill((pid_t)rep, SIGKILL);
 	waitpid(far, NULL, 0);
-	t0 = mono();
-	while (mono() - t0 < 15.0 &&
-	       ((now_pid = replica_on(url, "replica-1", where, sizeof(where))) == 0 ||
+	t0 = cm_p_mono();
+	while (cm_p_mono() - t0 < 15.0 &&
+	       ((now_pid = cm_p_replica_on(url, "replica-1", where, sizeof(where))) == 0 ||
 		!strcmp(where, "far")))
 		usleep(50 * 1000);
-	took = mono() - t0;
+	took = cm_p_mono() - t0;
 	printf("remote daemon killed -> replica running on \"%s\" after %.2f s\n", where, took);
 	ck_assert_msg(strcmp(where, "far") != 0 && now_pid > 0,
 		      "the replica did not fail over within 15 s (on %s)", where);
 	ck_assert_int_ne(now_pid, rep);
 	/* Not before the failover timeout (3 s of silence, heartbeats 1 s). */
 	ck_assert(took >= 1.5 && took < 15.0);
-	wait_daemon(url, "far", "failed", 0);
-	cli(&r, dir, metrics);
+	cm_p_wait_daemon(url, "far", "failed", 0);
+	cm_p_cli(&r, dir, metrics);
 	ck_assert_int_eq(r.status, 0);
 	m = json_loads(r.out, 0, NULL);
 	ck_assert_ptr_nonnull(m);
 	ck_assert(json_real_value(json_object_get(m, "daemon_tree_health")) == 0.5);
 	json_decref(m);
 	bpci_test_run_free(&r);
-	stop_child(mgr);
+	cm_p_stop_child(mgr);
 	ck_assert_uint_eq(cm_count_type(dir, "daemon.failed"), 1);
 	ck_assert_uint_eq(cm_count_type(dir, "replica.moved"), 2);
-	ck_assert(!alive(now_pid));
+	ck_assert(!cm_p_alive(now_pid));
 	free(url);
 	free(token);
 	unlink(log);
@@ -446,49 +238,49 @@ START_TEST(relayed_remote_daemon_fails_over)
 
 	snprintf(log, sizeof(log), "%s.manager.log", dir);
 	snprintf(rlog, sizeof(rlog), "%s.deep.log", dir);
-	mgr = spawn_manager(dir, log);
-	url = file_line(dir, "api.url");
-	token = file_line(dir, "api.token");
-	cli(&r, dir, add1);
+	mgr = cm_p_spawn_manager(dir, log);
+	url = cm_p_file_line(dir, "api.url");
+	token = cm_p_file_line(dir, "api.token");
+	cm_p_cli(&r, dir, add1);
 	ck_assert_msg(r.status == 0, "add mid: %s", r.err);
 	bpci_test_run_free(&r);
-	mid = wait_daemon(url, "mid", "running", 0);
-	cli(&r, dir, add2);
+	mid = cm_p_wait_daemon(url, "mid", "running", 0);
+	cm_p_cli(&r, dir, add2);
 	ck_assert_msg(r.status == 0, "add deep: %s", r.err);
 	bpci_test_run_free(&r);
 	snprintf(mid_dir, sizeof(mid_dir), "%s/daemons/mid", dir);
-	mid_url = file_line(mid_dir, "api.url");
-	mid_token = file_line(mid_dir, "api.token");
+	mid_url = cm_p_file_line(mid_dir, "api.url");
+	mid_token = cm_p_file_line(mid_dir, "api.token");
 	{
 		const char *args[] = {"node-coordinator", "start", "--daemon-id", "deep", "--join",
 				      mid_url, "--join-token", mid_token, "--remote", "--state-dir",
 				      rdir, "--listen", "127.0.0.1:0", NULL};
 
-		deep = spawn("bpi-core", args, rlog);
+		deep = cm_p_spawn("bpi-core", args, rlog);
 	}
-	ck_assert_int_eq(wait_daemon(url, "deep", "running", 0), deep);
-	rep = replica_onto(dir, url, token, "deep");
+	ck_assert_int_eq(cm_p_wait_daemon(url, "deep", "running", 0), deep);
+	rep = cm_p_replica_onto(dir, url, token, "deep");
 
 	ck_assert(kill(deep, SIGKILL) == 0);
 	kill((pid_t)rep, SIGKILL);
 	waitpid(deep, NULL, 0);
-	t0 = mono();
-	while (mono() - t0 < 15.0 &&
-	       ((now_pid = replica_on(url, "replica-1", where, sizeof(where))) == 0 ||
+	t0 = cm_p_mono();
+	while (cm_p_mono() - t0 < 15.0 &&
+	       ((now_pid = cm_p_replica_on(url, "replica-1", where, sizeof(where))) == 0 ||
 		!strcmp(where, "deep")))
 		usleep(50 * 1000);
-	took = mono() - t0;
+	took = cm_p_mono() - t0;
 	printf("relayed remote daemon killed -> replica running on \"%s\" after %.2f s\n", where,
 	       took);
 	ck_assert_msg(strcmp(where, "deep") != 0 && now_pid > 0,
 		      "the replica did not fail over within 15 s (on %s)", where);
 	ck_assert(took >= 1.5 && took < 15.0);
-	wait_daemon(url, "deep", "failed", 0);
-	stop_child(mgr);
+	cm_p_wait_daemon(url, "deep", "failed", 0);
+	cm_p_stop_child(mgr);
 	ck_assert_uint_eq(cm_count_type(dir, "daemon.failed"), 1);
 	ck_assert_uint_eq(cm_count_type(dir, "replica.moved"), 2);
-	stop_daemon(mid);
-	ck_assert(!alive(now_pid));
+	cm_p_stop_daemon(mid);
+	ck_assert(!cm_p_alive(now_pid));
 	free(url);
 	free(token);
 	free(mid_url);

@@ -11,5 +11,6 @@ Suite *bpci_test_suite(void)
 	cm_add_tree(s);
 	cm_add_standby(s);
 	cm_add_glue(s);
+	cm_add_fence(s);
 	return s;
 }
