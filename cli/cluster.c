@@ -374,8 +374,7 @@ int cmd_cluster_register_node(cli_ctx *ctx, int argc, char **argv)
 	return status;
 }
 
-/* "30s", "5m", "1h", "250ms", "2d" or plain seconds into milliseconds. */
-static int parse_ttl(const char *s, unsigned long long *ms)
+int cluster_parse_duration(const char *s, unsigned long long *ms)
 {
 	char *end = NULL;
 	unsigned long long v = strtoull(s, &end, 10), mul = 1000;
@@ -418,7 +417,7 @@ int cmd_cluster_allocate_port(cli_ctx *ctx, int argc, char **argv)
 			   "listens on) and print it.",
 			   NULL, &all);
 
-	if (status < 0 && cli_parsed_get(&p, "ttl") && parse_ttl(cli_parsed_get(&p, "ttl"), &ttl))
+	if (status < 0 && cli_parsed_get(&p, "ttl") && cluster_parse_duration(cli_parsed_get(&p, "ttl"), &ttl))
 		status = cli_usage_error(ctx, "--ttl must be a duration like 30s, 5m or 1h, got "
 					 "'%s'", cli_parsed_get(&p, "ttl"));
 	if (status < 0) {

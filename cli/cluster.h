@@ -32,6 +32,10 @@ int cluster_call(cli_ctx *ctx, const cli_parsed *p, const char *method, const ch
 /* Append @s as a JSON string to @b. */
 void cluster_json_str(cli_buf *b, const char *s);
 
+/* "30s", "5m", "1h", "250ms", "2d" or plain seconds into milliseconds;
+ * -1 for anything else. */
+int cluster_parse_duration(const char *s, unsigned long long *ms);
+
 /* Non-zero when --dry-run is among the words (the checking forms). */
 int cluster_wants_dry_run(int argc, char **argv);
 

@@ -25,6 +25,11 @@ static const cli_option start_opts[] = {
 	{"port-ranges", CLI_VALUE, 0, "RANGES",
 	 "dynamic port ranges of a new cluster (default 20000-32000)", NULL},
 	{"reserved-ports", CLI_VALUE, 0, "PORTS", "ports never handed out", NULL},
+	{"heartbeat-interval", CLI_VALUE, 0, "DURATION",
+	 "heartbeat interval of the daemons joined to this root (default 1s)", NULL},
+	{"failover-timeout", CLI_VALUE, 0, "DURATION",
+	 "a child daemon silent this long is failed and its replicas fail over "
+	 "(default 3s; longer than the heartbeat interval)", NULL},
 	{"standby", CLI_SWITCH, 0, NULL,
 	 "wait until the primary on the same state directory exits, then take over "
 	 "(on --listen, else the primary's address from DIR/api.url)", NULL},
@@ -60,6 +65,27 @@ static char *primary_address(const char *dir)
 	if (end)
 		*end = '\0';
 	return *at ? cli_xstrdup(at) : NULL;
+}
+
+/* --heartbeat-interval and --failover-timeout into @o (0: defaults). */
+static void timing(cli_ctx *ctx, const cli_parsed *p, bpci_cluster_manager_options *o)
+{
+	static const char *const flags[] = {"heartbeat-interval", "failover-timeout"};
+	uint64_t *fields[] = {&o->heartbeat_interval_ms, &o->failover_timeout_ms};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		const char *v = cli_parsed_get(p, flags[i]);
+		unsigned long long ms = 0;
+
+		if (!v)
+			continue;
+		if (cluster_parse_duration(v, &ms) != 0 || ms == 0 || ms > 86400000ull)
+			cli_usage_error(ctx, "--%s must be a duration like 500ms, 2s or 1m "
+					"(up to 1d), got '%s'", flags[i], v);
+		else
+			*fields[i] = ms;
+	}
 }
 
 static char *default_dir(void)
@@ -124,7 +150,9 @@ int cmd_cluster_start(cli_ctx *ctx, int argc, char **argv)
 	if (ctx->help) {
 		cli_command_help(ctx, stdout,
 				 "--cluster-id ID [--state-dir DIR] [--listen ADDR] "
-				 "[--port-ranges RANGES] [--reserved-ports PORTS] [--standby]",
+				 "[--port-ranges RANGES] [--reserved-ports PORTS] "
+				 "[--heartbeat-interval DURATION] [--failover-timeout DURATION] "
+				 "[--standby]",
 				 "Run the cluster manager (the root daemon) in the foreground: "
 				 "it hosts the ENC replicas, keeps registrations and port leases, "
 				 "journals every change to its ledger and serves the HTTP API. "
@@ -143,6 +171,7 @@ int cmd_cluster_start(cli_ctx *ctx, int argc, char **argv)
 	if (!cli_parsed_get(&p, "cluster-id"))
 		cli_usage_error(ctx, "start needs --cluster-id; see '%s %s start --help'.",
 				ctx->prog, ctx->group);
+	timing(ctx, &p, &o);
 	if (ctx->usage_errors)
 		goto out;
 	dir = cli_parsed_get(&p, "state-dir") ? cli_xstrdup(cli_parsed_get(&p, "state-dir"))

@@ -71,7 +71,7 @@ typedef struct bpci_cluster_event {
  *  not call functions of the manager that change state. */
 typedef void (*bpci_cluster_event_cb)(const bpci_cluster_event *event, void *payload);
 
-#define BPCI_CLUSTER_MANAGER_OPTIONS_VERSION 1
+#define BPCI_CLUSTER_MANAGER_OPTIONS_VERSION 2
 
 /** Options of bpci_cluster_manager_new(). Strings are copied. */
 typedef struct bpci_cluster_manager_options {
@@ -92,10 +92,19 @@ typedef struct bpci_cluster_manager_options {
 	 *  dies, the kernel releases the lock), then opens the directory as
 	 *  the primary would: state, journal, re-adopted replica processes. */
 	int standby;
+	/* Version 2 (read only when version >= 2): */
+	/** The root daemon's heartbeat interval, handed to the daemons that
+	 *  join it (they heartbeat at this pace); 0: 1000. 10..3600000. */
+	uint64_t heartbeat_interval_ms;
+	/** A child daemon silent this long is failed (remote: its replicas
+	 *  fail over) or unreachable (local); 0: 3000. Must exceed the
+	 *  heartbeat interval; at most 86400000. */
+	uint64_t failover_timeout_ms;
 } bpci_cluster_manager_options;
 
 #define BPCI_CLUSTER_MANAGER_OPTIONS_INIT \
-	{BPCI_CLUSTER_MANAGER_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0}
+	{BPCI_CLUSTER_MANAGER_OPTIONS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, \
+	 0, 0}
 
 /**
  * bpci_cluster_manager_new - open (or create) a cluster in a state directory.

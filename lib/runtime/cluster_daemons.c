@@ -143,6 +143,8 @@ int bpci__cm_daemon_start(bpci_cluster_manager *cm, const char *url, const char 
 	o.daemon_id = bpci_daemon_tree_root(cm->tree);
 	o.url = url;
 	o.token = token;
+	o.heartbeat_interval_ms = cm->hb_ms;
+	o.failover_timeout_ms = cm->failover_timeout_ms;
 	o.on_child = on_child;
 	o.child_payload = cm;
 	o.on_log = on_log;

@@ -63,6 +63,7 @@ struct bpci_cluster_manager {
 	int daemon_on;              /* the coordinator is the tree's root daemon */
 	int tree_dirty;             /* a join, heartbeat or child change since the last sync */
 	uint64_t synced_ms, failover_ms; /* last tree sync / failover attempt */
+	uint64_t hb_ms, failover_timeout_ms; /* the root daemon's; 0: defaults */
 	uint64_t fence_ms;          /* last failed fencing attempt, 0: none */
 };
 

@@ -100,13 +100,33 @@ static void on_node_event(const bpci_node_event *event, void *payload)
 			      bpci_node_state_name(event->new_state), 0);
 }
 
+/* Heartbeat interval and failover timeout (version 2 fields): a daemon
+ * is given up only after more than one interval of silence. */
+static int check_timing(const bpci_cluster_manager_options *o, bpci_diag *diag)
+{
+	uint64_t hb = o->heartbeat_interval_ms ? o->heartbeat_interval_ms : 1000;
+	uint64_t fo = o->failover_timeout_ms ? o->failover_timeout_ms : 3000;
+
+	if (hb < 10 || hb > 3600000)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL,
+				      "heartbeat_interval_ms", "must be 10..3600000 ms, got %llu",
+				      (unsigned long long)hb);
+	if (fo <= hb || fo > 86400000)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL,
+				      "failover_timeout_ms", "must be longer than the heartbeat "
+				      "interval (%llu ms) and at most 86400000 ms, got %llu",
+				      (unsigned long long)hb, (unsigned long long)fo);
+	return 0;
+}
+
 static int check_opts(const bpci_cluster_manager_options *o, bpci_diag *diag)
 {
 	size_t i, n;
 
-	if (!o || o->version != BPCI_CLUSTER_MANAGER_OPTIONS_VERSION)
+	if (!o || o->version < 1 || o->version > BPCI_CLUSTER_MANAGER_OPTIONS_VERSION)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "version",
-				      "unknown cluster manager options version");
+				      "unknown cluster manager options version %u (1..%d)",
+				      o ? o->version : 0u, BPCI_CLUSTER_MANAGER_OPTIONS_VERSION);
 	if (!o->state_dir || !*o->state_dir)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "state_dir",
 				      "is required");
@@ -128,7 +148,7 @@ static int check_opts(const bpci_cluster_manager_options *o, bpci_diag *diag)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL,
 				      "max_utilization_percent", "must be 1..100, got %u",
 				      o->max_utilization_percent);
-	return 0;
+	return o->version >= 2 ? check_timing(o, diag) : 0;
 }
 
 static int copy_command(bpci_cluster_manager *cm, const char *const *argv)
@@ -245,6 +265,10 @@ int bpci_cluster_manager_new(bpci_cluster_manager **out,
 		return BPCI_ENOMEM;
 	cm->ceiling = opts->max_utilization_percent ? opts->max_utilization_percent : 80;
 	cm->on_event = opts->on_event;
+	if (opts->version >= 2) {
+		cm->hb_ms = opts->heartbeat_interval_ms;
+		cm->failover_timeout_ms = opts->failover_timeout_ms;
+	}
 	cm->event_payload = opts->event_payload;
 	cm->next_replica = cm->next_node = 1;
 	cm->lock_fd = -1;

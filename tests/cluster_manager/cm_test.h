@@ -41,6 +41,8 @@ double cm_p_mono(void);
 pid_t cm_p_spawn(const char *prog_name, const char *const *args, const char *log);
 /* bpci-enterprise cluster-manager start on @dir, 127.0.0.1:0. */
 pid_t cm_p_spawn_manager(const char *dir, const char *log);
+/* The same with @extra arguments (NULL-terminated, at most 15). */
+pid_t cm_p_spawn_manager_with(const char *dir, const char *log, const char *const *extra);
 /* DIR/NAME's first line, waiting for the file; malloc'd. */
 char *cm_p_file_line(const char *dir, const char *name);
 /* bpci-enterprise @words --state-dir @dir. */
@@ -63,6 +65,7 @@ void cm_p_stop_child(pid_t pid);
 void cm_p_stop_daemon(long pid);
 
 void cm_add_fence(Suite *s);
+void cm_add_timing(Suite *s);
 void cm_add_manager(Suite *s);
 void cm_add_cli(Suite *s);
 void cm_add_tree(Suite *s);

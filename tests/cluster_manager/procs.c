@@ -53,9 +53,18 @@ pid_t cm_p_spawn(const char *prog_name, const char *const *args, const char *log
 
 pid_t cm_p_spawn_manager(const char *dir, const char *log)
 {
-	const char *args[] = {"cluster-manager", "start", "--cluster-id", "glue", "--state-dir",
-			      dir, "--listen", "127.0.0.1:0", NULL};
+	return cm_p_spawn_manager_with(dir, log, NULL);
+}
 
+pid_t cm_p_spawn_manager_with(const char *dir, const char *log, const char *const *extra)
+{
+	const char *args[24] = {"cluster-manager", "start", "--cluster-id", "glue", "--state-dir",
+				dir, "--listen", "127.0.0.1:0"};
+	size_t n = 8;
+
+	for (; extra && *extra && n < 23; extra++)
+		args[n++] = *extra;
+	args[n] = NULL;
 	return cm_p_spawn("bpci-enterprise", args, log);
 }
 

@@ -12,5 +12,6 @@ Suite *bpci_test_suite(void)
 	cm_add_standby(s);
 	cm_add_glue(s);
 	cm_add_fence(s);
+	cm_add_timing(s);
 	return s;
 }
