@@ -2,6 +2,8 @@
  * The daemon tree routes of a coordinator: children join and send
  * heartbeats here, report escalations, and anyone may read this daemon's
  * subtree (the API tokens in it only with this daemon's bearer token).
+ * The tree's root tells a joined daemon its new parent (POST
+ * /api/daemon-tree/parent) when its old one was removed or it was moved.
  */
 #include <string.h>
 
@@ -10,6 +12,7 @@
 #include "api/api_tree.h"
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "runtime/daemon_internal.h"
 
 typedef int (*post_fn)(char **reply, bpci_coordinator *c, const char *body, size_t len,
 		       bpci_diag *diag);
@@ -56,6 +59,11 @@ static int escalation(char **reply, bpci_coordinator *c, const char *body, size_
 static void on_escalate(bpci__http_req *req, void *payload)
 {
 	post(req, payload, escalation, "the escalation report was refused");
+}
+
+static void on_parent(bpci__http_req *req, void *payload)
+{
+	post(req, payload, bpci__coordinator_daemon_reparent, "the new parent was refused");
 }
 
 /* The caller showed this daemon's bearer token. */
@@ -113,5 +121,7 @@ int bpci__api_routes_tree(bpci_server *srv)
 				      srv);
 	if (rc == 0)
 		rc = bpci__http_route(srv->http, "GET", "/api/daemon-tree/status", on_status, srv);
+	if (rc == 0)
+		rc = bpci__http_route(srv->http, "POST", "/api/daemon-tree/parent", on_parent, srv);
 	return rc;
 }

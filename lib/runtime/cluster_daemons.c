@@ -140,6 +140,9 @@ int bpci__cm_daemon_start(bpci_cluster_manager *cm, const char *url, const char 
 
 	if (cm->daemon_on)
 		return 0;
+	bpci__free(cm->token);
+	if (!(cm->token = bpci__strdup(token ? token : "")))
+		return BPCI_ENOMEM;
 	o.daemon_id = bpci_daemon_tree_root(cm->tree);
 	o.url = url;
 	o.token = token;

@@ -8,6 +8,7 @@
  *   cluster_tree_move.c replica moves: rebalance and removal plans
  *   cluster_lock.c      the manager lock (DIR/manager.lock), standby waits
  *   cluster_fence.c     fencing a failed daemon that reports again
+ *   cluster_redirect.c  telling a remote daemon its new parent
  */
 #ifndef BPCI_LIB_RUNTIME_CLUSTER_INTERNAL_H
 #define BPCI_LIB_RUNTIME_CLUSTER_INTERNAL_H
@@ -60,6 +61,7 @@ struct bpci_cluster_manager {
 	int lock_fd;                /* DIR/manager.lock, held while open */
 	uint64_t takeover_wait_ms;  /* standby: how long it waited for the lock */
 	char *url;                  /* the API's URL while served, else NULL */
+	char *token;                /* the API's token while served, else NULL */
 	int daemon_on;              /* the coordinator is the tree's root daemon */
 	int tree_dirty;             /* a join, heartbeat or child change since the last sync */
 	uint64_t synced_ms, failover_ms; /* last tree sync / failover attempt */
@@ -163,6 +165,10 @@ int bpci__cm_escalated(bpci_cluster_manager *cm, const char *body, size_t len,
  * for each. Returns 0 when none is left there (it may count as healthy),
  * BPCI_EBUSY within a second of a failed attempt, else the stop's error. */
 struct json_t;
+/* Remote daemon @id's parent in the model changed: tell it (POST
+ * /api/daemon-tree/parent on its API). 0 when told or nothing to tell;
+ * else a warning in @diag naming the --join to use, and its code. */
+int bpci__cm_redirect(bpci_cluster_manager *cm, const char *id, bpci_diag *diag);
 int bpci__cm_fence(bpci_cluster_manager *cm, const char *id, struct json_t *node_ids);
 /* Fraction of the tree's daemons that are healthy (running). */
 double bpci__cm_tree_health(const bpci_cluster_manager *cm);

@@ -343,6 +343,7 @@ void bpci_cluster_manager_free(bpci_cluster_manager *cm)
 	bpci__free(cm->state_dir);
 	bpci__free(cm->state_path);
 	bpci__free(cm->url);
+	bpci__free(cm->token);
 	/* Last: a standby waiting on the lock must find everything closed. */
 	if (cm->lock_fd >= 0)
 		close(cm->lock_fd);

@@ -89,8 +89,20 @@ static void state_changed(bpci_cluster_manager *cm, const char *id, const char *
 	bpci__cm_emit(cm, BPCI_CLUSTER_DAEMON_TREE_UPDATED, id, to, 0);
 }
 
-/* One SUBTREE entry and, recursively, the entries it relays. */
-static void report(bpci_cluster_manager *cm, json_t *e)
+/* Does @by (the daemon that relayed @id's entry; NULL: the top entry)
+ * parent @id in the model? A remote daemon moved to another parent may
+ * still be listed, stale, by its old parent: only its parent's word counts. */
+static int relayed_by_parent(const bpci_cluster_manager *cm, const char *id, const char *by)
+{
+	const bpci_daemon_spec *s = bpci_daemon_tree_get(cm->tree, id);
+	const char *p = s ? bpci_daemon_spec_parent(s) : NULL;
+
+	return !by || !p || !strcmp(p, by);
+}
+
+/* One SUBTREE entry (relayed by daemon @by) and, recursively, the
+ * entries it relays. */
+static void report(bpci_cluster_manager *cm, json_t *e, const char *by)
 {
 	const char *id = str(e, "daemon_id");
 	json_t *kids = json_object_get(e, "children"), *k;
@@ -98,7 +110,7 @@ static void report(bpci_cluster_manager *cm, json_t *e)
 	size_t i;
 
 	if (id && !bpci__cm_is_root(cm, id) && bpci_daemon_tree_get(cm->tree, id) &&
-	    bpci_daemon_tree_get_live(&old, cm->tree, id) == 0) {
+	    relayed_by_parent(cm, id, by) && bpci_daemon_tree_get_live(&old, cm->tree, id) == 0) {
 		long n = bpci__dt_find(cm->tree, id);
 		char *was = bpci__strdup(bpci__dt_state(cm->tree, (size_t)n));
 
@@ -120,7 +132,7 @@ static void report(bpci_cluster_manager *cm, json_t *e)
 		bpci__free(was);
 	}
 	json_array_foreach(kids, i, k)
-		report(cm, k);
+		report(cm, k, id);
 }
 
 /* Start replica @r on @to, journal the move, record it. */
@@ -230,7 +242,7 @@ void bpci__cm_tree_sync(bpci_cluster_manager *cm, int force)
 	tree = json_loads(text, 0, NULL);
 	bpci__free(text);
 	if (tree)
-		report(cm, tree);
+		report(cm, tree, NULL);
 	json_decref(tree);
 	if (now - cm->failover_ms >= FAILOVER_RETRY_MS || force) {
 		size_t i;

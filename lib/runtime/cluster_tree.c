@@ -219,8 +219,8 @@ int bpci_cluster_manager_move_daemon(bpci_cluster_manager *cm, const char *daemo
 		rc = check_movable(cm, daemon_id, diag);
 	/* As for add: the new instance is spawned under the new parent before
 	 * the journal (a refusal changes nothing); the old one is stopped once
-	 * the move is committed. A remote daemon is told nothing: it keeps its
-	 * parent's URL until its user restarts it with the new --join. */
+	 * the move is committed. A remote daemon is told its new parent once
+	 * the move is committed (cluster_redirect.c). */
 	if (rc == 0)
 		rc = bpci__cm_spawn_local(cm, bpci_daemon_tree_get(t, daemon_id), diag);
 	if (rc != 0) {
@@ -242,6 +242,8 @@ int bpci_cluster_manager_move_daemon(bpci_cluster_manager *cm, const char *daemo
 			(void)bpci__cm_stop_local(cm, daemon_id, new_parent, NULL);
 	} else if (!remote)
 		(void)bpci__cm_stop_local(cm, daemon_id, from, NULL);
+	else if (rc == 0)
+		(void)bpci__cm_redirect(cm, daemon_id, diag);
 	bpci__free(from);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include "bpci/client.h"
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "plan/daemon_tree_internal.h"
 #include "runtime/cluster_internal.h"
 
 #define READY_TIMEOUT_MS 15000
@@ -181,12 +182,31 @@ static int check_removable(bpci_cluster_manager *cm, const char *id, char **pare
 	return 0;
 }
 
+/* Ids of the REMOTE daemons whose parent is @id (copies), or NULL. */
+static char **remote_children(const bpci_cluster_manager *cm, const char *id, size_t *n)
+{
+	char **out = bpci__calloc(cm->tree->nd + 1, sizeof(*out));
+	size_t i;
+
+	*n = 0;
+	for (i = 1; out && i < cm->tree->nd; i++) {
+		const bpci_daemon_spec *s = cm->tree->d[i].spec;
+		const char *p = bpci_daemon_spec_parent(s);
+
+		if (p && !strcmp(p, id) && bpci_daemon_spec_remote(s) &&
+		    (out[*n] = bpci__strdup(bpci_daemon_spec_id(s))) != NULL)
+			(*n)++;
+	}
+	return out;
+}
+
 int bpci_cluster_manager_remove_daemon(char **plan_json, bpci_cluster_manager *cm,
 				       const char *daemon_id, bpci_diag *diag)
 {
 	bpci_daemon_tree_plan *plan = NULL, *rest = NULL;
 	bpci_daemon_tree *t = NULL;
-	char *text = NULL, *details, *parent = NULL;
+	char *text = NULL, *details, *parent = NULL, **kids;
+	size_t k, nkids = 0;
 	int rc, remote = 0;
 
 	if (plan_json)
@@ -219,9 +239,17 @@ int bpci_cluster_manager_remove_daemon(char **plan_json, bpci_cluster_manager *c
 		bpci__free(parent);
 		return rc;
 	}
+	kids = remote_children(cm, daemon_id, &nkids);
 	details = bpci__asprintf("{\"plan\":%s}", text);
 	rc = bpci__cm_tree_commit(cm, t, "daemon.removed", daemon_id, details, "removed", diag);
 	bpci__free(details);
+	/* Its remote children now belong to its parent: tell them. */
+	for (k = 0; k < nkids; k++) {
+		if (rc == 0)
+			(void)bpci__cm_redirect(cm, kids[k], diag);
+		bpci__free(kids[k]);
+	}
+	bpci__free(kids);
 	/* Journaled: a LOCAL daemon is stopped by its parent now (SIGTERM: it
 	 * stops its own nodes, already moved away, and children). A stop that
 	 * fails (the parent is unreachable) leaves the removal in place and

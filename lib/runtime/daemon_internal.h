@@ -174,6 +174,11 @@ void bpci__d_link_free(bpci__daemons *d);
  * unreachable re-reads PARENT_STATE/api.url: a parent restarted on another
  * port is found again. */
 void bpci__d_link_locate(bpci__daemons *d);
+/* POST /api/daemon-tree/parent {"parent_url","join_token"} (the tree's
+ * root tells a joined daemon its new parent): follow it, join at once.
+ * @reply_json: {"rejoining":true}. BPCI_EINVAL for a root or a bad URL. */
+int bpci__coordinator_daemon_reparent(char **reply_json, bpci_coordinator *c, const char *body,
+				      size_t len, bpci_diag *diag);
 void bpci__d_send_ready(bpci__daemons *d);
 /* Best effort, blocking (at most 1 s): we are about to exit. */
 void bpci__d_post_escalate(bpci__daemons *d, const char *child_id, const char *reason);

@@ -230,3 +230,43 @@ void bpci__d_post_escalate(bpci__daemons *d, const char *child_id, const char *r
 	free(text);
 	bpci__free(url);
 }
+
+int bpci__coordinator_daemon_reparent(char **reply_json, bpci_coordinator *c, const char *body,
+				      size_t len, bpci_diag *diag)
+{
+	bpci__daemons *d = c ? c->daemons : NULL;
+	json_t *b = json_loadb(body ? body : "", body ? len : 0, 0, NULL);
+	const char *url = json_string_value(json_object_get(b, "parent_url"));
+	const char *token = json_string_value(json_object_get(b, "join_token"));
+	char *u = NULL, *t = NULL;
+	int rc = 0;
+
+	*reply_json = NULL;
+	if (!d || !d->parent_url)
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "parent_url",
+				    "this coordinator is not a joined daemon (a root, or "
+				    "started without --daemon-id): it has no parent to change");
+	else if (!url || strncmp(url, "http://", 7) != 0)
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "parent_url",
+				    "must be an http:// URL, got %s", url ? url : "nothing");
+	else if (!(u = bpci__strdup(url)) || !(t = bpci__strdup(token ? token : "")))
+		rc = BPCI_ENOMEM;
+	json_decref(b);
+	if (rc != 0) {
+		bpci__free(u);
+		return rc;
+	}
+	/* The parent this daemon was told to follow (its old one was removed,
+	 * or it was moved): join there at once. A request in flight to the
+	 * old parent finishes first; should it be an accepted join, the next
+	 * heartbeat gets 404 from the new parent and joins it. */
+	bpci__d_log(d, "parent moved from %s to %s (told by the tree's root)", d->parent_url, u);
+	bpci__free(d->parent_url);
+	bpci__free(d->join_token);
+	d->parent_url = u;
+	d->join_token = t;
+	d->link.joined = 0;
+	bpci__d_tick_in(d, 0);
+	*reply_json = bpci__strdup("{\"rejoining\":true}");
+	return *reply_json ? 0 : BPCI_ENOMEM;
+}
