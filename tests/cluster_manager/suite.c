@@ -13,5 +13,6 @@ Suite *bpci_test_suite(void)
 	cm_add_glue(s);
 	cm_add_fence(s);
 	cm_add_timing(s);
+	cm_add_reparent(s);
 	return s;
 }
