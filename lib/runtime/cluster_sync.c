@@ -131,8 +131,10 @@ static void report(bpci_cluster_manager *cm, json_t *e, const char *by)
 			state_changed(cm, id, was, l.state, str(e, "last_exit"));
 		bpci__free(was);
 	}
+	/* The top entry is this manager's coordinator: the model's root
+	 * (whose id may differ from the coordinator's, after a re-init). */
 	json_array_foreach(kids, i, k)
-		report(cm, k, id);
+		report(cm, k, by ? id : bpci_daemon_tree_root(cm->tree));
 }
 
 /* Start replica @r on @to, journal the move, record it. */
