@@ -408,6 +408,11 @@ int bpci_coordinator_node_logs(char **out, bpci_coordinator *c, const char *id, 
 	if (n->log)
 		(void)bpci__logfile_drain(n->log); /* what the node wrote so far */
 	rc = bpci__logfile_tail(path, lines, out);
+	if (rc == BPCI_ENOTFOUND && n && n->log) {
+		/* the file is created by the node's first output */
+		*out = bpci__strdup("");
+		rc = *out ? 0 : BPCI_ENOMEM;
+	}
 	if (rc == BPCI_ENOTFOUND)
 		(void)bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "id",
 				     "node \"%s\" has no log yet (%s)", id, path);
