@@ -256,7 +256,7 @@ BPCI_EXTERN int bpci_coordinator_daemons_json(char **out, bpci_coordinator *c);
 /**
  * bpci_coordinator_daemon_metrics - the link metrics in the Prometheus
  * text format: bpci_daemon_link_rtt_seconds, bpci_daemon_link_heartbeats_total,
- * bpci_daemon_link_errors_total (label daemon_id: per child, plus this
+ * bpci_daemon_link_errors_total, labelled daemon_id (per child, plus this
  * daemon's link to its parent with direction="parent") and
  * bpci_daemon_children{state=...}. Free *@out with bpci_free().
  * Returns 0, BPCI_EINVAL (not a daemon), BPCI_ENOMEM.

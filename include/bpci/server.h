@@ -38,8 +38,8 @@
  *                                         _node_restarts_total, _node_uptime_seconds
  *                                         and _node_last_startup_time_seconds
  *                                         {node_id,node_type};
- *                                         bpci_node_start_seconds (histogram of
- *                                         every start that reached readiness),
+ *                                         bpci_node_start_seconds, a histogram of
+ *                                         every start that reached readiness,
  *                                         bpci_coordinator_restart_requests_total,
  *                                         _reloads_total, _reload_failures_total,
  *                                         _last_reload_success_timestamp_seconds,

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "model/text.h"
 
 typedef struct {
 	char *buf, *p;
@@ -65,31 +66,6 @@ static void num(out_buf *o, long long v)
 	lit(o, t, (size_t)(tmp + sizeof(tmp) - t));
 }
 
-/* Length of the UTF-8 sequence at @s as jansson accepts it; 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000))
-		return 0;
-	return n;
-}
-
 /* A JSON string as jansson writes it; -1 on invalid UTF-8. */
 static int str(out_buf *o, const char *text)
 {
@@ -104,7 +80,7 @@ static int str(out_buf *o, const char *text)
 			continue;
 		}
 		if (*s >= 0x80) {
-			if ((n = utf8_len(s)) == 0)
+			if ((n = bpci__utf8_len(s)) == 0)
 				return -1;
 			lit(o, (const char *)s, n);
 			s += n - 1;

@@ -11,6 +11,7 @@
 
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "model/text.h"
 
 struct bpci_node_status_list {
 	bpci_node_status **items;
@@ -234,33 +235,6 @@ static void put_int(text_buf *b, long long v)
 	put(b, num, (size_t)n);
 }
 
-/* Length of the UTF-8 sequence at @s (as jansson accepts it), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000))
-		return 0;
-	return n;
-}
-
 /* A JSON string as jansson escapes it (no slash escaping, UTF-8 kept). */
 static void put_str(text_buf *b, const char *str)
 {
@@ -271,7 +245,7 @@ static void put_str(text_buf *b, const char *str)
 	put(b, "\"", 1);
 	while (*s && !b->failed) {
 		for (run = s; *s >= 0x20 && *s != '"' && *s != '\\'; s += n)
-			if ((n = utf8_len(s)) == 0) {
+			if ((n = bpci__utf8_len(s)) == 0) {
 				b->failed = BPCI_EINVAL;
 				return;
 			}
