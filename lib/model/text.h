@@ -11,12 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Decimal unsigned integer; "10_000" and "10,000" are NOT accepted. */
 /* Length of the UTF-8 sequence at @s as jansson accepts it (1 for ASCII;
  * 0 when invalid: overlong, surrogate, above U+10FFFF, truncated). The JSON
  * writers that must produce jansson's exact bytes use it. */
 size_t bpci__utf8_len(const unsigned char *s);
 
+/* Decimal unsigned integer; "10_000" and "10,000" are NOT accepted. */
 int bpci__parse_uint(const char *s, uint64_t *out);
 /* Finite real number ("0.95", "1e3"). */
 int bpci__parse_number(const char *s, double *out);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "model/text.h"
 
 void bpci__mbuf_put(bpci__mbuf *b, const char *s, size_t n)
 {
@@ -140,36 +141,11 @@ int bpci__metrics_valid_label_name(const char *name)
 int bpci__utf8_valid(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
 
-	while (*p) {
-		unsigned int c = *p, cp, n, i;
-
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
+	for (; *p; p += n)
+		if ((n = bpci__utf8_len(p)) == 0)
 			return 0;
-		}
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		p += n + 1;
-	}
 	return 1;
 }
 
