@@ -18,7 +18,7 @@
 
 START_TEST(local_levels_restart_and_replay)
 {
-	char *dir = bpci_test_mkdtemp(), log[4200], *url, *token, where[128];
+	char *dir = bpci_test_mkdtemp(), log[4200], *url, *token, where[128], path[4300];
 	const char *add1[] = {"daemon-tree", "add-daemon", "--daemon-id", "mid", "--parent-id",
 			      "root", "--responsibilities", "node_lifecycle,health_monitoring",
 			      "--capacity", "cpu=500m,memory=1Gi,storage=2Gi", NULL};
@@ -98,9 +98,13 @@ START_TEST(local_levels_restart_and_replay)
 		bpci_free(resp);
 	}
 
-	/* The manager restarts: the journaled tree and replicas are back, the
-	 * daemons (still running) are re-adopted, not started twice. */
-	cm_p_stop_child(mgr);
+	/* The manager dies (kill -9: nothing stops) and restarts: the
+	 * journaled tree and replicas are back, the daemons (still running)
+	 * are re-adopted, not started twice. */
+	ck_assert(kill(mgr, SIGKILL) == 0);
+	waitpid(mgr, NULL, 0);
+	snprintf(path, sizeof(path), "%s/api.url", dir);
+	unlink(path); /* the dead manager's */
 	ck_assert_uint_eq(cm_count_type(dir, "daemon.added"), 3);
 	ck_assert_uint_eq(cm_count_type(dir, "daemon.escalated"), 1);
 	ck_assert_uint_eq(cm_count_type(dir, "replica.added"), 1);
@@ -117,11 +121,18 @@ START_TEST(local_levels_restart_and_replay)
 	ck_assert_ptr_nonnull(cm_p_find(tree, "ghost"));
 	ck_assert_ptr_null(cm_p_find(tree, "orphan"));
 	json_decref(tree);
+	/* A clean stop stops the local subtree with it. */
 	cm_p_stop_child(mgr);
 	ck_assert_uint_eq(cm_count_type(dir, "daemon.added"), 3);
 	ck_assert_uint_eq(cm_count_type(dir, "replica.moved"), 1);
-	cm_p_stop_daemon(mid2);
-	ck_assert(!cm_p_alive(leaf) && !cm_p_alive(rep));
+	{
+		double t0 = cm_p_mono();
+
+		while (cm_p_mono() - t0 < 30.0 &&
+		       (cm_p_alive(mid2) || cm_p_alive(leaf) || cm_p_alive(rep)))
+			usleep(50 * 1000);
+	}
+	ck_assert(!cm_p_alive(mid2) && !cm_p_alive(leaf) && !cm_p_alive(rep));
 	free(url);
 	free(token);
 	unlink(log);
@@ -223,50 +234,21 @@ END_TEST
  * relayed "failed" state makes the manager fail its replica over. */
 START_TEST(relayed_remote_daemon_fails_over)
 {
-	char *dir = bpci_test_mkdtemp(), *rdir = bpci_test_mkdtemp(), log[4200], rlog[4200];
-	char *url, *token, *mid_url, *mid_token, mid_dir[4300], where[128] = "";
-	const char *add1[] = {"daemon-tree", "add-daemon", "--daemon-id", "mid", "--parent-id",
-			      "root", "--responsibilities", "node_lifecycle,fault_recovery",
-			      "--capacity", "cpu=500m,memory=1Gi,storage=2Gi", NULL};
-	const char *add2[] = {"daemon-tree", "add-daemon", "--daemon-id", "deep", "--parent-id",
-			      "mid", "--responsibilities", "node_lifecycle", "--capacity",
-			      "cpu=8,memory=16Gi,storage=100Gi", "--remote", NULL};
-	bpci_test_run r;
-	long mid, rep, now_pid = 0;
+	char where[128] = "";
+	long rep, now_pid = 0;
 	double t0, took;
-	pid_t mgr, deep;
+	cm_p_env t;
 
-	snprintf(log, sizeof(log), "%s.manager.log", dir);
-	snprintf(rlog, sizeof(rlog), "%s.deep.log", dir);
-	mgr = cm_p_spawn_manager(dir, log);
-	url = cm_p_file_line(dir, "api.url");
-	token = cm_p_file_line(dir, "api.token");
-	cm_p_cli(&r, dir, add1);
-	ck_assert_msg(r.status == 0, "add mid: %s", r.err);
-	bpci_test_run_free(&r);
-	mid = cm_p_wait_daemon(url, "mid", "running", 0);
-	cm_p_cli(&r, dir, add2);
-	ck_assert_msg(r.status == 0, "add deep: %s", r.err);
-	bpci_test_run_free(&r);
-	snprintf(mid_dir, sizeof(mid_dir), "%s/daemons/mid", dir);
-	mid_url = cm_p_file_line(mid_dir, "api.url");
-	mid_token = cm_p_file_line(mid_dir, "api.token");
-	{
-		const char *args[] = {"node-coordinator", "start", "--daemon-id", "deep", "--join",
-				      mid_url, "--join-token", mid_token, "--remote", "--state-dir",
-				      rdir, "--listen", "127.0.0.1:0", NULL};
+	cm_p_start_mid(&t, "node_lifecycle,fault_recovery");
+	cm_p_join_remote(&t, "deep", "mid");
+	rep = cm_p_replica_onto(t.dir, t.url, t.token, "deep");
 
-		deep = cm_p_spawn("bpi-core", args, rlog);
-	}
-	ck_assert_int_eq(cm_p_wait_daemon(url, "deep", "running", 0), deep);
-	rep = cm_p_replica_onto(dir, url, token, "deep");
-
-	ck_assert(kill(deep, SIGKILL) == 0);
+	ck_assert(kill(t.remote, SIGKILL) == 0);
 	kill((pid_t)rep, SIGKILL);
-	waitpid(deep, NULL, 0);
+	waitpid(t.remote, NULL, 0);
 	t0 = cm_p_mono();
 	while (cm_p_mono() - t0 < 15.0 &&
-	       ((now_pid = cm_p_replica_on(url, "replica-1", where, sizeof(where))) == 0 ||
+	       ((now_pid = cm_p_replica_on(t.url, "replica-1", where, sizeof(where))) == 0 ||
 		!strcmp(where, "deep")))
 		usleep(50 * 1000);
 	took = cm_p_mono() - t0;
@@ -275,22 +257,13 @@ START_TEST(relayed_remote_daemon_fails_over)
 	ck_assert_msg(strcmp(where, "deep") != 0 && now_pid > 0,
 		      "the replica did not fail over within 15 s (on %s)", where);
 	ck_assert(took >= 1.5 && took < 15.0);
-	cm_p_wait_daemon(url, "deep", "failed", 0);
-	cm_p_stop_child(mgr);
-	ck_assert_uint_eq(cm_count_type(dir, "daemon.failed"), 1);
-	ck_assert_uint_eq(cm_count_type(dir, "replica.moved"), 2);
-	cm_p_stop_daemon(mid);
+	cm_p_wait_daemon(t.url, "deep", "failed", 0);
+	cm_p_stop_child(t.mgr);
+	ck_assert_uint_eq(cm_count_type(t.dir, "daemon.failed"), 1);
+	ck_assert_uint_eq(cm_count_type(t.dir, "replica.moved"), 2);
+	cm_p_stop_daemon(t.mid);
 	ck_assert(!cm_p_alive(now_pid));
-	free(url);
-	free(token);
-	free(mid_url);
-	free(mid_token);
-	unlink(log);
-	unlink(rlog);
-	bpci_test_rmtree(rdir);
-	bpci_test_rmtree(dir);
-	free(rdir);
-	free(dir);
+	cm_p_env_free(&t);
 }
 END_TEST
 
