@@ -260,16 +260,11 @@ static void escalate(bpci__http_req *req, void *payload)
 	answer(req, rc, diag, 200, rc ? NULL : json_pack("{s:b}", "logged", 1));
 }
 
-#define QUEUE_HANDLER(name) \
-	static void q_##name(bpci__http_req *req, void *payload) \
-	{ \
-		bpci__cm_queue(payload, name, req); \
-	}
-QUEUE_HANDLER(init)
-QUEUE_HANDLER(add)
-QUEUE_HANDLER(remove_daemon)
-QUEUE_HANDLER(move_daemon)
-QUEUE_HANDLER(rebalance)
+BPCI__CM_QUEUE_HANDLER(init)
+BPCI__CM_QUEUE_HANDLER(add)
+BPCI__CM_QUEUE_HANDLER(remove_daemon)
+BPCI__CM_QUEUE_HANDLER(move_daemon)
+BPCI__CM_QUEUE_HANDLER(rebalance)
 
 int bpci__cm_routes_tree(bpci_cluster_server *srv)
 {
