@@ -18,6 +18,8 @@
 #include "runtime/fsutil.h"
 #include "runtime/token.h"
 
+#define BUSY_TURN_MS 50
+
 static int write_url(bpci_cluster_server *srv, bpci_diag *diag)
 {
 	int rc;
@@ -110,13 +112,17 @@ void bpci__cm_queue(bpci_cluster_server *srv, bpci__job_fn fn, bpci__http_req *r
 
 int bpci_cluster_server_step(bpci_cluster_server *srv, int timeout_ms)
 {
-	int rc;
+	int rc, busy;
 
 	if (!srv)
 		return BPCI_EINVAL;
-	(void)bpci__jobs_run(&srv->jobs, srv);
+	/* A job in steps (a rebalance waiting for a new instance) looks
+	 * again after a short turn; the tree's sync runs in between. */
+	busy = bpci__jobs_run(&srv->jobs, srv);
 	rc = bpci_coordinator_step(bpci_cluster_manager_coordinator(srv->cm),
-				   bpci__jobs_pending(&srv->jobs) ? 0 : timeout_ms);
+				   busy ? (timeout_ms >= 0 && timeout_ms < BUSY_TURN_MS
+					   ? timeout_ms : BUSY_TURN_MS)
+				   : bpci__jobs_pending(&srv->jobs) ? 0 : timeout_ms);
 	(void)bpci__jobs_run(&srv->jobs, srv);
 	bpci__cm_tree_sync(srv->cm, 0);
 	/* Leases end on their own: each iteration releases the expired ones

@@ -4,6 +4,7 @@
  *   cluster_api_read.c   GET routes (health, resources, metrics, lists)
  *   cluster_api_mut.c    mutations, run between loop iterations
  *   cluster_api_tree.c   the daemon tree's routes
+ *   cluster_api_rebalance.c  POST /api/daemon-tree/rebalance, in steps
  *   cluster_client.c     bpci_cluster_request()
  */
 #ifndef BPCI_LIB_API_CLUSTER_API_H
@@ -42,5 +43,7 @@ void bpci__cm_queue(bpci_cluster_server *srv, bpci__job_fn fn, bpci__http_req *r
 int bpci__cm_routes_read(bpci_cluster_server *srv);
 int bpci__cm_routes_mut(bpci_cluster_server *srv);
 int bpci__cm_routes_tree(bpci_cluster_server *srv);
+/* POST /api/daemon-tree/rebalance (cluster_api_rebalance.c): a job in steps. */
+void bpci__cm_rebalance_route(bpci__http_req *req, void *payload);
 
 #endif
