@@ -80,6 +80,12 @@ void cm_p_start_mid(cm_p_env *t, const char *mid_resp);
  * under @parent ("root" or "mid") and start it (bpi-core on its own state
  * directory, joined to the parent's API); its pid once it runs. */
 pid_t cm_p_join_remote(cm_p_env *t, const char *id, const char *parent);
+/* Lose remote daemon @pid's host: kill -9 it and its replica's node @rep,
+ * then wait (up to 15 s, asserted) until replica @id runs on a daemon
+ * other than @dead. Its pid; its daemon in @where; *@took: seconds from
+ * the kill. */
+long cm_p_fail_host(const char *url, pid_t pid, long rep, const char *id, const char *dead,
+		    char *where, size_t size, double *took);
 /* Free, remove the directories and logs (the processes are gone). */
 void cm_p_env_free(cm_p_env *t);
 

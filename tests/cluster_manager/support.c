@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,4 +245,23 @@ void cm_p_env_free(cm_p_env *t)
 	bpci_test_rmtree(t->dir);
 	free(t->rdir);
 	free(t->dir);
+}
+
+long cm_p_fail_host(const char *url, pid_t pid, long rep, const char *id, const char *dead,
+		    char *where, size_t size, double *took)
+{
+	double t0;
+	long now_pid = 0;
+
+	ck_assert(kill(pid, SIGKILL) == 0);
+	kill((pid_t)rep, SIGKILL);
+	waitpid(pid, NULL, 0);
+	t0 = cm_p_mono();
+	while (cm_p_mono() - t0 < 15.0 &&
+	       ((now_pid = cm_p_replica_on(url, id, where, size)) == 0 || !strcmp(where, dead)))
+		usleep(50 * 1000);
+	*took = cm_p_mono() - t0;
+	ck_assert_msg(strcmp(where, dead) != 0 && now_pid > 0,
+		      "replica %s did not fail over within 15 s (on %s)", id, where);
+	return now_pid;
 }
