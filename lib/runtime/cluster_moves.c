@@ -30,6 +30,9 @@ struct bpci__cm_moves {
 	uint64_t deadline;           /* its new instance runs by then (monotonic ms) */
 	size_t done;
 	json_t *skipped;
+	int skip_code;               /* the last skip: code, field, message */
+	const char *skip_field;
+	char skip_text[384];
 };
 
 static uint64_t mono_ms(void)
@@ -75,13 +78,19 @@ static int runs_on(const bpci_cluster_manager *cm, const bpci__replica *r, const
 	return r->daemon ? !strcmp(r->daemon, daemon) : bpci__cm_is_root(cm, daemon);
 }
 
-/* Skip the current move; returns 1 (more turns). */
-static int skip(bpci__cm_moves *m, const char *fmt, const char *arg)
+/* Skip the current move (@code and @field say why, for callers that need
+ * every move); returns 1 (more turns). */
+static int skip(bpci__cm_moves *m, int code, const char *field, const char *fmt,
+		const char *arg)
 {
 	const bpci_daemon_step *s = m->cur;
 	char reason[256];
 
 	snprintf(reason, sizeof(reason), fmt, arg ? arg : "");
+	m->skip_code = code;
+	m->skip_field = field;
+	snprintf(m->skip_text, sizeof(m->skip_text), "the move of replica %s from \"%s\" to "
+		 "\"%s\" cannot go on: %s", s->subject, s->from, s->to, reason);
 	json_array_append_new(m->skipped, json_pack("{s:s, s:s, s:s, s:s}", "node", s->subject,
 						     "from", s->from, "to", s->to,
 						     "reason", reason));
@@ -99,17 +108,18 @@ static int begin(bpci__cm_moves *m, bpci_diag *diag)
 	int rc;
 
 	if (i < 0)
-		return skip(m, "no replica \"%s\"", s->subject);
+		return skip(m, BPCI_ENOTFOUND, "node", "no replica \"%s\"", s->subject);
 	if (!runs_on(m->cm, &m->cm->replicas[i], s->from))
-		return skip(m, "it runs on \"%s\" now", m->cm->replicas[i].daemon
+		return skip(m, BPCI_EBUSY, "from", "it runs on \"%s\" now", m->cm->replicas[i].daemon
 			    ? m->cm->replicas[i].daemon : bpci_daemon_tree_root(m->cm->tree));
 	if ((st = down(m->cm, s->to)) != NULL)
-		return skip(m, "the target daemon is %s", st);
+		return skip(m, BPCI_EUNREACHABLE, "to", "the target daemon is %s", st);
 	if ((st = down(m->cm, s->from)) != NULL)
-		return skip(m, "its daemon is %s: it fails over instead", st);
+		return skip(m, BPCI_EUNREACHABLE, "from", "its daemon is %s: it fails over instead",
+			    st);
 	rc = bpci__cm_replica_start(m->cm, &m->cm->replicas[i], s->to, diag);
 	if (rc != 0 && (st = down(m->cm, s->to)) != NULL)
-		return skip(m, "the target daemon is %s", st);
+		return skip(m, BPCI_EUNREACHABLE, "to", "the target daemon is %s", st);
 	if (rc != 0)
 		return rc;
 	m->deadline = mono_ms() + READY_TIMEOUT_MS;
@@ -181,17 +191,17 @@ static int watch(bpci__cm_moves *m, bpci_diag *diag)
 	int state;
 
 	if (!r)
-		return skip(m, "replica \"%s\" was removed", s->subject);
+		return skip(m, BPCI_ENOTFOUND, "node", "replica \"%s\" was removed", s->subject);
 	if (!runs_on(m->cm, r, s->from)) {
 		/* It failed over meanwhile: the new instance is one too many,
 		 * unless the failover chose the same daemon. */
 		if (!runs_on(m->cm, r, s->to) && !down(m->cm, s->to))
 			bpci__cm_replica_stop(m->cm, r, s->to, NULL);
-		return skip(m, "it failed over to \"%s\" meanwhile",
+		return skip(m, BPCI_EBUSY, "from", "it failed over to \"%s\" meanwhile",
 			    r->daemon ? r->daemon : bpci_daemon_tree_root(m->cm->tree));
 	}
 	if ((st = down(m->cm, s->to)) != NULL)
-		return skip(m, "the target daemon became %s", st);
+		return skip(m, BPCI_EUNREACHABLE, "to", "the target daemon became %s", st);
 	state = node_state(m->cm, r->id, s->to);
 	if (state == (int)BPCI_NODE_STATE_RUNNING)
 		return commit(m, r, diag);
@@ -222,6 +232,36 @@ int bpci__cm_moves_step(bpci__cm_moves *m, bpci_diag *diag)
 size_t bpci__cm_moves_done(const bpci__cm_moves *m)
 {
 	return m->done;
+}
+
+int bpci__cm_moves_skip_error(const bpci__cm_moves *m, bpci_diag *diag)
+{
+	if (!json_array_size(m->skipped))
+		return 0;
+	return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, m->skip_code, m->skip_field, "%s",
+			      m->skip_text);
+}
+
+int bpci__cm_moves_run(bpci_cluster_manager *cm, const bpci_daemon_tree_plan *plan,
+		       bpci_diag *diag)
+{
+	bpci__cm_moves *m = NULL;
+	char *text = NULL;
+	int rc = bpci_daemon_tree_plan_to_json(&text, plan);
+
+	if (rc == 0)
+		rc = bpci__cm_moves_new(&m, cm, text, diag);
+	bpci__free(text);
+	while (rc == 0) {
+		rc = bpci__cm_moves_step(m, diag);
+		if (rc != 1)
+			break;
+		rc = bpci__cm_moves_skip_error(m, diag);
+		if (rc == 0)
+			bpci_coordinator_step(cm->c, 50); /* the root's nodes' events */
+	}
+	bpci__cm_moves_free(m);
+	return rc;
 }
 
 char *bpci__cm_moves_skipped_json(const bpci__cm_moves *m)

@@ -24,6 +24,15 @@ int bpci__cm_moves_new(bpci__cm_moves **out, bpci_cluster_manager *cm, const cha
 int bpci__cm_moves_step(bpci__cm_moves *m, bpci_diag *diag);
 /* Moves carried out so far. */
 size_t bpci__cm_moves_done(const bpci__cm_moves *m);
+/* 0 when no move was skipped, else the last skip as an error in @diag
+ * (its code: BPCI_ENOTFOUND, BPCI_EBUSY or BPCI_EUNREACHABLE). */
+int bpci__cm_moves_skip_error(const bpci__cm_moves *m, bpci_diag *diag);
+/* All the moves of @plan, blocking (the root's loop runs while a new
+ * instance starts), stopping at the first error or skipped move: for
+ * callers that need every move (a library rebalance, a daemon's
+ * removal). Returns 0 or that error. */
+int bpci__cm_moves_run(bpci_cluster_manager *cm, const bpci_daemon_tree_plan *plan,
+		       bpci_diag *diag);
 /* The skipped moves as a JSON array text [{"node","from","to","reason"}]
  * (free with bpci__free), or NULL when out of memory. */
 char *bpci__cm_moves_skipped_json(const bpci__cm_moves *m);
