@@ -13,6 +13,7 @@
 #include "api/cluster_api.h"
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "runtime/cluster_converge.h"
 #include "runtime/cluster_internal.h"
 #include "runtime/coordinator_api.h"
 #include "runtime/fsutil.h"
@@ -63,6 +64,10 @@ int bpci_cluster_manager_serve(bpci_cluster_server **out, bpci_cluster_manager *
 	srv->cm = cm;
 	bpci__jobs_init(&srv->jobs);
 	srv->started_ms = bpci__cm_now_ms();
+	if (!(srv->converge = bpci__cm_converge_new())) {
+		bpci__free(srv);
+		return BPCI_ENOMEM;
+	}
 	if (token && *token)
 		rc = (srv->token = bpci__strdup(token)) ? 0 : BPCI_ENOMEM;
 	else
@@ -125,6 +130,8 @@ int bpci_cluster_server_step(bpci_cluster_server *srv, int timeout_ms)
 				   : bpci__jobs_pending(&srv->jobs) ? 0 : timeout_ms);
 	(void)bpci__jobs_run(&srv->jobs, srv);
 	bpci__cm_tree_sync(srv->cm, 0);
+	if (!bpci__jobs_pending(&srv->jobs))
+		bpci__cm_converge_step(srv->converge, srv->cm);
 	/* Leases end on their own: each iteration releases the expired ones
 	 * (journaled); a failed journal write is retried next time. */
 	bpci_cluster_manager_expire_ports(srv->cm, NULL, NULL);
@@ -136,6 +143,7 @@ void bpci_cluster_server_free(bpci_cluster_server *srv)
 	if (!srv)
 		return;
 	bpci__jobs_drop(&srv->jobs, "the cluster manager is shutting down");
+	bpci__cm_converge_free(srv->converge);
 	bpci__cm_set_url(srv->cm, NULL);
 	bpci__http_server_free(srv->http);
 	if (srv->url_path)

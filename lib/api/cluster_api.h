@@ -21,6 +21,7 @@ struct bpci_cluster_server {
 	char *url_path;
 	bpci__jobs jobs;            /* mutations waiting for the loop */
 	uint64_t started_ms;
+	struct bpci__cm_converge *converge; /* after a clean stop (cluster_converge.h) */
 };
 
 /* Queue @req for @fn (called with the server) between loop iterations

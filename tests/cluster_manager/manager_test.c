@@ -429,6 +429,36 @@ START_TEST(exit_stops_local_subtree)
 	}
 	/* The remote daemon is another host's: it keeps running. */
 	ck_assert(cm_p_alive(t.remote));
+
+	/* The next manager brings the tree back: the root's local child, the
+	 * deeper one its parent forgot on its way out, the replicas on them;
+	 * the remote daemon joins it again. */
+	{
+		const char *same[] = {"--listen", strstr(t.url, "://") + 3, NULL};
+		long mid2, leaf2, rep1b;
+
+		t.mgr = cm_p_spawn_manager_with(t.dir, t.log, same);
+		mid2 = cm_p_wait_daemon(t.url, "mid", "running", t.mid);
+		leaf2 = cm_p_wait_daemon(t.url, "leaf", "running", leaf);
+		ck_assert_int_eq(cm_p_wait_daemon(t.url, "far", "running", 0), t.remote);
+		t0 = cm_p_mono();
+		while (cm_p_mono() - t0 < 20.0 &&
+		       (rep1b = cm_p_replica_on(t.url, "replica-1", where, sizeof(where))) == 0)
+			usleep(50 * 1000);
+		ck_assert_str_eq(where, "mid");
+		ck_assert(rep1b > 0 && rep1b != rep1);
+		t0 = cm_p_mono();
+		while (cm_p_mono() - t0 < 20.0 &&
+		       cm_p_replica_on(t.url, "replica-2", where, sizeof(where)) == 0)
+			usleep(50 * 1000);
+		ck_assert_int_gt(cm_p_replica_on(t.url, "replica-2", where, sizeof(where)), 0);
+		cm_p_stop_child(t.mgr);
+		{
+			const long pids[] = {mid2, leaf2, rep1b, 0};
+
+			ck_assert_int_eq(wait_all_gone(pids), 0);
+		}
+	}
 	cm_p_stop_child(t.remote);
 	cm_p_env_free(&t);
 }
