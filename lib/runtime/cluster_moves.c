@@ -120,8 +120,10 @@ static int begin(bpci__cm_moves *m, bpci_diag *diag)
 	rc = bpci__cm_replica_start(m->cm, &m->cm->replicas[i], s->to, diag);
 	if (rc != 0 && (st = down(m->cm, s->to)) != NULL)
 		return skip(m, BPCI_EUNREACHABLE, "to", "the target daemon is %s", st);
-	if (rc != 0)
+	if (rc != 0) {
+		m->cur = NULL; /* nothing was started */
 		return rc;
+	}
 	m->deadline = mono_ms() + READY_TIMEOUT_MS;
 	return 1;
 }
@@ -166,6 +168,7 @@ static int commit(bpci__cm_moves *m, bpci__replica *r, bpci_diag *diag)
 	bpci__free(details);
 	if (rc != 0) {
 		bpci__cm_replica_stop(m->cm, r, s->to, NULL);
+		m->cur = NULL;
 		bpci__free(to);
 		bpci_daemon_tree_free(copy);
 		return rc;
