@@ -1,6 +1,8 @@
 /*
  * bpci-enterprise cluster-manager start: the root daemon in the
- * foreground. SIGTERM or SIGINT stops the replicas' nodes and exits 0.
+ * foreground. SIGTERM or SIGINT stops the local subtree (local child
+ * daemons, then the replicas' nodes) and exits 0; remote daemons keep
+ * running.
  * With --standby it first waits for the primary on the same state
  * directory to exit, then takes over: same state, same replicas (their
  * processes re-adopted), same address.
@@ -156,7 +158,13 @@ int cmd_cluster_start(cli_ctx *ctx, int argc, char **argv)
 				 "Run the cluster manager (the root daemon) in the foreground: "
 				 "it hosts the ENC replicas, keeps registrations and port leases, "
 				 "journals every change to its ledger and serves the HTTP API. "
-				 "SIGTERM stops the replicas' nodes and exits. With --standby it "
+				 "SIGTERM or SIGINT stops the local subtree (the root's local "
+				 "child daemons, each with its nodes and children, then the "
+				 "replicas' nodes) and exits 0; the next start brings them "
+				 "back. Remote daemons run on other "
+				 "hosts, keep running and join again when a manager returns. "
+				 "After kill -9 everything keeps running and the next start "
+				 "re-adopts it. With --standby it "
 				 "waits for the running manager of the state directory to exit "
 				 "(however it dies) and takes over its state, replicas and "
 				 "address.",

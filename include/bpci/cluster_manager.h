@@ -124,8 +124,14 @@ BPCI_EXTERN int bpci_cluster_manager_new(bpci_cluster_manager **out,
  *  running and are re-adopted by the next manager. NULL is a no-op. */
 BPCI_EXTERN void bpci_cluster_manager_free(bpci_cluster_manager *cm);
 
-/** bpci_cluster_manager_shutdown - stop every replica's node (they stay
- *  recorded and are started again by the next manager). Returns 0 or BPCI_EIO. */
+/** bpci_cluster_manager_shutdown - stop the manager's local subtree: when
+ *  served (the root daemon), its LOCAL child daemons in reverse start order
+ *  (bpci_coordinator_stop_daemons(): each stops its own nodes and child
+ *  daemons; SIGKILL after the stop timeout), then every replica's node on
+ *  the root. Replicas and daemons stay recorded: the next manager starts
+ *  them again. REMOTE daemons (other hosts) keep running and join the next
+ *  manager. Call it outside the loop (after bpci_cluster_server_free()).
+ *  Returns 0, BPCI_EBUSY (inside the loop) or BPCI_EIO. */
 BPCI_EXTERN int bpci_cluster_manager_shutdown(bpci_cluster_manager *cm, bpci_diag *diag);
 
 /** bpci_cluster_manager_coordinator - the coordinator hosting the replicas

@@ -11,6 +11,7 @@
 #ifndef BPCI_LIB_API_API_INTERNAL_H
 #define BPCI_LIB_API_API_INTERNAL_H
 
+#include "api/api_jobs.h"
 #include "bpci/server.h"
 #include "runtime/http_server.h"
 
@@ -26,11 +27,9 @@ typedef enum bpci__api_job_kind {
 	BPCI__JOB_RELOAD
 } bpci__api_job_kind;
 
-typedef struct bpci__api_job {
-	bpci__api_job_kind kind;
-	bpci__http_req *req;      /* NULL for a SIGHUP reload */
-	struct bpci__api_job *next;
-} bpci__api_job;
+/* A queued job (api_jobs.h): its kind is a bpci__api_job_kind; its
+ * request is NULL for a SIGHUP reload. */
+typedef bpci__job bpci__api_job;
 
 struct bpci_server {
 	bpci_coordinator *c;
@@ -39,7 +38,7 @@ struct bpci_server {
 	char *url_path;            /* STATE_DIR/api.url */
 	char *config_path;
 	struct event *hup_ev;
-	bpci__api_job *jobs, **jobs_tail;
+	bpci__jobs jobs;            /* mutations waiting for the loop */
 	bpci__api_follow *follows; /* live log streams */
 	uint64_t started_ms;
 	size_t list_hint;          /* length of the last GET /api/nodes answer */

@@ -1,7 +1,8 @@
 /*
  * The cluster manager's API server handle: the bearer token and URL files
- * in the state directory and the queue of mutations, which run between
- * loop iterations because stopping a replica runs the loop.
+ * in the state directory and the loop turn: the queue of mutations
+ * (api_jobs.h), which run between loop iterations because stopping a
+ * replica runs the loop, then the tree's sync and the port leases.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,10 +13,13 @@
 #include "api/cluster_api.h"
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "runtime/cluster_converge.h"
 #include "runtime/cluster_internal.h"
 #include "runtime/coordinator_api.h"
 #include "runtime/fsutil.h"
 #include "runtime/token.h"
+
+#define BUSY_TURN_MS 50
 
 static int write_url(bpci_cluster_server *srv, bpci_diag *diag)
 {
@@ -58,8 +62,12 @@ int bpci_cluster_manager_serve(bpci_cluster_server **out, bpci_cluster_manager *
 	if (!srv)
 		return BPCI_ENOMEM;
 	srv->cm = cm;
-	srv->jobs_tail = &srv->jobs;
+	bpci__jobs_init(&srv->jobs);
 	srv->started_ms = bpci__cm_now_ms();
+	if (!(srv->converge = bpci__cm_converge_new())) {
+		bpci__free(srv);
+		return BPCI_ENOMEM;
+	}
 	if (token && *token)
 		rc = (srv->token = bpci__strdup(token)) ? 0 : BPCI_ENOMEM;
 	else
@@ -102,44 +110,28 @@ const char *bpci_cluster_server_token(const bpci_cluster_server *srv)
 	return srv ? srv->token : NULL;
 }
 
-void bpci__cm_queue(bpci_cluster_server *srv, bpci__cm_job_fn fn, bpci__http_req *req)
+void bpci__cm_queue(bpci_cluster_server *srv, bpci__job_fn fn, bpci__http_req *req)
 {
-	bpci__cm_job *job = bpci__calloc(1, sizeof(*job));
-
-	if (!job) {
-		bpci__http_reply_error(req, 500, "internal", "out of memory", NULL);
-		return;
-	}
-	job->fn = fn;
-	job->req = req;
-	*srv->jobs_tail = job;
-	srv->jobs_tail = &job->next;
-}
-
-static void run_jobs(bpci_cluster_server *srv)
-{
-	bpci__cm_job *job;
-
-	while ((job = srv->jobs) != NULL) {
-		srv->jobs = job->next;
-		if (!srv->jobs)
-			srv->jobs_tail = &srv->jobs;
-		job->fn(srv, job->req);
-		bpci__free(job);
-	}
+	(void)bpci__jobs_add(&srv->jobs, fn, 0, req);
 }
 
 int bpci_cluster_server_step(bpci_cluster_server *srv, int timeout_ms)
 {
-	int rc;
+	int rc, busy;
 
 	if (!srv)
 		return BPCI_EINVAL;
-	run_jobs(srv);
+	/* A job in steps (a rebalance waiting for a new instance) looks
+	 * again after a short turn; the tree's sync runs in between. */
+	busy = bpci__jobs_run(&srv->jobs, srv);
 	rc = bpci_coordinator_step(bpci_cluster_manager_coordinator(srv->cm),
-				   srv->jobs ? 0 : timeout_ms);
-	run_jobs(srv);
+				   busy ? (timeout_ms >= 0 && timeout_ms < BUSY_TURN_MS
+					   ? timeout_ms : BUSY_TURN_MS)
+				   : bpci__jobs_pending(&srv->jobs) ? 0 : timeout_ms);
+	(void)bpci__jobs_run(&srv->jobs, srv);
 	bpci__cm_tree_sync(srv->cm, 0);
+	if (!bpci__jobs_pending(&srv->jobs))
+		bpci__cm_converge_step(srv->converge, srv->cm);
 	/* Leases end on their own: each iteration releases the expired ones
 	 * (journaled); a failed journal write is retried next time. */
 	bpci_cluster_manager_expire_ports(srv->cm, NULL, NULL);
@@ -148,16 +140,10 @@ int bpci_cluster_server_step(bpci_cluster_server *srv, int timeout_ms)
 
 void bpci_cluster_server_free(bpci_cluster_server *srv)
 {
-	bpci__cm_job *job;
-
 	if (!srv)
 		return;
-	while ((job = srv->jobs) != NULL) {
-		srv->jobs = job->next;
-		bpci__http_reply_error(job->req, 503, "shutting_down",
-				       "the cluster manager is shutting down", NULL);
-		bpci__free(job);
-	}
+	bpci__jobs_drop(&srv->jobs, "the cluster manager is shutting down");
+	bpci__cm_converge_free(srv->converge);
 	bpci__cm_set_url(srv->cm, NULL);
 	bpci__http_server_free(srv->http);
 	if (srv->url_path)

@@ -218,18 +218,13 @@ static void audit(bpci_cluster_server *srv, bpci__http_req *req)
 	json_decref(o);
 }
 
-#define QUEUE_HANDLER(name) \
-	static void q_##name(bpci__http_req *req, void *payload) \
-	{ \
-		bpci__cm_queue(payload, name, req); \
-	}
-QUEUE_HANDLER(add_replica)
-QUEUE_HANDLER(remove_replica)
-QUEUE_HANDLER(register_node)
-QUEUE_HANDLER(unregister_node)
-QUEUE_HANDLER(allocate_port)
-QUEUE_HANDLER(release_port)
-QUEUE_HANDLER(audit)
+BPCI__CM_QUEUE_HANDLER(add_replica)
+BPCI__CM_QUEUE_HANDLER(remove_replica)
+BPCI__CM_QUEUE_HANDLER(register_node)
+BPCI__CM_QUEUE_HANDLER(unregister_node)
+BPCI__CM_QUEUE_HANDLER(allocate_port)
+BPCI__CM_QUEUE_HANDLER(release_port)
+BPCI__CM_QUEUE_HANDLER(audit)
 
 int bpci__cm_routes_mut(bpci_cluster_server *srv)
 {

@@ -155,26 +155,6 @@ static void move_daemon(bpci_cluster_server *srv, bpci__http_req *req)
 	json_decref(o);
 }
 
-static void rebalance(bpci_cluster_server *srv, bpci__http_req *req)
-{
-	const char *dry = bpci__http_req_query(req, "dry_run");
-	int dry_run = dry && (!strcmp(dry, "1") || !strcmp(dry, "true"));
-	size_t len = 0;
-	const char *body = bpci__http_req_body(req, &len);
-	bpci_diag *diag = NULL;
-	char *plan = NULL;
-	int rc;
-
-	bpci_diag_new(&diag);
-	/* An empty body (or {}) asks for the planned rebalance; a body with
-	 * "steps" carries out exactly those moves. */
-	if (len && !(len == 2 && !strncmp(body, "{}", 2)))
-		rc = bpci_cluster_manager_rebalance(&plan, srv->cm, body, len, dry_run, diag);
-	else
-		rc = bpci_cluster_manager_rebalance(&plan, srv->cm, NULL, 0, dry_run, diag);
-	with_plan(req, rc, diag, dry_run ? "dry_run" : "applied", NULL, plan);
-}
-
 /* The daemon of a join body, which must be a daemon of the model whose
  * parent is the root (deeper daemons join their own parent). */
 static int check_joiner(bpci_cluster_server *srv, const char *body, size_t len,
@@ -260,16 +240,10 @@ static void escalate(bpci__http_req *req, void *payload)
 	answer(req, rc, diag, 200, rc ? NULL : json_pack("{s:b}", "logged", 1));
 }
 
-#define QUEUE_HANDLER(name) \
-	static void q_##name(bpci__http_req *req, void *payload) \
-	{ \
-		bpci__cm_queue(payload, name, req); \
-	}
-QUEUE_HANDLER(init)
-QUEUE_HANDLER(add)
-QUEUE_HANDLER(remove_daemon)
-QUEUE_HANDLER(move_daemon)
-QUEUE_HANDLER(rebalance)
+BPCI__CM_QUEUE_HANDLER(init)
+BPCI__CM_QUEUE_HANDLER(add)
+BPCI__CM_QUEUE_HANDLER(remove_daemon)
+BPCI__CM_QUEUE_HANDLER(move_daemon)
 
 int bpci__cm_routes_tree(bpci_cluster_server *srv)
 {
@@ -281,7 +255,7 @@ int bpci__cm_routes_tree(bpci_cluster_server *srv)
 		 {"POST", "/api/daemon-tree/daemons", q_add},
 		 {"DELETE", "/api/daemon-tree/daemons/{id}", q_remove_daemon},
 		 {"POST", "/api/daemon-tree/daemons/{id}/move", q_move_daemon},
-		 {"POST", "/api/daemon-tree/rebalance", q_rebalance},
+		 {"POST", "/api/daemon-tree/rebalance", bpci__cm_rebalance_route},
 		 {"POST", "/api/daemon-tree/join", join},
 		 {"POST", "/api/daemon-tree/heartbeat", heartbeat},
 		 {"POST", "/api/daemon-tree/escalate", escalate}};

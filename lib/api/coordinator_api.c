@@ -112,7 +112,7 @@ int bpci_coordinator_serve(bpci_server **out, bpci_coordinator *c,
 	if (!srv)
 		return BPCI_ENOMEM;
 	srv->c = c;
-	srv->jobs_tail = &srv->jobs;
+	bpci__jobs_init(&srv->jobs);
 	srv->started_ms = (uint64_t)wall_ms();
 	rc = load_token(srv, o, diag);
 	if (rc == 0 && o->config_path && !(srv->config_path = bpci__strdup(o->config_path)))
@@ -145,34 +145,15 @@ const char *bpci_server_token(const bpci_server *srv)
 	return srv ? srv->token : NULL;
 }
 
-void bpci__api_queue(bpci_server *srv, bpci__api_job_kind kind, bpci__http_req *req)
+static int run_job(void *owner, bpci__job *job)
 {
-	bpci__api_job *job = bpci__calloc(1, sizeof(*job));
-
-	if (!job) {
-		if (req)
-			bpci__http_reply_error(req, 500, "internal", "out of memory", NULL);
-		return;
-	}
-	job->kind = kind;
-	job->req = req;
-	*srv->jobs_tail = job;
-	srv->jobs_tail = &job->next;
+	bpci__api_run_job(owner, job);
+	return 0;
 }
 
-/* One job at a time from the head: a job runs the loop, during which new
- * requests may queue more behind it. */
-static void run_jobs(bpci_server *srv)
+void bpci__api_queue(bpci_server *srv, bpci__api_job_kind kind, bpci__http_req *req)
 {
-	bpci__api_job *job;
-
-	while ((job = srv->jobs) != NULL) {
-		srv->jobs = job->next;
-		if (!srv->jobs)
-			srv->jobs_tail = &srv->jobs;
-		bpci__api_run_job(srv, job);
-		bpci__free(job);
-	}
+	(void)bpci__jobs_add(&srv->jobs, run_job, (int)kind, req);
 }
 
 int bpci_server_step(bpci_server *srv, int timeout_ms)
@@ -182,9 +163,9 @@ int bpci_server_step(bpci_server *srv, int timeout_ms)
 	if (!srv)
 		return BPCI_EINVAL;
 	/* Jobs queued while someone else ran the loop (a wait, a shutdown). */
-	run_jobs(srv);
-	rc = bpci_coordinator_step(srv->c, srv->jobs ? 0 : timeout_ms);
-	run_jobs(srv);
+	(void)bpci__jobs_run(&srv->jobs, srv);
+	rc = bpci_coordinator_step(srv->c, bpci__jobs_pending(&srv->jobs) ? 0 : timeout_ms);
+	(void)bpci__jobs_run(&srv->jobs, srv);
 	return rc;
 }
 
@@ -199,17 +180,9 @@ int bpci_server_run(bpci_server *srv)
 
 void bpci_server_free(bpci_server *srv)
 {
-	bpci__api_job *job;
-
 	if (!srv)
 		return;
-	while ((job = srv->jobs) != NULL) {
-		srv->jobs = job->next;
-		if (job->req)
-			bpci__http_reply_error(job->req, 503, "shutting_down",
-					       "the coordinator is shutting down", NULL);
-		bpci__free(job);
-	}
+	bpci__jobs_drop(&srv->jobs, "the coordinator is shutting down");
 	if (srv->hup_ev)
 		event_free(srv->hup_ev);
 	bpci__api_follows_free(srv);

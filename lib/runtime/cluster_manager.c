@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 #include <time.h>
 
+#include "bpci/daemon.h"
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "model/cluster_internal.h"
@@ -294,6 +295,15 @@ int bpci_cluster_manager_shutdown(bpci_cluster_manager *cm, bpci_diag *diag)
 
 	if (!cm)
 		return BPCI_EINVAL;
+	/* The local subtree first: each child daemon stops its own nodes and
+	 * children on SIGTERM (SIGKILL after its stop timeout), in reverse
+	 * start order. Remote daemons run on other hosts and keep running:
+	 * they join the manager again when it returns. */
+	if (cm->daemon_on) {
+		r = bpci_coordinator_stop_daemons(cm->c, diag);
+		if (r != 0)
+			rc = r;
+	}
 	for (i = cm->nreplicas; i-- > 0;) {
 		r = bpci_coordinator_stop_node(cm->c, cm->replicas[i].id, diag);
 		if (r != 0 && r != BPCI_ENOTFOUND)

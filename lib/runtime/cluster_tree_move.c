@@ -1,127 +1,16 @@
 /*
  * Moving replicas between daemons of the tree (rebalance, removing a
- * daemon): start the new instance, wait until it runs, stop the old one,
- * journal replica.moved. No downtime: the old instance serves until the
- * new one is up.
+ * daemon) through runtime/cluster_moves.h: start the new instance, wait
+ * until it runs, journal replica.moved, stop the old one. No downtime:
+ * the old instance serves until the new one is up.
  */
-#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "bpci/client.h"
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "plan/daemon_tree_internal.h"
 #include "runtime/cluster_internal.h"
-
-#define READY_TIMEOUT_MS 15000
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static int node_state(bpci_cluster_manager *cm, const char *id, const char *daemon)
-{
-	bpci_node_status *st = NULL;
-	int state = -1;
-
-	if (bpci__cm_node_status(&st, cm, id, daemon) == 0)
-		state = (int)st->state;
-	bpci_node_status_free(st);
-	return state;
-}
-
-/* Run the root's loop (its nodes' events) while waiting for a node. */
-static int wait_running(bpci_cluster_manager *cm, const char *id, const char *daemon,
-			bpci_diag *diag)
-{
-	uint64_t end = mono_ms() + READY_TIMEOUT_MS;
-	int st;
-
-	for (;;) {
-		st = node_state(cm, id, daemon);
-		if (st == (int)BPCI_NODE_STATE_RUNNING)
-			return 0;
-		if (st == (int)BPCI_NODE_STATE_FAILED || mono_ms() > end)
-			return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EUNREACHABLE, "to",
-					      "replica %s did not become ready on daemon \"%s\" "
-					      "(%s)", id, daemon,
-					      st == (int)BPCI_NODE_STATE_FAILED ? "it failed"
-										 : "timed out");
-		bpci_coordinator_step(cm->c, 50);
-	}
-}
-
-/* One replica from @from to @to; the tree and the record follow. */
-static int move_replica(bpci_cluster_manager *cm, const bpci_daemon_step *s, bpci_diag *diag)
-{
-	long i = bpci__cm_find_replica(cm, s->subject);
-	bpci_daemon_tree *copy = NULL;
-	bpci_daemon_tree_plan *one = NULL;
-	bpci__replica *r;
-	char *to = NULL, *details, *text;
-	int rc;
-
-	if (i < 0)
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, "node",
-				      "no replica \"%s\"", s->subject);
-	r = &cm->replicas[i];
-	text = bpci__asprintf("{\"steps\":[{\"action\":\"move_node\",\"node\":\"%s\","
-			      "\"from\":\"%s\",\"to\":\"%s\"}]}", s->subject, s->from, s->to);
-	rc = text ? bpci_daemon_tree_plan_parse(&one, text, strlen(text), diag) : BPCI_ENOMEM;
-	bpci__free(text);
-	if (rc == 0)
-		rc = bpci_daemon_tree_dup(&copy, cm->tree);
-	if (rc == 0)
-		rc = bpci_daemon_tree_apply(copy, one, diag);
-	bpci_daemon_tree_plan_free(one);
-	if (rc == 0 && !bpci__cm_is_root(cm, s->to) && !(to = bpci__strdup(s->to)))
-		rc = BPCI_ENOMEM;
-	if (rc == 0)
-		rc = bpci__cm_replica_start(cm, r, s->to, diag);
-	if (rc == 0 && (rc = wait_running(cm, r->id, s->to, diag)) != 0)
-		bpci__cm_replica_stop(cm, r, s->to, NULL);
-	if (rc != 0) {
-		bpci__free(to);
-		bpci_daemon_tree_free(copy);
-		return rc;
-	}
-	details = bpci__asprintf("{\"from\":\"%s\",\"to\":\"%s\"}", s->from, s->to);
-	rc = details ? bpci__cm_journal(cm, "replica.moved", r->id, details, diag) : BPCI_ENOMEM;
-	bpci__free(details);
-	if (rc != 0) {
-		bpci__cm_replica_stop(cm, r, s->to, NULL);
-		bpci__free(to);
-		bpci_daemon_tree_free(copy);
-		return rc;
-	}
-	/* The new instance runs and the move is journaled: the old one goes. */
-	bpci__cm_replica_stop(cm, r, s->from, NULL);
-	bpci__free(r->daemon);
-	r->daemon = to;
-	bpci_daemon_tree_free(cm->tree);
-	cm->tree = copy;
-	return bpci__cm_persist(cm, diag);
-}
-
-static int carry_out(bpci_cluster_manager *cm, const bpci_daemon_tree_plan *plan,
-		     bpci_diag *diag)
-{
-	size_t k;
-	int rc = 0;
-
-	for (k = 0; rc == 0 && k < bpci_daemon_tree_plan_count(plan); k++) {
-		const bpci_daemon_step *s = bpci_daemon_tree_plan_at(plan, k);
-
-		if (s->kind == BPCI_DAEMON_STEP_MOVE_NODE)
-			rc = move_replica(cm, s, diag);
-	}
-	return rc;
-}
+#include "runtime/cluster_moves.h"
 
 int bpci_cluster_manager_rebalance(char **plan_json, bpci_cluster_manager *cm,
 				   const char *moves, size_t len, int dry_run, bpci_diag *diag)
@@ -143,7 +32,7 @@ int bpci_cluster_manager_rebalance(char **plan_json, bpci_cluster_manager *cm,
 		rc = bpci_daemon_tree_apply(check, plan, diag);
 	bpci_daemon_tree_free(check);
 	if (rc == 0 && !dry_run)
-		rc = carry_out(cm, plan, diag);
+		rc = bpci__cm_moves_run(cm, plan, diag);
 	if (rc == 0 && !dry_run && bpci_daemon_tree_plan_count(plan))
 		bpci__cm_emit(cm, BPCI_CLUSTER_DAEMON_TREE_UPDATED, bpci_daemon_tree_root(cm->tree),
 			      "rebalanced", 0);
@@ -224,7 +113,7 @@ int bpci_cluster_manager_remove_daemon(char **plan_json, bpci_cluster_manager *c
 	bpci_daemon_tree_free(t);
 	t = NULL;
 	if (rc == 0)
-		rc = carry_out(cm, plan, diag);
+		rc = bpci__cm_moves_run(cm, plan, diag);
 	if (rc == 0)
 		rc = bpci_daemon_tree_dup(&t, cm->tree);
 	if (rc == 0)

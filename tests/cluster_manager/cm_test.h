@@ -64,6 +64,31 @@ void cm_p_stop_child(pid_t pid);
 /* SIGTERM a daemon that is not our child, wait (SIGKILL after 15 s). */
 void cm_p_stop_daemon(long pid);
 
+/* A real manager and its tree (cm_p_start_mid, cm_p_join_remote). */
+typedef struct cm_p_env {
+	char *dir, *rdir;           /* the manager's / the remote daemon's state */
+	char log[4200], rlog[4200]; /* their output */
+	char *url, *token;          /* the manager's API */
+	pid_t mgr, remote;          /* our children */
+	long mid;                   /* the local daemon "mid" (the root's child) */
+} cm_p_env;
+/* A manager on a new directory and LOCAL daemon "mid" under the root
+ * (responsibilities @mid_resp, capacity cpu=500m,memory=1Gi,storage=2Gi),
+ * running. */
+void cm_p_start_mid(cm_p_env *t, const char *mid_resp);
+/* Add REMOTE daemon @id (node_lifecycle, cpu=8,memory=16Gi,storage=100Gi)
+ * under @parent ("root" or "mid") and start it (bpi-core on its own state
+ * directory, joined to the parent's API); its pid once it runs. */
+pid_t cm_p_join_remote(cm_p_env *t, const char *id, const char *parent);
+/* Lose remote daemon @pid's host: kill -9 it and its replica's node @rep,
+ * then wait (up to 15 s, asserted) until replica @id runs on a daemon
+ * other than @dead. Its pid; its daemon in @where; *@took: seconds from
+ * the kill. */
+long cm_p_fail_host(const char *url, pid_t pid, long rep, const char *id, const char *dead,
+		    char *where, size_t size, double *took);
+/* Free, remove the directories and logs (the processes are gone). */
+void cm_p_env_free(cm_p_env *t);
+
 void cm_add_fence(Suite *s);
 void cm_add_timing(Suite *s);
 void cm_add_reparent(Suite *s);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,7 +19,7 @@
 
 START_TEST(local_levels_restart_and_replay)
 {
-	char *dir = bpci_test_mkdtemp(), log[4200], *url, *token, where[128];
+	char *dir = bpci_test_mkdtemp(), log[4200], *url, *token, where[128], path[4300];
 	const char *add1[] = {"daemon-tree", "add-daemon", "--daemon-id", "mid", "--parent-id",
 			      "root", "--responsibilities", "node_lifecycle,health_monitoring",
 			      "--capacity", "cpu=500m,memory=1Gi,storage=2Gi", NULL};
@@ -98,9 +99,13 @@ START_TEST(local_levels_restart_and_replay)
 		bpci_free(resp);
 	}
 
-	/* The manager restarts: the journaled tree and replicas are back, the
-	 * daemons (still running) are re-adopted, not started twice. */
-	cm_p_stop_child(mgr);
+	/* The manager dies (kill -9: nothing stops) and restarts: the
+	 * journaled tree and replicas are back, the daemons (still running)
+	 * are re-adopted, not started twice. */
+	ck_assert(kill(mgr, SIGKILL) == 0);
+	waitpid(mgr, NULL, 0);
+	snprintf(path, sizeof(path), "%s/api.url", dir);
+	unlink(path); /* the dead manager's */
 	ck_assert_uint_eq(cm_count_type(dir, "daemon.added"), 3);
 	ck_assert_uint_eq(cm_count_type(dir, "daemon.escalated"), 1);
 	ck_assert_uint_eq(cm_count_type(dir, "replica.added"), 1);
@@ -117,11 +122,18 @@ START_TEST(local_levels_restart_and_replay)
 	ck_assert_ptr_nonnull(cm_p_find(tree, "ghost"));
 	ck_assert_ptr_null(cm_p_find(tree, "orphan"));
 	json_decref(tree);
+	/* A clean stop stops the local subtree with it. */
 	cm_p_stop_child(mgr);
 	ck_assert_uint_eq(cm_count_type(dir, "daemon.added"), 3);
 	ck_assert_uint_eq(cm_count_type(dir, "replica.moved"), 1);
-	cm_p_stop_daemon(mid2);
-	ck_assert(!cm_p_alive(leaf) && !cm_p_alive(rep));
+	{
+		double t0 = cm_p_mono();
+
+		while (cm_p_mono() - t0 < 30.0 &&
+		       (cm_p_alive(mid2) || cm_p_alive(leaf) || cm_p_alive(rep)))
+			usleep(50 * 1000);
+	}
+	ck_assert(!cm_p_alive(mid2) && !cm_p_alive(leaf) && !cm_p_alive(rep));
 	free(url);
 	free(token);
 	unlink(log);
@@ -141,7 +153,7 @@ START_TEST(remote_daemon_fails_over)
 	bpci_test_run r;
 	json_t *m;
 	long rep, now_pid = 0;
-	double t0, took;
+	double took;
 	pid_t mgr, far;
 
 	snprintf(log, sizeof(log), "%s.manager.log", dir);
@@ -180,18 +192,8 @@ START_TEST(remote_daemon_fails_over)
 	rep = cm_p_replica_onto(dir, url, token, "far");
 
 	/* The host is lost: the daemon and its node die at once. */
-	ck_assert(kill(far, SIGKILL) == 0);
-	kill((pid_t)rep, SIGKILL);
-	waitpid(far, NULL, 0);
-	t0 = cm_p_mono();
-	while (cm_p_mono() - t0 < 15.0 &&
-	       ((now_pid = cm_p_replica_on(url, "replica-1", where, sizeof(where))) == 0 ||
-		!strcmp(where, "far")))
-		usleep(50 * 1000);
-	took = cm_p_mono() - t0;
+	now_pid = cm_p_fail_host(url, far, rep, "replica-1", "far", where, sizeof(where), &took);
 	printf("remote daemon killed -> replica running on \"%s\" after %.2f s\n", where, took);
-	ck_assert_msg(strcmp(where, "far") != 0 && now_pid > 0,
-		      "the replica did not fail over within 15 s (on %s)", where);
 	ck_assert_int_ne(now_pid, rep);
 	/* Not before the failover timeout (3 s of silence, heartbeats 1 s). */
 	ck_assert(took >= 1.5 && took < 15.0);
@@ -223,74 +225,207 @@ END_TEST
  * relayed "failed" state makes the manager fail its replica over. */
 START_TEST(relayed_remote_daemon_fails_over)
 {
-	char *dir = bpci_test_mkdtemp(), *rdir = bpci_test_mkdtemp(), log[4200], rlog[4200];
-	char *url, *token, *mid_url, *mid_token, mid_dir[4300], where[128] = "";
-	const char *add1[] = {"daemon-tree", "add-daemon", "--daemon-id", "mid", "--parent-id",
-			      "root", "--responsibilities", "node_lifecycle,fault_recovery",
-			      "--capacity", "cpu=500m,memory=1Gi,storage=2Gi", NULL};
-	const char *add2[] = {"daemon-tree", "add-daemon", "--daemon-id", "deep", "--parent-id",
-			      "mid", "--responsibilities", "node_lifecycle", "--capacity",
-			      "cpu=8,memory=16Gi,storage=100Gi", "--remote", NULL};
-	bpci_test_run r;
-	long mid, rep, now_pid = 0;
-	double t0, took;
-	pid_t mgr, deep;
+	char where[128] = "";
+	long rep, now_pid = 0;
+	double took;
+	cm_p_env t;
 
-	snprintf(log, sizeof(log), "%s.manager.log", dir);
-	snprintf(rlog, sizeof(rlog), "%s.deep.log", dir);
-	mgr = cm_p_spawn_manager(dir, log);
-	url = cm_p_file_line(dir, "api.url");
-	token = cm_p_file_line(dir, "api.token");
-	cm_p_cli(&r, dir, add1);
-	ck_assert_msg(r.status == 0, "add mid: %s", r.err);
-	bpci_test_run_free(&r);
-	mid = cm_p_wait_daemon(url, "mid", "running", 0);
-	cm_p_cli(&r, dir, add2);
-	ck_assert_msg(r.status == 0, "add deep: %s", r.err);
-	bpci_test_run_free(&r);
-	snprintf(mid_dir, sizeof(mid_dir), "%s/daemons/mid", dir);
-	mid_url = cm_p_file_line(mid_dir, "api.url");
-	mid_token = cm_p_file_line(mid_dir, "api.token");
-	{
-		const char *args[] = {"node-coordinator", "start", "--daemon-id", "deep", "--join",
-				      mid_url, "--join-token", mid_token, "--remote", "--state-dir",
-				      rdir, "--listen", "127.0.0.1:0", NULL};
+	cm_p_start_mid(&t, "node_lifecycle,fault_recovery");
+	cm_p_join_remote(&t, "deep", "mid");
+	rep = cm_p_replica_onto(t.dir, t.url, t.token, "deep");
 
-		deep = cm_p_spawn("bpi-core", args, rlog);
-	}
-	ck_assert_int_eq(cm_p_wait_daemon(url, "deep", "running", 0), deep);
-	rep = cm_p_replica_onto(dir, url, token, "deep");
-
-	ck_assert(kill(deep, SIGKILL) == 0);
-	kill((pid_t)rep, SIGKILL);
-	waitpid(deep, NULL, 0);
-	t0 = cm_p_mono();
-	while (cm_p_mono() - t0 < 15.0 &&
-	       ((now_pid = cm_p_replica_on(url, "replica-1", where, sizeof(where))) == 0 ||
-		!strcmp(where, "deep")))
-		usleep(50 * 1000);
-	took = cm_p_mono() - t0;
+	now_pid = cm_p_fail_host(t.url, t.remote, rep, "replica-1", "deep", where, sizeof(where),
+				 &took);
 	printf("relayed remote daemon killed -> replica running on \"%s\" after %.2f s\n", where,
 	       took);
-	ck_assert_msg(strcmp(where, "deep") != 0 && now_pid > 0,
-		      "the replica did not fail over within 15 s (on %s)", where);
 	ck_assert(took >= 1.5 && took < 15.0);
-	cm_p_wait_daemon(url, "deep", "failed", 0);
-	cm_p_stop_child(mgr);
-	ck_assert_uint_eq(cm_count_type(dir, "daemon.failed"), 1);
-	ck_assert_uint_eq(cm_count_type(dir, "replica.moved"), 2);
-	cm_p_stop_daemon(mid);
+	cm_p_wait_daemon(t.url, "deep", "failed", 0);
+	cm_p_stop_child(t.mgr);
+	ck_assert_uint_eq(cm_count_type(t.dir, "daemon.failed"), 1);
+	ck_assert_uint_eq(cm_count_type(t.dir, "replica.moved"), 2);
+	cm_p_stop_daemon(t.mid);
 	ck_assert(!cm_p_alive(now_pid));
-	free(url);
-	free(token);
-	free(mid_url);
-	free(mid_token);
-	unlink(log);
-	unlink(rlog);
-	bpci_test_rmtree(rdir);
-	bpci_test_rmtree(dir);
-	free(rdir);
-	free(dir);
+	cm_p_env_free(&t);
+}
+END_TEST
+
+
+/* A node program whose replica-1 takes 10 s to become ready (the others
+ * start at once): a slow make-before-break move. */
+static char *slow_program(const char *dir)
+{
+	char rel[4096], real[4096], *path = malloc(4300);
+	FILE *f;
+
+	snprintf(rel, sizeof(rel), "%s/bin/bpci-node", bpci_test_build_dir());
+	ck_assert_ptr_nonnull(realpath(rel, real));
+	snprintf(path, 4300, "%s/slow-node.sh", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\n[ \"$BPCI_NODE_ID\" = replica-1 ] && sleep 10\nexec %s \"$@\"\n",
+		real);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0700), 0);
+	return path;
+}
+
+static void rebalance_in_child(pid_t *child, const char *url, const char *token,
+			       const char *body)
+{
+	*child = fork();
+	ck_assert_int_ge(*child, 0);
+	if (*child == 0) {
+		char *resp = NULL;
+		int rc = bpci_cluster_request(&resp, url, token, "POST",
+					      "/api/daemon-tree/rebalance", body, NULL);
+
+		if (resp && rc == 0)
+			printf("rebalance answered: %s\n", resp);
+		fflush(stdout);
+		_exit(rc == 0 ? 0 : 1);
+	}
+}
+
+static long add_replica(const char *dir, const char *url, const char *name, const char *id,
+			char *where, size_t size)
+{
+	const char *add[] = {"cluster-manager", "add-replica", "--name", name, "--cpu-cores",
+			     "0.1", "--memory-gb", "0.1", "--storage-gb", "0.1", NULL};
+	bpci_test_run r;
+	double t0 = cm_p_mono();
+	long pid = 0;
+
+	cm_p_cli(&r, dir, add);
+	ck_assert_msg(r.status == 0, "add-replica %s: %s", id, r.err);
+	bpci_test_run_free(&r);
+	while (cm_p_mono() - t0 < 20.0 && (pid = cm_p_replica_on(url, id, where, size)) == 0)
+		usleep(50 * 1000);
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
+/* A rebalance whose move waits 10 s for its new instance is under way
+ * when a remote daemon dies: the dead daemon's replica runs elsewhere
+ * within the failover target (5 s with 1 s heartbeats), while the
+ * rebalance still waits; the rebalance then finishes its move. */
+START_TEST(failover_during_slow_rebalance)
+{
+	char where[128] = "", body[512], *slow_dir = bpci_test_mkdtemp(), slog[4300];
+	char *script, *slow_url, *slow_token;
+	long rep2 = 0, now_pid = 0, rep1_slow = 0;
+	double t0, took;
+	pid_t slow, child, got;
+	int status = -1;
+	cm_p_env t;
+
+	cm_p_start_mid(&t, "node_lifecycle");
+	/* replica-1 (the one to move slowly) and replica-2 start on the root
+	 * or mid, before the remote daemons exist. */
+	add_replica(t.dir, t.url, "enc-slow", "replica-1", where, sizeof(where));
+	ck_assert_int_gt(cm_p_replica_on(t.url, "replica-1", where, sizeof(where)), 0);
+	{
+		char w1[128];
+
+		snprintf(w1, sizeof(w1), "%s", where);
+		add_replica(t.dir, t.url, "enc-far", "replica-2", where, sizeof(where));
+		cm_p_join_remote(&t, "far", "root");
+		snprintf(body, sizeof(body), "{\"steps\":[{\"action\":\"move_node\",\"node\":"
+			 "\"replica-2\",\"from\":\"%s\",\"to\":\"far\"}]}", where);
+		{
+			char *resp = NULL;
+
+			ck_assert_int_eq(bpci_cluster_request(&resp, t.url, t.token, "POST",
+							      "/api/daemon-tree/rebalance", body,
+							      NULL), 0);
+			bpci_free(resp);
+		}
+		t0 = cm_p_mono();
+		while (cm_p_mono() - t0 < 20.0 &&
+		       ((rep2 = cm_p_replica_on(t.url, "replica-2", where, sizeof(where))) == 0 ||
+			strcmp(where, "far") != 0))
+			usleep(50 * 1000);
+		ck_assert_str_eq(where, "far");
+		/* The slow target: a second remote daemon with the slow program. */
+		{
+			const char *add[] = {"daemon-tree", "add-daemon", "--daemon-id", "slow",
+					     "--parent-id", "root", "--responsibilities",
+					     "node_lifecycle", "--capacity",
+					     "cpu=8,memory=16Gi,storage=100Gi", "--remote", NULL};
+			bpci_test_run r;
+
+			cm_p_cli(&r, t.dir, add);
+			ck_assert_msg(r.status == 0, "add slow: %s", r.err);
+			bpci_test_run_free(&r);
+		}
+		script = slow_program(slow_dir);
+		snprintf(slog, sizeof(slog), "%s.slow.log", slow_dir);
+		{
+			const char *args[] = {"node-coordinator", "start", "--daemon-id", "slow",
+					      "--join", t.url, "--join-token", t.token, "--remote",
+					      "--state-dir", slow_dir, "--listen", "127.0.0.1:0",
+					      "--node-program", script, NULL};
+
+			slow = cm_p_spawn("bpi-core", args, slog);
+		}
+		ck_assert_int_eq(cm_p_wait_daemon(t.url, "slow", "running", 0), slow);
+		slow_url = cm_p_file_line(slow_dir, "api.url");
+		slow_token = cm_p_file_line(slow_dir, "api.token");
+		snprintf(body, sizeof(body), "{\"steps\":[{\"action\":\"move_node\",\"node\":"
+			 "\"replica-1\",\"from\":\"%s\",\"to\":\"slow\"}]}", w1);
+	}
+	rebalance_in_child(&child, t.url, t.token, body);
+	/* The move is under way once slow has the new instance. */
+	t0 = cm_p_mono();
+	for (;;) {
+		bpci_client *cl = NULL;
+		bpci_node_status *st = NULL;
+		int found;
+		bpci_client_options co = BPCI_CLIENT_OPTIONS_INIT;
+
+		co.url = slow_url;
+		co.token = slow_token;
+		ck_assert_int_eq(bpci_client_new(&cl, &co, NULL), 0);
+		found = bpci_client_get_node(&st, cl, "replica-1", NULL) == 0;
+		bpci_node_status_free(st);
+		bpci_client_free(cl);
+		if (found)
+			break;
+		ck_assert_msg(cm_p_mono() - t0 < 20.0, "the move to slow never started");
+		usleep(50 * 1000);
+	}
+
+	/* far's host is lost while the rebalance waits. */
+	now_pid = cm_p_fail_host(t.url, t.remote, rep2, "replica-2", "far", where, sizeof(where),
+				 &took);
+	printf("remote daemon killed during a slow rebalance -> replica running on \"%s\" "
+	       "after %.2f s\n", where, took);
+	ck_assert_int_ne(now_pid, rep2);
+	ck_assert_msg(took < 5.0, "failover took %.2f s, over the 5 s target", took);
+	/* The rebalance was still waiting for its new instance. */
+	ck_assert_int_eq(waitpid(child, &status, WNOHANG), 0);
+	/* It then finishes its move. */
+	t0 = cm_p_mono();
+	while ((got = waitpid(child, &status, WNOHANG)) == 0 && cm_p_mono() - t0 < 30.0)
+		usleep(50 * 1000);
+	ck_assert_int_eq(got, child);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "rebalance status %d",
+		      status);
+	rep1_slow = cm_p_replica_on(t.url, "replica-1", where, sizeof(where));
+	ck_assert_str_eq(where, "slow");
+	ck_assert_int_gt(rep1_slow, 0);
+
+	cm_p_stop_child(t.mgr);
+	/* replica-2 to far, replica-1 to slow, replica-2's failover. */
+	ck_assert_uint_eq(cm_count_type(t.dir, "replica.moved"), 3);
+	ck_assert_uint_eq(cm_count_type(t.dir, "daemon.failed"), 1);
+	cm_p_stop_child(slow);
+	free(script);
+	free(slow_url);
+	free(slow_token);
+	unlink(slog);
+	bpci_test_rmtree(slow_dir);
+	free(slow_dir);
+	cm_p_env_free(&t);
 }
 END_TEST
 
@@ -302,5 +437,9 @@ void cm_add_glue(Suite *s)
 	tcase_add_test(tc, local_levels_restart_and_replay);
 	tcase_add_test(tc, remote_daemon_fails_over);
 	tcase_add_test(tc, relayed_remote_daemon_fails_over);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("slow_rebalance");
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, failover_during_slow_rebalance);
 	suite_add_tcase(s, tc);
 }

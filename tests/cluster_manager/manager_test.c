@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cm_test.h"
@@ -339,6 +340,130 @@ START_TEST(bad_options)
 }
 END_TEST
 
+
+/* Waits until none of @pids (0-terminated) runs; the first still running
+ * after 30 s, else 0. */
+static long wait_all_gone(const long *pids)
+{
+	double t0 = cm_p_mono();
+	size_t i;
+
+	for (;;) {
+		for (i = 0; pids[i] && !cm_p_alive(pids[i]); i++)
+			;
+		if (!pids[i] || cm_p_mono() - t0 > 30.0)
+			return pids[i];
+		usleep(50 * 1000);
+	}
+}
+
+/* Real processes: a manager with local daemons mid and leaf (under mid),
+ * a replica on mid, one more placed by the scheduler, and a remote daemon.
+ * kill -9 of the manager stops nothing and the next manager shows the
+ * same pids; SIGTERM stops the whole local subtree, not the remote one. */
+START_TEST(exit_stops_local_subtree)
+{
+	const char *add_leaf[] = {"daemon-tree", "add-daemon", "--daemon-id", "leaf",
+				  "--parent-id", "mid", "--responsibilities", "node_lifecycle",
+				  NULL};
+	const char *add_rep[] = {"cluster-manager", "add-replica", "--name", "enc-two",
+				 "--cpu-cores", "0.1", "--memory-gb", "0.1", "--storage-gb", "0.1",
+				 NULL};
+	char where[128] = "", path[4300];
+	long leaf, rep1, rep2 = 0, left;
+	double t0;
+	bpci_test_run r;
+	cm_p_env t;
+	int status = -1;
+
+	cm_p_start_mid(&t, "node_lifecycle");
+	cm_p_cli(&r, t.dir, add_leaf);
+	ck_assert_msg(r.status == 0, "add leaf: %s", r.err);
+	bpci_test_run_free(&r);
+	leaf = cm_p_wait_daemon(t.url, "leaf", "running", 0);
+	rep1 = cm_p_replica_onto(t.dir, t.url, t.token, "mid");
+	cm_p_cli(&r, t.dir, add_rep);
+	ck_assert_msg(r.status == 0, "add-replica: %s", r.err);
+	bpci_test_run_free(&r);
+	t0 = cm_p_mono();
+	while (cm_p_mono() - t0 < 20.0 &&
+	       (rep2 = cm_p_replica_on(t.url, "replica-2", where, sizeof(where))) == 0)
+		usleep(50 * 1000);
+	ck_assert_int_gt(rep2, 0);
+	cm_p_join_remote(&t, "far", "root");
+
+	/* kill -9: nothing stops; the next manager re-adopts all of it. */
+	ck_assert_int_eq(kill(t.mgr, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(t.mgr, &status, 0), t.mgr);
+	usleep(300 * 1000);
+	ck_assert(cm_p_alive(t.mid) && cm_p_alive(leaf) && cm_p_alive(rep1) &&
+		  cm_p_alive(rep2) && cm_p_alive(t.remote));
+	snprintf(path, sizeof(path), "%s/api.url", t.dir);
+	unlink(path); /* the dead manager's */
+	{
+		/* The same address: the remote daemon heartbeats it. */
+		const char *same[] = {"--listen", strstr(t.url, "://") + 3, NULL};
+
+		t.mgr = cm_p_spawn_manager_with(t.dir, t.log, same);
+	}
+	free(t.url);
+	t.url = cm_p_file_line(t.dir, "api.url");
+	ck_assert_int_eq(cm_p_wait_daemon(t.url, "mid", "running", 0), t.mid);
+	ck_assert_int_eq(cm_p_wait_daemon(t.url, "leaf", "running", 0), leaf);
+	ck_assert_int_eq(cm_p_wait_daemon(t.url, "far", "running", 0), t.remote);
+	ck_assert_int_eq(cm_p_replica_on(t.url, "replica-1", where, sizeof(where)), rep1);
+	ck_assert_str_eq(where, "mid");
+	ck_assert_int_eq(cm_p_replica_on(t.url, "replica-2", where, sizeof(where)), rep2);
+
+	/* SIGTERM: exit 0, and no process of the local tree is left. */
+	t0 = cm_p_mono();
+	ck_assert_int_eq(kill(t.mgr, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(t.mgr, &status, 0), t.mgr);
+	printf("manager stopped its local subtree in %.2f s\n", cm_p_mono() - t0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	{
+		const long pids[] = {t.mid, leaf, rep1, rep2, 0};
+
+		left = wait_all_gone(pids);
+		ck_assert_msg(left == 0, "pid %ld still runs after the manager's exit", left);
+	}
+	/* The remote daemon is another host's: it keeps running. */
+	ck_assert(cm_p_alive(t.remote));
+
+	/* The next manager brings the tree back: the root's local child, the
+	 * deeper one its parent forgot on its way out, the replicas on them;
+	 * the remote daemon joins it again. */
+	{
+		const char *same[] = {"--listen", strstr(t.url, "://") + 3, NULL};
+		long mid2, leaf2, rep1b;
+
+		t.mgr = cm_p_spawn_manager_with(t.dir, t.log, same);
+		mid2 = cm_p_wait_daemon(t.url, "mid", "running", t.mid);
+		leaf2 = cm_p_wait_daemon(t.url, "leaf", "running", leaf);
+		ck_assert_int_eq(cm_p_wait_daemon(t.url, "far", "running", 0), t.remote);
+		t0 = cm_p_mono();
+		while (cm_p_mono() - t0 < 20.0 &&
+		       (rep1b = cm_p_replica_on(t.url, "replica-1", where, sizeof(where))) == 0)
+			usleep(50 * 1000);
+		ck_assert_str_eq(where, "mid");
+		ck_assert(rep1b > 0 && rep1b != rep1);
+		t0 = cm_p_mono();
+		while (cm_p_mono() - t0 < 20.0 &&
+		       cm_p_replica_on(t.url, "replica-2", where, sizeof(where)) == 0)
+			usleep(50 * 1000);
+		ck_assert_int_gt(cm_p_replica_on(t.url, "replica-2", where, sizeof(where)), 0);
+		cm_p_stop_child(t.mgr);
+		{
+			const long pids[] = {mid2, leaf2, rep1b, 0};
+
+			ck_assert_int_eq(wait_all_gone(pids), 0);
+		}
+	}
+	cm_p_stop_child(t.remote);
+	cm_p_env_free(&t);
+}
+END_TEST
+
 void cm_add_manager(Suite *s)
 {
 	TCase *tc = tcase_create("manager");
@@ -352,5 +477,9 @@ void cm_add_manager(Suite *s)
 	tcase_add_test(tc, restart_after_shutdown);
 	tcase_add_test(tc, metrics_measured);
 	tcase_add_test(tc, bad_options);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("manager_exit");
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, exit_stops_local_subtree);
 	suite_add_tcase(s, tc);
 }

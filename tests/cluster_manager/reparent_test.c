@@ -22,50 +22,23 @@ static json_t *entry_at(const char *url, const char *id, json_t **tree)
 
 START_TEST(remote_child_follows_new_parent)
 {
-	char *dir = bpci_test_mkdtemp(), *rdir = bpci_test_mkdtemp(), log[4200], rlog[4200];
-	char *url, *token, *mid_url, *mid_token, *far_url, mid_dir[4300];
-	const char *add1[] = {"daemon-tree", "add-daemon", "--daemon-id", "mid", "--parent-id",
-			      "root", "--responsibilities", "node_lifecycle", "--capacity",
-			      "cpu=500m,memory=1Gi,storage=2Gi", NULL};
-	const char *add2[] = {"daemon-tree", "add-daemon", "--daemon-id", "far", "--parent-id",
-			      "mid", "--responsibilities", "node_lifecycle", "--capacity",
-			      "cpu=8,memory=16Gi,storage=100Gi", "--remote", NULL};
 	const char *rm[] = {"daemon-tree", "remove-daemon", "--daemon-id", "mid", NULL};
+	char *far_url;
 	bpci_test_run r;
 	json_t *tree, *e;
-	long mid, hb0 = -1, hb1 = -1;
+	long hb0 = -1, hb1 = -1;
 	double t0, took = -1;
-	pid_t mgr, far;
+	pid_t far;
+	cm_p_env t;
 
-	snprintf(log, sizeof(log), "%s.manager.log", dir);
-	snprintf(rlog, sizeof(rlog), "%s.far.log", dir);
-	mgr = cm_p_spawn_manager(dir, log);
-	url = cm_p_file_line(dir, "api.url");
-	token = cm_p_file_line(dir, "api.token");
-	cm_p_cli(&r, dir, add1);
-	ck_assert_msg(r.status == 0, "add mid: %s", r.err);
-	bpci_test_run_free(&r);
-	mid = cm_p_wait_daemon(url, "mid", "running", 0);
-	cm_p_cli(&r, dir, add2);
-	ck_assert_msg(r.status == 0, "add far: %s", r.err);
-	bpci_test_run_free(&r);
-	snprintf(mid_dir, sizeof(mid_dir), "%s/daemons/mid", dir);
-	mid_url = cm_p_file_line(mid_dir, "api.url");
-	mid_token = cm_p_file_line(mid_dir, "api.token");
-	{
-		const char *args[] = {"node-coordinator", "start", "--daemon-id", "far", "--join",
-				      mid_url, "--join-token", mid_token, "--remote", "--state-dir",
-				      rdir, "--listen", "127.0.0.1:0", NULL};
-
-		far = cm_p_spawn("bpi-core", args, rlog);
-	}
-	ck_assert_int_eq(cm_p_wait_daemon(url, "far", "running", 0), far);
-	far_url = cm_p_file_line(rdir, "api.url");
+	cm_p_start_mid(&t, "node_lifecycle");
+	far = cm_p_join_remote(&t, "far", "mid");
+	far_url = cm_p_file_line(t.rdir, "api.url");
 
 	/* A bad new parent is refused by the daemon, naming the field. */
 	{
 		bpci_diag *diag = NULL;
-		char *resp = NULL, *far_token = cm_p_file_line(rdir, "api.token");
+		char *resp = NULL, *far_token = cm_p_file_line(t.rdir, "api.token");
 
 		bpci_diag_new(&diag);
 		ck_assert_int_eq(bpci_cluster_request(&resp, far_url, far_token, "POST",
@@ -82,17 +55,17 @@ START_TEST(remote_child_follows_new_parent)
 		free(far_token);
 	}
 
-	cm_p_cli(&r, dir, rm);
+	cm_p_cli(&r, t.dir, rm);
 	ck_assert_msg(r.status == 0, "remove mid: %s", r.err);
 	bpci_test_run_free(&r);
 	t0 = cm_p_mono();
-	while (cm_p_mono() - t0 < 15.0 && cm_p_alive(mid))
+	while (cm_p_mono() - t0 < 15.0 && cm_p_alive(t.mid))
 		usleep(50 * 1000);
-	ck_assert(!cm_p_alive(mid));
+	ck_assert(!cm_p_alive(t.mid));
 	/* far now heartbeats the root: its link there counts up, and it is
 	 * running under the root (not failed for want of its old parent). */
 	while (cm_p_mono() - t0 < 15.0) {
-		e = entry_at(url, "far", &tree);
+		e = entry_at(t.url, "far", &tree);
 		if (e && !strcmp(json_string_value(json_object_get(e, "parent_id")), "root") &&
 		    !strcmp(json_string_value(json_object_get(e, "state")), "running")) {
 			long hb = (long)json_integer_value(json_object_get(
@@ -116,27 +89,18 @@ START_TEST(remote_child_follows_new_parent)
 	/* Still running after the old parent's failover timeout: the root is
 	 * its parent, and the daemon itself names it. */
 	usleep(3500 * 1000);
-	ck_assert_int_eq(cm_p_wait_daemon(url, "far", "running", 0), far);
+	ck_assert_int_eq(cm_p_wait_daemon(t.url, "far", "running", 0), far);
 	e = entry_at(far_url, "far", &tree);
 	ck_assert_ptr_nonnull(e);
 	ck_assert_str_eq(json_string_value(json_object_get(e, "parent_id")), "root");
 	json_decref(tree);
 
-	cm_p_stop_child(mgr);
-	ck_assert_uint_eq(cm_count_type(dir, "daemon.removed"), 1);
-	ck_assert_uint_eq(cm_count_type(dir, "daemon.failed"), 0);
+	cm_p_stop_child(t.mgr);
+	ck_assert_uint_eq(cm_count_type(t.dir, "daemon.removed"), 1);
+	ck_assert_uint_eq(cm_count_type(t.dir, "daemon.failed"), 0);
 	cm_p_stop_child(far);
-	free(url);
-	free(token);
-	free(mid_url);
-	free(mid_token);
 	free(far_url);
-	unlink(log);
-	unlink(rlog);
-	bpci_test_rmtree(rdir);
-	bpci_test_rmtree(dir);
-	free(rdir);
-	free(dir);
+	cm_p_env_free(&t);
 }
 END_TEST
 

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,4 +182,86 @@ int cm_alive(int pid)
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' && p[2] != 'Z';
+}
+
+void cm_p_start_mid(cm_p_env *t, const char *mid_resp)
+{
+	const char *add[] = {"daemon-tree", "add-daemon", "--daemon-id", "mid", "--parent-id",
+			     "root", "--responsibilities", mid_resp, "--capacity",
+			     "cpu=500m,memory=1Gi,storage=2Gi", NULL};
+	bpci_test_run r;
+
+	memset(t, 0, sizeof(*t));
+	t->dir = bpci_test_mkdtemp();
+	t->rdir = bpci_test_mkdtemp();
+	snprintf(t->log, sizeof(t->log), "%s.manager.log", t->dir);
+	snprintf(t->rlog, sizeof(t->rlog), "%s.remote.log", t->dir);
+	t->mgr = cm_p_spawn_manager(t->dir, t->log);
+	t->url = cm_p_file_line(t->dir, "api.url");
+	t->token = cm_p_file_line(t->dir, "api.token");
+	cm_p_cli(&r, t->dir, add);
+	ck_assert_msg(r.status == 0, "add mid: %s", r.err);
+	bpci_test_run_free(&r);
+	t->mid = cm_p_wait_daemon(t->url, "mid", "running", 0);
+}
+
+pid_t cm_p_join_remote(cm_p_env *t, const char *id, const char *parent)
+{
+	const char *add[] = {"daemon-tree", "add-daemon", "--daemon-id", id, "--parent-id",
+			     parent, "--responsibilities", "node_lifecycle", "--capacity",
+			     "cpu=8,memory=16Gi,storage=100Gi", "--remote", NULL};
+	char pdir[4300], *purl, *ptoken;
+	bpci_test_run r;
+
+	cm_p_cli(&r, t->dir, add);
+	ck_assert_msg(r.status == 0, "add %s: %s", id, r.err);
+	bpci_test_run_free(&r);
+	if (!strcmp(parent, "root"))
+		snprintf(pdir, sizeof(pdir), "%s", t->dir);
+	else
+		snprintf(pdir, sizeof(pdir), "%s/daemons/%s", t->dir, parent);
+	purl = cm_p_file_line(pdir, "api.url");
+	ptoken = cm_p_file_line(pdir, "api.token");
+	{
+		const char *args[] = {"node-coordinator", "start", "--daemon-id", id, "--join",
+				      purl, "--join-token", ptoken, "--remote", "--state-dir",
+				      t->rdir, "--listen", "127.0.0.1:0", NULL};
+
+		t->remote = cm_p_spawn("bpi-core", args, t->rlog);
+	}
+	free(purl);
+	free(ptoken);
+	ck_assert_int_eq(cm_p_wait_daemon(t->url, id, "running", 0), t->remote);
+	return t->remote;
+}
+
+void cm_p_env_free(cm_p_env *t)
+{
+	free(t->url);
+	free(t->token);
+	unlink(t->log);
+	unlink(t->rlog);
+	bpci_test_rmtree(t->rdir);
+	bpci_test_rmtree(t->dir);
+	free(t->rdir);
+	free(t->dir);
+}
+
+long cm_p_fail_host(const char *url, pid_t pid, long rep, const char *id, const char *dead,
+		    char *where, size_t size, double *took)
+{
+	double t0;
+	long now_pid = 0;
+
+	ck_assert(kill(pid, SIGKILL) == 0);
+	kill((pid_t)rep, SIGKILL);
+	waitpid(pid, NULL, 0);
+	t0 = cm_p_mono();
+	while (cm_p_mono() - t0 < 15.0 &&
+	       ((now_pid = cm_p_replica_on(url, id, where, size)) == 0 || !strcmp(where, dead)))
+		usleep(50 * 1000);
+	*took = cm_p_mono() - t0;
+	ck_assert_msg(strcmp(where, dead) != 0 && now_pid > 0,
+		      "replica %s did not fail over within 15 s (on %s)", id, where);
+	return now_pid;
 }
