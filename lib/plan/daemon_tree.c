@@ -93,6 +93,7 @@ static void node_clear(dt_node *n)
 	bpci__free(n->daemon);
 	bpci__free(n->labels);
 	bpci__free(n->anti);
+	bpci__free(n->domain);
 	bpci_capabilities_free(n->caps);
 }
 
@@ -218,6 +219,7 @@ static int copy_node(dt_node *to, const dt_node *from)
 	to->daemon = dup_or_null(from->daemon, &failed);
 	to->labels = dup_or_null(from->labels, &failed);
 	to->anti = dup_or_null(from->anti, &failed);
+	to->domain = dup_or_null(from->domain, &failed);
 	if (from->caps && bpci_capabilities_dup(&to->caps, from->caps) != 0)
 		failed = 1;
 	return failed ? BPCI_ENOMEM : 0;
