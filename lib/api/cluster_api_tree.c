@@ -166,12 +166,15 @@ static void rebalance(bpci_cluster_server *srv, bpci__http_req *req)
 	int rc;
 
 	bpci_diag_new(&diag);
-	/* An empty body (or {}) asks for the planned rebalance; a body with
-	 * "steps" carries out exactly those moves. */
+	/* An empty body (or {}) asks for the planned rebalance (?under=ID:
+	 * of that load_balancing domain only); a body with "steps" carries
+	 * out exactly those moves. */
 	if (len && !(len == 2 && !strncmp(body, "{}", 2)))
 		rc = bpci_cluster_manager_rebalance(&plan, srv->cm, body, len, dry_run, diag);
 	else
-		rc = bpci_cluster_manager_rebalance(&plan, srv->cm, NULL, 0, dry_run, diag);
+		rc = bpci_cluster_manager_rebalance_under(&plan, srv->cm,
+							  bpci__http_req_query(req, "under"),
+							  dry_run, diag);
 	with_plan(req, rc, diag, dry_run ? "dry_run" : "applied", NULL, plan);
 }
 

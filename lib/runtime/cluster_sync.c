@@ -4,8 +4,9 @@
  * they relay. Each sync copies that live data into the model, journals
  * every state change (daemon.state; daemon.failed when a daemon is given
  * up), and re-places the replicas of failed daemons on the others
- * (replica.moved with "reason":"failover"): the new instance is started
- * at once. A failed daemon that reports again is fenced first (its old
+ * (replica.moved with "reason":"failover" and "by": the nearest ancestor
+ * with fault_recovery whose subtree took it, else the root): the new
+ * instance is started at once. A failed daemon that reports again is fenced first (its old
  * instances of those replicas stopped, cluster_fence.c) and only then
  * counted running again.
  */
@@ -137,19 +138,22 @@ static void report(bpci_cluster_manager *cm, json_t *e, const char *by)
 		report(cm, k, by ? id : bpci_daemon_tree_root(cm->tree));
 }
 
-/* Start replica @r on @to, journal the move, record it. */
+/* Start replica @r on @to, journal the move (and @by, the daemon whose
+ * fault_recovery acted), record it. */
 static int fail_over_one(bpci_cluster_manager *cm, bpci__replica *r, const char *from,
-			 const char *to, bpci_diag *diag)
+			 const char *to, const char *by, bpci_diag *diag)
 {
 	long n = bpci__dt_find_node(cm->tree, r->id);
 	char *where = bpci__cm_is_root(cm, to) ? NULL : bpci__strdup(to);
-	char *tree_to = bpci__strdup(to), *details;
+	char *tree_to = bpci__strdup(to), *details, *event;
 	int rc = (!bpci__cm_is_root(cm, to) && !where) || !tree_to ? BPCI_ENOMEM : 0;
 
+	if (!by)
+		by = bpci_daemon_tree_root(cm->tree);
 	if (rc == 0)
 		rc = bpci__cm_replica_start(cm, r, to, diag);
 	details = rc == 0 ? bpci__asprintf("{\"from\":\"%s\",\"to\":\"%s\",\"reason\":"
-					   "\"failover\"}", from, to) : NULL;
+					   "\"failover\",\"by\":\"%s\"}", from, to, by) : NULL;
 	if (rc == 0)
 		rc = details ? bpci__cm_journal(cm, "replica.moved", r->id, details, diag)
 			     : BPCI_ENOMEM;
@@ -164,38 +168,39 @@ static int fail_over_one(bpci_cluster_manager *cm, bpci__replica *r, const char 
 	if (n >= 0) {
 		bpci__free(cm->tree->n[n].daemon);
 		cm->tree->n[n].daemon = tree_to;
+		/* Out of its load_balancing domain: the enclosing one's now. */
+		bpci__dt_fix_domain(cm->tree, &cm->tree->n[n]);
 	} else {
 		bpci__free(tree_to);
 	}
-	bpci__cm_emit(cm, BPCI_CLUSTER_DAEMON_TREE_UPDATED, r->id, "failover", 0);
+	event = bpci__asprintf("failover by %s", by);
+	bpci__cm_emit(cm, BPCI_CLUSTER_DAEMON_TREE_UPDATED, r->id, event ? event : "failover", 0);
+	bpci__free(event);
 	return 0;
 }
 
-/* Re-place the replicas of failed daemon @id (bpci_placement_failover()
- * over the reachable daemons) and start them there. */
+/* Re-place the replicas of failed daemon @id (bpci_daemon_tree_failover()
+ * over the reachable daemons: within the subtree of its nearest
+ * fault_recovery ancestor first, up to the root) and start them there. */
 static int fail_over(bpci_cluster_manager *cm, const char *id, bpci_diag *diag)
 {
 	bpci_daemon_tree *view = NULL;
-	bpci_placement *pl = NULL;
-	bpci_placement_plan *pp = NULL;
+	bpci_daemon_tree_plan *plan = NULL;
 	size_t k, moved = 0;
 	int rc = bpci__cm_placement_view(&view, cm);
 
 	if (rc == 0)
-		rc = bpci__dt_placement(&pl, view, NULL, diag);
-	if (rc == 0)
-		rc = bpci_placement_failover(&pp, pl, id, diag);
-	for (k = 0; pp && k < bpci_placement_plan_count(pp); k++) {
-		const bpci_placement_move *mv = bpci_placement_plan_at(pp, k);
-		long i = mv->to ? bpci__cm_find_replica(cm, mv->node) : -1;
+		rc = bpci_daemon_tree_failover(&plan, view, id, diag);
+	for (k = 0; k < bpci_daemon_tree_plan_count(plan); k++) {
+		const bpci_daemon_step *s = bpci_daemon_tree_plan_at(plan, k);
+		long i = bpci__cm_find_replica(cm, s->subject);
 
-		if (i >= 0 && fail_over_one(cm, &cm->replicas[i], id, mv->to, diag) == 0)
+		if (i >= 0 && fail_over_one(cm, &cm->replicas[i], id, s->to, s->by, diag) == 0)
 			moved++;
 	}
 	if (moved)
 		rc = bpci__cm_persist(cm, diag) ? BPCI_EIO : rc;
-	bpci_placement_plan_free(pp);
-	bpci_placement_free(pl);
+	bpci_daemon_tree_plan_free(plan);
 	bpci_daemon_tree_free(view);
 	return rc;
 }

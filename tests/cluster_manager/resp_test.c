@@ -1,0 +1,220 @@
+/* Responsibilities that change what a daemon does, with real processes:
+ * load_balancing (add-replica --under a domain, refused without it),
+ * fault_recovery (a failed daemon's replica is failed over within its
+ * nearest fault_recovery ancestor's subtree, the journal naming it). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cm_test.h"
+
+typedef struct match_ctx {
+	const char *a, *b;
+	size_t n;
+} match_ctx;
+
+static int match_cb(uint64_t seq, const char *entry, size_t len, void *payload)
+{
+	match_ctx *m = payload;
+
+	(void)seq;
+	(void)len;
+	if (strstr(entry, m->a) && strstr(entry, m->b))
+		m->n++;
+	return 0;
+}
+
+/* Journal entries (DIR/ledger) holding both @a and @b; the manager must
+ * be stopped first. */
+static size_t journal_count(const char *dir, const char *a, const char *b)
+{
+	bpci_ledger_options lo = BPCI_LEDGER_OPTIONS_INIT;
+	bpci_ledger *l = NULL;
+	match_ctx m = {a, b, 0};
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/ledger", dir);
+	lo.flags = BPCI_LEDGER_READONLY;
+	ck_assert_int_eq(bpci_ledger_open(&l, path, &lo, NULL), 0);
+	ck_assert_int_eq(bpci_ledger_foreach(l, 0, match_cb, &m), 0);
+	bpci_ledger_free(l);
+	return m.n;
+}
+
+static void cli_ok(const char *dir, const char *const *words, const char *what)
+{
+	bpci_test_run r;
+
+	cm_p_cli(&r, dir, words);
+	ck_assert_msg(r.status == 0, "%s: %s", what, r.err);
+	bpci_test_run_free(&r);
+}
+
+START_TEST(under_needs_load_balancing)
+{
+	char *dir = bpci_test_mkdtemp(), log[4200], *url, *token, where[128] = "";
+	const char *add_lb[] = {"daemon-tree", "add-daemon", "--daemon-id", "lb", "--parent-id",
+				"root", "--responsibilities", "load_balancing,node_lifecycle",
+				"--capacity", "cpu=500m,memory=1Gi,storage=2Gi", NULL};
+	const char *add_plain[] = {"daemon-tree", "add-daemon", "--daemon-id", "plain",
+				   "--parent-id", "root", "--responsibilities", "node_lifecycle",
+				   "--capacity", "cpu=500m,memory=1Gi,storage=2Gi", NULL};
+	const char *rep_plain[] = {"cluster-manager", "add-replica", "--name", "r-plain",
+				   "--cpu-cores", "0.25", "--memory-gb", "0.25", "--storage-gb",
+				   "0.5", "--under", "plain", NULL};
+	const char *rep_lb[] = {"cluster-manager", "add-replica", "--name", "r-lb",
+				"--cpu-cores", "0.25", "--memory-gb", "0.25", "--storage-gb",
+				"0.5", "--under", "lb", NULL};
+	const char *reb_plain[] = {"daemon-tree", "rebalance", "--under", "plain", "--dry-run",
+				   NULL};
+	const char *reb_lb[] = {"daemon-tree", "rebalance", "--under", "lb", "--dry-run",
+				"--output", "json", NULL};
+	long lb, plain, pid = 0;
+	bpci_test_run r;
+	double t0;
+	pid_t mgr;
+
+	snprintf(log, sizeof(log), "%s.manager.log", dir);
+	mgr = cm_p_spawn_manager(dir, log);
+	url = cm_p_file_line(dir, "api.url");
+	token = cm_p_file_line(dir, "api.token");
+	cli_ok(dir, add_lb, "add lb");
+	cli_ok(dir, add_plain, "add plain");
+	lb = cm_p_wait_daemon(url, "lb", "running", 0);
+	plain = cm_p_wait_daemon(url, "plain", "running", 0);
+	/* plain has no load_balancing: not a domain. */
+	cm_p_cli(&r, dir, rep_plain);
+	ck_assert_int_ne(r.status, 0);
+	ck_assert_msg(strstr(r.err, "under") && strstr(r.err, "\"plain\"") &&
+		      strstr(r.err, "load_balancing"), "stderr: %s", r.err);
+	bpci_test_run_free(&r);
+	cm_p_cli(&r, dir, reb_plain);
+	ck_assert_int_ne(r.status, 0);
+	ck_assert_msg(strstr(r.err, "\"plain\"") && strstr(r.err, "load_balancing"),
+		      "stderr: %s", r.err);
+	bpci_test_run_free(&r);
+	/* Through the API too. */
+	{
+		bpci_diag *diag = NULL;
+		char *resp = NULL;
+
+		bpci_diag_new(&diag);
+		ck_assert_int_eq(bpci_cluster_request(&resp, url, token, "POST", "/api/replicas",
+						      "{\"name\":\"r-api\",\"resources\":"
+						      "\"cpu=250m,memory=256Mi,storage=512Mi\",\"under\":"
+						      "\"plain\"}", diag),
+				 BPCI_EINVAL);
+		ck_assert_uint_ge(bpci_diag_count(diag), 1);
+		ck_assert_msg(strstr(bpci_diag_get(diag, 0)->message, "plain") != NULL, "%s",
+			      bpci_diag_get(diag, 0)->message);
+		bpci_diag_free(diag);
+		bpci_free(resp);
+	}
+	/* lb is a domain: the replica lands in its subtree (lb itself). */
+	cli_ok(dir, rep_lb, "add-replica --under lb");
+	t0 = cm_p_mono();
+	while (cm_p_mono() - t0 < 30.0 &&
+	       (pid = cm_p_replica_on(url, "replica-1", where, sizeof(where))) == 0)
+		usleep(100 * 1000);
+	ck_assert_str_eq(where, "lb");
+	ck_assert_int_gt(pid, 0);
+	cm_p_cli(&r, dir, reb_lb);
+	ck_assert_msg(r.status == 0, "rebalance --under lb: %s", r.err);
+	ck_assert_str_eq(r.out, "{\"plan\":{\"steps\":[]},\"dry_run\":true}\n");
+	bpci_test_run_free(&r);
+	cm_p_stop_child(mgr);
+	ck_assert_uint_eq(journal_count(dir, "replica.added", "lb"), 1);
+	ck_assert_uint_eq(cm_count_type(dir, "replica.added"), 1);
+	cm_p_stop_daemon(lb);
+	cm_p_stop_daemon(plain);
+	ck_assert(!cm_p_alive(pid));
+	free(url);
+	free(token);
+	unlink(log);
+	bpci_test_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* A remote daemon under a LOCAL fault_recovery daemon "mid" that can host:
+ * when the remote one dies, mid's subtree takes its replica (mid itself),
+ * and the journal says mid acted. */
+START_TEST(fault_recovery_ancestor_acts)
+{
+	char *dir = bpci_test_mkdtemp(), *rdir = bpci_test_mkdtemp(), log[4200], rlog[4200];
+	char *url, *token, *mid_url, *mid_token, mid_dir[4300], where[128] = "";
+	const char *add1[] = {"daemon-tree", "add-daemon", "--daemon-id", "mid", "--parent-id",
+			      "root", "--responsibilities", "node_lifecycle,fault_recovery",
+			      "--capacity", "cpu=500m,memory=1Gi,storage=2Gi", NULL};
+	const char *add2[] = {"daemon-tree", "add-daemon", "--daemon-id", "deep", "--parent-id",
+			      "mid", "--responsibilities", "node_lifecycle", "--capacity",
+			      "cpu=8,memory=16Gi,storage=100Gi", "--remote", NULL};
+	long mid, rep, now_pid = 0;
+	double t0;
+	pid_t mgr, deep;
+
+	snprintf(log, sizeof(log), "%s.manager.log", dir);
+	snprintf(rlog, sizeof(rlog), "%s.deep.log", dir);
+	mgr = cm_p_spawn_manager(dir, log);
+	url = cm_p_file_line(dir, "api.url");
+	token = cm_p_file_line(dir, "api.token");
+	cli_ok(dir, add1, "add mid");
+	mid = cm_p_wait_daemon(url, "mid", "running", 0);
+	cli_ok(dir, add2, "add deep");
+	snprintf(mid_dir, sizeof(mid_dir), "%s/daemons/mid", dir);
+	mid_url = cm_p_file_line(mid_dir, "api.url");
+	mid_token = cm_p_file_line(mid_dir, "api.token");
+	{
+		const char *args[] = {"node-coordinator", "start", "--daemon-id", "deep", "--join",
+				      mid_url, "--join-token", mid_token, "--remote", "--state-dir",
+				      rdir, "--listen", "127.0.0.1:0", NULL};
+
+		deep = cm_p_spawn("bpi-core", args, rlog);
+	}
+	ck_assert_int_eq(cm_p_wait_daemon(url, "deep", "running", 0), deep);
+	rep = cm_p_replica_onto(dir, url, token, "deep");
+
+	ck_assert(kill(deep, SIGKILL) == 0);
+	kill((pid_t)rep, SIGKILL);
+	waitpid(deep, NULL, 0);
+	t0 = cm_p_mono();
+	while (cm_p_mono() - t0 < 30.0 &&
+	       ((now_pid = cm_p_replica_on(url, "replica-1", where, sizeof(where))) == 0 ||
+		!strcmp(where, "deep")))
+		usleep(100 * 1000);
+	/* The root could host it too; mid's subtree comes first. */
+	ck_assert_str_eq(where, "mid");
+	ck_assert_int_gt(now_pid, 0);
+	cm_p_stop_child(mgr);
+	ck_assert_uint_eq(journal_count(dir, "replica.moved", "failover"), 1);
+	ck_assert_uint_eq(journal_count(dir, "\"by\\\":\\\"mid\\\"", "failover") +
+			  journal_count(dir, "\"by\":\"mid\"", "failover"), 1);
+	cm_p_stop_daemon(mid);
+	ck_assert(!cm_p_alive(now_pid));
+	free(url);
+	free(token);
+	free(mid_url);
+	free(mid_token);
+	unlink(log);
+	unlink(rlog);
+	bpci_test_rmtree(rdir);
+	bpci_test_rmtree(dir);
+	free(rdir);
+	free(dir);
+}
+END_TEST
+
+void cm_add_resp(Suite *s)
+{
+	TCase *tc = tcase_create("responsibilities");
+
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, under_needs_load_balancing);
+	tcase_add_test(tc, fault_recovery_ancestor_acts);
+	suite_add_tcase(s, tc);
+}
