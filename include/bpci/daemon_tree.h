@@ -336,8 +336,10 @@ BPCI_EXTERN int bpci_daemon_tree_set_capabilities(bpci_daemon_tree *t, const cha
 
 /**
  * What is known about a running daemon right now. Strings are copied.
- * @state: "starting", "running", "restarting", "unreachable", "failed" or
- * "stopped"; a daemon in "unreachable" or "failed" hosts no new nodes.
+ * @state: "starting", "running", "restarting", "unreachable", "failed",
+ * "stopped" or "unknown" (the manager lost sight of it: see
+ * bpci_daemon_tree_set_state()); a daemon in "unreachable", "failed",
+ * "stopped" or "unknown" hosts no new nodes.
  */
 typedef struct bpci_daemon_live {
 	unsigned int version;         /**< BPCI_DAEMON_LIVE_VERSION */
@@ -368,6 +370,53 @@ BPCI_EXTERN int bpci_daemon_tree_get_live(bpci_daemon_live *out, const bpci_daem
 					  const char *id);
 
 /**
+ * bpci_daemon_tree_set_state - set daemon @id's state as the manager
+ * judges it, with @reason (copied; NULL: none), keeping the rest of its
+ * live data: e.g. "unknown" for a daemon below one that failed, was
+ * removed, or stopped relaying it. The next report
+ * (bpci_daemon_tree_set_live()) replaces state and reason.
+ * Returns 0, BPCI_ENOTFOUND, BPCI_EINVAL (unknown state) or BPCI_ENOMEM.
+ */
+BPCI_EXTERN int bpci_daemon_tree_set_state(bpci_daemon_tree *t, const char *id,
+					   const char *state, const char *reason,
+					   bpci_diag *diag);
+
+/** bpci_daemon_tree_state_reason - the reason given with the state of
+ *  daemon @id by bpci_daemon_tree_set_state() (borrowed), or NULL. */
+BPCI_EXTERN const char *bpci_daemon_tree_state_reason(const bpci_daemon_tree *t,
+						       const char *id);
+
+#define BPCI_DAEMON_PROBE_VERSION 1
+
+/**
+ * The last health probe of a daemon by its health_monitoring parent (GET
+ * its /healthz). @unhealthy: the probes failed @failures times in a row,
+ * reaching the parent's retries, although the daemon may still send
+ * heartbeats: it is reported degraded.
+ */
+typedef struct bpci_daemon_probe {
+	unsigned int version;   /**< BPCI_DAEMON_PROBE_VERSION */
+	int ok;                 /**< the last probe answered 2xx in time */
+	double latency_ms;      /**< of the last probe; -1: no answer */
+	unsigned int failures;  /**< consecutive failed probes */
+	int unhealthy;
+	const char *error;      /**< why the last probe failed; NULL when ok */
+} bpci_daemon_probe;
+
+#define BPCI_DAEMON_PROBE_INIT { BPCI_DAEMON_PROBE_VERSION, 0, -1.0, 0, 0, NULL }
+
+/** bpci_daemon_tree_set_probe - record (@probe copied) or with NULL forget
+ *  daemon @id's last probe; not persisted, not replaced by reports.
+ *  Returns 0, BPCI_ENOTFOUND, BPCI_EUNSUPPORTED or BPCI_ENOMEM. */
+BPCI_EXTERN int bpci_daemon_tree_set_probe(bpci_daemon_tree *t, const char *id,
+					   const bpci_daemon_probe *probe);
+
+/** bpci_daemon_tree_get_probe - daemon @id's last probe (strings borrowed).
+ *  Returns 0 or BPCI_ENOTFOUND (no such daemon, or never probed). */
+BPCI_EXTERN int bpci_daemon_tree_get_probe(bpci_daemon_probe *out, const bpci_daemon_tree *t,
+					   const char *id);
+
+/**
  * bpci_daemon_tree_status_json - the whole tree as one SUBTREE entry of
  * the daemon tree protocol: {"daemon_id","parent_id","url","remote",
  * "state","pid","restarts","nodes":{"total","running","failed"},
@@ -375,7 +424,10 @@ BPCI_EXTERN int bpci_daemon_tree_get_live(bpci_daemon_live *out, const bpci_daem
  * "last_heartbeat_ms_ago"},"children":[...]} plus "level",
  * "responsibilities", "capacity", "labels" and "load":{"reserved_percent",
  * "cpu_percent","rss_bytes"} (reserved_percent: the dominant share of
- * the capacity reserved by its nodes and local children). Tokens are
+ * the capacity reserved by its nodes and local children), "state_reason"
+ * when the manager set the state (bpci_daemon_tree_set_state()) and
+ * "probe":{"ok","latency_ms","failures","unhealthy","error"} when the
+ * daemon was probed (bpci_daemon_tree_set_probe()). Tokens are
  * never included. Without live data a daemon is "starting" (the root:
  * "running") and its node counts are the model's.
  * @out: free with bpci_free(). Returns 0 or BPCI_ENOMEM.

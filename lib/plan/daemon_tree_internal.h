@@ -28,12 +28,22 @@ typedef struct dt_live {
 	double rtt;
 	uint64_t heartbeats, errors;
 	int64_t last;
+	char *reason;              /* why the state is what it is; NULL: reported */
 } dt_live;
+
+/* The last health probe of a daemon by its health_monitoring parent. */
+typedef struct dt_probe {
+	int set, ok, unhealthy;
+	double ms;
+	unsigned int failures;
+	char *error;
+} dt_probe;
 
 typedef struct dt_daemon {
 	bpci_daemon_spec *spec;
 	bpci_capabilities *caps;   /* NULL: none */
 	dt_live live;
+	dt_probe probe;
 } dt_daemon;
 
 typedef struct dt_node {

@@ -213,6 +213,16 @@ static json_t *node_ids(const bpci_daemon_tree *t, const char *id, size_t *count
 
 static json_t *entry(const bpci_daemon_tree *t, size_t i, unsigned int level);
 
+static json_t *probe_json(const dt_probe *p)
+{
+	json_t *v = json_pack("{s:b, s:f, s:I, s:b}", "ok", p->ok, "latency_ms", p->ms,
+			      "failures", (json_int_t)p->failures, "unhealthy", p->unhealthy);
+
+	if (v && p->error)
+		json_object_set_new(v, "error", json_string(p->error));
+	return v;
+}
+
 static json_t *children(const bpci_daemon_tree *t, size_t i, unsigned int level)
 {
 	const char *id = bpci_daemon_spec_id(t->d[i].spec), *p;
@@ -259,6 +269,10 @@ static json_t *entry(const bpci_daemon_tree *t, size_t i, unsigned int level)
 		      "load", "reserved_percent", reserved_share(t, i), "cpu_percent", l->cpu,
 		      "rss_bytes", (json_int_t)l->rss);
 	json_decref(spec);
+	if (v && l->reason)
+		json_object_set_new(v, "state_reason", json_string(l->reason));
+	if (v && t->d[i].probe.set)
+		json_object_set_new(v, "probe", probe_json(&t->d[i].probe));
 	return v;
 }
 

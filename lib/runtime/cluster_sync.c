@@ -101,41 +101,127 @@ static int relayed_by_parent(const bpci_cluster_manager *cm, const char *id, con
 	return !by || !p || !strcmp(p, by);
 }
 
-/* One SUBTREE entry (relayed by daemon @by) and, recursively, the
- * entries it relays. */
-static void report(bpci_cluster_manager *cm, json_t *e, const char *by)
+/* Is a reported state one the daemon itself knows (failed, stopped), so
+ * that even a stale report of it stands? */
+static int known_down(const char *state)
 {
-	const char *id = str(e, "daemon_id");
+	return state && (!strcmp(state, "failed") || !strcmp(state, "stopped"));
+}
+
+/* Record the live data of entry @e for daemon @id; @stale: the relaying
+ * daemon is down, so what it relayed is old (NULL: fresh). */
+/* The parent's last health probe of the daemon of entry @e, if any. */
+static void probe_of(bpci_cluster_manager *cm, json_t *e, const char *id)
+{
+	bpci_daemon_probe p = BPCI_DAEMON_PROBE_INIT;
+	json_t *o = json_object_get(e, "probe");
+
+	if (!json_is_object(o)) {
+		bpci_daemon_tree_set_probe(cm->tree, id, NULL);
+		return;
+	}
+	p.ok = json_is_true(json_object_get(o, "ok"));
+	p.latency_ms = num(o, "latency_ms", -1);
+	p.failures = (unsigned int)num(o, "failures", 0);
+	p.unhealthy = json_is_true(json_object_get(o, "unhealthy"));
+	p.error = str(o, "error");
+	bpci_daemon_tree_set_probe(cm->tree, id, &p);
+}
+
+static void report_one(bpci_cluster_manager *cm, json_t *e, const char *id, const char *stale)
+{
+	bpci_daemon_live l = BPCI_DAEMON_LIVE_INIT;
+	long n = bpci__dt_find(cm->tree, id);
+	char *was = bpci__strdup(bpci__dt_state(cm->tree, (size_t)n));
+
+	probe_of(cm, e, id);
+
+	live_of(&l, e);
+	if (!l.state || !was) {
+		bpci__free(was);
+		return;
+	}
+	if (stale && !known_down(l.state)) {
+		/* A failed daemon stays failed (its replicas moved away; it is
+		 * fenced when it reports again); else it is unknown now. */
+		if (strcmp(was, "failed") != 0 && strcmp(was, "unknown") != 0 &&
+		    bpci_daemon_tree_set_state(cm->tree, id, "unknown", stale, NULL) == 0)
+			state_changed(cm, id, was, "unknown", stale);
+		bpci__free(was);
+		return;
+	}
+	if (!strcmp(was, "failed") && strcmp(l.state, "failed") != 0) {
+		const char *to = l.state;
+
+		/* Back from failed: its URL and token first (fencing calls
+		 * its API), healthy only once fenced; else failed still
+		 * and retried at a later sync. */
+		l.state = "failed";
+		if (bpci_daemon_tree_set_live(cm->tree, id, &l, NULL) == 0 &&
+		    bpci__cm_fence(cm, id, json_object_get(e, "node_ids")) == 0)
+			l.state = to;
+	}
+	if (bpci_daemon_tree_set_live(cm->tree, id, &l, NULL) == 0 && strcmp(was, l.state) != 0)
+		state_changed(cm, id, was, l.state, str(e, "last_exit"));
+	bpci__free(was);
+}
+
+/* One SUBTREE entry (relayed by daemon @by) and, recursively, the
+ * entries it relays; @seen marks the daemons of the model reported;
+ * @stale as for report_one(). */
+static void report(bpci_cluster_manager *cm, json_t *e, const char *by, const char *stale,
+		   unsigned char *seen)
+{
+	const char *id = str(e, "daemon_id"), *state;
 	json_t *kids = json_object_get(e, "children"), *k;
-	bpci_daemon_live l = BPCI_DAEMON_LIVE_INIT, old;
+	char *why = NULL;
+	long n;
 	size_t i;
 
-	if (id && !bpci__cm_is_root(cm, id) && bpci_daemon_tree_get(cm->tree, id) &&
-	    relayed_by_parent(cm, id, by) && bpci_daemon_tree_get_live(&old, cm->tree, id) == 0) {
-		long n = bpci__dt_find(cm->tree, id);
-		char *was = bpci__strdup(bpci__dt_state(cm->tree, (size_t)n));
-
-		live_of(&l, e);
-		if (l.state && was && !strcmp(was, "failed") && strcmp(l.state, "failed") != 0) {
-			const char *to = l.state;
-
-			/* Back from failed: its URL and token first (fencing calls
-			 * its API), healthy only once fenced; else failed still
-			 * and retried at a later sync. */
-			l.state = "failed";
-			if (bpci_daemon_tree_set_live(cm->tree, id, &l, NULL) == 0 &&
-			    bpci__cm_fence(cm, id, json_object_get(e, "node_ids")) == 0)
-				l.state = to;
-		}
-		if (l.state && was && bpci_daemon_tree_set_live(cm->tree, id, &l, NULL) == 0 &&
-		    strcmp(was, l.state) != 0)
-			state_changed(cm, id, was, l.state, str(e, "last_exit"));
-		bpci__free(was);
+	if (id && !bpci__cm_is_root(cm, id) && (n = bpci__dt_find(cm->tree, id)) > 0 &&
+	    relayed_by_parent(cm, id, by)) {
+		seen[n] = 1;
+		report_one(cm, e, id, stale);
+		/* What a daemon that is down relayed last is no news. */
+		state = bpci__dt_state(cm->tree, (size_t)n);
+		if (!stale && bpci__dt_state_down(state))
+			why = bpci__asprintf("its parent %s is %s: its last report is stale", id,
+					     state);
 	}
 	/* The top entry is this manager's coordinator: the model's root
 	 * (whose id may differ from the coordinator's, after a re-init). */
 	json_array_foreach(kids, i, k)
-		report(cm, k, by ? id : bpci_daemon_tree_root(cm->tree));
+		report(cm, k, by ? id : bpci_daemon_tree_root(cm->tree), why ? why : stale, seen);
+	bpci__free(why);
+}
+
+/* Daemons that reported before but were not in this report (their parent
+ * vanished, was removed, or stopped relaying them): "unknown" until they
+ * report again, so that no state of a lost daemon stays "running". */
+static void mark_unseen(bpci_cluster_manager *cm, const unsigned char *seen)
+{
+	size_t i;
+
+	for (i = 1; i < cm->tree->nd; i++) {
+		const char *id = bpci_daemon_spec_id(cm->tree->d[i].spec);
+		const char *parent = bpci_daemon_spec_parent(cm->tree->d[i].spec);
+		long p = bpci__dt_find(cm->tree, parent);
+		char *was, *why;
+
+		if (seen[i] || !cm->tree->d[i].live.set ||
+		    bpci__dt_state_down(bpci__dt_state(cm->tree, i)))
+			continue;
+		was = bpci__strdup(bpci__dt_state(cm->tree, i));
+		why = p >= 0 && bpci__dt_state_down(bpci__dt_state(cm->tree, (size_t)p))
+			      ? bpci__asprintf("its parent %s is %s", parent,
+					       bpci__dt_state(cm->tree, (size_t)p))
+			      : bpci__asprintf("its parent %s does not report it", parent);
+		if (was && why && bpci_daemon_tree_set_state(cm->tree, id, "unknown", why,
+							     NULL) == 0)
+			state_changed(cm, id, was, "unknown", why);
+		bpci__free(was);
+		bpci__free(why);
+	}
 }
 
 /* Start replica @r on @to, journal the move (and @by, the daemon whose
@@ -235,6 +321,7 @@ static void fail_over_all(bpci_cluster_manager *cm)
 void bpci__cm_tree_sync(bpci_cluster_manager *cm, int force)
 {
 	uint64_t now = mono_ms();
+	unsigned char *seen;
 	char *text = NULL;
 	json_t *tree;
 
@@ -248,8 +335,13 @@ void bpci__cm_tree_sync(bpci_cluster_manager *cm, int force)
 		return;
 	tree = json_loads(text, 0, NULL);
 	bpci__free(text);
-	if (tree)
-		report(cm, tree, NULL);
+	seen = tree ? bpci__calloc(cm->tree->nd + 1, 1) : NULL;
+	if (seen) {
+		report(cm, tree, NULL, NULL, seen);
+		/* report() never adds or removes daemons: @seen still fits. */
+		mark_unseen(cm, seen);
+	}
+	bpci__free(seen);
 	json_decref(tree);
 	if (now - cm->failover_ms >= FAILOVER_RETRY_MS || force) {
 		size_t i;
@@ -271,9 +363,11 @@ double bpci__cm_tree_health(const bpci_cluster_manager *cm)
 		return 0.0;
 	/* Healthy: not known to be down. A daemon still starting (spawned,
 	 * or a remote one that has not joined yet) is not counted against
-	 * the tree; unreachable, failed and stopped ones are. */
+	 * the tree; unreachable, failed, stopped and unknown ones are, and
+	 * those their health_monitoring parent reports unhealthy. */
 	for (i = 0; i < cm->tree->nd; i++)
-		if (!bpci__dt_state_down(bpci__dt_state(cm->tree, i)))
+		if (!bpci__dt_state_down(bpci__dt_state(cm->tree, i)) &&
+		    !(cm->tree->d[i].probe.set && cm->tree->d[i].probe.unhealthy))
 			ok++;
 	return (double)ok / (double)cm->tree->nd;
 }

@@ -209,6 +209,119 @@ START_TEST(fault_recovery_ancestor_acts)
 }
 END_TEST
 
+/* Poll the status until daemon @id is in @state; its entry (a copy) or NULL. */
+static json_t *wait_state(const char *url, const char *id, const char *state, double secs)
+{
+	double t0 = cm_p_mono();
+	json_t *st, *e;
+
+	while (cm_p_mono() - t0 < secs) {
+		st = cm_p_get_json(url, "/api/daemon-tree/status");
+		e = st ? cm_p_find(st, id) : NULL;
+		if (e && json_string_value(json_object_get(e, "state")) &&
+		    !strcmp(json_string_value(json_object_get(e, "state")), state)) {
+			e = json_deep_copy(e);
+			json_decref(st);
+			return e;
+		}
+		json_decref(st);
+		usleep(100 * 1000);
+	}
+	return NULL;
+}
+
+/* Spawn a remote bpi-core daemon @id joining @join with @token. */
+static pid_t remote(const char *id, const char *join, const char *token, const char *sdir,
+		    const char *log)
+{
+	const char *args[] = {"node-coordinator", "start", "--daemon-id", id, "--join", join,
+			      "--join-token", token, "--remote", "--state-dir", sdir, "--listen",
+			      "127.0.0.1:0", NULL};
+
+	return cm_p_spawn("bpi-core", args, log);
+}
+
+/* remote mid under the root, remote deep under mid: when mid dies, the
+ * manager no longer hears of deep, whose last state ("running") must not
+ * stand: "unknown" with the reason, in status, text and /metrics. */
+START_TEST(stale_states_below_a_lost_daemon)
+{
+	char *dir = bpci_test_mkdtemp(), *mdir = bpci_test_mkdtemp(), *ddir = bpci_test_mkdtemp();
+	char log[4200], mlog[4200], dlog[4200], *url, *token, *mid_url, *mid_token;
+	const char *timing[] = {"--heartbeat-interval", "200ms", "--failover-timeout", "1s",
+				NULL};
+	const char *add1[] = {"daemon-tree", "add-daemon", "--daemon-id", "mid", "--parent-id",
+			      "root", "--responsibilities", "node_lifecycle", "--capacity",
+			      "cpu=1,memory=1Gi,storage=2Gi", "--remote", NULL};
+	const char *add2[] = {"daemon-tree", "add-daemon", "--daemon-id", "deep", "--parent-id",
+			      "mid", "--responsibilities", "node_lifecycle", "--capacity",
+			      "cpu=1,memory=1Gi,storage=2Gi", "--remote", NULL};
+	const char *status[] = {"daemon-tree", "status", NULL};
+	const char *reason;
+	bpci_test_run r;
+	json_t *e;
+	pid_t mgr, mid, deep;
+	char *metrics = NULL;
+	bpci_diag *diag = NULL;
+
+	snprintf(log, sizeof(log), "%s.manager.log", dir);
+	snprintf(mlog, sizeof(mlog), "%s.mid.log", dir);
+	snprintf(dlog, sizeof(dlog), "%s.deep.log", dir);
+	mgr = cm_p_spawn_manager_with(dir, log, timing);
+	url = cm_p_file_line(dir, "api.url");
+	token = cm_p_file_line(dir, "api.token");
+	cli_ok(dir, add1, "add mid");
+	cli_ok(dir, add2, "add deep");
+	mid = remote("mid", url, token, mdir, mlog);
+	ck_assert_int_eq(cm_p_wait_daemon(url, "mid", "running", 0), mid);
+	mid_url = cm_p_file_line(mdir, "api.url");
+	mid_token = cm_p_file_line(mdir, "api.token");
+	deep = remote("deep", mid_url, mid_token, ddir, dlog);
+	ck_assert_int_eq(cm_p_wait_daemon(url, "deep", "running", 0), deep);
+
+	ck_assert(kill(mid, SIGKILL) == 0);
+	waitpid(mid, NULL, 0);
+	cm_p_wait_daemon(url, "mid", "failed", 0);
+	e = wait_state(url, "deep", "unknown", 30.0);
+	ck_assert_msg(e != NULL, "deep did not turn unknown after mid failed");
+	reason = json_string_value(json_object_get(e, "state_reason"));
+	ck_assert_msg(reason && strstr(reason, "mid") && strstr(reason, "failed"), "reason: %s",
+		      reason ? reason : "(none)");
+	json_decref(e);
+	/* The text status and /metrics say so too. */
+	cm_p_cli(&r, dir, status);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "deep [unknown (its parent mid is failed"), "%s", r.out);
+	bpci_test_run_free(&r);
+	bpci_diag_new(&diag);
+	ck_assert_int_eq(bpci_cluster_request(&metrics, url, token, "GET", "/metrics", NULL,
+					      diag), 0);
+	ck_assert_msg(strstr(metrics, "node_distribution_daemon_state{daemon=\"deep\","
+				      "state=\"unknown\",reason=\"its parent mid is failed"),
+		      "%s", metrics);
+	ck_assert_ptr_nonnull(strstr(metrics, "node_distribution_daemon_state{daemon=\"mid\","
+					      "state=\"failed\""));
+	bpci_free(metrics);
+	bpci_diag_free(diag);
+	cm_p_stop_child(mgr);
+	ck_assert_uint_ge(journal_count(dir, "daemon.state", "unknown"), 1);
+	cm_p_stop_child(deep);
+	free(url);
+	free(token);
+	free(mid_url);
+	free(mid_token);
+	unlink(log);
+	unlink(mlog);
+	unlink(dlog);
+	bpci_test_rmtree(ddir);
+	bpci_test_rmtree(mdir);
+	bpci_test_rmtree(dir);
+	free(ddir);
+	free(mdir);
+	free(dir);
+}
+END_TEST
+
 void cm_add_resp(Suite *s)
 {
 	TCase *tc = tcase_create("responsibilities");
@@ -216,5 +329,6 @@ void cm_add_resp(Suite *s)
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, under_needs_load_balancing);
 	tcase_add_test(tc, fault_recovery_ancestor_acts);
+	tcase_add_test(tc, stale_states_below_a_lost_daemon);
 	suite_add_tcase(s, tc);
 }

@@ -6,5 +6,7 @@
 
 /* load_balancing domains and fault_recovery scopes (domain.c). */
 void dt_add_domain_tests(Suite *s);
+/* Manager-set states and health probes (health.c). */
+void dt_add_health_tests(Suite *s);
 
 #endif

@@ -484,5 +484,6 @@ Suite *bpci_test_suite(void)
 	tcase_add_test(tc, dup_is_deep);
 	suite_add_tcase(s, tc);
 	dt_add_domain_tests(s);
+	dt_add_health_tests(s);
 	return s;
 }
