@@ -322,6 +322,106 @@ START_TEST(stale_states_below_a_lost_daemon)
 }
 END_TEST
 
+/* POST @path with @body to the manager; 0 or the error code. */
+static int post(const char *url, const char *token, const char *path, const char *body)
+{
+	char *resp = NULL;
+	int rc = bpci_cluster_request(&resp, url, token, "POST", path, body, NULL);
+
+	bpci_free(resp);
+	return rc;
+}
+
+/* health_monitoring (the root has it by default): the root probes its
+ * children's /healthz. A real daemon answers; "ghost" sends heartbeats
+ * (this test sends them) but its URL refuses connections: after 3 failed
+ * probes it is reported unhealthy while still "running". */
+START_TEST(health_probes_of_children)
+{
+	char *dir = bpci_test_mkdtemp(), *rdir = bpci_test_mkdtemp(), log[4200], rlog[4200];
+	char *url, *token, ghost_url[64], body[512], range[32], *metrics = NULL;
+	const char *timing[] = {"--heartbeat-interval", "200ms", "--failover-timeout", "3s",
+				NULL};
+	const char *add_far[] = {"daemon-tree", "add-daemon", "--daemon-id", "far", "--parent-id",
+				 "root", "--responsibilities", "node_lifecycle", "--capacity",
+				 "cpu=1,memory=1Gi,storage=2Gi", "--remote", NULL};
+	const char *add_ghost[] = {"daemon-tree", "add-daemon", "--daemon-id", "ghost",
+				   "--parent-id", "root", "--responsibilities", "node_lifecycle",
+				   "--capacity", "cpu=1,memory=1Gi,storage=2Gi", "--remote", NULL};
+	const char *status[] = {"daemon-tree", "status", NULL};
+	json_t *st = NULL, *e, *p;
+	bpci_test_run r;
+	unsigned int port;
+	double t0;
+	int seq = 0, unhealthy = 0;
+	pid_t mgr, far;
+
+	snprintf(log, sizeof(log), "%s.manager.log", dir);
+	snprintf(rlog, sizeof(rlog), "%s.far.log", dir);
+	mgr = cm_p_spawn_manager_with(dir, log, timing);
+	url = cm_p_file_line(dir, "api.url");
+	token = cm_p_file_line(dir, "api.token");
+	cli_ok(dir, add_far, "add far");
+	cli_ok(dir, add_ghost, "add ghost");
+	far = remote("far", url, token, rdir, rlog);
+	ck_assert_int_eq(cm_p_wait_daemon(url, "far", "running", 0), far);
+	/* A port nothing listens on: connections to it are refused. */
+	port = cm_free_range(range, sizeof(range), 1);
+	snprintf(ghost_url, sizeof(ghost_url), "http://127.0.0.1:%u", port);
+	snprintf(body, sizeof(body), "{\"daemon_id\":\"ghost\",\"url\":\"%s\",\"token\":"
+		 "\"x\",\"pid\":%ld,\"remote\":true}", ghost_url, (long)getpid());
+	ck_assert_int_eq(post(url, token, "/api/daemon-tree/join", body), 0);
+	t0 = cm_p_mono();
+	while (cm_p_mono() - t0 < 30.0 && !unhealthy) {
+		snprintf(body, sizeof(body), "{\"daemon_id\":\"ghost\",\"seq\":%d,\"url\":"
+			 "\"%s\",\"rtt_ms\":1,\"children\":[]}", ++seq, ghost_url);
+		ck_assert_int_eq(post(url, token, "/api/daemon-tree/heartbeat", body), 0);
+		json_decref(st);
+		st = cm_p_get_json(url, "/api/daemon-tree/status");
+		e = st ? cm_p_find(st, "ghost") : NULL;
+		p = e ? json_object_get(e, "probe") : NULL;
+		unhealthy = json_is_true(json_object_get(p, "unhealthy"));
+		usleep(150 * 1000);
+	}
+	ck_assert_msg(unhealthy, "ghost was not reported unhealthy within 30 s");
+	e = cm_p_find(st, "ghost");
+	p = json_object_get(e, "probe");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "state")), "running");
+	ck_assert(json_is_false(json_object_get(p, "ok")));
+	ck_assert_int_ge(json_integer_value(json_object_get(p, "failures")), 3);
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(p, "error")));
+	/* The real daemon answers its probes, with a latency. */
+	p = json_object_get(cm_p_find(st, "far"), "probe");
+	ck_assert_msg(json_is_true(json_object_get(p, "ok")), "far's probe is not ok");
+	ck_assert(json_real_value(json_object_get(p, "latency_ms")) >= 0.0 &&
+		  json_real_value(json_object_get(p, "latency_ms")) < 5000.0);
+	ck_assert_int_eq(json_integer_value(json_object_get(p, "failures")), 0);
+	ck_assert(json_is_false(json_object_get(p, "unhealthy")));
+	json_decref(st);
+	cm_p_cli(&r, dir, status);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "(unhealthy)") && strstr(r.out, "probe ok"), "%s", r.out);
+	bpci_test_run_free(&r);
+	ck_assert_int_eq(bpci_cluster_request(&metrics, url, token, "GET", "/metrics", NULL,
+					      NULL), 0);
+	ck_assert_msg(strstr(metrics, "node_distribution_daemon_unhealthy{daemon=\"ghost\"} 1\n") &&
+		      strstr(metrics, "node_distribution_daemon_probe_ok{daemon=\"far\"} 1\n") &&
+		      strstr(metrics, "node_distribution_daemon_probe_latency_seconds{daemon=\"far\"}"),
+		      "%s", metrics);
+	bpci_free(metrics);
+	cm_p_stop_child(mgr);
+	cm_p_stop_child(far);
+	free(url);
+	free(token);
+	unlink(log);
+	unlink(rlog);
+	bpci_test_rmtree(rdir);
+	bpci_test_rmtree(dir);
+	free(rdir);
+	free(dir);
+}
+END_TEST
+
 void cm_add_resp(Suite *s)
 {
 	TCase *tc = tcase_create("responsibilities");
@@ -330,5 +430,6 @@ void cm_add_resp(Suite *s)
 	tcase_add_test(tc, under_needs_load_balancing);
 	tcase_add_test(tc, fault_recovery_ancestor_acts);
 	tcase_add_test(tc, stale_states_below_a_lost_daemon);
+	tcase_add_test(tc, health_probes_of_children);
 	suite_add_tcase(s, tc);
 }
