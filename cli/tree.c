@@ -19,8 +19,10 @@ const cli_option tree_daemon_opts[] = {
 	{"parent-id", CLI_VALUE, 0, "ID", "the id of the daemon it joins under", NULL},
 	{"responsibilities", CLI_VALUE, 0, "A,B,...",
 	 "what it takes care of: resource_coordination (also resource_management), "
-	 "node_lifecycle, health_monitoring, load_balancing, fault_recovery, or all "
-	 "(the default)", NULL},
+	 "node_lifecycle (hosts replicas), health_monitoring (probes its children's "
+	 "/healthz), load_balancing (a placement domain: add-replica --under it, "
+	 "rebalance --under it), fault_recovery (fails over the replicas of failed "
+	 "daemons below it, within its subtree first), or all (the default)", NULL},
 	{"capacity", CLI_VALUE, 0, "cpu=N,memory=SIZE,...",
 	 "resources it offers to nodes: keys cpu, memory, storage, network, gpu "
 	 "(cpu=8,memory=16Gi,storage=500Gi,network=1000)", NULL},

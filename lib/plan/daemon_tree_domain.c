@@ -139,10 +139,10 @@ int bpci_daemon_tree_set_node_domain(bpci_daemon_tree *t, const char *node_id,
 	return set_domain(t, &t->n[i], (size_t)d);
 }
 
-/* Rebalance domain @dom on @c, appending the moves to @plan and carrying
- * them out on @c (the next domain sees them). */
+/* Rebalance domain @dom on @c, appending the moves to @plan and, unless
+ * @last, carrying them out on @c (the next domain sees them). */
 static int rebalance_domain(bpci_daemon_tree_plan *plan, bpci_daemon_tree *c, size_t dom,
-			    bpci_diag *diag)
+			    int last, bpci_diag *diag)
 {
 	bpci_placement_plan *pp = NULL;
 	bpci_placement *pl = NULL;
@@ -163,7 +163,7 @@ static int rebalance_domain(bpci_daemon_tree_plan *plan, bpci_daemon_tree *c, si
 		if (!mv->to || !mv->from)
 			continue;
 		rc = bpci__dt_plan_add(plan, BPCI_DAEMON_STEP_MOVE_NODE, mv->node, mv->from, mv->to);
-		n = rc == 0 ? bpci__dt_find_node(c, mv->node) : -1;
+		n = rc == 0 && !last ? bpci__dt_find_node(c, mv->node) : -1;
 		if (n >= 0 && !(to = bpci__strdup(mv->to)))
 			rc = BPCI_ENOMEM;
 		else if (n >= 0) {
@@ -176,20 +176,35 @@ static int rebalance_domain(bpci_daemon_tree_plan *plan, bpci_daemon_tree *c, si
 	return rc;
 }
 
-/* Domains innermost first: deeper levels before shallower ones, the
- * root last; equal levels in the tree's order. */
+/* Does some node belong to domain @dom? (An empty domain has nothing to
+ * balance: with every daemon a domain by default, most are.) */
+static int has_nodes(const bpci_daemon_tree *t, size_t dom)
+{
+	size_t k;
+
+	for (k = 0; k < t->nn; k++)
+		if (bpci__dt_node_domain(t, &t->n[k]) == dom)
+			return 1;
+	return 0;
+}
+
+/* Domains with nodes, innermost first: deeper levels before shallower
+ * ones, the root last; equal levels in the tree's order. */
 static size_t domain_order(const bpci_daemon_tree *t, size_t *order)
 {
-	unsigned int level, deepest = 1;
+	unsigned int level, deepest = 1, *lv = bpci__calloc(t->nd, sizeof(*lv));
 	size_t i, n = 0;
 
+	if (!lv)
+		return (size_t)-1;
 	for (i = 0; i < t->nd; i++)
-		if (bpci__dt_level(t, i) > deepest)
-			deepest = bpci__dt_level(t, i);
+		if ((lv[i] = bpci__dt_level(t, i)) > deepest)
+			deepest = lv[i];
 	for (level = deepest; level >= 1; level--)
 		for (i = 0; i < t->nd; i++)
-			if (is_domain(t, i) && bpci__dt_level(t, i) == level)
+			if (lv[i] == level && is_domain(t, i) && (i == 0 || has_nodes(t, i)))
 				order[n++] = i;
+	bpci__free(lv);
 	return n;
 }
 
@@ -208,13 +223,17 @@ int bpci_daemon_tree_rebalance_under(bpci_daemon_tree_plan **out, bpci_daemon_tr
 		return rc;
 	plan = bpci__calloc(1, sizeof(*plan));
 	order = bpci__calloc(t->nd, sizeof(*order));
-	rc = plan && order ? bpci_daemon_tree_dup(&c, t) : BPCI_ENOMEM;
+	rc = plan && order ? 0 : BPCI_ENOMEM;
 	if (rc == 0 && under)
 		order[0] = (size_t)bpci__dt_find(t, under);
-	else if (rc == 0)
-		n = domain_order(t, order);
+	else if (rc == 0 && (n = domain_order(t, order)) == (size_t)-1)
+		rc = BPCI_ENOMEM;
+	/* Moves are carried out on a copy for the domains after them; a
+	 * single domain (the usual case) needs none. */
+	if (rc == 0 && n > 1)
+		rc = bpci_daemon_tree_dup(&c, t);
 	for (k = 0; rc == 0 && k < n; k++)
-		rc = rebalance_domain(plan, c, order[k], diag);
+		rc = rebalance_domain(plan, c ? c : t, order[k], k + 1 == n, diag);
 	bpci_daemon_tree_free(c);
 	bpci__free(order);
 	if (rc != 0) {

@@ -26,69 +26,78 @@ static size_t scopes(const bpci_daemon_tree *t, size_t d, size_t *out)
 	return n;
 }
 
-/* Place node @k of @c (taken off failed daemon @d) within the first scope
- * that takes it; *@by is that scope. BPCI_ELIMIT: none did (the root's
- * reasons in @diag). */
-static int place_scoped(const char **to, size_t *by, const bpci_daemon_tree *c,
-			const bpci_placement_request *req, size_t d, const size_t *sc,
-			size_t nsc, bpci_diag *diag)
+/* One placement problem per scope, built once: the failed daemon hosts
+ * nothing and its nodes are out (they are placed again one by one). */
+static int build(bpci_placement **pl, const bpci_daemon_tree *t, size_t d, const size_t *sc,
+		 size_t nsc, bpci_diag *diag)
 {
+	const char *id = bpci_daemon_spec_id(t->d[d].spec);
 	dt_view v = DT_VIEW_ALL;
-	size_t s;
-	int rc = BPCI_ELIMIT;
+	size_t s, k;
+	int rc = 0;
 
 	v.skip = (long)d;
-	for (s = 0; s < nsc; s++) {
+	for (s = 0; rc == 0 && s < nsc; s++) {
 		v.within = (long)sc[s];
-		/* Only the widest scope's refusal is worth reporting. */
-		rc = bpci__dt_place_one(to, c, req, &v, s + 1 == nsc ? diag : NULL);
-		if (rc != BPCI_ELIMIT) {
-			*by = sc[s];
-			return rc;
-		}
+		rc = bpci__dt_placement_view(&pl[s], t, &v, diag);
+		for (k = 0; rc == 0 && k < t->nn; k++)
+			if (!strcmp(t->n[k].daemon, id))
+				bpci_placement_remove_node(pl[s], t->n[k].id);
 	}
 	return rc;
 }
 
-/* Fail over node @k of @c: on success it is on its new daemon in @c. */
-static int fail_one(bpci_daemon_tree_plan *plan, bpci_daemon_tree *c, size_t k, size_t d,
-		    const size_t *sc, size_t nsc, bpci_diag *diag)
+/* Place node @n within the first scope that takes it, and record it in
+ * every problem that holds its new daemon. */
+static int fail_one(bpci_daemon_tree_plan *plan, const bpci_daemon_tree *t, const dt_node *n,
+		    bpci_placement **pl, const size_t *sc, size_t nsc, bpci_diag *diag)
 {
 	bpci_placement_request req;
-	dt_node *n = &c->n[k];
-	const char *to = NULL;
-	char *old = n->daemon, *copy;
-	size_t by = 0;
-	int rc;
+	bpci_placement_plan *pp = NULL;
+	const bpci_placement_move *mv = NULL;
+	char *reason = NULL, *to = NULL;
+	size_t s, by = 0, o;
+	int rc = 0;
 
 	bpci__dt_node_request(&req, n);
-	/* Out of the placement problem while placed: the same id may not be
-	 * there twice. */
-	n->daemon = (char *)"";
-	rc = place_scoped(&to, &by, c, &req, d, sc, nsc, diag);
-	n->daemon = old;
-	if (rc != 0)
-		return rc;
-	if (!(copy = bpci__strdup(to)))
-		return BPCI_ENOMEM;
-	rc = bpci__dt_plan_add_by(plan, BPCI_DAEMON_STEP_MOVE_NODE, n->id, old, copy,
-				  bpci_daemon_spec_id(c->d[by].spec));
-	if (rc != 0) {
-		bpci__free(copy);
-		return rc;
+	for (s = 0; rc == 0 && !to && s < nsc; s++) {
+		bpci_placement_plan_free(pp);
+		pp = NULL;
+		rc = bpci_placement_place(&pp, pl[s], &req, 1, 0, NULL);
+		if (rc == BPCI_ELIMIT)
+			rc = 0;
+		mv = bpci_placement_plan_at(pp, 0);
+		if (rc == 0 && mv && mv->to) {
+			by = sc[s];
+			rc = (to = bpci__strdup(mv->to)) ? 0 : BPCI_ENOMEM;
+		}
 	}
-	bpci__free(old);
-	n->daemon = copy;
-	return bpci__dt_fix_domain(c, n);
+	if (rc == 0 && !to) {
+		/* Only the widest scope's refusal is worth reporting. */
+		reason = bpci__strdup(mv && mv->reason ? mv->reason : "refused");
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "resources",
+				    "node \"%s\" fits on no daemon within %u%% of its capacity: "
+				    "%s", n->id, t->pct, reason ? reason : "refused");
+	}
+	for (o = 0; rc == 0 && o < nsc; o++)
+		if (sc[o] != by)
+			(void)bpci_placement_add_node(pl[o], &req, to, NULL);  /* not there: fine */
+	if (rc == 0)
+		rc = bpci__dt_plan_add_by(plan, BPCI_DAEMON_STEP_MOVE_NODE, n->id, n->daemon, to,
+					  bpci_daemon_spec_id(t->d[by].spec));
+	bpci_placement_plan_free(pp);
+	bpci__free(reason);
+	bpci__free(to);
+	return rc;
 }
 
 int bpci_daemon_tree_failover(bpci_daemon_tree_plan **out, const bpci_daemon_tree *t,
 			      const char *daemon_id, bpci_diag *diag)
 {
 	bpci_daemon_tree_plan *plan = NULL;
-	bpci_daemon_tree *c = NULL;
+	bpci_placement **pl = NULL;
 	long d = t ? bpci__dt_find(t, daemon_id) : -1;
-	size_t *sc = NULL, nsc, k;
+	size_t *sc = NULL, nsc = 0, k;
 	int rc, refused = 0;
 
 	if (!out || !t)
@@ -102,18 +111,24 @@ int bpci_daemon_tree_failover(bpci_daemon_tree_plan **out, const bpci_daemon_tre
 				      "the root \"%s\" has no ancestor to fail over to", daemon_id);
 	plan = bpci__calloc(1, sizeof(*plan));
 	sc = bpci__calloc(t->nd, sizeof(*sc));
-	rc = plan && sc ? bpci_daemon_tree_dup(&c, t) : BPCI_ENOMEM;
-	nsc = rc == 0 ? scopes(t, (size_t)d, sc) : 0;
-	for (k = 0; rc == 0 && k < c->nn; k++) {
-		if (strcmp(c->n[k].daemon, daemon_id) != 0)
+	pl = bpci__calloc(t->nd, sizeof(*pl));
+	rc = plan && sc && pl ? 0 : BPCI_ENOMEM;
+	if (rc == 0) {
+		nsc = scopes(t, (size_t)d, sc);
+		rc = build(pl, t, (size_t)d, sc, nsc, diag);
+	}
+	for (k = 0; rc == 0 && k < t->nn; k++) {
+		if (strcmp(t->n[k].daemon, daemon_id) != 0)
 			continue;
-		rc = fail_one(plan, c, k, (size_t)d, sc, nsc, diag);
+		rc = fail_one(plan, t, &t->n[k], pl, sc, nsc, diag);
 		if (rc == BPCI_ELIMIT) {
 			refused++;  /* the others still fail over */
 			rc = 0;
 		}
 	}
-	bpci_daemon_tree_free(c);
+	for (k = 0; pl && k < nsc; k++)
+		bpci_placement_free(pl[k]);
+	bpci__free(pl);
 	bpci__free(sc);
 	if (rc != 0) {
 		bpci_daemon_tree_plan_free(plan);

@@ -82,7 +82,7 @@ static int view_hosts(const bpci_daemon_tree *t, size_t i, const dt_view *v)
 
 static int view_has(const bpci_daemon_tree *t, size_t i, const dt_view *v)
 {
-	return v->within < 0 || bpci__dt_in_subtree(t, i, (size_t)v->within);
+	return v->within <= 0 || bpci__dt_in_subtree(t, i, (size_t)v->within);
 }
 
 /* Is node @k a movable node of the view (else a fixed reservation)? */
@@ -91,17 +91,31 @@ static int view_node(const bpci_daemon_tree *t, size_t k, const dt_view *v)
 	return v->domain < 0 || bpci__dt_node_domain(t, &t->n[k]) == (size_t)v->domain;
 }
 
+/* Into @fixed (one per daemon): the needs of the nodes that are not the
+ * view's to move. */
+static void fixed_needs(const bpci_daemon_tree *t, const dt_view *v, bpci_resources *fixed)
+{
+	size_t k;
+	long d;
+
+	for (k = 0; v->domain >= 0 && k < t->nn; k++)
+		if (!view_node(t, k, v) && (d = bpci__dt_find(t, t->n[k].daemon)) >= 0)
+			bpci__dt_res_add(&fixed[d], &t->n[k].need);
+}
+
 static int add_daemons(bpci_placement *pl, const bpci_daemon_tree *t, const dt_view *v,
 		       bpci_diag *diag)
 {
-	size_t i, k;
-	int rc = 0;
+	bpci_resources *fixed = bpci__calloc(t->nd + 1, sizeof(*fixed));
+	size_t i;
+	int rc = fixed ? 0 : BPCI_ENOMEM;
 
+	if (fixed)
+		fixed_needs(t, v, fixed);
 	for (i = 0; rc == 0 && i < t->nd; i++) {
 		bpci_placement_daemon_state st = BPCI_PLACEMENT_DAEMON_STATE_INIT;
 		bpci_resources nodes;
 		const dt_live *l = &t->d[i].live;
-		const char *id = bpci_daemon_spec_id(t->d[i].spec);
 
 		if (!view_has(t, i, v))
 			continue;
@@ -111,11 +125,10 @@ static int add_daemons(bpci_placement *pl, const bpci_daemon_tree *t, const dt_v
 		/* Local children run on this host: their capacity is not free here. */
 		bpci__dt_taken(t, i, &st.reserved, &nodes);
 		/* Nodes of other domains stay where they are: only their share counts. */
-		for (k = 0; k < t->nn; k++)
-			if (!view_node(t, k, v) && !strcmp(t->n[k].daemon, id))
-				bpci__dt_res_add(&st.reserved, &t->n[k].need);
+		bpci__dt_res_add(&st.reserved, &fixed[i]);
 		rc = bpci_placement_add_daemon(pl, t->d[i].spec, &st, diag);
 	}
+	bpci__free(fixed);
 	return rc;
 }
 
@@ -137,7 +150,8 @@ int bpci__dt_placement_view(bpci_placement **out, const bpci_daemon_tree *t, con
 	for (i = 0; rc == 0 && i < t->nn; i++) {
 		bpci_placement_request req;
 
-		d = bpci__dt_find(t, t->n[i].daemon);
+		/* The whole tree: no lookup needed (a scan per node adds up). */
+		d = v->within > 0 ? bpci__dt_find(t, t->n[i].daemon) : 0;
 		if (d < 0 || !view_has(t, (size_t)d, v) || !view_node(t, i, v))
 			continue;
 		bpci__dt_node_request(&req, &t->n[i]);
