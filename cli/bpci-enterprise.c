@@ -489,7 +489,18 @@ int main(int argc, char **argv)
 	{"daemon-tree", "The hierarchy of supervising daemons, kept by the cluster manager.",
 	 tree_commands, NELEM(tree_commands),
 	 "The commands talk to a running cluster manager (--state-dir DIR, or --url "
-	 "and --token); add-daemon --dry-run only checks its input."},
+	 "and --token); add-daemon --dry-run only checks its input. Responsibilities "
+	 "change what a daemon does: only node_lifecycle daemons host replicas; a "
+	 "load_balancing daemon (and the root) is a placement domain for its subtree "
+	 "(cluster-manager add-replica --under ID places within it; rebalance balances "
+	 "each domain separately, innermost first, never moving a replica out of its "
+	 "domain; rebalance --under ID balances one); when a daemon fails, its nearest "
+	 "ancestor with fault_recovery fails its replicas over within its own subtree "
+	 "first, then the next one's, up to the root, and the journal says who acted "
+	 "(\"by\"); a health_monitoring daemon probes its children's /healthz every "
+	 "heartbeat interval and reports a child that fails 3 probes in a row as "
+	 "unhealthy. Daemons below one that vanished show \"unknown\" with the reason "
+	 "until they report again."},
 	{"audit", "The audit ledger: entries, proofs, checkpoints, verification.",
 	 cli_audit_commands, CLI_AUDIT_NCOMMANDS, cli_audit_note},
 	{"ledger", "Remote ledgers: serve a verified mirror, ship entries to one.",

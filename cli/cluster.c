@@ -231,6 +231,9 @@ static const cli_option replica_opts[] = {
 	{"memory-gb", CLI_VALUE, 0, "SIZE", "memory it reserves (16 = 16 GiB, 512Mi)", NULL},
 	{"storage-gb", CLI_VALUE, 0, "SIZE", "storage it reserves (500 = 500 GiB)", NULL},
 	{"network-mbps", CLI_VALUE, 0, "MBPS", "network bandwidth it reserves", NULL},
+	{"under", CLI_VALUE, 0, "ID",
+	 "place only within daemon ID's subtree (it needs load_balancing; the root always "
+	 "may); the replica then stays in that domain on rebalance", NULL},
 };
 
 int cmd_cluster_add_replica(cli_ctx *ctx, int argc, char **argv)
@@ -250,10 +253,13 @@ int cmd_cluster_add_replica(cli_ctx *ctx, int argc, char **argv)
 	size_t i;
 	int status = cluster_begin(ctx, &p, replica_opts, NELEM(replica_opts), argc, argv,
 			   "--name NAME --cpu-cores CPU --memory-gb SIZE --storage-gb SIZE "
-			   "[--network-mbps MBPS] [--state-dir DIR | --url URL --token TOKEN]",
+			   "[--network-mbps MBPS] [--under ID] "
+			   "[--state-dir DIR | --url URL --token TOKEN]",
 			   "Add an ENC replica: an enc-cluster node with that reservation, placed "
-			   "on the root daemon within the utilization ceiling and started. "
-			   "Prints its id. (--dry-run only checks, see the dry-run form.)",
+			   "on a node_lifecycle daemon of the tree (with --under, of the subtree "
+			   "of that load_balancing daemon) within the utilization ceiling and "
+			   "started. Prints its id. (--dry-run only checks, see the dry-run "
+			   "form.)",
 			   required, &all);
 
 	if (status >= 0)
@@ -278,6 +284,10 @@ int cmd_cluster_add_replica(cli_ctx *ctx, int argc, char **argv)
 	cluster_json_str(&body, cli_parsed_get(&p, "name"));
 	cli_buf_add(&body, ",\"resources\":");
 	cluster_json_str(&body, fmt);
+	if (cli_parsed_get(&p, "under")) {
+		cli_buf_add(&body, ",\"under\":");
+		cluster_json_str(&body, cli_parsed_get(&p, "under"));
+	}
 	cli_buf_add(&body, "}");
 	b = cli_buf_take(&body);
 	status = cluster_call(ctx, &p, "POST", "/api/replicas", b, 1);

@@ -19,8 +19,10 @@ const cli_option tree_daemon_opts[] = {
 	{"parent-id", CLI_VALUE, 0, "ID", "the id of the daemon it joins under", NULL},
 	{"responsibilities", CLI_VALUE, 0, "A,B,...",
 	 "what it takes care of: resource_coordination (also resource_management), "
-	 "node_lifecycle, health_monitoring, load_balancing, fault_recovery, or all "
-	 "(the default)", NULL},
+	 "node_lifecycle (hosts replicas), health_monitoring (probes its children's "
+	 "/healthz), load_balancing (a placement domain: add-replica --under it, "
+	 "rebalance --under it), fault_recovery (fails over the replicas of failed "
+	 "daemons below it, within its subtree first), or all (the default)", NULL},
 	{"capacity", CLI_VALUE, 0, "cpu=N,memory=SIZE,...",
 	 "resources it offers to nodes: keys cpu, memory, storage, network, gpu "
 	 "(cpu=8,memory=16Gi,storage=500Gi,network=1000)", NULL},
@@ -338,6 +340,9 @@ static int one_move(cli_ctx *ctx, const cli_parsed *p, const bpci_daemon_step *s
 
 static const cli_option rebalance_opts[] = {
 	{"dry-run", CLI_SWITCH, 0, NULL, "only print the moves", NULL},
+	{"under", CLI_VALUE, 0, "ID",
+	 "balance only the load_balancing domain of daemon ID (its own replicas, within "
+	 "its subtree)", NULL},
 };
 
 int cmd_tree_rebalance(cli_ctx *ctx, int argc, char **argv)
@@ -345,20 +350,37 @@ int cmd_tree_rebalance(cli_ctx *ctx, int argc, char **argv)
 	bpci_daemon_tree_plan *plan = NULL;
 	cli_option *all = NULL;
 	char *resp = NULL;
+	cli_buf path = {0};
+	char *url = NULL;
 	cli_parsed p;
 	size_t i, n = 0;
 	int status = cluster_begin(ctx, &p, rebalance_opts, NELEM(rebalance_opts), argc, argv,
-				   "[--dry-run] [--state-dir DIR | --url URL --token TOKEN]",
+				   "[--dry-run] [--under ID] [--state-dir DIR | --url URL --token "
+				   "TOKEN]",
 				   "Even the daemons' load: bring the most loaded daemon as close to "
-				   "the mean as possible with the fewest moves. Prints the moves; "
-				   "without --dry-run carries them out one by one (each replica "
-				   "starts on its new daemon and runs before the old instance "
-				   "stops), with progress on stderr.",
+				   "the mean as possible with the fewest moves. Each load_balancing "
+				   "daemon (and the root) is a domain: a plain rebalance balances "
+				   "each domain separately, innermost first, and never moves a "
+				   "replica out of the domain it was placed in (add-replica "
+				   "--under); --under ID balances only ID's domain. Prints the "
+				   "moves; without --dry-run carries them out one by one (each "
+				   "replica starts on its new daemon and runs before the old "
+				   "instance stops), with progress on stderr.",
 				   NULL, &all);
 
+	if (status < 0 && cli_parsed_get(&p, "under") &&
+	    strspn(cli_parsed_get(&p, "under"), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+		   "vwxyz0123456789-_.") != strlen(cli_parsed_get(&p, "under"))) {
+		cli_usage_error(ctx, "--under must be a daemon id, got '%s'",
+				cli_parsed_get(&p, "under"));
+		status = CLI_EXIT_USAGE;
+	}
+	cli_buf_add(&path, "/api/daemon-tree/rebalance?dry_run=1");
+	if (cli_parsed_get(&p, "under"))
+		cli_buf_add(&path, "&under=%s", cli_parsed_get(&p, "under"));
+	url = cli_buf_take(&path);
 	if (status < 0)
-		status = cluster_fetch(ctx, &p, "POST", "/api/daemon-tree/rebalance?dry_run=1", NULL,
-				       &resp);
+		status = cluster_fetch(ctx, &p, "POST", url, NULL, &resp);
 	if (status != CLI_EXIT_OK)
 		goto out;
 	if (ctx->output == CLI_OUTPUT_JSON && cli_parsed_flag(&p, "dry-run"))
@@ -376,6 +398,7 @@ int cmd_tree_rebalance(cli_ctx *ctx, int argc, char **argv)
 	if (!cli_parsed_flag(&p, "dry-run") && ctx->output == CLI_OUTPUT_JSON)
 		printf("%s\n", resp);
 out:
+	free(url);
 	bpci_daemon_tree_plan_free(plan);
 	bpci_free(resp);
 	cluster_finish(&p, all);

@@ -56,7 +56,7 @@ typedef enum bpci_cluster_event_kind {
 	BPCI_CLUSTER_PORT_RELEASED,
 	BPCI_CLUSTER_AUDIT,
 	BPCI_CLUSTER_METRICS_UPDATED,
-	BPCI_CLUSTER_DAEMON_TREE_UPDATED  /**< id: the daemon; detail: "added", "removed", "moved", "initialized", "rebalanced" */
+	BPCI_CLUSTER_DAEMON_TREE_UPDATED  /**< id: the daemon; detail: "added", "removed", "moved", "initialized", "rebalanced"; id: a replica, detail: "failover by ID" (the daemon that acted) */
 } bpci_cluster_event_kind;
 
 /** An event; pointers are borrowed for the callback only. */
@@ -155,6 +155,22 @@ BPCI_EXTERN const char *bpci_cluster_manager_state_dir(const bpci_cluster_manage
 BPCI_EXTERN int bpci_cluster_manager_add_enc_replica(char **id, bpci_cluster_manager *cm,
 						     const char *name,
 						     const bpci_resources *res, bpci_diag *diag);
+
+/**
+ * bpci_cluster_manager_add_enc_replica_under - the same, placed only
+ * within the subtree of daemon @under, a load_balancing domain (NULL or
+ * the root: the whole tree, as bpci_cluster_manager_add_enc_replica()).
+ * The replica belongs to that domain: a rebalance never moves it out
+ * (bpci_daemon_tree_place_node_under()); replica.added names it
+ * ("domain").
+ * Returns as bpci_cluster_manager_add_enc_replica(), and BPCI_ENOTFOUND
+ * (no daemon @under) or BPCI_EINVAL (@under has no load_balancing), both
+ * with field "under".
+ */
+BPCI_EXTERN int bpci_cluster_manager_add_enc_replica_under(char **id, bpci_cluster_manager *cm,
+							   const char *name,
+							   const bpci_resources *res,
+							   const char *under, bpci_diag *diag);
 
 /** bpci_cluster_manager_remove_replica - stop the replica's node, journal
  *  replica.removed. @id is the id or the name. Returns 0, BPCI_ENOTFOUND, BPCI_EIO. */
@@ -339,6 +355,18 @@ BPCI_EXTERN int bpci_cluster_manager_move_daemon(bpci_cluster_manager *cm, const
 BPCI_EXTERN int bpci_cluster_manager_rebalance(char **plan_json, bpci_cluster_manager *cm,
 					       const char *moves, size_t len, int dry_run,
 					       bpci_diag *diag);
+
+/**
+ * bpci_cluster_manager_rebalance_under - bpci_cluster_manager_rebalance()
+ * of one load_balancing domain: the replicas that belong to daemon
+ * @under's domain, within its subtree (bpci_daemon_tree_rebalance_under();
+ * NULL: every domain, as bpci_cluster_manager_rebalance()).
+ * Returns as bpci_cluster_manager_rebalance(), and BPCI_ENOTFOUND /
+ * BPCI_EINVAL (field "under") as bpci_daemon_tree_check_domain().
+ */
+BPCI_EXTERN int bpci_cluster_manager_rebalance_under(char **plan_json, bpci_cluster_manager *cm,
+						     const char *under, int dry_run,
+						     bpci_diag *diag);
 
 /** bpci_cluster_manager_tree_status - the tree as one SUBTREE entry
  *  (bpci_daemon_tree_status_json()), the root's live data measured now

@@ -27,6 +27,25 @@
  * rebalance use bpci_placement (include/bpci/placement.h) over the
  * tree's daemons, under the utilization ceiling (default 80 %).
  *
+ * Responsibilities change what a daemon does:
+ *   - node_lifecycle: only these daemons host nodes.
+ *   - load_balancing: the daemon is a placement DOMAIN for its subtree
+ *     (the root always is one). A node placed "under" a domain
+ *     (bpci_daemon_tree_place_node_under()) lands within its subtree and
+ *     belongs to it: a rebalance never moves it out (every move of
+ *     bpci_daemon_tree_apply() is checked), and a plain rebalance
+ *     balances each domain separately, innermost first, moving only the
+ *     domain's own nodes (the others count as fixed reservations). A
+ *     node recorded without a domain (old state files) is the root's.
+ *   - fault_recovery: the nodes of a failed daemon are failed over by its
+ *     nearest ancestor with fault_recovery, within that ancestor's
+ *     subtree first, then the next such ancestor's, up to the root, which
+ *     always acts as the last resort (bpci_daemon_tree_failover()).
+ *   - health_monitoring: the daemon probes its child daemons (GET
+ *     /healthz) and reports the result upward (the "probe" of a SUBTREE
+ *     entry); without it children are judged by their heartbeats alone.
+ *   - resource_coordination: recorded, no behaviour of its own yet.
+ *
  * Live data (state, pid, load, link measurements) comes from outside
  * (heartbeats, the manager's own coordinator) through
  * bpci_daemon_tree_set_live(); it is merged into the status but is not
@@ -111,6 +130,7 @@ typedef struct bpci_daemon_step {
 	const char *subject;
 	const char *from;
 	const char *to;     /**< NULL for BPCI_DAEMON_STEP_REMOVE */
+	const char *by;     /**< failover moves: the daemon that acted; else NULL */
 } bpci_daemon_step;
 
 /** An ordered list of steps (opaque). */
@@ -209,16 +229,87 @@ BPCI_EXTERN const char *bpci_daemon_tree_node_daemon(const bpci_daemon_tree *t,
 /**
  * bpci_daemon_tree_rebalance - plan node moves (BPCI_DAEMON_STEP_MOVE_NODE
  * steps) that bring the most loaded daemon as close to the mean as
- * possible with few moves (bpci_placement_rebalance() over the tree). The
- * tree is not changed. Returns 0 or BPCI_ENOMEM.
+ * possible with few moves (bpci_placement_rebalance()), each
+ * load_balancing domain separately, innermost (deepest) first, the root's
+ * last; each domain's moves are planned on the outcome of the ones before.
+ * A node only moves within the domain it belongs to. The tree is not
+ * changed. Returns 0 or BPCI_ENOMEM.
  */
 BPCI_EXTERN int bpci_daemon_tree_rebalance(bpci_daemon_tree_plan **out, bpci_daemon_tree *t,
 					   bpci_diag *diag);
 
 /**
+ * bpci_daemon_tree_rebalance_under - the same for one domain: the nodes
+ * that belong to domain @under (NULL: the root's), within its subtree.
+ * Returns 0; BPCI_ENOTFOUND (no such daemon, field "under"); BPCI_EINVAL
+ * (@under has no load_balancing and is not the root, field "under");
+ * BPCI_ENOMEM.
+ */
+BPCI_EXTERN int bpci_daemon_tree_rebalance_under(bpci_daemon_tree_plan **out,
+						 bpci_daemon_tree *t, const char *under,
+						 bpci_diag *diag);
+
+/**
+ * bpci_daemon_tree_check_domain - may nodes be placed under @under? NULL
+ * and the root always; another daemon only with load_balancing.
+ * Returns 0, BPCI_ENOTFOUND or BPCI_EINVAL (field "under", naming the
+ * daemon and why), BPCI_EINVAL for a NULL tree.
+ */
+BPCI_EXTERN int bpci_daemon_tree_check_domain(const bpci_daemon_tree *t, const char *under,
+					      bpci_diag *diag);
+
+/**
+ * bpci_daemon_tree_place_node_under - bpci_daemon_tree_place_node() within
+ * the subtree of domain @under (NULL: the root, the whole tree), and
+ * record the node as belonging to that domain. Refusals as
+ * bpci_daemon_tree_check_domain(), then as bpci_daemon_tree_place_node()
+ * (the reasons name only the daemons of the subtree).
+ */
+BPCI_EXTERN int bpci_daemon_tree_place_node_under(const char **daemon, bpci_daemon_tree *t,
+						  const bpci_placement_request *req,
+						  const char *under, bpci_diag *diag);
+
+/** bpci_daemon_tree_node_domain - the id of the domain node @node_id
+ *  belongs to (the root's id when none is recorded), borrowed; NULL for
+ *  an unknown node. */
+BPCI_EXTERN const char *bpci_daemon_tree_node_domain(const bpci_daemon_tree *t,
+						      const char *node_id);
+
+/** bpci_daemon_tree_set_node_domain - record that node @node_id belongs to
+ *  domain @domain (NULL or the root: the root's). Returns 0, BPCI_ENOTFOUND,
+ *  BPCI_EINVAL (as bpci_daemon_tree_check_domain()) or BPCI_ENOMEM. */
+BPCI_EXTERN int bpci_daemon_tree_set_node_domain(bpci_daemon_tree *t, const char *node_id,
+						 const char *domain, bpci_diag *diag);
+
+/**
+ * bpci_daemon_tree_failover - plan where the nodes of failed daemon
+ * @daemon_id go: each, in the order recorded, is placed (the tree's
+ * strategy and rules, never on @daemon_id nor on a daemon that is down)
+ * within the subtree of @daemon_id's nearest ancestor with
+ * fault_recovery, else of the next one, up to the root. Each
+ * BPCI_DAEMON_STEP_MOVE_NODE step names in @by the ancestor whose subtree
+ * took it. The tree is not changed; a node that moves out of its
+ * load_balancing domain is then the nearest enclosing domain's.
+ * @out: set on 0 and BPCI_ELIMIT.
+ * Returns 0; BPCI_ELIMIT (some node fits nowhere: the plan holds the
+ * others, @diag the reasons); BPCI_ENOTFOUND (no such daemon); BPCI_EINVAL
+ * (the root); BPCI_ENOMEM.
+ */
+BPCI_EXTERN int bpci_daemon_tree_failover(bpci_daemon_tree_plan **out,
+					  const bpci_daemon_tree *t, const char *daemon_id,
+					  bpci_diag *diag);
+
+/** bpci_daemon_tree_recovery_daemon - the daemon that acts when
+ *  @daemon_id fails: its nearest ancestor with fault_recovery, else the
+ *  root (borrowed); NULL for the root or an unknown daemon. */
+BPCI_EXTERN const char *bpci_daemon_tree_recovery_daemon(const bpci_daemon_tree *t,
+							  const char *daemon_id);
+
+/**
  * bpci_daemon_tree_apply - carry out the MOVE_NODE steps of a plan, all or
  * nothing (other steps are not accepted). Each node must be on its @from
- * and @to must satisfy every constraint.
+ * and @to must satisfy every constraint and lie within the node's
+ * load_balancing domain (BPCI_ELIMIT, field "to").
  * Returns 0, BPCI_EINVAL, BPCI_ENOTFOUND, BPCI_ELIMIT or BPCI_ENOMEM.
  */
 BPCI_EXTERN int bpci_daemon_tree_apply(bpci_daemon_tree *t, const bpci_daemon_tree_plan *plan,
@@ -245,8 +336,10 @@ BPCI_EXTERN int bpci_daemon_tree_set_capabilities(bpci_daemon_tree *t, const cha
 
 /**
  * What is known about a running daemon right now. Strings are copied.
- * @state: "starting", "running", "restarting", "unreachable", "failed" or
- * "stopped"; a daemon in "unreachable" or "failed" hosts no new nodes.
+ * @state: "starting", "running", "restarting", "unreachable", "failed",
+ * "stopped" or "unknown" (the manager lost sight of it: see
+ * bpci_daemon_tree_set_state()); a daemon in "unreachable", "failed",
+ * "stopped" or "unknown" hosts no new nodes.
  */
 typedef struct bpci_daemon_live {
 	unsigned int version;         /**< BPCI_DAEMON_LIVE_VERSION */
@@ -277,6 +370,53 @@ BPCI_EXTERN int bpci_daemon_tree_get_live(bpci_daemon_live *out, const bpci_daem
 					  const char *id);
 
 /**
+ * bpci_daemon_tree_set_state - set daemon @id's state as the manager
+ * judges it, with @reason (copied; NULL: none), keeping the rest of its
+ * live data: e.g. "unknown" for a daemon below one that failed, was
+ * removed, or stopped relaying it. The next report
+ * (bpci_daemon_tree_set_live()) replaces state and reason.
+ * Returns 0, BPCI_ENOTFOUND, BPCI_EINVAL (unknown state) or BPCI_ENOMEM.
+ */
+BPCI_EXTERN int bpci_daemon_tree_set_state(bpci_daemon_tree *t, const char *id,
+					   const char *state, const char *reason,
+					   bpci_diag *diag);
+
+/** bpci_daemon_tree_state_reason - the reason given with the state of
+ *  daemon @id by bpci_daemon_tree_set_state() (borrowed), or NULL. */
+BPCI_EXTERN const char *bpci_daemon_tree_state_reason(const bpci_daemon_tree *t,
+						       const char *id);
+
+#define BPCI_DAEMON_PROBE_VERSION 1
+
+/**
+ * The last health probe of a daemon by its health_monitoring parent (GET
+ * its /healthz). @unhealthy: the probes failed @failures times in a row,
+ * reaching the parent's retries, although the daemon may still send
+ * heartbeats: it is reported degraded.
+ */
+typedef struct bpci_daemon_probe {
+	unsigned int version;   /**< BPCI_DAEMON_PROBE_VERSION */
+	int ok;                 /**< the last probe answered 2xx in time */
+	double latency_ms;      /**< of the last probe; -1: no answer */
+	unsigned int failures;  /**< consecutive failed probes */
+	int unhealthy;
+	const char *error;      /**< why the last probe failed; NULL when ok */
+} bpci_daemon_probe;
+
+#define BPCI_DAEMON_PROBE_INIT { BPCI_DAEMON_PROBE_VERSION, 0, -1.0, 0, 0, NULL }
+
+/** bpci_daemon_tree_set_probe - record (@probe copied) or with NULL forget
+ *  daemon @id's last probe; not persisted, not replaced by reports.
+ *  Returns 0, BPCI_ENOTFOUND, BPCI_EUNSUPPORTED or BPCI_ENOMEM. */
+BPCI_EXTERN int bpci_daemon_tree_set_probe(bpci_daemon_tree *t, const char *id,
+					   const bpci_daemon_probe *probe);
+
+/** bpci_daemon_tree_get_probe - daemon @id's last probe (strings borrowed).
+ *  Returns 0 or BPCI_ENOTFOUND (no such daemon, or never probed). */
+BPCI_EXTERN int bpci_daemon_tree_get_probe(bpci_daemon_probe *out, const bpci_daemon_tree *t,
+					   const char *id);
+
+/**
  * bpci_daemon_tree_status_json - the whole tree as one SUBTREE entry of
  * the daemon tree protocol: {"daemon_id","parent_id","url","remote",
  * "state","pid","restarts","nodes":{"total","running","failed"},
@@ -284,7 +424,10 @@ BPCI_EXTERN int bpci_daemon_tree_get_live(bpci_daemon_live *out, const bpci_daem
  * "last_heartbeat_ms_ago"},"children":[...]} plus "level",
  * "responsibilities", "capacity", "labels" and "load":{"reserved_percent",
  * "cpu_percent","rss_bytes"} (reserved_percent: the dominant share of
- * the capacity reserved by its nodes and local children). Tokens are
+ * the capacity reserved by its nodes and local children), "state_reason"
+ * when the manager set the state (bpci_daemon_tree_set_state()) and
+ * "probe":{"ok","latency_ms","failures","unhealthy","error"} when the
+ * daemon was probed (bpci_daemon_tree_set_probe()). Tokens are
  * never included. Without live data a daemon is "starting" (the root:
  * "running") and its node counts are the model's.
  * @out: free with bpci_free(). Returns 0 or BPCI_ENOMEM.
@@ -312,7 +455,8 @@ BPCI_EXTERN int bpci_daemon_tree_render(char **out, const char *subtree_json, si
  * {"daemons":[spec...],"levels":3,"max_children":64,
  *  "max_utilization_percent":80,"nodes":[{"capabilities":[],"daemon":"root",
  *  "id":"n1","labels":"","need":"cpu=1"}],"strategy":4,"version":1}
- * with the daemons parent first (as bpci_daemon_spec_to_json()).
+ * with the daemons parent first (as bpci_daemon_spec_to_json()); a node
+ * of another domain than the root's has "domain":"ID".
  * @out: free with bpci_free(). Returns 0 or BPCI_ENOMEM.
  */
 BPCI_EXTERN int bpci_daemon_tree_to_json(char **out, const bpci_daemon_tree *t);

@@ -78,7 +78,9 @@ static void add_replica(bpci_cluster_server *srv, bpci__http_req *req)
 	name = json_string_value(json_object_get(o, "name"));
 	rc = replica_resources(o, &r, diag);
 	if (rc == 0)
-		rc = bpci_cluster_manager_add_enc_replica(&id, srv->cm, name ? name : "", &r, diag);
+		rc = bpci_cluster_manager_add_enc_replica_under(
+			&id, srv->cm, name ? name : "", &r,
+			json_string_value(json_object_get(o, "under")), diag);
 	if (rc == 0)
 		bpci__http_reply_json(req, 201, json_pack("{s:s, s:s}", "id", id, "name", name));
 	else

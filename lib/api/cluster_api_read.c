@@ -75,6 +75,7 @@ static void prometheus(bpci__http_req *req, void *payload)
 		family(f, BPCI__MID_RESOURCE_UTILIZATION_MEMORY, m.memory_usage_percent / 100.0);
 	family(f, BPCI__MID_PORT_UTILIZATION, m.port_utilization);
 	family(f, BPCI__MID_AUDIT_EVENTS_TOTAL, (double)m.ledger_entries);
+	bpci__cm_daemon_metrics(f, srv->cm);
 	fclose(f);
 	bpci__http_reply_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", buf);
 	free(buf);

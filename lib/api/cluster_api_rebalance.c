@@ -74,12 +74,17 @@ static int start(bpci_cluster_server *srv, bpci__job *job)
 		bpci__http_reply_error(job->req, 500, "internal", "out of memory", NULL);
 		return 0;
 	}
-	/* An empty body (or {}) asks for the planned rebalance; a body with
+	/* An empty body (or {}) asks for the planned rebalance (?under=ID: of
+	 * that load_balancing domain only); a body with
 	 * "steps" carries out exactly those moves (checked as a whole first). */
 	if (!len || (len == 2 && !strncmp(body, "{}", 2)))
 		body = NULL;
-	rc = bpci_cluster_manager_rebalance(&run->plan, srv->cm, body, body ? len : 0, 1,
-					    run->diag);
+	if (body)
+		rc = bpci_cluster_manager_rebalance(&run->plan, srv->cm, body, len, 1, run->diag);
+	else /* ?under=ID: that load_balancing domain only */
+		rc = bpci_cluster_manager_rebalance_under(&run->plan, srv->cm,
+							  bpci__http_req_query(job->req, "under"),
+							  1, run->diag);
 	if (rc == 0 && !dry_run)
 		rc = bpci__cm_moves_new(&run->moves, srv->cm, run->plan, run->diag);
 	if (rc != 0 || dry_run) {

@@ -6,7 +6,7 @@
 #include "plan/daemon_tree_internal.h"
 
 static const char *const states[] = {"starting", "running", "restarting", "unreachable",
-				     "failed", "stopped"};
+				     "failed", "stopped", "unknown"};
 
 long bpci__dt_find(const bpci_daemon_tree *t, const char *id)
 {
@@ -60,7 +60,7 @@ size_t bpci__dt_nchildren(const bpci_daemon_tree *t, size_t i)
 int bpci__dt_state_down(const char *state)
 {
 	return state && (!strcmp(state, "unreachable") || !strcmp(state, "failed") ||
-			 !strcmp(state, "stopped"));
+			 !strcmp(state, "stopped") || !strcmp(state, "unknown"));
 }
 
 const char *bpci__dt_state(const bpci_daemon_tree *t, size_t i)
@@ -75,6 +75,7 @@ static void live_clear(dt_live *l)
 	bpci__free(l->state);
 	bpci__free(l->url);
 	bpci__free(l->token);
+	bpci__free(l->reason);
 	memset(l, 0, sizeof(*l));
 	l->rtt = -1.0;
 	l->last = -1;
@@ -85,6 +86,7 @@ static void daemon_clear(dt_daemon *d)
 	bpci_daemon_spec_free(d->spec);
 	bpci_capabilities_free(d->caps);
 	live_clear(&d->live);
+	bpci__free(d->probe.error);
 }
 
 static void node_clear(dt_node *n)
@@ -93,6 +95,7 @@ static void node_clear(dt_node *n)
 	bpci__free(n->daemon);
 	bpci__free(n->labels);
 	bpci__free(n->anti);
+	bpci__free(n->domain);
 	bpci_capabilities_free(n->caps);
 }
 
@@ -199,6 +202,9 @@ static int copy_daemon(dt_daemon *to, const dt_daemon *from)
 	to->live.state = dup_or_null(from->live.state, &failed);
 	to->live.url = dup_or_null(from->live.url, &failed);
 	to->live.token = dup_or_null(from->live.token, &failed);
+	to->live.reason = dup_or_null(from->live.reason, &failed);
+	to->probe = from->probe;
+	to->probe.error = dup_or_null(from->probe.error, &failed);
 	to->spec = NULL;
 	to->caps = NULL;
 	if (bpci_daemon_spec_dup(&to->spec, from->spec) != 0)
@@ -218,6 +224,7 @@ static int copy_node(dt_node *to, const dt_node *from)
 	to->daemon = dup_or_null(from->daemon, &failed);
 	to->labels = dup_or_null(from->labels, &failed);
 	to->anti = dup_or_null(from->anti, &failed);
+	to->domain = dup_or_null(from->domain, &failed);
 	if (from->caps && bpci_capabilities_dup(&to->caps, from->caps) != 0)
 		failed = 1;
 	return failed ? BPCI_ENOMEM : 0;
@@ -337,8 +344,8 @@ int bpci_daemon_tree_set_live(bpci_daemon_tree *t, const char *id, const bpci_da
 			break;
 	if (live->state && k == sizeof(states) / sizeof(states[0]))
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "state",
-				      "must be starting, running, restarting, unreachable, failed "
-				      "or stopped, got \"%s\"", live->state);
+				      "must be starting, running, restarting, unreachable, failed, "
+				      "stopped or unknown, got \"%s\"", live->state);
 	memset(&l, 0, sizeof(l));
 	l.set = 1;
 	l.state = dup_or_null(live->state, &failed);

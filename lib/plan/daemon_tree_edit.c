@@ -365,6 +365,8 @@ static void drop(bpci_daemon_tree *c, size_t i)
 	bpci__free(gone.live.state);
 	bpci__free(gone.live.url);
 	bpci__free(gone.live.token);
+	bpci__free(gone.live.reason);
+	bpci__free(gone.probe.error);
 }
 
 int bpci_daemon_tree_remove(bpci_daemon_tree_plan **plan, bpci_daemon_tree *t,

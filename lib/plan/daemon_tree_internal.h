@@ -3,6 +3,7 @@
  *   daemon_tree.c        handle, copies, lookups, live data
  *   daemon_tree_edit.c   add, move, remove and the rules they check
  *   daemon_tree_nodes.c  nodes: placement, rebalance, plans
+ *   daemon_tree_domain.c load_balancing domains, fault_recovery scopes
  *   daemon_tree_json.c   persistence and the status document
  *   daemon_tree_text.c   the indented text rendering
  *
@@ -27,16 +28,27 @@ typedef struct dt_live {
 	double rtt;
 	uint64_t heartbeats, errors;
 	int64_t last;
+	char *reason;              /* why the state is what it is; NULL: reported */
 } dt_live;
+
+/* The last health probe of a daemon by its health_monitoring parent. */
+typedef struct dt_probe {
+	int set, ok, unhealthy;
+	double ms;
+	unsigned int failures;
+	char *error;
+} dt_probe;
 
 typedef struct dt_daemon {
 	bpci_daemon_spec *spec;
 	bpci_capabilities *caps;   /* NULL: none */
 	dt_live live;
+	dt_probe probe;
 } dt_daemon;
 
 typedef struct dt_node {
 	char *id, *daemon, *labels, *anti;
+	char *domain;              /* load_balancing domain; NULL: the root's */
 	bpci_resources need;
 	bpci_capabilities *caps;
 } dt_node;
@@ -76,9 +88,38 @@ int bpci__dt_check_capacity(const bpci_daemon_tree *t, size_t i, bpci_diag *diag
  * set, every other daemon is marked unhealthy (to check one target). */
 int bpci__dt_placement(bpci_placement **out, const bpci_daemon_tree *t, const char *only,
 		       bpci_diag *diag);
+/* What a placement problem over the tree holds. */
+typedef struct dt_view {
+	long within;       /* -1: every daemon; else only this daemon's subtree */
+	long domain;       /* -1: every node may move; else the nodes of other
+			    * domains are fixed reservations of their daemon */
+	const char *only;  /* NULL, or the only daemon that may host */
+	long skip;         /* -1, or a daemon that may not host */
+} dt_view;
+#define DT_VIEW_ALL { -1, -1, NULL, -1 }
+int bpci__dt_placement_view(bpci_placement **out, const bpci_daemon_tree *t, const dt_view *v,
+			    bpci_diag *diag);
+/* Place one node on @t within view @v: *@where is the chosen daemon
+ * (borrowed from @t). 0, BPCI_ELIMIT (the reasons in @diag, field
+ * "resources"), BPCI_EINVAL, BPCI_EEXISTS or BPCI_ENOMEM. */
+int bpci__dt_place_one(const char **where, const bpci_daemon_tree *t,
+		       const bpci_placement_request *req, const dt_view *v, bpci_diag *diag);
+/* Is daemon @i daemon @anc or below it? */
+int bpci__dt_in_subtree(const bpci_daemon_tree *t, size_t i, size_t anc);
+/* Index of the load_balancing domain node @n belongs to (the root when it
+ * names none or a daemon no longer in the tree). */
+size_t bpci__dt_node_domain(const bpci_daemon_tree *t, const dt_node *n);
+/* After node @n moved: widen its domain to the innermost domain (an
+ * ancestor of the old one, or the root) whose subtree holds its daemon. */
+int bpci__dt_fix_domain(bpci_daemon_tree *t, dt_node *n);
+/* The placement request describing node @n (strings borrowed). */
+void bpci__dt_node_request(bpci_placement_request *req, const dt_node *n);
 /* Append a step (strings copied). 0 or BPCI_ENOMEM. */
 int bpci__dt_plan_add(bpci_daemon_tree_plan *plan, bpci_daemon_step_kind kind,
 		      const char *subject, const char *from, const char *to);
+/* The same with the daemon that acted (failover), copied; may be NULL. */
+int bpci__dt_plan_add_by(bpci_daemon_tree_plan *plan, bpci_daemon_step_kind kind,
+			 const char *subject, const char *from, const char *to, const char *by);
 /* Record a node (copies the request) on daemon @daemon. */
 int bpci__dt_node_push(bpci_daemon_tree *t, const bpci_placement_request *req,
 		       const char *daemon);

@@ -44,6 +44,8 @@ static json_t *node_json(const dt_node *n)
 		      n->labels, "need", need, "capabilities", caps_json(n->caps));
 	if (v && n->anti)
 		json_object_set_new(v, "anti_affinity", json_string(n->anti));
+	if (v && n->domain)
+		json_object_set_new(v, "domain", json_string(n->domain));
 	bpci__free(need);
 	return v;
 }
@@ -91,13 +93,14 @@ static int load_node(bpci_daemon_tree *t, json_t *v, bpci_diag *diag)
 {
 	bpci_placement_request req = BPCI_PLACEMENT_REQUEST_INIT;
 	const char *id = NULL, *daemon = NULL, *labels = "", *need = "", *anti = NULL;
+	const char *domain = NULL;
 	bpci_capabilities *caps = NULL;
 	json_t *cv = NULL;
 	int rc;
 
-	if (json_unpack(v, "{s:s, s:s, s?s, s:s, s?o, s?s}", "id", &id, "daemon", &daemon,
+	if (json_unpack(v, "{s:s, s:s, s?s, s:s, s?o, s?s, s?s}", "id", &id, "daemon", &daemon,
 			"labels", &labels, "need", &need, "capabilities", &cv, "anti_affinity",
-			&anti) != 0)
+			&anti, "domain", &domain) != 0)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EPARSE, "nodes",
 				      "a node needs id, daemon and need strings");
 	rc = bpci_resources_parse(&req.need, need, diag);
@@ -117,6 +120,9 @@ static int load_node(bpci_daemon_tree *t, json_t *v, bpci_diag *diag)
 	req.anti_affinity = anti;
 	if (rc == 0)
 		rc = bpci_daemon_tree_add_node(t, &req, daemon, diag);
+	/* Old files have no domain: the node is the root's. */
+	if (rc == 0 && domain)
+		rc = bpci_daemon_tree_set_node_domain(t, id, domain, diag);
 	bpci_capabilities_free(caps);
 	return rc;
 }
@@ -207,6 +213,16 @@ static json_t *node_ids(const bpci_daemon_tree *t, const char *id, size_t *count
 
 static json_t *entry(const bpci_daemon_tree *t, size_t i, unsigned int level);
 
+static json_t *probe_json(const dt_probe *p)
+{
+	json_t *v = json_pack("{s:b, s:f, s:I, s:b}", "ok", p->ok, "latency_ms", p->ms,
+			      "failures", (json_int_t)p->failures, "unhealthy", p->unhealthy);
+
+	if (v && p->error)
+		json_object_set_new(v, "error", json_string(p->error));
+	return v;
+}
+
 static json_t *children(const bpci_daemon_tree *t, size_t i, unsigned int level)
 {
 	const char *id = bpci_daemon_spec_id(t->d[i].spec), *p;
@@ -253,6 +269,10 @@ static json_t *entry(const bpci_daemon_tree *t, size_t i, unsigned int level)
 		      "load", "reserved_percent", reserved_share(t, i), "cpu_percent", l->cpu,
 		      "rss_bytes", (json_int_t)l->rss);
 	json_decref(spec);
+	if (v && l->reason)
+		json_object_set_new(v, "state_reason", json_string(l->reason));
+	if (v && t->d[i].probe.set)
+		json_object_set_new(v, "probe", probe_json(&t->d[i].probe));
 	return v;
 }
 
@@ -285,6 +305,10 @@ int bpci_daemon_tree_plan_to_json(char **out, const bpci_daemon_tree_plan *plan)
 		s = json_pack("{s:s, s:s, s:s*, s:s*}", "action", actions[st->kind],
 			      st->kind == BPCI_DAEMON_STEP_MOVE_NODE ? "node" : "daemon",
 			      st->subject, "from", st->from, "to", st->to);
+		if (s && st->by && json_object_set_new(s, "by", json_string(st->by)) != 0) {
+			json_decref(s);
+			s = NULL;
+		}
 		if (!s || json_array_append_new(steps, s) != 0) {
 			json_decref(steps);
 			return BPCI_ENOMEM;
@@ -295,11 +319,11 @@ int bpci_daemon_tree_plan_to_json(char **out, const bpci_daemon_tree_plan *plan)
 
 static int parse_step(bpci_daemon_tree_plan *plan, json_t *v, size_t i, bpci_diag *diag)
 {
-	const char *action = NULL, *subj = NULL, *from = NULL, *to = NULL;
+	const char *action = NULL, *subj = NULL, *from = NULL, *to = NULL, *by = NULL;
 	size_t k;
 
-	if (json_unpack(v, "{s:s, s?s, s?s, s?s}", "action", &action, "from", &from, "to",
-			&to, "node", &subj) != 0)
+	if (json_unpack(v, "{s:s, s?s, s?s, s?s, s?s}", "action", &action, "from", &from, "to",
+			&to, "node", &subj, "by", &by) != 0)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EPARSE, "steps",
 				      "step %zu needs an action and strings", i + 1);
 	if (!subj)
@@ -313,7 +337,7 @@ static int parse_step(bpci_daemon_tree_plan *plan, json_t *v, size_t i, bpci_dia
 				      "step %zu: action must be reparent, move_node or remove "
 				      "with a node or daemon, from and to; got \"%s\"", i + 1,
 				      action);
-	return bpci__dt_plan_add(plan, (bpci_daemon_step_kind)k, subj, from, to);
+	return bpci__dt_plan_add_by(plan, (bpci_daemon_step_kind)k, subj, from, to, by);
 }
 
 int bpci_daemon_tree_plan_parse(bpci_daemon_tree_plan **out, const char *json, size_t len,

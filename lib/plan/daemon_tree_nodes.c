@@ -9,8 +9,8 @@
 #include "common/diag.h"
 #include "plan/daemon_tree_internal.h"
 
-int bpci__dt_plan_add(bpci_daemon_tree_plan *plan, bpci_daemon_step_kind kind,
-		      const char *subject, const char *from, const char *to)
+int bpci__dt_plan_add_by(bpci_daemon_tree_plan *plan, bpci_daemon_step_kind kind,
+			 const char *subject, const char *from, const char *to, const char *by)
 {
 	bpci_daemon_step *grown = bpci__realloc(plan->s, (plan->ns + 1) * sizeof(*grown)), *s;
 
@@ -22,8 +22,16 @@ int bpci__dt_plan_add(bpci_daemon_tree_plan *plan, bpci_daemon_step_kind kind,
 	s->subject = bpci__strdup(subject);
 	s->from = from ? bpci__strdup(from) : NULL;
 	s->to = to ? bpci__strdup(to) : NULL;
+	s->by = by ? bpci__strdup(by) : NULL;
 	plan->ns++;
-	return (!s->subject || (from && !s->from) || (to && !s->to)) ? BPCI_ENOMEM : 0;
+	return (!s->subject || (from && !s->from) || (to && !s->to) || (by && !s->by))
+		       ? BPCI_ENOMEM : 0;
+}
+
+int bpci__dt_plan_add(bpci_daemon_tree_plan *plan, bpci_daemon_step_kind kind,
+		      const char *subject, const char *from, const char *to)
+{
+	return bpci__dt_plan_add_by(plan, kind, subject, from, to, NULL);
 }
 
 void bpci_daemon_tree_plan_free(bpci_daemon_tree_plan *plan)
@@ -36,6 +44,7 @@ void bpci_daemon_tree_plan_free(bpci_daemon_tree_plan *plan)
 		bpci__free((char *)plan->s[i].subject);
 		bpci__free((char *)plan->s[i].from);
 		bpci__free((char *)plan->s[i].to);
+		bpci__free((char *)plan->s[i].by);
 	}
 	bpci__free(plan->s);
 	bpci__free(plan);
@@ -52,7 +61,7 @@ const bpci_daemon_step *bpci_daemon_tree_plan_at(const bpci_daemon_tree_plan *pl
 	return plan && index < plan->ns ? &plan->s[index] : NULL;
 }
 
-static void node_request(bpci_placement_request *req, const dt_node *n)
+void bpci__dt_node_request(bpci_placement_request *req, const dt_node *n)
 {
 	bpci_placement_request init = BPCI_PLACEMENT_REQUEST_INIT;
 
@@ -64,34 +73,72 @@ static void node_request(bpci_placement_request *req, const dt_node *n)
 	req->anti_affinity = n->anti;
 }
 
-static int add_daemons(bpci_placement *pl, const bpci_daemon_tree *t, const char *only,
+/* May daemon @i host under view @v? */
+static int view_hosts(const bpci_daemon_tree *t, size_t i, const dt_view *v)
+{
+	return !bpci__dt_state_down(bpci__dt_state(t, i)) && (long)i != v->skip &&
+	       (!v->only || !strcmp(v->only, bpci_daemon_spec_id(t->d[i].spec)));
+}
+
+static int view_has(const bpci_daemon_tree *t, size_t i, const dt_view *v)
+{
+	return v->within <= 0 || bpci__dt_in_subtree(t, i, (size_t)v->within);
+}
+
+/* Is node @k a movable node of the view (else a fixed reservation)? */
+static int view_node(const bpci_daemon_tree *t, size_t k, const dt_view *v)
+{
+	return v->domain < 0 || bpci__dt_node_domain(t, &t->n[k]) == (size_t)v->domain;
+}
+
+/* Into @fixed (one per daemon): the needs of the nodes that are not the
+ * view's to move. */
+static void fixed_needs(const bpci_daemon_tree *t, const dt_view *v, bpci_resources *fixed)
+{
+	size_t k;
+	long d;
+
+	for (k = 0; v->domain >= 0 && k < t->nn; k++)
+		if (!view_node(t, k, v) && (d = bpci__dt_find(t, t->n[k].daemon)) >= 0)
+			bpci__dt_res_add(&fixed[d], &t->n[k].need);
+}
+
+static int add_daemons(bpci_placement *pl, const bpci_daemon_tree *t, const dt_view *v,
 		       bpci_diag *diag)
 {
+	bpci_resources *fixed = bpci__calloc(t->nd + 1, sizeof(*fixed));
 	size_t i;
-	int rc = 0;
+	int rc = fixed ? 0 : BPCI_ENOMEM;
 
+	if (fixed)
+		fixed_needs(t, v, fixed);
 	for (i = 0; rc == 0 && i < t->nd; i++) {
 		bpci_placement_daemon_state st = BPCI_PLACEMENT_DAEMON_STATE_INIT;
 		bpci_resources nodes;
 		const dt_live *l = &t->d[i].live;
 
-		st.healthy = !bpci__dt_state_down(bpci__dt_state(t, i)) &&
-			     (!only || !strcmp(only, bpci_daemon_spec_id(t->d[i].spec)));
+		if (!view_has(t, i, v))
+			continue;
+		st.healthy = view_hosts(t, i, v);
 		st.load = l->set && l->cpu > 0 ? (l->cpu >= 100.0 ? 1.0 : l->cpu / 100.0) : 0.0;
 		st.capabilities = t->d[i].caps;
 		/* Local children run on this host: their capacity is not free here. */
 		bpci__dt_taken(t, i, &st.reserved, &nodes);
+		/* Nodes of other domains stay where they are: only their share counts. */
+		bpci__dt_res_add(&st.reserved, &fixed[i]);
 		rc = bpci_placement_add_daemon(pl, t->d[i].spec, &st, diag);
 	}
+	bpci__free(fixed);
 	return rc;
 }
 
-int bpci__dt_placement(bpci_placement **out, const bpci_daemon_tree *t, const char *only,
-		       bpci_diag *diag)
+int bpci__dt_placement_view(bpci_placement **out, const bpci_daemon_tree *t, const dt_view *v,
+			    bpci_diag *diag)
 {
 	bpci_placement_options po = BPCI_PLACEMENT_OPTIONS_INIT;
 	bpci_placement *pl = NULL;
 	size_t i;
+	long d;
 	int rc;
 
 	*out = NULL;
@@ -99,11 +146,15 @@ int bpci__dt_placement(bpci_placement **out, const bpci_daemon_tree *t, const ch
 	po.max_utilization_percent = t->pct;
 	rc = bpci_placement_new(&pl, &po, diag);
 	if (rc == 0)
-		rc = add_daemons(pl, t, only, diag);
+		rc = add_daemons(pl, t, v, diag);
 	for (i = 0; rc == 0 && i < t->nn; i++) {
 		bpci_placement_request req;
 
-		node_request(&req, &t->n[i]);
+		/* The whole tree: no lookup needed (a scan per node adds up). */
+		d = v->within > 0 ? bpci__dt_find(t, t->n[i].daemon) : 0;
+		if (d < 0 || !view_has(t, (size_t)d, v) || !view_node(t, i, v))
+			continue;
+		bpci__dt_node_request(&req, &t->n[i]);
 		rc = bpci_placement_add_node(pl, &req, t->n[i].daemon, diag);
 	}
 	if (rc != 0) {
@@ -112,6 +163,15 @@ int bpci__dt_placement(bpci_placement **out, const bpci_daemon_tree *t, const ch
 	}
 	*out = pl;
 	return 0;
+}
+
+int bpci__dt_placement(bpci_placement **out, const bpci_daemon_tree *t, const char *only,
+		       bpci_diag *diag)
+{
+	dt_view v = DT_VIEW_ALL;
+
+	v.only = only;
+	return bpci__dt_placement_view(out, t, &v, diag);
 }
 
 int bpci__dt_node_push(bpci_daemon_tree *t, const bpci_placement_request *req,
@@ -146,15 +206,14 @@ int bpci__dt_node_push(bpci_daemon_tree *t, const bpci_placement_request *req,
 	return 0;
 }
 
-/* The placement of one node on @t (considering only daemon @only when set). */
-static int place_one(const char **where, bpci_daemon_tree *t, const bpci_placement_request *req,
-		     const char *only, bpci_diag *diag)
+int bpci__dt_place_one(const char **where, const bpci_daemon_tree *t,
+		       const bpci_placement_request *req, const dt_view *v, bpci_diag *diag)
 {
 	bpci_placement_plan *plan = NULL;
 	const bpci_placement_move *mv;
 	bpci_placement *pl = NULL;
 	long d;
-	int rc = bpci__dt_placement(&pl, t, only, diag);
+	int rc = bpci__dt_placement_view(&pl, t, v, diag);
 
 	if (rc == 0)
 		rc = bpci_placement_place(&plan, pl, req, 1, 0, NULL);
@@ -181,21 +240,7 @@ static int place_one(const char **where, bpci_daemon_tree *t, const bpci_placeme
 int bpci_daemon_tree_place_node(const char **daemon, bpci_daemon_tree *t,
 				const bpci_placement_request *req, bpci_diag *diag)
 {
-	const char *where = NULL;
-	int rc;
-
-	if (!t || !req || !req->id)
-		return BPCI_EINVAL;
-	if (bpci__dt_find_node(t, req->id) >= 0)
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EEXISTS, "id",
-				      "node \"%s\" is already placed on daemon \"%s\"", req->id,
-				      bpci_daemon_tree_node_daemon(t, req->id));
-	rc = place_one(&where, t, req, NULL, diag);
-	if (rc == 0)
-		rc = bpci__dt_node_push(t, req, where);
-	if (rc == 0 && daemon)
-		*daemon = where;
-	return rc;
+	return bpci_daemon_tree_place_node_under(daemon, t, req, NULL, diag);
 }
 
 int bpci_daemon_tree_add_node(bpci_daemon_tree *t, const bpci_placement_request *req,
@@ -228,6 +273,7 @@ int bpci_daemon_tree_remove_node(bpci_daemon_tree *t, const char *node_id)
 	bpci__free(n->daemon);
 	bpci__free(n->labels);
 	bpci__free(n->anti);
+	bpci__free(n->domain);
 	bpci_capabilities_free(n->caps);
 	memmove(n, n + 1, (t->nn - (size_t)i - 1) * sizeof(*n));
 	t->nn--;
@@ -241,45 +287,14 @@ const char *bpci_daemon_tree_node_daemon(const bpci_daemon_tree *t, const char *
 	return i >= 0 ? t->n[i].daemon : NULL;
 }
 
-int bpci_daemon_tree_rebalance(bpci_daemon_tree_plan **out, bpci_daemon_tree *t,
-			       bpci_diag *diag)
-{
-	bpci_placement_plan *pp = NULL;
-	bpci_daemon_tree_plan *plan;
-	bpci_placement *pl = NULL;
-	size_t k;
-	int rc;
-
-	*out = NULL;
-	plan = bpci__calloc(1, sizeof(*plan));
-	if (!plan)
-		return BPCI_ENOMEM;
-	rc = bpci__dt_placement(&pl, t, NULL, diag);
-	if (rc == 0)
-		rc = bpci_placement_rebalance(&pp, pl, diag);
-	for (k = 0; rc == 0 && k < bpci_placement_plan_count(pp); k++) {
-		const bpci_placement_move *mv = bpci_placement_plan_at(pp, k);
-
-		if (mv->to && mv->from)
-			rc = bpci__dt_plan_add(plan, BPCI_DAEMON_STEP_MOVE_NODE, mv->node, mv->from,
-					       mv->to);
-	}
-	bpci_placement_plan_free(pp);
-	bpci_placement_free(pl);
-	if (rc != 0) {
-		bpci_daemon_tree_plan_free(plan);
-		return rc;
-	}
-	*out = plan;
-	return 0;
-}
-
 /* One move on @c: the node is on @from, and @to alone would take it. */
 static int apply_move(bpci_daemon_tree *c, const bpci_daemon_step *s, bpci_diag *diag)
 {
 	bpci_placement_request req;
 	const char *where = NULL;
-	long n = bpci__dt_find_node(c, s->subject);
+	long n = bpci__dt_find_node(c, s->subject), to_i;
+	dt_view v = DT_VIEW_ALL;
+	size_t dom;
 	dt_node saved;
 	char *to;
 	int rc;
@@ -291,14 +306,22 @@ static int apply_move(bpci_daemon_tree *c, const bpci_daemon_step *s, bpci_diag 
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "from",
 				      "node \"%s\" is on daemon \"%s\", not \"%s\"", s->subject,
 				      c->n[n].daemon, s->from ? s->from : "");
-	if (bpci__dt_find(c, s->to) < 0)
+	if ((to_i = bpci__dt_find(c, s->to)) < 0)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, "to",
 				      "no daemon \"%s\" in the tree", s->to ? s->to : "");
+	/* A node never leaves the load_balancing domain it was placed in. */
+	dom = bpci__dt_node_domain(c, &c->n[n]);
+	if (!bpci__dt_in_subtree(c, (size_t)to_i, dom))
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "to",
+				      "node \"%s\" belongs to the load_balancing domain of daemon "
+				      "\"%s\": daemon \"%s\" is outside it", s->subject,
+				      bpci_daemon_spec_id(c->d[dom].spec), s->to);
 	/* Take the node out, then ask the engine whether @to alone takes it. */
 	saved = c->n[n];
 	c->n[n] = c->n[--c->nn];
-	node_request(&req, &saved);
-	rc = place_one(&where, c, &req, s->to, diag);
+	bpci__dt_node_request(&req, &saved);
+	v.only = s->to;
+	rc = bpci__dt_place_one(&where, c, &req, &v, diag);
 	c->n[c->nn++] = c->n[n];
 	c->n[n] = saved;
 	if (rc != 0)

@@ -36,13 +36,28 @@ static void node_list(FILE *f, json_t *ids)
 		fprintf(f, " and %zu more", n - MAX_SHOWN_NODES);
 }
 
+/* The parent's last health probe of the daemon, on its link line. */
+static void probe_text(FILE *f, json_t *p)
+{
+	const char *err = json_string_value(json_object_get(p, "error"));
+
+	if (!json_is_object(p))
+		return;
+	if (json_is_true(json_object_get(p, "ok")))
+		fprintf(f, ", probe ok %.2f ms", num(p, "latency_ms", NULL));
+	else
+		fprintf(f, ", probe failed %.0fx%s%s%s", num(p, "failures", NULL),
+			json_is_true(json_object_get(p, "unhealthy")) ? " (unhealthy)" : "",
+			err ? ": " : "", err ? err : "");
+}
+
 /* One daemon's line(s); @prefix is the indentation of its children's lines. */
 static int line(FILE *f, json_t *e, const char *lead, const char *prefix, int depth,
 		bpci_diag *diag)
 {
 	const char *id = json_string_value(json_object_get(e, "daemon_id"));
 	const char *state = json_string_value(json_object_get(e, "state"));
-	const char *parent = json_string_value(json_object_get(e, "parent_id"));
+	const char *parent = json_string_value(json_object_get(e, "parent_id")), *reason;
 	json_t *kids = json_object_get(e, "children");
 	size_t i, n = json_array_size(kids);
 	int rc = 0;
@@ -54,7 +69,9 @@ static int line(FILE *f, json_t *e, const char *lead, const char *prefix, int de
 	if (depth > BPCI_DAEMON_TREE_MAX_LEVELS * 4)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "children",
 				      "nested deeper than any daemon tree");
-	fprintf(f, "%s%s [%s%s] pid %.0f, load %.1f%% reserved", lead, id, state,
+	reason = json_string_value(json_object_get(e, "state_reason"));
+	fprintf(f, "%s%s [%s%s%s%s%s] pid %.0f, load %.1f%% reserved", lead, id, state,
+		reason ? " (" : "", reason ? reason : "", reason ? ")" : "",
 		json_is_true(json_object_get(e, "remote")) ? ", remote" : "", num(e, "pid", NULL),
 		num(e, "load", "reserved_percent"));
 	if (num(e, "load", "cpu_percent") > 0)
@@ -74,6 +91,7 @@ static int line(FILE *f, json_t *e, const char *lead, const char *prefix, int de
 		if (num(e, "link", "last_heartbeat_ms_ago") >= 0 &&
 		    json_object_get(json_object_get(e, "link"), "last_heartbeat_ms_ago"))
 			fprintf(f, ", last %.0f ms ago", num(e, "link", "last_heartbeat_ms_ago"));
+		probe_text(f, json_object_get(e, "probe"));
 		fputc('\n', f);
 	}
 	for (i = 0; rc == 0 && i < n; i++) {

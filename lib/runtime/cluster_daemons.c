@@ -144,6 +144,9 @@ int bpci__cm_daemon_start(bpci_cluster_manager *cm, const char *url, const char 
 	if (!(cm->token = bpci__strdup(token ? token : "")))
 		return BPCI_ENOMEM;
 	o.daemon_id = bpci_daemon_tree_root(cm->tree);
+	/* Its responsibilities: with health_monitoring the root's
+	 * coordinator probes the root's children. */
+	o.spec = bpci_daemon_tree_at(cm->tree, 0);
 	o.url = url;
 	o.token = token;
 	o.heartbeat_interval_ms = cm->hb_ms;

@@ -170,6 +170,10 @@ struct json_t;
  * else a warning in @diag naming the --join to use, and its code. */
 int bpci__cm_redirect(bpci_cluster_manager *cm, const char *id, bpci_diag *diag);
 int bpci__cm_fence(bpci_cluster_manager *cm, const char *id, struct json_t *node_ids);
+/* Per-daemon families for /metrics: each daemon's state (with the reason
+ * the manager set it) and its parent's last health probe. */
+#include <stdio.h>
+void bpci__cm_daemon_metrics(FILE *f, const bpci_cluster_manager *cm);
 /* Fraction of the tree's daemons that are healthy (running). */
 double bpci__cm_tree_health(const bpci_cluster_manager *cm);
 

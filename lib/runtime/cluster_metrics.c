@@ -238,3 +238,76 @@ int bpci_cluster_manager_resources_json(char **out, bpci_cluster_manager *cm)
 					      "available_under_ceiling", res_json(&f),
 					      "max_utilization_percent", (int)cm->ceiling));
 }
+
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void label(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void daemon_states(FILE *f, const bpci_daemon_tree *t)
+{
+	size_t i;
+
+	fputs("# HELP node_distribution_daemon_state The state of each daemon of the tree "
+	      "(1 for its current state; reason: why the manager set it)\n"
+	      "# TYPE node_distribution_daemon_state gauge\n", f);
+	for (i = 0; i < bpci_daemon_tree_count(t); i++) {
+		const char *id = bpci_daemon_spec_id(bpci_daemon_tree_at(t, i));
+		const char *reason = bpci_daemon_tree_state_reason(t, id);
+		bpci_daemon_live l;
+
+		if (bpci_daemon_tree_get_live(&l, t, id) != 0)
+			continue;
+		fputs("node_distribution_daemon_state{daemon=\"", f);
+		label(f, id);
+		fputs("\",state=\"", f);
+		label(f, l.state);
+		fputs("\",reason=\"", f);
+		label(f, reason);
+		fputs("\"} 1\n", f);
+	}
+}
+
+static void probe_family(FILE *f, const bpci_daemon_tree *t, const char *name,
+			 const char *help, int which)
+{
+	size_t i;
+
+	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	for (i = 0; i < bpci_daemon_tree_count(t); i++) {
+		const char *id = bpci_daemon_spec_id(bpci_daemon_tree_at(t, i));
+		bpci_daemon_probe p;
+		double v;
+
+		if (bpci_daemon_tree_get_probe(&p, t, id) != 0 || (which == 1 && p.latency_ms < 0))
+			continue;
+		v = which == 0 ? p.ok : which == 1 ? p.latency_ms / 1000.0
+			: which == 2 ? (double)p.failures : p.unhealthy;
+		fprintf(f, "%s{daemon=\"", name);
+		label(f, id);
+		fprintf(f, "\"} %.17g\n", v);
+	}
+}
+
+void bpci__cm_daemon_metrics(FILE *f, const bpci_cluster_manager *cm)
+{
+	if (!cm->tree)
+		return;
+	daemon_states(f, cm->tree);
+	probe_family(f, cm->tree, "node_distribution_daemon_probe_ok",
+		     "1 when the parent's last /healthz probe of the daemon succeeded", 0);
+	probe_family(f, cm->tree, "node_distribution_daemon_probe_latency_seconds",
+		     "Latency of the parent's last /healthz probe of the daemon", 1);
+	probe_family(f, cm->tree, "node_distribution_daemon_probe_failures",
+		     "Consecutive failed /healthz probes of the daemon", 2);
+	probe_family(f, cm->tree, "node_distribution_daemon_unhealthy",
+		     "1 when the daemon failed its probes retries times (degraded)", 3);
+}

@@ -1,7 +1,8 @@
 /*
  * ENC replicas: an enc-cluster node with a resource reservation, placed by
- * the placement engine onto the root daemon (the manager's own host) under
- * the utilization ceiling, and run by the manager's coordinator.
+ * the placement engine on a node_lifecycle daemon of the tree (of the
+ * subtree of a load_balancing daemon when placed "under" it) within the
+ * utilization ceiling, and run by that daemon's coordinator.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -79,21 +80,25 @@ int bpci__cm_replica_spec(bpci_node_spec **out, const bpci_cluster_manager *cm,
 	return 0;
 }
 
-static char *replica_details(const bpci_cluster_manager *cm, const bpci__replica *r)
+static char *replica_details(const bpci_cluster_manager *cm, const bpci__replica *r,
+			     const char *domain)
 {
 	char *res = NULL, *out;
 
 	if (bpci_resources_format(&res, &r->res) != 0)
 		return NULL;
-	out = bpci__asprintf("{\"name\":\"%s\",\"resources\":\"%s\",\"daemon\":\"%s\"}",
-			     r->name, res, r->daemon ? r->daemon : bpci_daemon_tree_root(cm->tree));
+	out = bpci__asprintf("{\"name\":\"%s\",\"resources\":\"%s\",\"daemon\":\"%s\","
+			     "\"domain\":\"%s\"}", r->name, res,
+			     r->daemon ? r->daemon : bpci_daemon_tree_root(cm->tree),
+			     domain ? domain : bpci_daemon_tree_root(cm->tree));
 	bpci__free(res);
 	return out;
 }
 
-/* Starts the replica's node and journals it; undoes the start on failure. */
+/* Starts the replica's node and journals it (with the load_balancing
+ * domain it was placed in); undoes the start on failure. */
 static int start_and_journal(bpci_cluster_manager *cm, const bpci__replica *r,
-			     bpci_diag *diag)
+			     const char *domain, bpci_diag *diag)
 {
 	bpci_placement_request req = BPCI_PLACEMENT_REQUEST_INIT;
 	char *details;
@@ -103,12 +108,15 @@ static int start_and_journal(bpci_cluster_manager *cm, const bpci__replica *r,
 		return rc;
 	req.id = r->id;
 	req.need = bpci__cm_placed_need(&r->res);
-	details = replica_details(cm, r);
+	details = replica_details(cm, r, domain);
 	rc = details ? bpci__cm_journal(cm, "replica.added", r->id, details, diag) : BPCI_ENOMEM;
 	bpci__free(details);
 	if (rc == 0)
 		rc = bpci_daemon_tree_add_node(cm->tree, &req, r->daemon ? r->daemon
 						       : bpci_daemon_tree_root(cm->tree), diag);
+	if (rc == 0 && domain && (rc = bpci_daemon_tree_set_node_domain(cm->tree, r->id, domain,
+									 diag)) != 0)
+		bpci_daemon_tree_remove_node(cm->tree, r->id);
 	if (rc != 0)
 		bpci__cm_replica_stop(cm, r, r->daemon, NULL);
 	return rc;
@@ -125,9 +133,58 @@ static void emit_status(bpci_cluster_manager *cm, const char *id)
 	bpci_node_status_free(st);
 }
 
+/* Choose the daemon for a new replica within domain @under's subtree. */
+static int place_under(char **daemon, bpci_cluster_manager *cm, const char *id,
+		       const bpci_resources *res, const char *under, bpci_diag *diag)
+{
+	bpci_placement_request req = BPCI_PLACEMENT_REQUEST_INIT;
+	bpci_daemon_tree *view = NULL;
+	bpci_diag *why = NULL;
+	const char *where = NULL;
+	int rc = bpci_daemon_tree_check_domain(cm->tree, under, diag);
+
+	*daemon = NULL;
+	if (rc != 0)
+		return rc;
+	if (!under)
+		return bpci__cm_tree_place(daemon, cm, id, res, diag);
+	req.id = id;
+	req.need = bpci__cm_placed_need(res);
+	rc = bpci__cm_placement_view(&view, cm);
+	if (rc == 0)
+		rc = bpci_diag_new(&why);
+	if (rc == 0)
+		rc = bpci_daemon_tree_place_node_under(&where, view, &req, under, why);
+	if (rc == BPCI_ELIMIT) {
+		const char *m = bpci_diag_count(why) ? bpci_diag_get(why, 0)->message : "refused";
+		const char *reason = strstr(m, "capacity: ");
+
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "resources",
+				    "replica does not fit within %u%% of any daemon's capacity "
+				    "under \"%s\": %s", cm->ceiling, under,
+				    reason ? reason + 10 : m);
+	} else if (rc != 0 && rc != BPCI_ENOMEM) {
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "resources",
+				    "cannot place the replica under \"%s\": %s", under,
+				    bpci_strerror(rc));
+	}
+	if (rc == 0 && !(*daemon = bpci__strdup(where)))
+		rc = BPCI_ENOMEM;
+	bpci_diag_free(why);
+	bpci_daemon_tree_free(view);
+	return rc;
+}
+
 int bpci_cluster_manager_add_enc_replica(char **id, bpci_cluster_manager *cm,
 					 const char *name, const bpci_resources *res,
 					 bpci_diag *diag)
+{
+	return bpci_cluster_manager_add_enc_replica_under(id, cm, name, res, NULL, diag);
+}
+
+int bpci_cluster_manager_add_enc_replica_under(char **id, bpci_cluster_manager *cm,
+					       const char *name, const bpci_resources *res,
+					       const char *under, bpci_diag *diag)
 {
 	bpci__replica r, *grown;
 	char idbuf[40], *daemon = NULL;
@@ -142,7 +199,10 @@ int bpci_cluster_manager_add_enc_replica(char **id, bpci_cluster_manager *cm,
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EEXISTS, "name",
 				      "a replica named \"%s\" exists", name);
 	snprintf(idbuf, sizeof(idbuf), "replica-%" PRIu64, cm->next_replica);
-	rc = bpci__cm_tree_place(&daemon, cm, idbuf, res, diag);
+	/* The root's domain is recorded as none: it survives a root rename. */
+	if (cm && under && bpci__cm_is_root(cm, under))
+		under = NULL;
+	rc = place_under(&daemon, cm, idbuf, res, under, diag);
 	if (rc != 0)
 		return rc;
 	grown = bpci__realloc(cm->replicas, (cm->nreplicas + 1) * sizeof(*grown));
@@ -166,7 +226,7 @@ int bpci_cluster_manager_add_enc_replica(char **id, bpci_cluster_manager *cm,
 		 * are reported as the replica's. */
 		cm->replicas[cm->nreplicas++] = r;
 		cm->adding = r.id;
-		rc = start_and_journal(cm, &r, diag);
+		rc = start_and_journal(cm, &r, under, diag);
 		cm->adding = NULL;
 		if (rc != 0)
 			cm->nreplicas--;
@@ -245,4 +305,30 @@ int bpci__cm_start_missing(bpci_cluster_manager *cm, bpci_diag *diag)
 				       bpci_strerror(rc));
 	}
 	return 0;
+}
+
+int bpci_cluster_manager_rebalance_under(char **plan_json, bpci_cluster_manager *cm,
+					 const char *under, int dry_run, bpci_diag *diag)
+{
+	bpci_daemon_tree_plan *plan = NULL;
+	char *moves = NULL;
+	int rc;
+
+	if (plan_json)
+		*plan_json = NULL;
+	if (!cm)
+		return BPCI_EINVAL;
+	if (!under)
+		return bpci_cluster_manager_rebalance(plan_json, cm, NULL, 0, dry_run, diag);
+	/* Plan the domain here, then carry it out as given moves: each is
+	 * checked again against the tree, domain included. */
+	rc = bpci_daemon_tree_rebalance_under(&plan, cm->tree, under, diag);
+	if (rc == 0)
+		rc = bpci_daemon_tree_plan_to_json(&moves, plan);
+	if (rc == 0)
+		rc = bpci_cluster_manager_rebalance(plan_json, cm, moves, strlen(moves), dry_run,
+						    diag);
+	bpci__free(moves);
+	bpci_daemon_tree_plan_free(plan);
+	return rc;
 }

@@ -4,8 +4,9 @@
  * they relay. Each sync copies that live data into the model, journals
  * every state change (daemon.state; daemon.failed when a daemon is given
  * up), and re-places the replicas of failed daemons on the others
- * (replica.moved with "reason":"failover"): the new instance is started
- * at once. A failed daemon that reports again is fenced first (its old
+ * (replica.moved with "reason":"failover" and "by": the nearest ancestor
+ * with fault_recovery whose subtree took it, else the root): the new
+ * instance is started at once. A failed daemon that reports again is fenced first (its old
  * instances of those replicas stopped, cluster_fence.c) and only then
  * counted running again.
  */
@@ -100,56 +101,145 @@ static int relayed_by_parent(const bpci_cluster_manager *cm, const char *id, con
 	return !by || !p || !strcmp(p, by);
 }
 
-/* One SUBTREE entry (relayed by daemon @by) and, recursively, the
- * entries it relays. */
-static void report(bpci_cluster_manager *cm, json_t *e, const char *by)
+/* Is a reported state one the daemon itself knows (failed, stopped), so
+ * that even a stale report of it stands? */
+static int known_down(const char *state)
 {
-	const char *id = str(e, "daemon_id");
+	return state && (!strcmp(state, "failed") || !strcmp(state, "stopped"));
+}
+
+/* Record the live data of entry @e for daemon @id; @stale: the relaying
+ * daemon is down, so what it relayed is old (NULL: fresh). */
+/* The parent's last health probe of the daemon of entry @e, if any. */
+static void probe_of(bpci_cluster_manager *cm, json_t *e, const char *id)
+{
+	bpci_daemon_probe p = BPCI_DAEMON_PROBE_INIT;
+	json_t *o = json_object_get(e, "probe");
+
+	if (!json_is_object(o)) {
+		bpci_daemon_tree_set_probe(cm->tree, id, NULL);
+		return;
+	}
+	p.ok = json_is_true(json_object_get(o, "ok"));
+	p.latency_ms = num(o, "latency_ms", -1);
+	p.failures = (unsigned int)num(o, "failures", 0);
+	p.unhealthy = json_is_true(json_object_get(o, "unhealthy"));
+	p.error = str(o, "error");
+	bpci_daemon_tree_set_probe(cm->tree, id, &p);
+}
+
+static void report_one(bpci_cluster_manager *cm, json_t *e, const char *id, const char *stale)
+{
+	bpci_daemon_live l = BPCI_DAEMON_LIVE_INIT;
+	long n = bpci__dt_find(cm->tree, id);
+	char *was = bpci__strdup(bpci__dt_state(cm->tree, (size_t)n));
+
+	probe_of(cm, e, id);
+
+	live_of(&l, e);
+	if (!l.state || !was) {
+		bpci__free(was);
+		return;
+	}
+	if (stale && !known_down(l.state)) {
+		/* A failed daemon stays failed (its replicas moved away; it is
+		 * fenced when it reports again); else it is unknown now. */
+		if (strcmp(was, "failed") != 0 && strcmp(was, "unknown") != 0 &&
+		    bpci_daemon_tree_set_state(cm->tree, id, "unknown", stale, NULL) == 0)
+			state_changed(cm, id, was, "unknown", stale);
+		bpci__free(was);
+		return;
+	}
+	if (!strcmp(was, "failed") && strcmp(l.state, "failed") != 0) {
+		const char *to = l.state;
+
+		/* Back from failed: its URL and token first (fencing calls
+		 * its API), healthy only once fenced; else failed still
+		 * and retried at a later sync. */
+		l.state = "failed";
+		if (bpci_daemon_tree_set_live(cm->tree, id, &l, NULL) == 0 &&
+		    bpci__cm_fence(cm, id, json_object_get(e, "node_ids")) == 0)
+			l.state = to;
+	}
+	if (bpci_daemon_tree_set_live(cm->tree, id, &l, NULL) == 0 && strcmp(was, l.state) != 0)
+		state_changed(cm, id, was, l.state, str(e, "last_exit"));
+	bpci__free(was);
+}
+
+/* One SUBTREE entry (relayed by daemon @by) and, recursively, the
+ * entries it relays; @seen marks the daemons of the model reported;
+ * @stale as for report_one(). */
+static void report(bpci_cluster_manager *cm, json_t *e, const char *by, const char *stale,
+		   unsigned char *seen)
+{
+	const char *id = str(e, "daemon_id"), *state;
 	json_t *kids = json_object_get(e, "children"), *k;
-	bpci_daemon_live l = BPCI_DAEMON_LIVE_INIT, old;
+	char *why = NULL;
+	long n;
 	size_t i;
 
-	if (id && !bpci__cm_is_root(cm, id) && bpci_daemon_tree_get(cm->tree, id) &&
-	    relayed_by_parent(cm, id, by) && bpci_daemon_tree_get_live(&old, cm->tree, id) == 0) {
-		long n = bpci__dt_find(cm->tree, id);
-		char *was = bpci__strdup(bpci__dt_state(cm->tree, (size_t)n));
-
-		live_of(&l, e);
-		if (l.state && was && !strcmp(was, "failed") && strcmp(l.state, "failed") != 0) {
-			const char *to = l.state;
-
-			/* Back from failed: its URL and token first (fencing calls
-			 * its API), healthy only once fenced; else failed still
-			 * and retried at a later sync. */
-			l.state = "failed";
-			if (bpci_daemon_tree_set_live(cm->tree, id, &l, NULL) == 0 &&
-			    bpci__cm_fence(cm, id, json_object_get(e, "node_ids")) == 0)
-				l.state = to;
-		}
-		if (l.state && was && bpci_daemon_tree_set_live(cm->tree, id, &l, NULL) == 0 &&
-		    strcmp(was, l.state) != 0)
-			state_changed(cm, id, was, l.state, str(e, "last_exit"));
-		bpci__free(was);
+	if (id && !bpci__cm_is_root(cm, id) && (n = bpci__dt_find(cm->tree, id)) > 0 &&
+	    relayed_by_parent(cm, id, by)) {
+		seen[n] = 1;
+		report_one(cm, e, id, stale);
+		/* What a daemon that is down relayed last is no news. */
+		state = bpci__dt_state(cm->tree, (size_t)n);
+		if (!stale && bpci__dt_state_down(state))
+			why = bpci__asprintf("its parent %s is %s: its last report is stale", id,
+					     state);
 	}
 	/* The top entry is this manager's coordinator: the model's root
 	 * (whose id may differ from the coordinator's, after a re-init). */
 	json_array_foreach(kids, i, k)
-		report(cm, k, by ? id : bpci_daemon_tree_root(cm->tree));
+		report(cm, k, by ? id : bpci_daemon_tree_root(cm->tree), why ? why : stale, seen);
+	bpci__free(why);
 }
 
-/* Start replica @r on @to, journal the move, record it. */
+/* Daemons that reported before but were not in this report (their parent
+ * vanished, was removed, or stopped relaying them): "unknown" until they
+ * report again, so that no state of a lost daemon stays "running". */
+static void mark_unseen(bpci_cluster_manager *cm, const unsigned char *seen)
+{
+	size_t i;
+
+	for (i = 1; i < cm->tree->nd; i++) {
+		const char *id = bpci_daemon_spec_id(cm->tree->d[i].spec);
+		const char *parent = bpci_daemon_spec_parent(cm->tree->d[i].spec);
+		long p = bpci__dt_find(cm->tree, parent);
+		char *was, *why;
+
+		if (seen[i] || !cm->tree->d[i].live.set ||
+		    bpci__dt_state_down(bpci__dt_state(cm->tree, i)))
+			continue;
+		was = bpci__strdup(bpci__dt_state(cm->tree, i));
+		why = p >= 0 && bpci__dt_state_down(bpci__dt_state(cm->tree, (size_t)p))
+			      ? bpci__asprintf("its parent %s is %s", parent,
+					       bpci__dt_state(cm->tree, (size_t)p))
+			      : bpci__asprintf("its parent %s does not report it", parent);
+		if (was && why && bpci_daemon_tree_set_state(cm->tree, id, "unknown", why,
+							     NULL) == 0)
+			state_changed(cm, id, was, "unknown", why);
+		bpci__free(was);
+		bpci__free(why);
+	}
+}
+
+/* Start replica @r on @to, journal the move (and @by, the daemon whose
+ * fault_recovery acted), record it. */
 static int fail_over_one(bpci_cluster_manager *cm, bpci__replica *r, const char *from,
-			 const char *to, bpci_diag *diag)
+			 const char *to, const char *by, bpci_diag *diag)
 {
 	long n = bpci__dt_find_node(cm->tree, r->id);
 	char *where = bpci__cm_is_root(cm, to) ? NULL : bpci__strdup(to);
-	char *tree_to = bpci__strdup(to), *details;
+	char *tree_to = bpci__strdup(to), *details, *event;
 	int rc = (!bpci__cm_is_root(cm, to) && !where) || !tree_to ? BPCI_ENOMEM : 0;
 
+	if (!by)
+		by = bpci_daemon_tree_root(cm->tree);
 	if (rc == 0)
 		rc = bpci__cm_replica_start(cm, r, to, diag);
 	details = rc == 0 ? bpci__asprintf("{\"from\":\"%s\",\"to\":\"%s\",\"reason\":"
-					   "\"failover\"}", from, to) : NULL;
+					   "\"failover\",\"by\":\"%s\"}", from, to, by) : NULL;
 	if (rc == 0)
 		rc = details ? bpci__cm_journal(cm, "replica.moved", r->id, details, diag)
 			     : BPCI_ENOMEM;
@@ -164,38 +254,39 @@ static int fail_over_one(bpci_cluster_manager *cm, bpci__replica *r, const char 
 	if (n >= 0) {
 		bpci__free(cm->tree->n[n].daemon);
 		cm->tree->n[n].daemon = tree_to;
+		/* Out of its load_balancing domain: the enclosing one's now. */
+		bpci__dt_fix_domain(cm->tree, &cm->tree->n[n]);
 	} else {
 		bpci__free(tree_to);
 	}
-	bpci__cm_emit(cm, BPCI_CLUSTER_DAEMON_TREE_UPDATED, r->id, "failover", 0);
+	event = bpci__asprintf("failover by %s", by);
+	bpci__cm_emit(cm, BPCI_CLUSTER_DAEMON_TREE_UPDATED, r->id, event ? event : "failover", 0);
+	bpci__free(event);
 	return 0;
 }
 
-/* Re-place the replicas of failed daemon @id (bpci_placement_failover()
- * over the reachable daemons) and start them there. */
+/* Re-place the replicas of failed daemon @id (bpci_daemon_tree_failover()
+ * over the reachable daemons: within the subtree of its nearest
+ * fault_recovery ancestor first, up to the root) and start them there. */
 static int fail_over(bpci_cluster_manager *cm, const char *id, bpci_diag *diag)
 {
 	bpci_daemon_tree *view = NULL;
-	bpci_placement *pl = NULL;
-	bpci_placement_plan *pp = NULL;
+	bpci_daemon_tree_plan *plan = NULL;
 	size_t k, moved = 0;
 	int rc = bpci__cm_placement_view(&view, cm);
 
 	if (rc == 0)
-		rc = bpci__dt_placement(&pl, view, NULL, diag);
-	if (rc == 0)
-		rc = bpci_placement_failover(&pp, pl, id, diag);
-	for (k = 0; pp && k < bpci_placement_plan_count(pp); k++) {
-		const bpci_placement_move *mv = bpci_placement_plan_at(pp, k);
-		long i = mv->to ? bpci__cm_find_replica(cm, mv->node) : -1;
+		rc = bpci_daemon_tree_failover(&plan, view, id, diag);
+	for (k = 0; k < bpci_daemon_tree_plan_count(plan); k++) {
+		const bpci_daemon_step *s = bpci_daemon_tree_plan_at(plan, k);
+		long i = bpci__cm_find_replica(cm, s->subject);
 
-		if (i >= 0 && fail_over_one(cm, &cm->replicas[i], id, mv->to, diag) == 0)
+		if (i >= 0 && fail_over_one(cm, &cm->replicas[i], id, s->to, s->by, diag) == 0)
 			moved++;
 	}
 	if (moved)
 		rc = bpci__cm_persist(cm, diag) ? BPCI_EIO : rc;
-	bpci_placement_plan_free(pp);
-	bpci_placement_free(pl);
+	bpci_daemon_tree_plan_free(plan);
 	bpci_daemon_tree_free(view);
 	return rc;
 }
@@ -230,6 +321,7 @@ static void fail_over_all(bpci_cluster_manager *cm)
 void bpci__cm_tree_sync(bpci_cluster_manager *cm, int force)
 {
 	uint64_t now = mono_ms();
+	unsigned char *seen;
 	char *text = NULL;
 	json_t *tree;
 
@@ -243,8 +335,13 @@ void bpci__cm_tree_sync(bpci_cluster_manager *cm, int force)
 		return;
 	tree = json_loads(text, 0, NULL);
 	bpci__free(text);
-	if (tree)
-		report(cm, tree, NULL);
+	seen = tree ? bpci__calloc(cm->tree->nd + 1, 1) : NULL;
+	if (seen) {
+		report(cm, tree, NULL, NULL, seen);
+		/* report() never adds or removes daemons: @seen still fits. */
+		mark_unseen(cm, seen);
+	}
+	bpci__free(seen);
 	json_decref(tree);
 	if (now - cm->failover_ms >= FAILOVER_RETRY_MS || force) {
 		size_t i;
@@ -266,9 +363,11 @@ double bpci__cm_tree_health(const bpci_cluster_manager *cm)
 		return 0.0;
 	/* Healthy: not known to be down. A daemon still starting (spawned,
 	 * or a remote one that has not joined yet) is not counted against
-	 * the tree; unreachable, failed and stopped ones are. */
+	 * the tree; unreachable, failed, stopped and unknown ones are, and
+	 * those their health_monitoring parent reports unhealthy. */
 	for (i = 0; i < cm->tree->nd; i++)
-		if (!bpci__dt_state_down(bpci__dt_state(cm->tree, i)))
+		if (!bpci__dt_state_down(bpci__dt_state(cm->tree, i)) &&
+		    !(cm->tree->d[i].probe.set && cm->tree->d[i].probe.unhealthy))
 			ok++;
 	return (double)ok / (double)cm->tree->nd;
 }

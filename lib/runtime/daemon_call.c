@@ -1,5 +1,5 @@
 /*
- * One HTTP POST on a helper thread, answered on the loop: the blocking
+ * One HTTP POST (a GET without a body) on a helper thread, answered on the loop: the blocking
  * client (http_client.h) runs on the thread with its own copies of every
  * string, and an eventfd wakes the loop when it is done, where the thread
  * is joined and the callback runs. The loop never waits on the network.
@@ -49,8 +49,8 @@ static void *run(void *arg)
 	o.connect_timeout_ms = call->timeout_ms;
 	o.timeout_ms = call->timeout_ms;
 	(void)bpci_diag_new(&diag);
-	call->rc = bpci__http_request(&o, "POST", call->url, call->body, strlen(call->body),
-				      &call->resp, diag);
+	call->rc = bpci__http_request(&o, call->body ? "POST" : "GET", call->url, call->body,
+				      call->body ? strlen(call->body) : 0, &call->resp, diag);
 	if (call->rc != 0 && diag && bpci_diag_count(diag))
 		call->error = bpci__strdup(bpci_diag_last_text(diag));
 	bpci_diag_free(diag);
@@ -101,14 +101,14 @@ int bpci__dcall_start(bpci__dcall **out, struct event_base *base, const char *ur
 	call->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	call->url = bpci__strdup(url);
 	call->token = bpci__strdup(token ? token : "");
-	call->body = bpci__strdup(body);
+	call->body = body ? bpci__strdup(body) : NULL;
 	call->timeout_ms = timeout_ms;
 	call->cb = cb;
 	call->payload = payload;
 	call->t0 = now_ms();
 	if (call->efd >= 0)
 		call->ev = event_new(base, call->efd, EV_READ, on_done, call);
-	if (call->efd < 0 || !call->url || !call->token || !call->body || !call->ev ||
+	if (call->efd < 0 || !call->url || !call->token || (body && !call->body) || !call->ev ||
 	    event_add(call->ev, NULL) != 0) {
 		int rc = call->efd < 0 ? BPCI_EIO : BPCI_ENOMEM;
 

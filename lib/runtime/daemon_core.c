@@ -106,6 +106,7 @@ int bpci__d_add_child(bpci__dchild **out, bpci__daemons *d, const char *id)
 
 static void child_free(bpci__dchild *k)
 {
+	bpci__d_probe_free(k);
 	bpci__d_release(k);
 	if (k->timer)
 		event_free(k->timer);
@@ -180,6 +181,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	bpci__d_check_children(d);
+	bpci__d_probe_children(d);
 	if (d->parent_url && !d->escalated)
 		bpci__d_link_tick(d);
 	bpci__d_tick_in(d, d->hb_ms);

@@ -11,6 +11,7 @@
  *   daemon_registry.c  the parent side: join, heartbeat, escalate requests,
  *                      failure detection of joined children
  *   daemon_json.c      subtree, daemon list and link metrics renderings
+ *   daemon_probe.c     health_monitoring: probing the children's /healthz
  *
  * Everything runs on the coordinator's loop thread, except the body of a
  * daemon_call, which touches only its own copies.
@@ -78,6 +79,13 @@ typedef struct bpci__dchild {
 	uint64_t heartbeats, errors, seq_seen;
 	int64_t rtt_ms;               /* -1: none */
 	json_t *report;               /* last heartbeat (nodes, node_ids, load, children) */
+
+	/* health_monitoring: the last GET URL/healthz of this child */
+	struct bpci__dcall *probe_call; /* in flight */
+	int probe_set, probe_ok;
+	int64_t probe_ms;             /* -1: no answer */
+	unsigned int probe_failures;  /* in a row */
+	char *probe_error;
 } bpci__dchild;
 
 /* One HTTP request on a helper thread (daemon_call.c). */
@@ -185,6 +193,18 @@ void bpci__d_post_escalate(bpci__daemons *d, const char *child_id, const char *r
 
 /* ---- daemon_registry.c ---- */
 void bpci__d_check_children(bpci__daemons *d);
+
+/* ---- daemon_probe.c ---- */
+/* Failed probes in a row after which a child is reported unhealthy. */
+#define BPCI__D_PROBE_RETRIES 3u
+/* Does this daemon have health_monitoring (its spec's responsibilities)? */
+int bpci__d_monitors(const bpci__daemons *d);
+/* Start a GET /healthz on every child with a URL that has none in flight. */
+void bpci__d_probe_children(bpci__daemons *d);
+/* The child's last probe for its SUBTREE entry, or NULL when never probed. */
+json_t *bpci__d_probe_json(const bpci__dchild *k);
+/* Stop (join) a probe in flight and forget the result. */
+void bpci__d_probe_free(bpci__dchild *k);
 
 /* ---- daemon_json.c ---- */
 json_t *bpci__d_subtree(bpci__daemons *d, int with_tokens);

@@ -71,6 +71,8 @@ json_t *bpci__d_child_entry(bpci__dchild *k, int with_tokens)
 
 	if (e && with_tokens)
 		json_object_set_new(e, "token", json_string(k->token ? k->token : ""));
+	if (e && k->probe_set)
+		json_object_set_new(e, "probe", bpci__d_probe_json(k));
 	return e;
 }
 

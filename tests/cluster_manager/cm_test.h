@@ -97,5 +97,6 @@ void cm_add_cli(Suite *s);
 void cm_add_tree(Suite *s);
 void cm_add_standby(Suite *s);
 void cm_add_glue(Suite *s);
+void cm_add_resp(Suite *s);
 
 #endif

@@ -7,7 +7,7 @@
 #include <bpci.h>
 #include <bpci/daemon_tree.h>
 
-#include "test.h"
+#include "dt_test.h"
 
 static bpci_daemon_spec *spec(const char *id, const char *parent, const char *cap,
 			      const char *resp, int remote)
@@ -483,5 +483,7 @@ Suite *bpci_test_suite(void)
 	tcase_add_test(tc, status_json_and_render);
 	tcase_add_test(tc, dup_is_deep);
 	suite_add_tcase(s, tc);
+	dt_add_domain_tests(s);
+	dt_add_health_tests(s);
 	return s;
 }
