@@ -362,6 +362,66 @@ BPCI_EXTERN int bpci_ledger_verify(const char *path, const bpci_ledger_verify_op
  */
 BPCI_EXTERN int bpci_ledger_rebuild_cache(bpci_ledger *ledger, bpci_diag *diag);
 
+/** Flags of bpci_ledger_repair(). */
+#define BPCI_LEDGER_REPAIR_DRY_RUN 0x1u /**< say what would be cut; change nothing */
+#define BPCI_LEDGER_REPAIR_FORCE 0x2u   /**< cut even below a checkpoint or a snapshot */
+
+/** What bpci_ledger_repair() found and did. */
+typedef struct bpci_ledger_repair_report {
+	unsigned int version;      /**< set by the caller: BPCI_LEDGER_REPAIR_REPORT_VERSION */
+	int damaged;               /**< a damaged record was found (else nothing is cut) */
+	int cut;                   /**< the cut was made (never on a dry run or a refusal) */
+	int in_flight;             /**< an open would cut it itself: never acknowledged */
+	uint64_t first_cut;        /**< the damaged record's entry: entries kept */
+	uint64_t last_seen;        /**< the last complete entry found after it (or first_cut) */
+	uint64_t bytes;            /**< bytes cut from the segments, in all */
+	uint64_t offset;           /**< where the damaged record starts in @segment */
+	uint64_t checkpoint_size;  /**< the largest stored checkpoint's tree size */
+	uint64_t checkpoints_cut;  /**< checkpoints set aside (only with FORCE) */
+	uint64_t snapshot_size;    /**< the largest snapshot's tree size */
+	uint64_t snapshots_cut;    /**< snapshots set aside (only with FORCE) */
+	char segment[32];          /**< the segment holding the damaged record */
+	char damage[128];          /**< what is wrong with it */
+	char kept[96];             /**< side file with the damaged segment's cut bytes ("": none) */
+} bpci_ledger_repair_report;
+
+#define BPCI_LEDGER_REPAIR_REPORT_VERSION 1
+#define BPCI_LEDGER_REPAIR_REPORT_INIT \
+	{BPCI_LEDGER_REPAIR_REPORT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "", "", ""}
+
+/**
+ * bpci_ledger_repair - cut the ledger in directory @path back to the entry
+ * before its first damaged record: the operator's answer to damage that
+ * bpci_ledger_open() refuses to cut (it cuts only what was never
+ * acknowledged; see bpci_ledger(3), "Crashes and power loss").
+ *
+ * @report: receives what was found and done (its version set by the
+ *          caller); may not be NULL.
+ * @flags: BPCI_LEDGER_REPAIR_DRY_RUN, BPCI_LEDGER_REPAIR_FORCE.
+ *
+ * Every record of every segment is read; the first that is torn, fails
+ * its CRC, is not a canonical entry or has the wrong seq is the cut. The
+ * cut bytes are kept: the rest of that segment in
+ * "segment-NNNNNN.log.torn-OFFSET", each later segment renamed to
+ * "segment-NNNNNN.log.torn-0". Without BPCI_LEDGER_REPAIR_FORCE the
+ * repair refuses a cut below a stored checkpoint or a snapshot (those
+ * entries were acknowledged, and a checkpoint may have been published);
+ * with it, such checkpoints move to "checkpoints.torn-OFFSET" and such
+ * snapshots to "snapshots/NAME.snap.torn-SIZE". The index and the tree
+ * cache are cut to match and a writable open then completes them. A
+ * ledger without a damaged record is left as it is.
+ *
+ * Returns 0 (also when nothing was damaged: report->damaged is 0);
+ * BPCI_EINVAL (bad arguments; or a cut below a checkpoint or snapshot
+ * without FORCE: the diag says which); BPCI_ENOTFOUND (no ledger);
+ * BPCI_EBUSY (a writer holds it open); BPCI_EUNSUPPORTED (newer format);
+ * BPCI_EVERIFY (damage a cut cannot mend: a segment missing or with a bad
+ * header); BPCI_EIO; BPCI_ENOMEM. Not thread-safe against other opens of
+ * the same directory in this process.
+ */
+BPCI_EXTERN int bpci_ledger_repair(bpci_ledger_repair_report *report, const char *path,
+				   unsigned int flags, bpci_diag *diag);
+
 /**
  * bpci_ledger_snapshot_write - store @len bytes of state under @name,
  * replacing the previous snapshot of that name atomically (temporary file,

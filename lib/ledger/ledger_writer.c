@@ -324,6 +324,24 @@ static int finish(bpci_ledger *l, bpci__lane *ln, batch *b, int rc)
 	return rc;
 }
 
+/* Before a batch larger than the batch-bound file allows is written, the
+ * file is raised (doubling, so a handle does this a few times at most):
+ * a later open's cut must cover every batch that can be torn (see
+ * ledger_hole.c). Holds the write turn, which alone touches l->bound. */
+static int raise_bound(bpci_ledger *l, size_t count)
+{
+	uint64_t b = l->bound ? l->bound : BPCI__BOUND_START;
+	int rc;
+
+	while (b < count)
+		b *= 2;
+	if (b > UINT32_MAX)
+		b = UINT32_MAX;
+	if ((rc = bpci__bound_write(l->dirfd, (unsigned)b)) == 0)
+		l->bound = (unsigned)b;
+	return rc;
+}
+
 /* Writes one batch; mu held on entry and exit, released meanwhile. */
 static void write_one(bpci_ledger *l, bpci__lane *ln)
 {
@@ -333,6 +351,8 @@ static void write_one(bpci_ledger *l, bpci__lane *ln)
 	take(l, &b);
 	rc = l->broken;
 	pthread_mutex_unlock(&l->mu);
+	if (rc == 0 && b.count > l->bound)
+		rc = raise_bound(l, b.count);
 	if (rc == 0)
 		rc = put_records(l, ln, &b);
 	pthread_mutex_lock(&l->mu);
