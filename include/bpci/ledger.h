@@ -380,6 +380,7 @@ typedef struct bpci_ledger_repair_report {
 	uint64_t checkpoints_cut;  /**< checkpoints set aside (only with FORCE) */
 	uint64_t snapshot_size;    /**< the largest snapshot's tree size */
 	uint64_t snapshots_cut;    /**< snapshots set aside (only with FORCE) */
+	uint64_t segments_cut;     /**< later segments set aside whole */
 	char segment[32];          /**< the segment holding the damaged record */
 	char damage[128];          /**< what is wrong with it */
 	char kept[96];             /**< side file with the damaged segment's cut bytes ("": none) */
@@ -387,7 +388,7 @@ typedef struct bpci_ledger_repair_report {
 
 #define BPCI_LEDGER_REPAIR_REPORT_VERSION 1
 #define BPCI_LEDGER_REPAIR_REPORT_INIT \
-	{BPCI_LEDGER_REPAIR_REPORT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "", "", ""}
+	{BPCI_LEDGER_REPAIR_REPORT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "", "", ""}
 
 /**
  * bpci_ledger_repair - cut the ledger in directory @path back to the entry
@@ -404,7 +405,9 @@ typedef struct bpci_ledger_repair_report {
  * cut bytes are kept: the rest of that segment in
  * "segment-NNNNNN.log.torn-OFFSET", each later segment renamed to
  * "segment-NNNNNN.log.torn-0". Without BPCI_LEDGER_REPAIR_FORCE the
- * repair refuses a cut below a stored checkpoint or a snapshot (those
+ * repair (not a dry run, which reports checkpoint_size and snapshot_size
+ * for the caller to judge) refuses a cut below a stored checkpoint or a
+ * snapshot (those
  * entries were acknowledged, and a checkpoint may have been published);
  * with it, such checkpoints move to "checkpoints.torn-OFFSET" and such
  * snapshots to "snapshots/NAME.snap.torn-SIZE". The index and the tree

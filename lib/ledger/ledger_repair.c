@@ -243,6 +243,8 @@ static int cut(repair *rp)
 		snprintf(aside, sizeof(aside), "%s.torn-0", name);
 		if (renameat(rp->dirfd, name, rp->dirfd, aside) < 0)
 			rc = BPCI_EIO;
+		else
+			r->segments_cut++;
 	}
 	if (rc == 0 && (ftruncate(rp->segs[rp->s].fd, (off_t)r->offset) < 0 ||
 			fsync(rp->segs[rp->s].fd) < 0))
@@ -270,8 +272,8 @@ static int below_floor(repair *rp, unsigned flags)
 {
 	bpci_ledger_repair_report *r = rp->r;
 
-	if (flags & BPCI_LEDGER_REPAIR_FORCE)
-		return 0;
+	if (flags & (BPCI_LEDGER_REPAIR_FORCE | BPCI_LEDGER_REPAIR_DRY_RUN))
+		return 0; /* a dry run reports the floors, the caller judges */
 	if (r->first_cut < r->checkpoint_size)
 		return bpci__diag_add(rp->diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "force",
 				      "is needed: the cut at entry %llu goes below a signed "
