@@ -14,7 +14,18 @@
  * missing or behind. bpci_ledger(3) documents the bytes.
  *
  * An append returns only once its entry is on disk (fsync). Appends from
- * several threads share fsyncs (group commit). One process at a time may
+ * several threads share fsyncs (group commit), and two writer threads
+ * overlap them: one writes batch N+1 while the other waits for batch N's
+ * fdatasync. So a power loss may leave a hole, a damaged record with
+ * complete ones after it, but only where no acknowledged entry can be: in
+ * the last segment, after everything the index, the tree cache, a
+ * checkpoint or a snapshot covers, and within two batches of the end, a
+ * batch never holding more entries than the durable file "batch-bound"
+ * allowed when it was written. A writable open cuts exactly such holes,
+ * keeping the bytes in segment-N.log.torn-OFFSET; older damage is bit rot
+ * or tampering, refused by the open and named by bpci_ledger_verify(), and
+ * bpci_ledger_repair() cuts it on the operator's word (lib/ledger/
+ * ledger_hole.c has the argument, bpci_ledger(3) the rules). One process at a time may
  * open a ledger for writing (an advisory lock); any number may open it
  * read-only, also while a writer runs.
  *
@@ -101,11 +112,15 @@ typedef struct bpci_ledger_event {
  * @options: NULL for the defaults.
  * @diag: receives what was wrong; may be NULL.
  *
- * A writable open takes an exclusive advisory lock, cuts a torn record at
- * the end of the last segment (a crash during an append that was never
- * acknowledged), and brings the tree cache and index up to date from the
- * segments. Damage anywhere else is not repaired: the open fails and
- * bpci_ledger_verify() says where.
+ * A writable open takes an exclusive advisory lock, cuts what a crash or
+ * a power loss left of appends that were never acknowledged (a damaged
+ * record in the last two batches of the last segment, with whatever
+ * follows it; a warning in @diag says how many entries from which seq, and
+ * the bytes are kept in segment-N.log.torn-OFFSET unless all zeros), syncs
+ * the last segment, and brings the tree cache and index up to date from
+ * the segments. Damage anywhere else is not repaired: the open fails
+ * naming the record and why it is not cut, and bpci_ledger_repair() is
+ * the operator's way out.
  *
  * Returns 0; BPCI_EINVAL (bad options, not a ledger directory);
  * BPCI_ENOTFOUND (no ledger and creation not allowed); BPCI_EUNSUPPORTED
