@@ -133,7 +133,7 @@ static int measure(repair *rp)
 /* Checkpoints over more entries than the cut leaves go to a side file. */
 static int cut_checkpoints(repair *rp, uint64_t keep)
 {
-	uint64_t fsize = 0, off = FILE_HDR, v;
+	uint64_t fsize = 0, off, pos = FILE_HDR, v;
 	uint8_t *buf = NULL;
 	size_t cap = 0;
 	uint32_t len = 0;
@@ -147,23 +147,20 @@ static int cut_checkpoints(repair *rp, uint64_t keep)
 		close(fd);
 		return BPCI_EIO;
 	}
-	while (bpci__record_read(fd, off, fsize, CKPT_MAX, &buf, &cap, &len, &err) == REC_OK) {
+	off = fsize;
+	/* Sizes only grow from one checkpoint to the next: the first over
+	 * @keep and all after it go. */
+	while (bpci__record_read(fd, pos, fsize, CKPT_MAX, &buf, &cap, &len, &err) == REC_OK) {
 		nl = memchr(buf, '\n', len);
 		v = nl ? strtoull(nl + 1, NULL, 10) : 0;
-		if (v > keep)
-			break;
-		off += REC_HDR + len;
+		if (v > keep && off == fsize)
+			off = pos;
+		if (off != fsize)
+			rp->r->checkpoints_cut++;
+		pos += REC_HDR + len;
 	}
 	bpci__free(buf);
 	if (off < fsize) {
-		for (v = off; v < fsize;) { /* count what goes */
-			if (bpci__record_read(fd, v, fsize, CKPT_MAX, &buf, &cap, &len, &err) !=
-			    REC_OK)
-				break;
-			v += REC_HDR + len;
-			rp->r->checkpoints_cut++;
-		}
-		bpci__free(buf);
 		rc = bpci__hole_keep(rp->dirfd, "checkpoints", fd, off, fsize, side, sizeof(side));
 		if (rc == 0 && (ftruncate(fd, (off_t)off) < 0 || fsync(fd) < 0))
 			rc = BPCI_EIO;
