@@ -326,6 +326,51 @@ START_TEST(no_cut_below_a_checkpoint)
 }
 END_TEST
 
+/* A snapshot covers durable entries too; damage in an early segment cuts
+ * the later segments whole (renamed aside) and needs force under it. */
+START_TEST(snapshot_floor_and_later_segments)
+{
+	bpci_ledger_options o = lt_options(4096);
+	bpci_ledger_repair_report r = BPCI_LEDGER_REPAIR_REPORT_INIT;
+	bpci_ledger *l = lt_open(dir, &o);
+	char path[700], msg[512];
+	bpci_diag *d;
+	uint64_t off;
+
+	singles(l, 90); /* about 140 bytes each: three segments or more */
+	ck_assert_int_eq(bpci_ledger_snapshot_write(l, "state", "x", 1, 40, NULL), 0);
+	bpci_ledger_free(l);
+	snprintf(path, sizeof(path), "%s/segment-000002.log", dir);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	off = rec_off(3); /* in segment 0 */
+	put_bytes(off + 12, -1, 1);
+	cache_covers(0);
+	ck_assert_int_eq(bpci_diag_new(&d), 0);
+	ck_assert_int_eq(bpci_ledger_open(&l, dir, &o, d), BPCI_EVERIFY);
+	ck_assert_contains(bpci_diag_last_text(d), "entry 3: CRC mismatch in " SEG);
+
+	ck_assert_int_eq(bpci_ledger_repair(&r, dir, BPCI_LEDGER_REPAIR_DRY_RUN, d), 0);
+	ck_assert_uint_eq(r.snapshot_size, 40);
+	ck_assert_uint_eq(r.last_seen, 89);
+	ck_assert_int_eq(bpci_ledger_repair(&r, dir, 0, d), BPCI_EINVAL);
+	ck_assert_contains(bpci_diag_last_text(d), "goes below a snapshot of 40 entries");
+	ck_assert_int_eq(bpci_ledger_repair(&r, dir, BPCI_LEDGER_REPAIR_FORCE, d), 0);
+	ck_assert_uint_gt(r.segments_cut, 1);
+	ck_assert_uint_eq(r.snapshots_cut, 1);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/segment-000002.log.torn-0", dir);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/snapshots/state.snap.torn-40", dir);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ck_assert_msg(lt_verify(dir, NULL, msg, sizeof(msg)) == 0, "verify: %s", msg);
+	l = lt_open(dir, &o);
+	ck_assert_uint_eq(bpci_ledger_size(l), 3);
+	ck_assert_uint_eq(lt_append(l, "after"), 3);
+	bpci_ledger_free(l);
+	bpci_diag_free(d);
+}
+END_TEST
+
 TCase *ledger_hole_tcase(void)
 {
 	TCase *tc = tcase_create("hole");
@@ -334,6 +379,7 @@ TCase *ledger_hole_tcase(void)
 	tcase_add_test(tc, hole_in_last_batch_is_cut);
 	tcase_add_test(tc, old_damage_with_many_after_is_refused);
 	tcase_add_test(tc, no_cut_below_a_checkpoint);
+	tcase_add_test(tc, snapshot_floor_and_later_segments);
 	tcase_set_timeout(tc, 60);
 	return tc;
 }
