@@ -366,7 +366,10 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	rc = bpci_ledger_verify(dir, &vo, d, verify_progress, NULL);
 	cli_print_diag(ctx, d);
 	if (rc != 0) {
-		cli_error(ctx, "verification failed: %s", bpci_strerror(rc));
+		if (rc == BPCI_EVERIFY)
+			cli_error(ctx, "verification failed");
+		else
+			cli_error(ctx, "verification failed: %s", bpci_strerror(rc));
 		status = CLI_EXIT_FAILED;
 		goto out;
 	}
@@ -914,9 +917,7 @@ static int cmd_repair(cli_ctx *ctx, int argc, char **argv)
 	if (rc != 0) {
 		cli_error(ctx, "repair of %s %s: %s", dir, rc == BPCI_EINVAL ? "refused" : "failed",
 			  bpci_strerror(rc));
-		status = rc == BPCI_EBUSY || rc == BPCI_EINVAL || rc == BPCI_ENOTFOUND
-				 ? CLI_EXIT_FAILED
-				 : cli_exit_for(rc);
+		status = CLI_EXIT_FAILED; /* as a failed open of the other commands */
 	} else {
 		status = CLI_EXIT_OK;
 	}
