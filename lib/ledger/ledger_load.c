@@ -1,12 +1,13 @@
 /*
  * Bringing an opened directory to a known state: which entries exist, the
- * torn record a crash may have left at the very end, and the index and
- * tree cache caught up with the segments.
+ * hole a crash or a power loss may have left in the last batches, and the
+ * index and tree cache caught up with the segments.
  *
  * The cache and the index are written only after the segment data they
  * describe is durable, so whatever count they claim was acknowledged. A
  * damaged record below that count is corruption, never a torn tail: it is
- * reported, not cut.
+ * reported, not cut. Above it, ledger_hole.c decides (and argues) what
+ * could have been in flight.
  */
 #include <errno.h>
 #include <fcntl.h>

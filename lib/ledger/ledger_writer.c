@@ -28,6 +28,12 @@
  * open rebuilds what a crash lost of them). A failed write or fdatasync
  * poisons the handle: after it, the page cache can no longer be trusted to
  * match the disk, and no later batch is acknowledged.
+ *
+ * The overlap is why a power loss can leave a hole: batch N+1's pages on
+ * disk, some of batch N's not. Only these two batches can be unacknowledged
+ * at once (a lane keeps its batch until it ends), and before a batch larger
+ * than the "batch-bound" file says is written that file is raised, so that
+ * an open can bound what a cut removes (ledger_hole.c).
  */
 #include <errno.h>
 #include <fcntl.h>
