@@ -366,6 +366,11 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	rc = bpci_ledger_verify(dir, &vo, d, verify_progress, NULL);
 	cli_print_diag(ctx, d);
 	if (rc != 0) {
+		if (ctx->output == CLI_OUTPUT_JSON) { /* a machine reads stdout */
+			printf("{\"verified\":false,\"error\":");
+			json_str(stdout, bpci_diag_last_text(d));
+			printf("}\n");
+		}
 		if (rc == BPCI_EVERIFY)
 			cli_error(ctx, "verification failed");
 		else

@@ -411,6 +411,12 @@ START_TEST(verify_and_tamper)
 	ck_assert_contains(r.err, "verification failed");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
+	at_run(&r, "audit", "verify", "--ledger", copy, "--output", "json", NULL);
+	ck_assert_int_eq(r.status, 1);
+	snprintf(cmd, sizeof(cmd), "{\"verified\":false,\"error\":\"entry 3: CRC mismatch in "
+		 "segment-000000.log at offset %zu\"}\n", off);
+	ck_assert_str_eq(r.out, cmd);
+	bpci_test_run_free(&r);
 
 	/* audit repair: what a dry run says, the checkpoint at 7 that needs
 	 * --force, and the repaired ledger. */
