@@ -190,17 +190,20 @@ int bpci__hole_scan(int fd, uint64_t from, uint64_t fsize, uint64_t stop, uint64
 		    int *found)
 {
 	bpci__reader r;
-	uint8_t *chunk = bpci__malloc(SCAN_CHUNK);
 	uint64_t pos = from, a, next;
-	size_t n, i;
+	size_t n, i, size = from < fsize && fsize - from < SCAN_CHUNK ? (size_t)(fsize - from)
+								     : SCAN_CHUNK;
+	uint8_t *chunk = from < fsize ? bpci__malloc(size) : NULL;
 	const uint8_t *hit;
 	int rc = 0;
 
+	if (from >= fsize)
+		return 0;
 	if (chunk == NULL)
 		return BPCI_ENOMEM;
 	bpci__reader_init(&r, fd, fsize);
 	while (pos < fsize && rc == 0 && !(*found && *max > stop)) {
-		n = fsize - pos < SCAN_CHUNK ? (size_t)(fsize - pos) : SCAN_CHUNK;
+		n = fsize - pos < size ? (size_t)(fsize - pos) : size;
 		if ((rc = bpci__pread_full(fd, chunk, n, pos)) < 0)
 			break;
 		next = 0;
