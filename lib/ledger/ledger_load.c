@@ -332,6 +332,13 @@ int bpci__ledger_load(bpci_ledger *l, bpci_diag *diag)
 	if ((rc = bpci__tree_load(&l->tree, isize / 8)) < 0)
 		return rc;
 	t = l->tree.size;
+	/* What a killed writer left in the page cache becomes durable before
+	 * the index (synced by the catch-up) may claim it, and before the
+	 * batch bound may be lowered (ledger_hole.c). */
+	if (!ro && fdatasync(l->segs[l->nsegs - 1].fd) < 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "path",
+				      "cannot sync the last segment of %s: %s", l->path,
+				      strerror(errno));
 	if (!ro)
 		return bpci__ledger_catch_up(l, t, diag);
 	if (t > 0 && (l->nsegs == 0 || position_after(l, t, &(size_t){0}, &(uint64_t){0},

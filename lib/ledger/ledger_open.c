@@ -245,19 +245,15 @@ static bpci_ledger *handle_new(const char *path, const bpci_ledger_options *o)
 	return l;
 }
 
-/* After a writable open's repair: what a killed writer left in the page
- * cache is made durable, so no batch of an earlier handle can be torn by
- * a later power loss and the batch bound may start low again (the
- * argument is in ledger_hole.c). Before the first append. */
+/* After a writable open's load, which synced the last segment (so no
+ * batch of an earlier handle can be torn by a later power loss), the batch
+ * bound may start low again (the argument is in ledger_hole.c). Before
+ * the first append. */
 static int settle_bound(bpci_ledger *l, bpci_diag *diag)
 {
 	unsigned bound;
 	int recorded, rc;
 
-	if (l->nsegs > 0 && fdatasync(l->segs[l->nsegs - 1].fd) < 0)
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "path",
-				      "cannot sync the last segment of %s: %s", l->path,
-				      strerror(errno));
 	rc = bpci__bound_read(l->dirfd, &bound, &recorded);
 	if (rc == 0 && (!recorded || bound != BPCI__BOUND_START))
 		rc = bpci__bound_write(l->dirfd, BPCI__BOUND_START);
