@@ -838,8 +838,9 @@ static const cli_option repair_opts[] = {
 
 static void repair_json(const bpci_ledger_repair_report *r, int dry)
 {
-	printf("{\"damaged\":%s,\"dry_run\":%s,\"cut\":%s", r->damaged ? "true" : "false",
-	       dry ? "true" : "false", r->cut ? "true" : "false");
+	printf("{\"damaged\":%s,\"dry_run\":%s,\"cut\":%s,\"rebuilt\":%s",
+	       r->damaged ? "true" : "false", dry ? "true" : "false", r->cut ? "true" : "false",
+	       r->rebuilt ? "true" : "false");
 	if (r->damaged) {
 		printf(",\"segment\":");
 		json_str(stdout, r->segment);
@@ -863,6 +864,8 @@ static void repair_text(const bpci_ledger_repair_report *r, int dry)
 {
 	if (!r->damaged) {
 		printf("no damaged record: nothing to cut\n");
+		if (r->rebuilt)
+			printf("tree cache and index rebuilt from the segments\n");
 		return;
 	}
 	printf("%s at offset %llu: entry %llu: %s\n", r->segment, (unsigned long long)r->offset,
@@ -885,6 +888,8 @@ static void repair_text(const bpci_ledger_repair_report *r, int dry)
 		       (unsigned long long)r->snapshots_cut);
 	else if (dry)
 		printf("dry run: nothing changed\n");
+	if (r->rebuilt)
+		printf("tree cache and index rebuilt from the segments\n");
 }
 
 static int cmd_repair(cli_ctx *ctx, int argc, char **argv)
@@ -899,8 +904,9 @@ static int cmd_repair(cli_ctx *ctx, int argc, char **argv)
 	status = prologue(ctx, &p, repair_opts, NELEM(repair_opts), argc, argv,
 			  "[--state-dir DIR | --ledger DIR] [--dry-run] [--force]",
 			  "Cut the ledger back to the entry before its first damaged record, "
-			  "for damage that opening the ledger refuses to cut. The cut bytes are "
-			  "kept in side files (segment-N.log.torn-OFFSET). A cut below a signed "
+			  "for damage that opening the ledger refuses to cut, then rebuild the "
+			  "tree cache and the index from the segments. The cut bytes are kept in "
+			  "side files (segment-N.log.torn-OFFSET). A cut below a signed "
 			  "checkpoint or a snapshot needs --force. Stop the daemon first.",
 			  NULL);
 	if (status >= 0)

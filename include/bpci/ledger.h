@@ -396,6 +396,7 @@ typedef struct bpci_ledger_repair_report {
 	uint64_t snapshot_size;    /**< the largest snapshot's tree size */
 	uint64_t snapshots_cut;    /**< snapshots set aside (only with FORCE) */
 	uint64_t segments_cut;     /**< later segments set aside whole */
+	int rebuilt;               /**< the tree cache and index were rebuilt */
 	char segment[32];          /**< the segment holding the damaged record */
 	char damage[128];          /**< what is wrong with it */
 	char kept[96];             /**< side file with the damaged segment's cut bytes ("": none) */
@@ -403,7 +404,7 @@ typedef struct bpci_ledger_repair_report {
 
 #define BPCI_LEDGER_REPAIR_REPORT_VERSION 1
 #define BPCI_LEDGER_REPAIR_REPORT_INIT \
-	{BPCI_LEDGER_REPAIR_REPORT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "", "", ""}
+	{BPCI_LEDGER_REPAIR_REPORT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "", "", ""}
 
 /**
  * bpci_ledger_repair - cut the ledger in directory @path back to the entry
@@ -425,9 +426,10 @@ typedef struct bpci_ledger_repair_report {
  * snapshot (those
  * entries were acknowledged, and a checkpoint may have been published);
  * with it, such checkpoints move to "checkpoints.torn-OFFSET" and such
- * snapshots to "snapshots/NAME.snap.torn-SIZE". The index and the tree
- * cache are cut to match and a writable open then completes them. A
- * ledger without a damaged record is left as it is.
+ * snapshots to "snapshots/NAME.snap.torn-SIZE". Then (also when no
+ * record was damaged) the tree cache and the index are rebuilt from the
+ * segments, which mends what verify blames on them. A dry run changes
+ * nothing.
  *
  * Returns 0 (also when nothing was damaged: report->damaged is 0);
  * BPCI_EINVAL (bad arguments; or a cut below a checkpoint or snapshot

@@ -322,8 +322,9 @@ static void finish(repair *rp)
 		close(rp->dirfd);
 }
 
-/* A writable open after the cut completes the index and the tree cache. */
-static int reopen(const char *path, bpci_diag *diag)
+/* The tree cache and the index from the segments: after a cut they must
+ * match it, and without one they may be what verify blamed. */
+static int rebuild(const char *path, bpci_ledger_repair_report *r, bpci_diag *diag)
 {
 	bpci_ledger_options o = BPCI_LEDGER_OPTIONS_INIT;
 	bpci_ledger *l = NULL;
@@ -332,7 +333,10 @@ static int reopen(const char *path, bpci_diag *diag)
 	o.flags = BPCI_LEDGER_NO_CREATE;
 	o.checkpoint_interval_s = BPCI_LEDGER_CHECKPOINT_NEVER;
 	rc = bpci_ledger_open(&l, path, &o, diag);
+	if (rc == 0)
+		rc = bpci_ledger_rebuild_cache(l, diag);
 	bpci_ledger_free(l);
+	r->rebuilt = rc == 0;
 	return rc;
 }
 
@@ -368,7 +372,7 @@ int bpci_ledger_repair(bpci_ledger_repair_report *report, const char *path, unsi
 				       "the cut in %s failed: %s", path, strerror(errno));
 	}
 	finish(&rp);
-	if (rc == 0 && report->cut)
-		rc = reopen(path, diag);
+	if (rc == 0 && !(flags & BPCI_LEDGER_REPAIR_DRY_RUN))
+		rc = rebuild(path, report, diag);
 	return rc;
 }

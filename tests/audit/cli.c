@@ -437,7 +437,7 @@ START_TEST(verify_and_tamper)
 	bpci_test_run_free(&r);
 	at_run(&r, "audit", "repair", "--ledger", copy, "--force", "--output", "json", NULL);
 	ck_assert_int_eq(r.status, 0);
-	snprintf(cmd, sizeof(cmd), "\"cut\":true,\"segment\":\"segment-000000.log\","
+	snprintf(cmd, sizeof(cmd), "\"cut\":true,\"rebuilt\":true,\"segment\":\"segment-000000.log\","
 		 "\"offset\":%zu,\"damage\":\"CRC mismatch\",\"first_cut\":3,"
 		 "\"last_seen\":6,", off);
 	ck_assert_contains(r.out, cmd);
@@ -451,7 +451,8 @@ START_TEST(verify_and_tamper)
 	bpci_test_run_free(&r);
 	at_run(&r, "audit", "repair", "--ledger", copy, NULL);
 	ck_assert_int_eq(r.status, 0);
-	ck_assert_str_eq(r.out, "no damaged record: nothing to cut\n");
+	ck_assert_str_eq(r.out, "no damaged record: nothing to cut\n"
+			 "tree cache and index rebuilt from the segments\n");
 	bpci_test_run_free(&r);
 	free(seg);
 	free(copy);

@@ -371,6 +371,38 @@ START_TEST(snapshot_floor_and_later_segments)
 }
 END_TEST
 
+/* Damage verify blames on the tree cache: the repair rebuilds it. */
+START_TEST(repair_rebuilds_a_damaged_cache)
+{
+	bpci_ledger_options o = lt_options(0);
+	bpci_ledger_repair_report r = BPCI_LEDGER_REPAIR_REPORT_INIT;
+	bpci_ledger *l = lt_open(dir, &o);
+	char msg[512], path[600], c;
+	int fd;
+
+	singles(l, 20);
+	bpci_ledger_free(l);
+	snprintf(path, sizeof(path), "%s/tree-00.hashes", dir);
+	fd = open(path, O_RDWR);
+	ck_assert(fd >= 0);
+	ck_assert(pread(fd, &c, 1, 5 * 32 + 3) == 1);
+	c ^= 0x40;
+	ck_assert(pwrite(fd, &c, 1, 5 * 32 + 3) == 1);
+	close(fd);
+	ck_assert_int_eq(lt_verify(dir, NULL, msg, sizeof(msg)), BPCI_EVERIFY);
+	ck_assert_contains(msg, "tree-00.hashes: hash 5 ");
+	ck_assert_int_eq(bpci_ledger_repair(&r, dir, BPCI_LEDGER_REPAIR_DRY_RUN, NULL), 0);
+	ck_assert_int_eq(r.damaged, 0);
+	ck_assert_int_eq(r.rebuilt, 0);
+	ck_assert_int_eq(lt_verify(dir, NULL, msg, sizeof(msg)), BPCI_EVERIFY);
+	ck_assert_int_eq(bpci_ledger_repair(&r, dir, 0, NULL), 0);
+	ck_assert_int_eq(r.damaged, 0);
+	ck_assert_int_eq(r.cut, 0);
+	ck_assert_int_eq(r.rebuilt, 1);
+	ck_assert_msg(lt_verify(dir, NULL, msg, sizeof(msg)) == 0, "verify: %s", msg);
+}
+END_TEST
+
 TCase *ledger_hole_tcase(void)
 {
 	TCase *tc = tcase_create("hole");
@@ -380,6 +412,7 @@ TCase *ledger_hole_tcase(void)
 	tcase_add_test(tc, old_damage_with_many_after_is_refused);
 	tcase_add_test(tc, no_cut_below_a_checkpoint);
 	tcase_add_test(tc, snapshot_floor_and_later_segments);
+	tcase_add_test(tc, repair_rebuilds_a_damaged_cache);
 	tcase_set_timeout(tc, 60);
 	return tc;
 }
