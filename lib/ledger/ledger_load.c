@@ -70,7 +70,8 @@ int bpci__ledger_read_locked(bpci_ledger *l, uint64_t seq, uint8_t **buf, size_t
 	if (bpci__entry_check(&got, (const char *)*buf, *len, why, sizeof(why)) < 0 || got != seq)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY, "",
 				      "entry %llu: the index points to offset %llu of %s, which "
-				      "does not hold it (rebuild the cache)", (unsigned long long)seq,
+				      "does not hold it (rebuild the cache: `bpci-enterprise audit "
+				      "repair`)", (unsigned long long)seq,
 				      (unsigned long long)off,
 				      bpci__segment_name(l->segs[s].number, name));
 	return 0;
