@@ -13,9 +13,11 @@
  *    so at most two batches are unacknowledged at any time, and only the
  *    last segment holds them (a roll fdatasyncs the segment it leaves);
  *  - before it writes a batch of more entries than the "batch-bound" file
- *    says, the writer raises that file durably (doubling), and a writable
- *    open lowers it only after an fdatasync of the last segment (which
- *    makes whatever a killed writer left in the page cache durable).
+ *    says, the writer raises that file durably (to batch_max, or beyond for
+ *    a larger append_many()), and a writable open lowers it to 1 only after
+ *    an fdatasync of the last segment (which makes whatever a killed writer
+ *    left in the page cache durable). A lone appender's batches of one
+ *    keep it at 1.
  * So a hole left by a power loss lies in the last segment, and from it to
  * the last complete record there are at most 2 * bound entries. Below what
  * was surely acknowledged there is no hole at all: entries the index or

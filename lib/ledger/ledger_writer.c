@@ -331,12 +331,15 @@ static int finish(bpci_ledger *l, bpci__lane *ln, batch *b, int rc)
 }
 
 /* Before a batch larger than the batch-bound file allows is written, the
- * file is raised (doubling, so a handle does this a few times at most):
- * a later open's cut must cover every batch that can be torn (see
- * ledger_hole.c). Holds the write turn, which alone touches l->bound. */
+ * file is raised: a later open's cut must cover every batch that can be
+ * torn (see ledger_hole.c). Straight to batch_max, the most one batch
+ * takes (doubling beyond it only for an append_many() of more), so that a
+ * handle stalls its writes for this once: a single appender's batches of
+ * one never raise it at all. Holds the write turn, which alone touches
+ * l->bound. */
 static int raise_bound(bpci_ledger *l, size_t count)
 {
-	uint64_t b = l->bound ? l->bound : BPCI__BOUND_START;
+	uint64_t b = l->batch_max > l->bound ? l->batch_max : l->bound;
 	int rc;
 
 	while (b < count)
