@@ -13,8 +13,8 @@
  *    so at most two batches are unacknowledged at any time, and only the
  *    last segment holds them (a roll fdatasyncs the segment it leaves);
  *  - before it writes a batch of more entries than the "batch-bound" file
- *    says, the writer raises that file durably (to batch_max, or beyond for
- *    a larger append_many()), and a writable open lowers it to 1 only after
+ *    says, the writer raises that file durably (by factors of 16 up to
+ *    batch_max, beyond only for a larger append_many()), and a writable open lowers it to 1 only after
  *    an fdatasync of the last segment (which makes whatever a killed writer
  *    left in the page cache durable). A lone appender's batches of one
  *    keep it at 1.

@@ -332,18 +332,21 @@ static int finish(bpci_ledger *l, bpci__lane *ln, batch *b, int rc)
 
 /* Before a batch larger than the batch-bound file allows is written, the
  * file is raised: a later open's cut must cover every batch that can be
- * torn (see ledger_hole.c). Straight to batch_max, the most one batch
- * takes (doubling beyond it only for an append_many() of more), so that a
- * handle stalls its writes for this once: a single appender's batches of
- * one never raise it at all. Holds the write turn, which alone touches
- * l->bound. */
+ * torn (see ledger_hole.c). By factors of 16 up to batch_max (beyond it
+ * only for an append_many() of more): tight enough that a ledger with
+ * small batches cuts little, and rare enough (1, 16, 256, ... : twice for
+ * the default batch_max) that the writes it stalls do not show; a lone
+ * appender's batches of one never raise it. Holds the write turn, which
+ * alone touches l->bound. */
 static int raise_bound(bpci_ledger *l, size_t count)
 {
-	uint64_t b = l->batch_max > l->bound ? l->batch_max : l->bound;
+	uint64_t b = l->bound ? l->bound : 1;
 	int rc;
 
 	while (b < count)
-		b *= 2;
+		b *= 16;
+	if (b > l->batch_max && count <= l->batch_max)
+		b = l->batch_max;
 	if (b > UINT32_MAX)
 		b = UINT32_MAX;
 	if ((rc = bpci__bound_write(l->dirfd, (unsigned)b)) == 0)
