@@ -404,6 +404,38 @@ START_TEST(repair_rebuilds_a_damaged_cache)
 }
 END_TEST
 
+/* The bound follows the batches actually written: none for a lone
+ * appender, batch_max for a batch that fits it, more for a bigger
+ * append_many(); an open lowers it again. */
+START_TEST(bound_follows_batches)
+{
+	bpci_ledger_options o = lt_options(0);
+	bpci_ledger *l;
+	char *bound;
+
+	o.batch_max_entries = 12;
+	l = lt_open(dir, &o);
+	singles(l, 5);
+	bound = lt_read_file(dir, "batch-bound", NULL);
+	ck_assert_str_eq(bound, "bpci-ledger-batch-bound 1\n");
+	free(bound);
+	append_batch(l, 3, 5); /* 1 * 16 > 12, and 3 fits batch_max: 12 */
+	bound = lt_read_file(dir, "batch-bound", NULL);
+	ck_assert_str_eq(bound, "bpci-ledger-batch-bound 12\n");
+	free(bound);
+	append_batch(l, 14, 8); /* more than batch_max in one call: 12 * 16 */
+	bound = lt_read_file(dir, "batch-bound", NULL);
+	ck_assert_str_eq(bound, "bpci-ledger-batch-bound 192\n");
+	free(bound);
+	bpci_ledger_free(l);
+	l = lt_open(dir, &o);
+	bound = lt_read_file(dir, "batch-bound", NULL);
+	ck_assert_str_eq(bound, "bpci-ledger-batch-bound 1\n");
+	free(bound);
+	bpci_ledger_free(l);
+}
+END_TEST
+
 TCase *ledger_hole_tcase(void)
 {
 	TCase *tc = tcase_create("hole");
@@ -414,6 +446,7 @@ TCase *ledger_hole_tcase(void)
 	tcase_add_test(tc, no_cut_below_a_checkpoint);
 	tcase_add_test(tc, snapshot_floor_and_later_segments);
 	tcase_add_test(tc, repair_rebuilds_a_damaged_cache);
+	tcase_add_test(tc, bound_follows_batches);
 	tcase_set_timeout(tc, 60);
 	return tc;
 }
