@@ -366,7 +366,15 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	rc = bpci_ledger_verify(dir, &vo, d, verify_progress, NULL);
 	cli_print_diag(ctx, d);
 	if (rc != 0) {
-		cli_error(ctx, "verification failed: %s", bpci_strerror(rc));
+		if (ctx->output == CLI_OUTPUT_JSON) { /* a machine reads stdout */
+			printf("{\"verified\":false,\"error\":");
+			json_str(stdout, bpci_diag_last_text(d));
+			printf("}\n");
+		}
+		if (rc == BPCI_EVERIFY)
+			cli_error(ctx, "verification failed");
+		else
+			cli_error(ctx, "verification failed: %s", bpci_strerror(rc));
 		status = CLI_EXIT_FAILED;
 		goto out;
 	}
@@ -818,6 +826,119 @@ out:
 	return status;
 }
 
+/* ---- audit repair ----------------------------------------------------- */
+
+static const cli_option repair_opts[] = {
+	LEDGER_OPT,
+	STATE_OPT,
+	{"dry-run", CLI_SWITCH, 0, NULL, "say what would be cut; change nothing", NULL},
+	{"force", CLI_SWITCH, 0, NULL,
+	 "cut even below a signed checkpoint or a snapshot (they go to side files)", NULL},
+};
+
+static void repair_json(const bpci_ledger_repair_report *r, int dry)
+{
+	printf("{\"damaged\":%s,\"dry_run\":%s,\"cut\":%s,\"rebuilt\":%s",
+	       r->damaged ? "true" : "false", dry ? "true" : "false", r->cut ? "true" : "false",
+	       r->rebuilt ? "true" : "false");
+	if (r->damaged) {
+		printf(",\"segment\":");
+		json_str(stdout, r->segment);
+		printf(",\"offset\":%llu,\"damage\":", (unsigned long long)r->offset);
+		json_str(stdout, r->damage);
+		printf(",\"first_cut\":%llu,\"last_seen\":%llu,\"bytes\":%llu,"
+		       "\"in_flight\":%s,\"checkpoint_size\":%llu,\"checkpoints_cut\":%llu,"
+		       "\"snapshot_size\":%llu,\"snapshots_cut\":%llu,\"segments_cut\":%llu,"
+		       "\"kept\":",
+		       (unsigned long long)r->first_cut, (unsigned long long)r->last_seen,
+		       (unsigned long long)r->bytes, r->in_flight ? "true" : "false",
+		       (unsigned long long)r->checkpoint_size,
+		       (unsigned long long)r->checkpoints_cut, (unsigned long long)r->snapshot_size,
+		       (unsigned long long)r->snapshots_cut, (unsigned long long)r->segments_cut);
+		json_str(stdout, r->kept);
+	}
+	printf("}\n");
+}
+
+static void repair_text(const bpci_ledger_repair_report *r, int dry)
+{
+	if (!r->damaged) {
+		printf("no damaged record: nothing to cut\n");
+		if (r->rebuilt)
+			printf("tree cache and index rebuilt from the segments\n");
+		return;
+	}
+	printf("%s at offset %llu: entry %llu: %s\n", r->segment, (unsigned long long)r->offset,
+	       (unsigned long long)r->first_cut, r->damage);
+	printf("%s entries from %llu on (complete ones seen up to %llu), %llu bytes%s\n",
+	       r->cut ? "cut" : "would cut", (unsigned long long)r->first_cut,
+	       (unsigned long long)r->last_seen, (unsigned long long)r->bytes,
+	       r->in_flight ? "; never acknowledged (an open cuts this itself)" : "");
+	if (r->checkpoint_size > r->first_cut || r->snapshot_size > r->first_cut)
+		printf("below what was acknowledged: the largest checkpoint covers %llu entries, "
+		       "the largest snapshot %llu%s\n", (unsigned long long)r->checkpoint_size,
+		       (unsigned long long)r->snapshot_size,
+		       r->cut ? "" : "; the cut needs --force (it sets them aside in side files)");
+	if (r->cut)
+		printf("kept: %s; %llu later segment(s) renamed to segment-N.log.torn-0, %llu "
+		       "checkpoint(s) to checkpoints.torn-OFFSET, %llu snapshot(s) to "
+		       "snapshots/NAME.snap.torn-SIZE\n",
+		       r->kept[0] ? r->kept : "nothing (the cut bytes were all zeros)",
+		       (unsigned long long)r->segments_cut, (unsigned long long)r->checkpoints_cut,
+		       (unsigned long long)r->snapshots_cut);
+	else if (dry)
+		printf("dry run: nothing changed\n");
+	if (r->rebuilt)
+		printf("tree cache and index rebuilt from the segments\n");
+}
+
+static int cmd_repair(cli_ctx *ctx, int argc, char **argv)
+{
+	bpci_ledger_repair_report r = BPCI_LEDGER_REPAIR_REPORT_INIT;
+	bpci_diag *d = NULL;
+	cli_parsed p;
+	char *dir = NULL;
+	unsigned flags = 0;
+	int status, rc;
+
+	status = prologue(ctx, &p, repair_opts, NELEM(repair_opts), argc, argv,
+			  "[--state-dir DIR | --ledger DIR] [--dry-run] [--force]",
+			  "Cut the ledger back to the entry before its first damaged record, "
+			  "for damage that opening the ledger refuses to cut, then rebuild the "
+			  "tree cache and the index from the segments. The cut bytes are kept in "
+			  "side files (segment-N.log.torn-OFFSET). A cut below a signed "
+			  "checkpoint or a snapshot needs --force. Stop the daemon first.",
+			  NULL);
+	if (status >= 0)
+		goto out;
+	if (cli_parsed_flag(&p, "dry-run"))
+		flags |= BPCI_LEDGER_REPAIR_DRY_RUN;
+	if (cli_parsed_flag(&p, "force"))
+		flags |= BPCI_LEDGER_REPAIR_FORCE;
+	dir = ledger_dir(&p);
+	d = new_diag(ctx);
+	rc = bpci_ledger_repair(&r, dir, flags, d);
+	if (rc == 0 || (rc == BPCI_EINVAL && r.damaged)) {
+		if (ctx->output == CLI_OUTPUT_JSON)
+			repair_json(&r, (flags & BPCI_LEDGER_REPAIR_DRY_RUN) != 0);
+		else
+			repair_text(&r, (flags & BPCI_LEDGER_REPAIR_DRY_RUN) != 0);
+	}
+	cli_print_diag(ctx, d);
+	if (rc != 0) {
+		cli_error(ctx, "repair of %s %s: %s", dir, rc == BPCI_EINVAL ? "refused" : "failed",
+			  bpci_strerror(rc));
+		status = CLI_EXIT_FAILED; /* as a failed open of the other commands */
+	} else {
+		status = CLI_EXIT_OK;
+	}
+out:
+	bpci_diag_free(d);
+	free(dir);
+	cli_parsed_free(&p);
+	return status;
+}
+
 const cli_command cli_audit_commands[CLI_AUDIT_NCOMMANDS] = {
 	{"log", "print the entries (--since N, --follow)", cmd_log},
 	{"verify", "check every entry, the tree and every checkpoint", cmd_verify},
@@ -828,6 +949,7 @@ const cli_command cli_audit_commands[CLI_AUDIT_NCOMMANDS] = {
 	{"export", "every entry's exact bytes, one per line", cmd_export},
 	{"public-key", "the checkpoint verifier key", cmd_public_key},
 	{"append", "append an event directly (--event TYPE --details TEXT)", cmd_append},
+	{"repair", "cut back damage an open refuses to cut (--dry-run, --force)", cmd_repair},
 };
 
 const char cli_audit_note[] =

@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-#define CLI_AUDIT_NCOMMANDS 8
+#define CLI_AUDIT_NCOMMANDS 9
 #define CLI_LEDGER_NCOMMANDS 2
 
 extern const cli_command cli_audit_commands[CLI_AUDIT_NCOMMANDS];

@@ -14,7 +14,18 @@
  * missing or behind. bpci_ledger(3) documents the bytes.
  *
  * An append returns only once its entry is on disk (fsync). Appends from
- * several threads share fsyncs (group commit). One process at a time may
+ * several threads share fsyncs (group commit), and two writer threads
+ * overlap them: one writes batch N+1 while the other waits for batch N's
+ * fdatasync. So a power loss may leave a hole, a damaged record with
+ * complete ones after it, but only where no acknowledged entry can be: in
+ * the last segment, after everything the index, the tree cache, a
+ * checkpoint or a snapshot covers, and within two batches of the end, a
+ * batch never holding more entries than the durable file "batch-bound"
+ * allowed when it was written. A writable open cuts exactly such holes,
+ * keeping the bytes in segment-N.log.torn-OFFSET; older damage is bit rot
+ * or tampering, refused by the open and named by bpci_ledger_verify(), and
+ * bpci_ledger_repair() cuts it on the operator's word (lib/ledger/
+ * ledger_hole.c has the argument, bpci_ledger(3) the rules). One process at a time may
  * open a ledger for writing (an advisory lock); any number may open it
  * read-only, also while a writer runs.
  *
@@ -101,11 +112,15 @@ typedef struct bpci_ledger_event {
  * @options: NULL for the defaults.
  * @diag: receives what was wrong; may be NULL.
  *
- * A writable open takes an exclusive advisory lock, cuts a torn record at
- * the end of the last segment (a crash during an append that was never
- * acknowledged), and brings the tree cache and index up to date from the
- * segments. Damage anywhere else is not repaired: the open fails and
- * bpci_ledger_verify() says where.
+ * A writable open takes an exclusive advisory lock, cuts what a crash or
+ * a power loss left of appends that were never acknowledged (a damaged
+ * record in the last two batches of the last segment, with whatever
+ * follows it; a warning in @diag says how many entries from which seq, and
+ * the bytes are kept in segment-N.log.torn-OFFSET unless all zeros), syncs
+ * the last segment, and brings the tree cache and index up to date from
+ * the segments. Damage anywhere else is not repaired: the open fails
+ * naming the record and why it is not cut, and bpci_ledger_repair() is
+ * the operator's way out.
  *
  * Returns 0; BPCI_EINVAL (bad options, not a ledger directory);
  * BPCI_ENOTFOUND (no ledger and creation not allowed); BPCI_EUNSUPPORTED
@@ -361,6 +376,71 @@ BPCI_EXTERN int bpci_ledger_verify(const char *path, const bpci_ledger_verify_op
  * BPCI_ENOMEM.
  */
 BPCI_EXTERN int bpci_ledger_rebuild_cache(bpci_ledger *ledger, bpci_diag *diag);
+
+/** Flags of bpci_ledger_repair(). */
+#define BPCI_LEDGER_REPAIR_DRY_RUN 0x1u /**< say what would be cut; change nothing */
+#define BPCI_LEDGER_REPAIR_FORCE 0x2u   /**< cut even below a checkpoint or a snapshot */
+
+/** What bpci_ledger_repair() found and did. */
+typedef struct bpci_ledger_repair_report {
+	unsigned int version;      /**< set by the caller: BPCI_LEDGER_REPAIR_REPORT_VERSION */
+	int damaged;               /**< a damaged record was found (else nothing is cut) */
+	int cut;                   /**< the cut was made (never on a dry run or a refusal) */
+	int in_flight;             /**< an open would cut it itself: never acknowledged */
+	uint64_t first_cut;        /**< the damaged record's entry: entries kept */
+	uint64_t last_seen;        /**< the last complete entry found after it (or first_cut) */
+	uint64_t bytes;            /**< bytes cut from the segments, in all */
+	uint64_t offset;           /**< where the damaged record starts in @segment */
+	uint64_t checkpoint_size;  /**< the largest stored checkpoint's tree size */
+	uint64_t checkpoints_cut;  /**< checkpoints set aside (only with FORCE) */
+	uint64_t snapshot_size;    /**< the largest snapshot's tree size */
+	uint64_t snapshots_cut;    /**< snapshots set aside (only with FORCE) */
+	uint64_t segments_cut;     /**< later segments set aside whole */
+	int rebuilt;               /**< the tree cache and index were rebuilt */
+	char segment[32];          /**< the segment holding the damaged record */
+	char damage[128];          /**< what is wrong with it */
+	char kept[96];             /**< side file with the damaged segment's cut bytes ("": none) */
+} bpci_ledger_repair_report;
+
+#define BPCI_LEDGER_REPAIR_REPORT_VERSION 1
+#define BPCI_LEDGER_REPAIR_REPORT_INIT \
+	{BPCI_LEDGER_REPAIR_REPORT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "", "", ""}
+
+/**
+ * bpci_ledger_repair - cut the ledger in directory @path back to the entry
+ * before its first damaged record: the operator's answer to damage that
+ * bpci_ledger_open() refuses to cut (it cuts only what was never
+ * acknowledged; see bpci_ledger(3), "Crashes and power loss").
+ *
+ * @report: receives what was found and done (its version set by the
+ *          caller); may not be NULL.
+ * @flags: BPCI_LEDGER_REPAIR_DRY_RUN, BPCI_LEDGER_REPAIR_FORCE.
+ *
+ * Every record of every segment is read; the first that is torn, fails
+ * its CRC, is not a canonical entry or has the wrong seq is the cut. The
+ * cut bytes are kept: the rest of that segment in
+ * "segment-NNNNNN.log.torn-OFFSET", each later segment renamed to
+ * "segment-NNNNNN.log.torn-0". Without BPCI_LEDGER_REPAIR_FORCE the
+ * repair (not a dry run, which reports checkpoint_size and snapshot_size
+ * for the caller to judge) refuses a cut below a stored checkpoint or a
+ * snapshot (those
+ * entries were acknowledged, and a checkpoint may have been published);
+ * with it, such checkpoints move to "checkpoints.torn-OFFSET" and such
+ * snapshots to "snapshots/NAME.snap.torn-SIZE". Then (also when no
+ * record was damaged) the tree cache and the index are rebuilt from the
+ * segments, which mends what verify blames on them. A dry run changes
+ * nothing.
+ *
+ * Returns 0 (also when nothing was damaged: report->damaged is 0);
+ * BPCI_EINVAL (bad arguments; or a cut below a checkpoint or snapshot
+ * without FORCE: the diag says which); BPCI_ENOTFOUND (no ledger);
+ * BPCI_EBUSY (a writer holds it open); BPCI_EUNSUPPORTED (newer format);
+ * BPCI_EVERIFY (damage a cut cannot mend: a segment missing or with a bad
+ * header); BPCI_EIO; BPCI_ENOMEM. Not thread-safe against other opens of
+ * the same directory in this process.
+ */
+BPCI_EXTERN int bpci_ledger_repair(bpci_ledger_repair_report *report, const char *path,
+				   unsigned int flags, bpci_diag *diag);
 
 /**
  * bpci_ledger_snapshot_write - store @len bytes of state under @name,

@@ -164,6 +164,45 @@ bpci__rec_status bpci__reader_next(bpci__reader *r, uint64_t off, uint32_t max,
  * loss may be zeros). */
 int bpci__tail_is_zero(int fd, uint64_t off, uint64_t fsize);
 
+/* ---- holes a power loss leaves (ledger_hole.c, which has the argument) ---- */
+#define BPCI__BOUND_DEFAULT 256u /* a ledger without a batch-bound file */
+#define BPCI__BOUND_START 1u     /* what a writable open records */
+
+/* The "batch-bound" file: no batch larger than *bound entries was written
+ * since the last segment was last synced by an open. Missing: the default,
+ * *recorded 0; damaged: 0 (no cut is allowed). */
+int bpci__bound_read(int dirfd, unsigned *bound, int *recorded);
+/* Replaces it durably (temporary file, fsync, rename, directory fsync). */
+int bpci__bound_write(int dirfd, unsigned bound);
+
+/* A damaged record at the end of the log and what a cut there removes. */
+typedef struct bpci__hole {
+	uint64_t seq;          /* the damaged record's entry: entries kept */
+	uint64_t off, fsize;   /* bytes [off, fsize) of its segment go */
+	uint64_t last_seq;     /* the last complete entry found after it (or seq) */
+	uint64_t entries;      /* last_seq - seq + 1 */
+	uint64_t ckpt_size;    /* the largest checkpoint's tree size */
+	uint64_t snap_size;    /* the largest snapshot's tree size ... */
+	char snap_name[80];    /* ... and its name */
+	unsigned bound;        /* the writer's batch bound */
+	int cuttable;          /* the rule allows the cut; else why says why not */
+	char why[240];
+} bpci__hole;
+
+/* Judges the damaged record of entry @seq at @off of the last segment @fd
+ * (@fsize bytes) of the ledger in @dirfd; @claimed: entries the index or
+ * the tree cache hold. 0, BPCI_EIO, BPCI_ENOMEM. */
+int bpci__hole_judge(bpci__hole *h, int dirfd, int fd, uint64_t seq, uint64_t off,
+		     uint64_t fsize, uint64_t claimed);
+/* The highest seq of a complete canonical entry in bytes [from, fsize) of
+ * @fd, resynchronizing on the framing; stops once one above @stop is seen. */
+int bpci__hole_scan(int fd, uint64_t from, uint64_t fsize, uint64_t stop, uint64_t *max,
+		    int *found);
+/* Copies bytes [off, fsize) of @fd to "<segname>.torn-<off>" in @dirfd
+ * (synced) and names it in @side, unless they are all zeros (side ""). */
+int bpci__hole_keep(int dirfd, const char *segname, int fd, uint64_t off, uint64_t fsize,
+		    char *side, size_t cap);
+
 /* ---- the writer lanes (ledger_writer.c) ---- */
 #define BPCI__LANES 2 /* batches that may be syncing at once */
 
@@ -189,6 +228,8 @@ struct bpci_ledger {
 	unsigned int flags;
 	char *origin, *actor;
 	unsigned int batch_max, delay_ms, ckpt_interval;
+	unsigned int bound;        /* the batch-bound file's value; write turn only */
+	uint64_t claimed;          /* entries level 0 of the cache held at open */
 	uint64_t segment_bytes;
 
 	pthread_mutex_t mu;

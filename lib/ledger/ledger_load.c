@@ -1,16 +1,18 @@
 /*
  * Bringing an opened directory to a known state: which entries exist, the
- * torn record a crash may have left at the very end, and the index and
- * tree cache caught up with the segments.
+ * hole a crash or a power loss may have left in the last batches, and the
+ * index and tree cache caught up with the segments.
  *
  * The cache and the index are written only after the segment data they
  * describe is durable, so whatever count they claim was acknowledged. A
  * damaged record below that count is corruption, never a torn tail: it is
- * reported, not cut.
+ * reported, not cut. Above it, ledger_hole.c decides (and argues) what
+ * could have been in flight.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -68,7 +70,8 @@ int bpci__ledger_read_locked(bpci_ledger *l, uint64_t seq, uint8_t **buf, size_t
 	if (bpci__entry_check(&got, (const char *)*buf, *len, why, sizeof(why)) < 0 || got != seq)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY, "",
 				      "entry %llu: the index points to offset %llu of %s, which "
-				      "does not hold it (rebuild the cache)", (unsigned long long)seq,
+				      "does not hold it (rebuild the cache: `bpci-enterprise audit "
+				      "repair`)", (unsigned long long)seq,
 				      (unsigned long long)off,
 				      bpci__segment_name(l->segs[s].number, name));
 	return 0;
@@ -135,24 +138,46 @@ static int damaged(bpci_ledger *l, size_t s, uint64_t seq, uint64_t off, const c
 			      bpci__segment_name(l->segs[s].number, name), (unsigned long long)off);
 }
 
-/* A bad record at the end of the last segment that nothing acknowledged is
- * a crash's torn tail: cut it. Anything else is damage. */
+/* A damaged record that a crash or a power loss can have left, in the last
+ * batches that were in flight (ledger_hole.c has the rule), is cut, its
+ * bytes kept beside the segment; anything else is damage and refused. */
 static int bad_record(bpci_ledger *l, size_t s, uint64_t seq, uint64_t off, uint64_t fsize,
-		      bpci__rec_status st, uint32_t len, uint64_t claimed, int dry,
-		      bpci_diag *diag)
+		      bpci__rec_status st, uint64_t claimed, int dry, bpci_diag *diag)
 {
-	int at_end = st == REC_SHORT || (st == REC_BADCRC && off + REC_HDR + len == fsize) ||
-		     bpci__tail_is_zero(l->segs[s].fd, off, fsize);
+	bpci__hole h;
+	char name[32], side[80];
+	int rc;
 
-	if (s + 1 != l->nsegs || !at_end)
+	if (s + 1 != l->nsegs)
 		return damaged(l, s, seq, off, rec_what[st], diag);
-	if (seq < claimed)
-		return damaged(l, s, seq, off, "record is damaged but was acknowledged "
-				"(the tree cache covers it)", diag);
+	rc = bpci__hole_judge(&h, l->dirfd, l->segs[s].fd, seq, off, fsize, claimed);
+	if (rc < 0)
+		return rc;
+	bpci__segment_name(l->segs[s].number, name);
+	if (!h.cuttable)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY, "",
+				      "entry %llu: %s in %s at offset %llu; not cut: %s "
+				      "(`bpci-enterprise audit repair` can cut it)",
+				      (unsigned long long)seq, rec_what[st], name,
+				      (unsigned long long)off, h.why);
 	if (dry)
 		return 0;
+	if ((rc = bpci__hole_keep(l->dirfd, name, l->segs[s].fd, off, fsize, side,
+				  sizeof(side))) < 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, name,
+				      "cannot keep a copy of the bytes from offset %llu that a "
+				      "cut would remove: %s", (unsigned long long)off,
+				      strerror(errno));
 	if (ftruncate(l->segs[s].fd, (off_t)off) < 0 || fsync(l->segs[s].fd) < 0)
 		return BPCI_EIO;
+	bpci__diag_add(diag, BPCI_SEVERITY_WARNING, 0, name,
+		       "cut %llu unacknowledged entr%s from seq %llu on (%s at offset %llu, "
+		       "%llu bytes; a crash or power loss hit their batch); %s%s",
+		       (unsigned long long)h.entries, h.entries == 1 ? "y" : "ies",
+		       (unsigned long long)seq, rec_what[st], (unsigned long long)off,
+		       (unsigned long long)(fsize - off),
+		       side[0] ? "the bytes are kept in " : "they were all zeros",
+		       side);
 	return 0;
 }
 
@@ -187,7 +212,7 @@ static int scan(bpci_ledger *l, size_t s, uint64_t off, uint64_t seq, uint64_t c
 			s++;
 			off = FILE_HDR;
 		} else if (st != REC_OK) {
-			rc = bad_record(l, s, seq, off, fsize, st, len, claimed, dry, diag);
+			rc = bad_record(l, s, seq, off, fsize, st, claimed, dry, diag);
 			fsize = off;
 			break;
 		} else if (bpci__entry_check(&got, (char *)buf, len, why, sizeof(why)) < 0) {
@@ -231,6 +256,8 @@ int bpci__ledger_catch_up(bpci_ledger *l, uint64_t t, bpci_diag *diag)
 	if (l->tree.fd[0] >= 0)
 		bpci__file_size(l->tree.fd[0], &lsize);
 	claimed = isize / 8 > lsize / LHASH ? isize / 8 : lsize / LHASH;
+	if (claimed < l->claimed)
+		claimed = l->claimed;
 	if (t > 0 && position_after(l, t, &s, &off, NULL) < 0)
 		t = 0; /* the cache's last entry is not where it says: rebuild it */
 	if (t == 0)
@@ -281,6 +308,8 @@ int bpci__ledger_load(bpci_ledger *l, bpci_diag *diag)
 {
 	int ro = (l->flags & BPCI_LEDGER_READONLY) != 0, rc;
 	uint64_t isize = 0, t;
+	struct stat st;
+	char name[32];
 
 	bpci__segments_close(l->segs, l->nsegs);
 	l->segs = NULL;
@@ -296,9 +325,21 @@ int bpci__ledger_load(bpci_ledger *l, bpci_diag *diag)
 				  (ro ? O_RDONLY : O_RDWR | O_CREAT) | O_CLOEXEC, 0644);
 	if (l->idxfd >= 0 && (rc = bpci__file_size(l->idxfd, &isize)) < 0)
 		return rc;
+	/* What level 0 of the tree cache covered before the load cuts it to
+	 * the index: acknowledged too, though the index lost its part. */
+	if (fstatat(l->dirfd, bpci__tree_level_name(0, name), &st, 0) == 0 &&
+	    (uint64_t)st.st_size / LHASH > l->claimed)
+		l->claimed = (uint64_t)st.st_size / LHASH;
 	if ((rc = bpci__tree_load(&l->tree, isize / 8)) < 0)
 		return rc;
 	t = l->tree.size;
+	/* What a killed writer left in the page cache becomes durable before
+	 * the index (synced by the catch-up) may claim it, and before the
+	 * batch bound may be lowered (ledger_hole.c). */
+	if (!ro && fdatasync(l->segs[l->nsegs - 1].fd) < 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "path",
+				      "cannot sync the last segment of %s: %s", l->path,
+				      strerror(errno));
 	if (!ro)
 		return bpci__ledger_catch_up(l, t, diag);
 	if (t > 0 && (l->nsegs == 0 || position_after(l, t, &(size_t){0}, &(uint64_t){0},

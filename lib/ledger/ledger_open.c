@@ -245,6 +245,25 @@ static bpci_ledger *handle_new(const char *path, const bpci_ledger_options *o)
 	return l;
 }
 
+/* After a writable open's load, which synced the last segment (so no
+ * batch of an earlier handle can be torn by a later power loss), the batch
+ * bound may start low again (the argument is in ledger_hole.c). Before
+ * the first append. */
+static int settle_bound(bpci_ledger *l, bpci_diag *diag)
+{
+	unsigned bound;
+	int recorded, rc;
+
+	rc = bpci__bound_read(l->dirfd, &bound, &recorded);
+	if (rc == 0 && (!recorded || bound != BPCI__BOUND_START))
+		rc = bpci__bound_write(l->dirfd, BPCI__BOUND_START);
+	if (rc < 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "batch-bound",
+				      "cannot be written in %s: %s", l->path, strerror(errno));
+	l->bound = BPCI__BOUND_START;
+	return 0;
+}
+
 int bpci_ledger_open(bpci_ledger **out, const char *path, const bpci_ledger_options *options,
 		     bpci_diag *diag)
 {
@@ -271,6 +290,8 @@ int bpci_ledger_open(bpci_ledger **out, const char *path, const bpci_ledger_opti
 		rc = bpci__ledger_load(l, diag);
 	if (rc == 0)
 		rc = bpci__ckpt_load(l, diag);
+	if (rc == 0 && !(l->flags & BPCI_LEDGER_READONLY))
+		rc = settle_bound(l, diag);
 	if (rc < 0) {
 		bpci_ledger_free(l);
 		return rc;
@@ -287,6 +308,11 @@ void bpci_ledger_free(bpci_ledger *l)
 	if (l == NULL)
 		return;
 	forked = bpci__ledger_writer_stop(l);
+	/* The index after a clean close is durable: what it covers was
+	 * acknowledged, and a later open will not cut it (ledger_hole.c). */
+	if (!forked && l->idxfd >= 0 &&
+	    !(l->flags & BPCI_LEDGER_READONLY))
+		fdatasync(l->idxfd);
 	bpci__segments_close(l->segs, l->nsegs);
 	bpci__tree_close(&l->tree);
 	bpci__tree_close(&l->rtree);

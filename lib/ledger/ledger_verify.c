@@ -132,24 +132,34 @@ static int add_leaf(verifier *v, const uint8_t leaf[LHASH], uint64_t seq, uint64
 	return 0;
 }
 
+/* A damaged record that a writable open would cut (a crash's or a power
+ * loss's unacknowledged tail, by the rule of ledger_hole.c) ends the log
+ * with a warning; any other is named as damage. */
 static int bad_record(verifier *v, size_t s, uint64_t seq, uint64_t off, uint64_t fsize,
-		      bpci__rec_status st, uint32_t len, int *stop)
+		      bpci__rec_status st, int *stop)
 {
 	static const char *const what[] = {"", "", "record runs past the end of the file",
 					   "record length is 0 or too large", "CRC mismatch"};
 	char name[32], msg[200];
-	int at_end = s + 1 == v->nsegs &&
-		     (st == REC_SHORT || (st == REC_BADCRC && off + REC_HDR + len == fsize) ||
-		      bpci__tail_is_zero(v->segs[s].fd, off, fsize));
+	bpci__hole h;
+	int rc;
 
 	bpci__segment_name(v->segs[s].number, name);
-	if (at_end && seq >= v->claimed) {
-		*stop = 1;
-		bpci__diag_add(v->diag, BPCI_SEVERITY_WARNING, 0, name,
-			       "torn record at offset %llu after entry %llu (a crash before the "
-			       "append was acknowledged; opening the ledger cuts it)",
-			       (unsigned long long)off, (unsigned long long)seq);
-		return 0;
+	if (s + 1 == v->nsegs && !v->live) {
+		rc = bpci__hole_judge(&h, v->dirfd, v->segs[s].fd, seq, off, fsize, v->claimed);
+		if (rc < 0)
+			return rc;
+		if (h.cuttable) {
+			*stop = 1;
+			bpci__diag_add(v->diag, BPCI_SEVERITY_WARNING, 0, name,
+				       "torn record at offset %llu after entry %llu (%s; %llu "
+				       "entr%s from seq %llu on were never acknowledged: a crash or "
+				       "power loss hit their batch; opening the ledger cuts them)",
+				       (unsigned long long)off, (unsigned long long)seq, what[st],
+				       (unsigned long long)h.entries, h.entries == 1 ? "y" : "ies",
+				       (unsigned long long)seq);
+			return 0;
+		}
 	}
 	snprintf(msg, sizeof(msg), "entry %%llu: %s in %%s at offset %%llu", what[st]);
 	return bpci__diag_add(v->diag, BPCI_SEVERITY_ERROR, BPCI_EVERIFY, "", msg,
@@ -197,7 +207,7 @@ static int scan_segment(verifier *v, size_t s, int *stop)
 			break;
 		}
 		if (st != REC_OK) {
-			rc = bad_record(v, s, v->n, off, fsize, st, len, stop);
+			rc = bad_record(v, s, v->n, off, fsize, st, stop);
 			break;
 		}
 		if (bpci__entry_check(&got, (const char *)rec, len, why, sizeof(why)) < 0) {

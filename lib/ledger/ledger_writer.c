@@ -28,6 +28,12 @@
  * open rebuilds what a crash lost of them). A failed write or fdatasync
  * poisons the handle: after it, the page cache can no longer be trusted to
  * match the disk, and no later batch is acknowledged.
+ *
+ * The overlap is why a power loss can leave a hole: batch N+1's pages on
+ * disk, some of batch N's not. Only these two batches can be unacknowledged
+ * at once (a lane keeps its batch until it ends), and before a batch larger
+ * than the "batch-bound" file says is written that file is raised, so that
+ * an open can bound what a cut removes (ledger_hole.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -324,6 +330,30 @@ static int finish(bpci_ledger *l, bpci__lane *ln, batch *b, int rc)
 	return rc;
 }
 
+/* Before a batch larger than the batch-bound file allows is written, the
+ * file is raised: a later open's cut must cover every batch that can be
+ * torn (see ledger_hole.c). By factors of 16 up to batch_max (beyond it
+ * only for an append_many() of more): tight enough that a ledger with
+ * small batches cuts little, and rare enough (1, 16, 256, ... : twice for
+ * the default batch_max) that the writes it stalls do not show; a lone
+ * appender's batches of one never raise it. Holds the write turn, which
+ * alone touches l->bound. */
+static int raise_bound(bpci_ledger *l, size_t count)
+{
+	uint64_t b = l->bound ? l->bound : 1;
+	int rc;
+
+	while (b < count)
+		b *= 16;
+	if (b > l->batch_max && count <= l->batch_max)
+		b = l->batch_max;
+	if (b > UINT32_MAX)
+		b = UINT32_MAX;
+	if ((rc = bpci__bound_write(l->dirfd, (unsigned)b)) == 0)
+		l->bound = (unsigned)b;
+	return rc;
+}
+
 /* Writes one batch; mu held on entry and exit, released meanwhile. */
 static void write_one(bpci_ledger *l, bpci__lane *ln)
 {
@@ -333,6 +363,8 @@ static void write_one(bpci_ledger *l, bpci__lane *ln)
 	take(l, &b);
 	rc = l->broken;
 	pthread_mutex_unlock(&l->mu);
+	if (rc == 0 && b.count > l->bound)
+		rc = raise_bound(l, b.count);
 	if (rc == 0)
 		rc = put_records(l, ln, &b);
 	pthread_mutex_lock(&l->mu);

@@ -411,6 +411,49 @@ START_TEST(verify_and_tamper)
 	ck_assert_contains(r.err, "verification failed");
 	ck_assert_str_eq(r.out, "");
 	bpci_test_run_free(&r);
+	at_run(&r, "audit", "verify", "--ledger", copy, "--output", "json", NULL);
+	ck_assert_int_eq(r.status, 1);
+	snprintf(cmd, sizeof(cmd), "{\"verified\":false,\"error\":\"entry 3: CRC mismatch in "
+		 "segment-000000.log at offset %zu\"}\n", off);
+	ck_assert_str_eq(r.out, cmd);
+	bpci_test_run_free(&r);
+
+	/* audit repair: what a dry run says, the checkpoint at 7 that needs
+	 * --force, and the repaired ledger. */
+	at_run(&r, "audit", "repair", "--ledger", copy, "--dry-run", NULL);
+	ck_assert_int_eq(r.status, 0);
+	snprintf(cmd, sizeof(cmd), "segment-000000.log at offset %zu: entry 3: CRC mismatch\n",
+		 off);
+	ck_assert_contains(r.out, cmd);
+	ck_assert_contains(r.out, "would cut entries from 3 on (complete ones seen up to 6)");
+	ck_assert_contains(r.out, "the largest checkpoint covers 7 entries");
+	ck_assert_contains(r.out, "dry run: nothing changed\n");
+	bpci_test_run_free(&r);
+	at_run(&r, "audit", "repair", "--ledger", copy, NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_contains(r.err, "force is needed: the cut at entry 3 goes below a signed "
+			   "checkpoint of 7 entries");
+	ck_assert_contains(r.err, "refused");
+	bpci_test_run_free(&r);
+	at_run(&r, "audit", "repair", "--ledger", copy, "--force", "--output", "json", NULL);
+	ck_assert_int_eq(r.status, 0);
+	snprintf(cmd, sizeof(cmd), "\"cut\":true,\"rebuilt\":true,\"segment\":\"segment-000000.log\","
+		 "\"offset\":%zu,\"damage\":\"CRC mismatch\",\"first_cut\":3,"
+		 "\"last_seen\":6,", off);
+	ck_assert_contains(r.out, cmd);
+	ck_assert_contains(r.out, "\"checkpoint_size\":7,\"checkpoints_cut\":1,");
+	snprintf(cmd, sizeof(cmd), "\"kept\":\"segment-000000.log.torn-%zu\"}\n", off);
+	ck_assert_contains(r.out, cmd);
+	bpci_test_run_free(&r);
+	at_run(&r, "audit", "verify", "--ledger", copy, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "3 entries, 0 checkpoints verified\n");
+	bpci_test_run_free(&r);
+	at_run(&r, "audit", "repair", "--ledger", copy, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "no damaged record: nothing to cut\n"
+			 "tree cache and index rebuilt from the segments\n");
+	bpci_test_run_free(&r);
 	free(seg);
 	free(copy);
 	free(ldir);

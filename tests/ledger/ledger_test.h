@@ -37,5 +37,6 @@ TCase *ledger_concurrency_tcase(void);
 TCase *ledger_writer_tcase(void);
 TCase *ledger_checkpoint_tcase(void);
 TCase *ledger_canonical_tcase(void);
+TCase *ledger_hole_tcase(void);
 
 #endif
