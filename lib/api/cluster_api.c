@@ -12,6 +12,7 @@
 #include "api/cluster_api.h"
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "runtime/cluster_migrate.h"
 #include "runtime/cluster_internal.h"
 #include "runtime/coordinator_api.h"
 #include "runtime/fsutil.h"
@@ -140,6 +141,7 @@ int bpci_cluster_server_step(bpci_cluster_server *srv, int timeout_ms)
 				   srv->jobs ? 0 : timeout_ms);
 	run_jobs(srv);
 	bpci__cm_tree_sync(srv->cm, 0);
+	bpci__cm_migrate_resume(srv->cm);
 	/* Leases end on their own: each iteration releases the expired ones
 	 * (journaled); a failed journal write is retried next time. */
 	bpci_cluster_manager_expire_ports(srv->cm, NULL, NULL);
