@@ -186,43 +186,10 @@ static char **remote_children(const bpci_cluster_manager *cm, const char *id, si
 	return out;
 }
 
-/* The replicas of @id that fit on no other daemon, each named with the
- * reason per daemon (the plan only counts them). */
-static void name_refused(bpci_cluster_manager *cm, const char *id, bpci_diag *diag)
-{
-	bpci_daemon_tree *view = NULL;
-	bpci_daemon_live l = BPCI_DAEMON_LIVE_INIT;
-	size_t i;
-
-	if (bpci__cm_placement_view(&view, cm) != 0)
-		return;
-	l.state = "stopped"; /* going away: it takes nothing */
-	(void)bpci_daemon_tree_set_live(view, id, &l, NULL);
-	for (i = 0; i < cm->nreplicas; i++) {
-		const bpci__replica *r = &cm->replicas[i];
-		bpci_placement_request req = BPCI_PLACEMENT_REQUEST_INIT;
-		const char *where = NULL;
-		bpci_diag *why = NULL;
-
-		if (!r->daemon || strcmp(r->daemon, id) != 0 || bpci_diag_new(&why) != 0)
-			continue;
-		req.id = r->id;
-		req.need = bpci__cm_placed_need(&r->res);
-		(void)bpci_daemon_tree_remove_node(view, r->id);
-		if (bpci_daemon_tree_place_node(&where, view, &req, why) != 0)
-			bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "replica",
-				       "replica %s (%s) fits on no daemon but \"%s\": %s", r->id,
-				       r->name ? r->name : "", id,
-				       bpci_diag_count(why) ? bpci_diag_get(why, 0)->message
-							    : "refused");
-		bpci_diag_free(why);
-	}
-	bpci_daemon_tree_free(view);
-}
-
 /* The whole removal planned on the placement view (daemons that cannot be
  * reached take nothing): a replica that fits nowhere refuses it here,
- * before anything changes. */
+ * before anything changes (the placement names it and the reason per
+ * daemon). */
 static int plan_removal(bpci_daemon_tree_plan **plan, bpci_cluster_manager *cm,
 			const char *id, bpci_diag *diag)
 {
@@ -231,8 +198,6 @@ static int plan_removal(bpci_daemon_tree_plan **plan, bpci_cluster_manager *cm,
 
 	if (rc == 0)
 		rc = bpci_daemon_tree_remove(plan, view, id, diag);
-	if (rc == BPCI_ELIMIT)
-		name_refused(cm, id, diag);
 	bpci_daemon_tree_free(view);
 	return rc;
 }

@@ -173,6 +173,23 @@ static void run_ok(mtree *m, const char *const *words, const char *what)
 	bpci_test_run_free(&r);
 }
 
+/* Wait until replica @id runs on daemon @daemon; its pid. */
+static long cm_wait_running_at(const char *url, const char *id, const char *daemon)
+{
+	char where[128] = "";
+	double t0 = cm_p_mono();
+	long pid = 0;
+
+	while (cm_p_mono() - t0 < WAIT_S) {
+		pid = cm_p_replica_on(url, id, where, sizeof(where));
+		if (pid > 0 && !strcmp(where, daemon))
+			return pid;
+		usleep(100 * 1000);
+	}
+	ck_abort_msg("replica %s never ran on %s (on \"%s\", pid %ld)", id, daemon, where, pid);
+	return 0;
+}
+
 /* Seconds since boot when @pid started (/proc/PID/stat field 22). */
 static double started_s(long pid)
 {
@@ -307,11 +324,199 @@ START_TEST(move_then_remove_keeps_processes)
 }
 END_TEST
 
+/* A JSON file's document, or NULL. */
+static json_t *load(const char *dir, const char *name)
+{
+	char path[4400];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return json_load_file(path, 0, NULL);
+}
+
+/* The handover record of @id from the daemons.json of its parent in
+ * @pstate (what GET /api/daemons/ID gives), as text. */
+static char *record_from(const char *pstate, const char *id)
+{
+	json_t *doc = load(pstate, "daemons.json"), *e, *rec = NULL;
+	char dir[4400], *text;
+	size_t i;
+
+	ck_assert_ptr_nonnull(doc);
+	snprintf(dir, sizeof(dir), "%s/daemons/%s", pstate, id);
+	json_array_foreach(json_object_get(doc, "daemons"), i, e) {
+		if (strcmp(json_string_value(json_object_get(e, "daemon_id")), id) != 0)
+			continue;
+		rec = json_pack("{s:s, s:O, s:O, s:O, s:s, s:O, s:O, s:O, s:O}", "daemon_id", id,
+				"pid", json_object_get(e, "pid"), "start_time",
+				json_object_get(e, "start_time"), "port", json_object_get(e, "port"),
+				"state_dir", dir, "restart", json_object_get(e, "restart"), "spec",
+				json_object_get(e, "spec"), "url", json_object_get(e, "url"), "token",
+				json_object_get(e, "token"));
+	}
+	json_decref(doc);
+	ck_assert_ptr_nonnull(rec);
+	text = json_dumps(rec, JSON_COMPACT);
+	json_decref(rec);
+	return text;
+}
+
+/* The manager is killed -9 after the new parent adopted the daemon and
+ * before the move was journaled (DIR/migration.json records it): the
+ * restarted manager finishes the move, nothing restarts. */
+START_TEST(killed_manager_finishes_the_move)
+{
+	char s_dir[4300], path[4400], *s_url, *s_token, *rec, *body, *resp = NULL;
+	bpci_diag *diag = NULL;
+	mtree m;
+	long mid, leaf, side;
+	double t0;
+	FILE *f;
+	int status;
+
+	mtree_start(&m);
+	mid = add_daemon(&m, "mid", "root", "cpu=500m,memory=1Gi,storage=2Gi");
+	leaf = add_daemon(&m, "leaf", "mid", NULL);
+	side = add_daemon(&m, "side", "root", "cpu=1,memory=2Gi,storage=4Gi");
+	snprintf(s_dir, sizeof(s_dir), "%s/daemons/side", m.dir);
+	s_url = cm_p_file_line(s_dir, "api.url");
+	s_token = cm_p_file_line(s_dir, "api.token");
+
+	/* The steps the manager takes first, by hand: side adopts mid (twice:
+	 * the same process again changes nothing), the move is recorded. */
+	rec = record_from(m.dir, "mid");
+	ck_assert(asprintf(&body, "{\"adopt\":%s}", rec) > 0);
+	bpci_diag_new(&diag);
+	ck_assert_int_eq(bpci_cluster_request(&resp, s_url, s_token, "POST", "/api/daemons", body,
+					      diag), 0);
+	ck_assert_ptr_nonnull(strstr(resp, "parent_url_file"));
+	ck_assert_ptr_nonnull(strstr(resp, s_dir));
+	bpci_free(resp);
+	ck_assert_int_eq(bpci_cluster_request(&resp, s_url, s_token, "POST", "/api/daemons", body,
+					      diag), 0);
+	bpci_free(resp);
+	bpci_diag_free(diag);
+	ck_assert(supervises(s_dir, "mid") && supervises(m.dir, "mid"));
+	snprintf(path, sizeof(path), "%s/migration.json", m.dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"op\":\"move\",\"daemon\":\"mid\",\"from\":\"root\",\"to\":\"side\","
+	      "\"children\":[]}\n", f);
+	fclose(f);
+
+	ck_assert_int_eq(kill(m.mgr, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(m.mgr, &status, 0), m.mgr);
+	free(m.url);
+	free(m.token);
+	snprintf(path, sizeof(path), "%s/api.url", m.dir);
+	unlink(path);
+	start_manager(&m);
+
+	wait_under(m.url, "mid", "side", mid);
+	wait_under(m.url, "leaf", "mid", leaf);
+	snprintf(path, sizeof(path), "%s/migration.json", m.dir);
+	t0 = cm_p_mono();
+	while (access(path, F_OK) == 0 && cm_p_mono() - t0 < WAIT_S)
+		usleep(100 * 1000);
+	ck_assert_msg(access(path, F_OK) != 0, "the move was not finished");
+	wait_heartbeats(s_url, "mid");
+	ck_assert(supervises(s_dir, "mid"));
+	ck_assert(!supervises(m.dir, "mid"));
+	ck_assert(cm_p_alive(mid) && cm_p_alive(leaf));
+
+	cm_p_stop_child(m.mgr);
+	m.mgr = 0;
+	ck_assert_uint_eq(cm_count_type(m.dir, "daemon.moved"), 1);
+	cm_p_stop_daemon(side);
+	ck_assert(!cm_p_alive(mid) && !cm_p_alive(leaf));
+	free(rec);
+	free(body);
+	free(s_url);
+	free(s_token);
+	mtree_end(&m);
+}
+END_TEST
+
+/* add-replica with @millicores of CPU; the replica's id. */
+static void add_replica(mtree *m, const char *name, unsigned long millicores)
+{
+	char cores[32];
+	const char *add[] = {"cluster-manager", "add-replica", "--name", name, "--cpu-cores",
+			     cores, "--memory-gb", "0.25", "--storage-gb", "0.5", NULL};
+
+	snprintf(cores, sizeof(cores), "%lu.%03lu", millicores / 1000, millicores % 1000);
+	run_ok(m, add, "add-replica");
+}
+
+/* The root's CPU capacity in millicores (its measured host). */
+static unsigned long root_cpu(const char *url)
+{
+	json_t *tree = cm_p_get_json(url, "/api/daemon-tree/status");
+	const char *cpu = json_string_value(json_object_get(json_object_get(tree, "capacity"),
+							    "cpu"));
+	bpci_resources res;
+	char text[64];
+
+	ck_assert_ptr_nonnull(cpu);
+	snprintf(text, sizeof(text), "cpu=%s", cpu);
+	ck_assert_int_eq(bpci_resources_parse(&res, text, NULL), 0);
+	json_decref(tree);
+	return (unsigned long)res.cpu_millicores;
+}
+
+/* A replica of the removed daemon that no other daemon can take refuses
+ * the removal, naming it and the reason; nothing changes. */
+START_TEST(remove_refused_when_a_replica_fits_nowhere)
+{
+	const char *rm[] = {"daemon-tree", "remove-daemon", "--daemon-id", "mid", NULL};
+	char cap[96], where[128] = "", path[4400];
+	unsigned long c, on_root, mid_cap;
+	bpci_test_run r;
+	long mid, rep1, rep2;
+	mtree m;
+
+	mtree_start(&m);
+	/* The root hosts 45 % of its CPUs, mid gets the other 55 % and hosts
+	 * 73 % of that (40 % of the root's): back on the root it would make
+	 * 85 %, over the 80 % ceiling. */
+	c = root_cpu(m.url);
+	on_root = c * 45 / 100;
+	mid_cap = c - on_root;
+	add_replica(&m, "on-root", on_root);
+	rep1 = cm_wait_running_at(m.url, "replica-1", "root");
+	snprintf(cap, sizeof(cap), "cpu=%lum,memory=1Gi,storage=2Gi", mid_cap);
+	mid = add_daemon(&m, "mid", "root", cap);
+	add_replica(&m, "on-mid", mid_cap * 73 / 100);
+	rep2 = cm_wait_running_at(m.url, "replica-2", "mid");
+
+	cm_p_cli(&r, m.dir, rm);
+	ck_assert_msg(r.status == 2, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "replica-2 fits on no daemon") && strstr(r.err, "root: cpu") &&
+		      strstr(r.err, "80%"), "%s", r.err);
+	bpci_test_run_free(&r);
+	/* Nothing changed. */
+	ck_assert_int_eq(cm_p_replica_on(m.url, "replica-2", where, sizeof(where)), rep2);
+	ck_assert_str_eq(where, "mid");
+	ck_assert_int_eq(cm_p_replica_on(m.url, "replica-1", where, sizeof(where)), rep1);
+	ck_assert_str_eq(where, "root");
+	ck_assert_int_eq(cm_p_wait_daemon(m.url, "mid", "running", 0), mid);
+	snprintf(path, sizeof(path), "%s/migration.json", m.dir);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	cm_p_stop_child(m.mgr);
+	m.mgr = 0;
+	ck_assert_uint_eq(cm_count_type(m.dir, "daemon.removed"), 0);
+	ck_assert_uint_eq(cm_count_type(m.dir, "replica.moved"), 0);
+	cm_p_stop_daemon(mid);
+	mtree_end(&m);
+}
+END_TEST
+
 void cm_add_migrate(Suite *s)
 {
 	TCase *tc = tcase_create("migrate");
 
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, move_then_remove_keeps_processes);
+	tcase_add_test(tc, killed_manager_finishes_the_move);
+	tcase_add_test(tc, remove_refused_when_a_replica_fits_nowhere);
 	suite_add_tcase(s, tc);
 }
