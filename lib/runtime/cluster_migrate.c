@@ -94,7 +94,7 @@ static int adopt(char **reply, bpci_cluster_manager *cm, const char *parent, con
 	return rc;
 }
 
-/* Step 5: @parent forgets @id without a signal; already gone is fine.
+/* Step 6: @parent forgets @id without a signal; already gone is fine.
  * @papi, when given, is @parent's API (it may have left the tree). */
 static int release_at(bpci_cluster_manager *cm, const char *parent, const json_t *papi,
 		      const char *id, bpci_diag *diag)
@@ -131,7 +131,7 @@ static int release(bpci_cluster_manager *cm, const char *parent, const char *id,
 	return release_at(cm, parent, NULL, id, diag);
 }
 
-/* Step 6: daemon @rec describes joins @parent from now on. */
+/* Step 5: daemon @rec describes joins @parent from now on. */
 static int tell(bpci_cluster_manager *cm, const char *rec, const char *parent,
 		const char *reply, bpci_diag *diag)
 {
@@ -202,12 +202,42 @@ void bpci__cm_pending_clear(bpci_cluster_manager *cm)
 
 /* ---- moving one daemon ---- */
 
+/* The daemon whose host @id runs on: itself when remote (or the root),
+ * else its parent's (a local daemon is spawned on its parent's host). */
+static const char *host_of(const bpci_daemon_tree *t, const char *id)
+{
+	const bpci_daemon_spec *s;
+	size_t guard = 0;
+
+	while ((s = bpci_daemon_tree_get(t, id)) != NULL && !bpci_daemon_spec_remote(s) &&
+	       bpci_daemon_spec_parent(s) && guard++ < t->nd)
+		id = bpci_daemon_spec_parent(s);
+	return id;
+}
+
+int bpci__cm_same_host(const bpci_cluster_manager *cm, const char *id, const char *from,
+		       const char *to, bpci_diag *diag)
+{
+	const char *a = host_of(cm->tree, from), *b = host_of(cm->tree, to);
+
+	if (a && b && !strcmp(a, b))
+		return 0;
+	return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "parent_id",
+			      "local daemon \"%s\" runs on the host of \"%s\" and \"%s\" on "
+			      "the host of \"%s\": a running local daemon cannot change hosts "
+			      "(remove it, then add it under \"%s\")", id, a ? a : "?", to,
+			      b ? b : "?", to);
+}
+
 int bpci__cm_move_local(bpci_cluster_manager *cm, bpci_daemon_tree *t, const char *id,
 			const char *from, const char *to, bpci_diag *diag)
 {
 	bpci_daemon_tree *old = cm->tree;
 	char *rec = NULL, *reply = NULL, *details = NULL;
-	int rc = handover(&rec, cm, from, id, diag);
+	int rc = bpci__cm_same_host(cm, id, from, to, diag);
+
+	if (rc == 0)
+		rc = handover(&rec, cm, from, id, diag);
 
 	if (rc == 0)
 		rc = bpci__cm_pending_write(cm, "move", id, from, to, NULL);
@@ -230,7 +260,10 @@ int bpci__cm_move_local(bpci_cluster_manager *cm, bpci_daemon_tree *t, const cha
 		/* Not journaled: the new parent lets it go again. */
 		(void)release(cm, to, id, NULL);
 		bpci__cm_pending_clear(cm);
-	} else if (release(cm, from, id, diag) == 0 && tell(cm, rec, to, reply, diag) == 0) {
+	} else if (tell(cm, rec, to, reply, diag) == 0 && release(cm, from, id, diag) == 0) {
+		/* Told first: it stops calling the old parent before that one
+		 * forgets it (a heartbeat answered 404 would make it join
+		 * there again, as a stranger). */
 		bpci__cm_pending_clear(cm);
 	}
 	bpci__free(rec);
@@ -265,7 +298,10 @@ int bpci__cm_children_records(json_t **out, bpci_cluster_manager *cm, const char
 
 		if (!p || strcmp(p, id) != 0 || bpci_daemon_spec_remote(s))
 			continue;
-		rc = handover(&rec, cm, id, kid, diag);
+		rc = bpci__cm_same_host(cm, kid, id, bpci_daemon_spec_parent(
+						bpci_daemon_tree_get(cm->tree, id)), diag);
+		if (rc == 0)
+			rc = handover(&rec, cm, id, kid, diag);
 		/* The removed daemon's API travels along: it releases the
 		 * child after it left the tree. */
 		if (rc == 0 && json_array_append_new(kids, json_pack("{s:s, s:s, s:o*}", "daemon_id",
@@ -322,9 +358,11 @@ void bpci__cm_hand_children(bpci_cluster_manager *cm, json_t *kids, const char *
 	json_array_foreach(kids, i, k) {
 		const char *id = json_string_value(json_object_get(k, "daemon_id"));
 
-		if (release_at(cm, from, json_object_get(k, "from_api"), id, diag) == 0)
-			(void)tell(cm, json_string_value(json_object_get(k, "record")), parent,
-				   json_string_value(json_object_get(k, "reply")), diag);
+		/* Released even when it cannot be told now: @from is about
+		 * to stop, and would stop it with it. */
+		(void)tell(cm, json_string_value(json_object_get(k, "record")), parent,
+			   json_string_value(json_object_get(k, "reply")), diag);
+		(void)release_at(cm, from, json_object_get(k, "from_api"), id, diag);
 	}
 }
 
@@ -343,9 +381,9 @@ static int finish_move(bpci_cluster_manager *cm, const char *id, const char *fro
 	if (rc == 0)
 		rc = adopt(&reply, cm, to, rec, NULL);
 	if (rc == 0)
-		rc = release(cm, from, id, NULL);
-	if (rc == 0)
 		rc = tell(cm, rec, to, reply, NULL);
+	if (rc == 0)
+		rc = release(cm, from, id, NULL);
 	bpci__free(rec);
 	bpci_free(reply);
 	return rc;
@@ -363,12 +401,12 @@ static int finish_remove(bpci_cluster_manager *cm, const char *id, const char *p
 		const char *kid = json_string_value(json_object_get(k, "daemon_id"));
 
 		if (rc == 0)
+			rc = tell(cm, json_string_value(json_object_get(k, "record")), parent,
+				  json_string_value(json_object_get(k, "reply")), NULL);
+		if (rc == 0)
 			rc = release_at(cm, id, json_object_get(k, "from_api"), kid, NULL);
 		if (rc == BPCI_EUNREACHABLE)
 			rc = 0; /* the removed daemon is gone already */
-		if (rc == 0)
-			rc = tell(cm, json_string_value(json_object_get(k, "record")), parent,
-				  json_string_value(json_object_get(k, "reply")), NULL);
 	}
 	if (rc == 0) {
 		rc = bpci__cm_stop_local(cm, id, parent, NULL);

@@ -12,9 +12,10 @@
  *   3. P2 adopts D (POST P2/api/daemons {"adopt":RECORD}): from now on at
  *      least one parent supervises it,
  *   4. the tree change is journaled and committed,
- *   5. P1 releases D (DELETE P1/api/daemons/D?release=1, no signal),
- *   6. D is told its new parent (POST D/api/daemon-tree/parent) and joins
- *      P2, which it heartbeats from then on,
+ *   5. D is told its new parent (POST D/api/daemon-tree/parent) and joins
+ *      P2, which it heartbeats from then on (told before the release, so
+ *      that it stops calling P1 before P1 forgets it),
+ *   6. P1 releases D (DELETE P1/api/daemons/D?release=1, no signal),
  *   7. DIR/migration.json goes.
  * When P1 or P2 is the root, its coordinator is called directly. Steps 3,
  * 5 and 6 may be repeated harmlessly, which is what the resume does.
@@ -32,6 +33,12 @@
 int bpci__cm_move_local(bpci_cluster_manager *cm, bpci_daemon_tree *t, const char *id,
 			const char *from, const char *to, bpci_diag *diag);
 
+/* BPCI_EINVAL (naming @id and both hosts) unless @from and @to run on
+ * the same host: the nearest remote daemon (or the root) at or above
+ * each is the same. A running process cannot be adopted across hosts. */
+int bpci__cm_same_host(const bpci_cluster_manager *cm, const char *id, const char *from,
+		       const char *to, bpci_diag *diag);
+
 /* The handover records of @id's running LOCAL children (a JSON array of
  * {"daemon_id","record"}) into *@out; refused (BPCI_EBUSY / unreachable)
  * when one cannot be described, before anything changes. An empty array
@@ -42,7 +49,7 @@ int bpci__cm_children_records(json_t **out, bpci_cluster_manager *cm, const char
  * @parent; on failure the ones adopted are released again. */
 int bpci__cm_adopt_children(bpci_cluster_manager *cm, json_t *kids, const char *parent,
 			    bpci_diag *diag);
-/* Steps 5 and 6 for each child: released by @from, told @parent. Failures
+/* Steps 5 and 6 for each child: told @parent, released by @from. Failures
  * are warnings. */
 void bpci__cm_hand_children(bpci_cluster_manager *cm, json_t *kids, const char *from,
 			    const char *parent, bpci_diag *diag);
