@@ -5,6 +5,7 @@
  * the operation under way, and finishing it after a restart.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,19 @@ static uint64_t mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void bpci__cm_progress(const bpci_cluster_manager *cm, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!cm->daemon_on)
+		return;
+	fputs("cluster manager: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 /* URL and token of daemon @id's API (the root: this manager's). */
@@ -238,11 +252,15 @@ int bpci__cm_move_local(bpci_cluster_manager *cm, bpci_daemon_tree *t, const cha
 
 	if (rc == 0)
 		rc = handover(&rec, cm, from, id, diag);
-
 	if (rc == 0)
 		rc = bpci__cm_pending_write(cm, "move", id, from, to, NULL);
+	if (rc == 0)
+		bpci__cm_progress(cm, "move daemon %s: %s -> %s: described by %s", id, from, to,
+				  from);
 	if (rc == 0 && (rc = adopt(&reply, cm, to, rec, diag)) != 0)
 		bpci__cm_pending_clear(cm);
+	if (rc == 0)
+		bpci__cm_progress(cm, "move daemon %s: adopted by %s", id, to);
 	if (rc == 0 && !(details = bpci__asprintf("{\"from\":\"%s\",\"to\":\"%s\","
 						  "\"adopted\":true}", from, to)))
 		rc = BPCI_ENOMEM;
@@ -264,6 +282,8 @@ int bpci__cm_move_local(bpci_cluster_manager *cm, bpci_daemon_tree *t, const cha
 		/* Told first: it stops calling the old parent before that one
 		 * forgets it (a heartbeat answered 404 would make it join
 		 * there again, as a stranger). */
+		bpci__cm_progress(cm, "move daemon %s: journaled, told its parent %s, released "
+				  "by %s", id, to, from);
 		bpci__cm_pending_clear(cm);
 	}
 	bpci__free(rec);
@@ -340,6 +360,8 @@ int bpci__cm_adopt_children(bpci_cluster_manager *cm, json_t *kids, const char *
 		bpci_free(reply);
 		if (rc != 0)
 			break;
+		bpci__cm_progress(cm, "child daemon %s: adopted by %s",
+				  json_string_value(json_object_get(k, "daemon_id")), parent);
 		done++;
 	}
 	for (i = 0; rc != 0 && i < done; i++)
@@ -362,7 +384,9 @@ void bpci__cm_hand_children(bpci_cluster_manager *cm, json_t *kids, const char *
 		 * to stop, and would stop it with it. */
 		(void)tell(cm, json_string_value(json_object_get(k, "record")), parent,
 			   json_string_value(json_object_get(k, "reply")), diag);
-		(void)release_at(cm, from, json_object_get(k, "from_api"), id, diag);
+		if (release_at(cm, from, json_object_get(k, "from_api"), id, diag) == 0)
+			bpci__cm_progress(cm, "child daemon %s: told its parent %s, released by %s",
+					  id, parent, from);
 	}
 }
 

@@ -27,6 +27,10 @@
 
 #include "runtime/cluster_internal.h"
 
+/* One progress line on stderr (the manager's terminal) while served. */
+void bpci__cm_progress(const bpci_cluster_manager *cm, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Move local daemon @id from @from to @to: @t (consumed) is the tree with
  * the move made, committed as daemon.moved after the adoption. Nothing
  * changes when the handover or the adoption is refused. */

@@ -102,6 +102,8 @@ static int move_replica(bpci_cluster_manager *cm, const bpci_daemon_step *s, bpc
 	}
 	/* The new instance runs and the move is journaled: the old one goes. */
 	bpci__cm_replica_stop(cm, r, s->from, NULL);
+	bpci__cm_progress(cm, "move replica %s: running on %s, stopped on %s", r->id, s->to,
+			  s->from);
 	bpci__free(r->daemon);
 	r->daemon = to;
 	bpci_daemon_tree_free(cm->tree);
@@ -286,6 +288,8 @@ int bpci_cluster_manager_remove_daemon(char **plan_json, bpci_cluster_manager *c
 	details = bpci__asprintf("{\"plan\":%s}", text);
 	rc = bpci__cm_tree_commit(cm, t, "daemon.removed", daemon_id, details, "removed", diag);
 	bpci__free(details);
+	if (rc == 0)
+		bpci__cm_progress(cm, "remove daemon %s: journaled", daemon_id);
 	if (rc == 0 && after_removal(cm, daemon_id, parent, remote, kids, rkids, nrkids, diag))
 		bpci__cm_pending_clear(cm);
 	for (k = 0; k < nrkids; k++)

@@ -510,6 +510,54 @@ START_TEST(remove_refused_when_a_replica_fits_nowhere)
 }
 END_TEST
 
+/* A running local daemon cannot move to a parent on another host (a
+ * remote daemon's): refused, naming both, nothing changed. */
+START_TEST(move_across_hosts_refused)
+{
+	const char *far_add[] = {"daemon-tree", "add-daemon", "--daemon-id", "far", "--parent-id",
+				 "root", "--responsibilities", "node_lifecycle", "--capacity",
+				 "cpu=8,memory=16Gi,storage=100Gi", "--remote", NULL};
+	const char *mv[] = {"daemon-tree", "move-daemon", "--daemon-id", "mid", "--parent-id",
+			    "far", NULL};
+	char *rdir = bpci_test_mkdtemp(), rlog[4200], parent[128] = "";
+	bpci_test_run r;
+	long mid;
+	pid_t far;
+	mtree m;
+
+	mtree_start(&m);
+	mid = add_daemon(&m, "mid", "root", "cpu=500m,memory=1Gi,storage=2Gi");
+	run_ok(&m, far_add, "add far");
+	snprintf(rlog, sizeof(rlog), "%s.far.log", rdir);
+	{
+		const char *args[] = {"node-coordinator", "start", "--daemon-id", "far", "--join",
+				      m.url, "--join-token", m.token, "--remote", "--state-dir",
+				      rdir, "--listen", "127.0.0.1:0", NULL};
+
+		far = cm_p_spawn("bpi-core", args, rlog);
+	}
+	ck_assert_int_eq(cm_p_wait_daemon(m.url, "far", "running", 0), far);
+
+	cm_p_cli(&r, m.dir, mv);
+	ck_assert_msg(r.status == 2, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "cannot change hosts") && strstr(r.err, "\"far\""), "%s",
+		      r.err);
+	bpci_test_run_free(&r);
+	ck_assert_int_eq(daemon_at(m.url, "mid", parent, sizeof(parent)), mid);
+	ck_assert_str_eq(parent, "root");
+	ck_assert(supervises(m.dir, "mid"));
+	cm_p_stop_child(m.mgr);
+	m.mgr = 0;
+	ck_assert_uint_eq(cm_count_type(m.dir, "daemon.moved"), 0);
+	cm_p_stop_child(far);
+	cm_p_stop_daemon(mid);
+	unlink(rlog);
+	bpci_test_rmtree(rdir);
+	free(rdir);
+	mtree_end(&m);
+}
+END_TEST
+
 void cm_add_migrate(Suite *s)
 {
 	TCase *tc = tcase_create("migrate");
@@ -518,5 +566,6 @@ void cm_add_migrate(Suite *s)
 	tcase_add_test(tc, move_then_remove_keeps_processes);
 	tcase_add_test(tc, killed_manager_finishes_the_move);
 	tcase_add_test(tc, remove_refused_when_a_replica_fits_nowhere);
+	tcase_add_test(tc, move_across_hosts_refused);
 	suite_add_tcase(s, tc);
 }
