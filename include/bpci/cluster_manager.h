@@ -321,22 +321,36 @@ BPCI_EXTERN int bpci_cluster_manager_add_daemon(bpci_cluster_manager *cm,
  * replica.moved per replica and daemon.removed with the plan.
  * @plan_json: receives the plan carried out (bpci_daemon_tree_plan_to_json();
  *             free with bpci_free()); may be NULL.
- * Served, a LOCAL daemon is then stopped by its parent (a failed stop is
- * a warning in @diag).
+ * The whole plan is made first: a replica that fits nowhere refuses the
+ * removal before anything changes (BPCI_ELIMIT, the message names it and
+ * the reason per daemon). Served, the daemon's running LOCAL children are
+ * adopted by its parent without a restart (same pids, their nodes too),
+ * the removal is journaled, the children are told their parent and
+ * released, then a LOCAL daemon is stopped by its parent (a failed stop is
+ * a warning in @diag). An operation cut short by a crash is finished by
+ * the next manager (DIR/migration.json).
  * Returns as bpci_daemon_tree_remove(), or BPCI_EIO / BPCI_EUNREACHABLE
- * (a replica could not be started on its new daemon: nothing changed);
- * BPCI_EBUSY (served: a local daemon with local child daemons, which
- * would stop with it).
+ * (a replica could not be started on its new daemon; the replicas moved
+ * before stay moved, journaled); BPCI_EBUSY / BPCI_EUNREACHABLE (served: a
+ * local child daemon is not running or its parent cannot be reached: it
+ * cannot be handed over, nothing changed); BPCI_EINVAL (a remote daemon's
+ * local children cannot change hosts).
  */
 BPCI_EXTERN int bpci_cluster_manager_remove_daemon(char **plan_json, bpci_cluster_manager *cm,
 						   const char *daemon_id, bpci_diag *diag);
 
 /** bpci_cluster_manager_move_daemon - put a daemon under another parent
  *  (rules of bpci_daemon_tree_move()), journal daemon.moved. Served, a
- *  LOCAL daemon is spawned under the new parent first and the old process
- *  stopped after; BPCI_EBUSY for a local daemon that hosts replicas or has
- *  child daemons (what it runs would not follow); the spawn's codes as
- *  for bpci_cluster_manager_add_daemon(). */
+ *  running LOCAL daemon keeps running: the new parent adopts the process
+ *  (by pid and start time), the move is journaled, the daemon is told its
+ *  new parent and the old parent releases it without a signal, so that
+ *  neither it nor its nodes nor its children restart; a crash midway is
+ *  finished by the next manager (DIR/migration.json). A REMOTE daemon is
+ *  told its new parent once journaled. Returns 0 (also when it is under
+ *  @new_parent already: nothing journaled), the model's codes, BPCI_EBUSY
+ *  (the local daemon is not running now), BPCI_EUNREACHABLE (a parent
+ *  has not joined), BPCI_ENOTFOUND (the process is gone), BPCI_EINVAL
+ *  (the new parent runs on another host). Not thread-safe. */
 BPCI_EXTERN int bpci_cluster_manager_move_daemon(bpci_cluster_manager *cm, const char *daemon_id,
 						 const char *new_parent, bpci_diag *diag);
 

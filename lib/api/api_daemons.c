@@ -4,6 +4,11 @@
  * "remote":false}), DELETE /api/daemons/{id} stops and forgets one, GET
  * /api/daemons lists them. Spawning and signalling do not wait, so the
  * handlers answer at once from the loop.
+ *
+ * Moving a running local daemon to another parent (daemon_handover.h):
+ * GET /api/daemons/{id} gives its handover record, POST /api/daemons
+ * {"adopt":RECORD} takes it over here, DELETE /api/daemons/{id}?release=1
+ * forgets it without a signal.
  */
 #include <string.h>
 
@@ -12,6 +17,7 @@
 #include "api/api_tree.h"
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "runtime/daemon_handover.h"
 
 static bpci_diag *new_diag(bpci__http_req *req)
 {
@@ -65,6 +71,32 @@ static int parse_body(bpci_daemon_spec **spec, bpci_child_restart *restart,
 	return rc;
 }
 
+/* POST /api/daemons {"adopt":RECORD}: 201 {"daemon_id","parent_url_file"}. */
+static void on_adopt(bpci__http_req *req, bpci_server *srv, bpci_diag *diag, json_t *record)
+{
+	char *text = json_dumps(record, JSON_COMPACT), *reply = NULL;
+	int rc = text ? bpci__coordinator_daemon_adopt(&reply, srv->c, text, strlen(text), diag)
+		      : BPCI_ENOMEM;
+
+	free(text);
+	if (rc == 0)
+		bpci__api_reply_text_json(req, 201, reply);
+	else
+		bpci__api_reply_diag(req, rc, diag, "the daemon was not adopted");
+}
+
+/* The body's "adopt" member, when it is an adoption (new reference). */
+static json_t *adopt_record(bpci__http_req *req)
+{
+	size_t len = 0;
+	const char *body = bpci__http_req_body(req, &len);
+	json_t *b = json_loadb(body ? body : "", len, 0, NULL), *a;
+
+	a = json_incref(json_object_get(b, "adopt"));
+	json_decref(b);
+	return a;
+}
+
 static void on_add(bpci__http_req *req, void *payload)
 {
 	bpci_server *srv = payload;
@@ -72,10 +104,17 @@ static void on_add(bpci__http_req *req, void *payload)
 	bpci_daemon_spec *spec = NULL;
 	bpci_child_restart restart;
 	char *list = NULL;
+	json_t *record;
 	int rc;
 
 	if (!diag)
 		return;
+	if ((record = adopt_record(req)) != NULL) {
+		on_adopt(req, srv, diag, record);
+		json_decref(record);
+		bpci_diag_free(diag);
+		return;
+	}
 	rc = parse_body(&spec, &restart, req, diag);
 	if (rc == 0)
 		rc = bpci_coordinator_add_daemon(srv->c, spec, restart, diag);
@@ -99,16 +138,37 @@ static void on_remove(bpci__http_req *req, void *payload)
 	bpci_server *srv = payload;
 	bpci_diag *diag = new_diag(req);
 	const char *id = bpci__http_req_param(req, "id");
+	const char *rel = bpci__http_req_query(req, "release");
+	int release = rel && (!strcmp(rel, "1") || !strcmp(rel, "true")), rc;
+
+	if (!diag)
+		return;
+	rc = release ? bpci__coordinator_daemon_release(srv->c, id, diag)
+		     : bpci_coordinator_remove_daemon(srv->c, id, diag);
+	if (rc == 0)
+		bpci__http_reply_json(req, 200, json_pack("{s:s, s:s}", "daemon_id", id, "state",
+							  release ? "released" : "stopping"));
+	else
+		bpci__api_reply_diag(req, rc, diag, "the daemon was not removed");
+	bpci_diag_free(diag);
+}
+
+/* GET /api/daemons/{id}: the handover record of a running local child. */
+static void on_get(bpci__http_req *req, void *payload)
+{
+	bpci_server *srv = payload;
+	bpci_diag *diag = new_diag(req);
+	char *text = NULL;
 	int rc;
 
 	if (!diag)
 		return;
-	rc = bpci_coordinator_remove_daemon(srv->c, id, diag);
+	rc = bpci__coordinator_daemon_handover(&text, srv->c, bpci__http_req_param(req, "id"),
+					       diag);
 	if (rc == 0)
-		bpci__http_reply_json(req, 200, json_pack("{s:s, s:s}", "daemon_id", id, "state",
-							  "stopping"));
+		bpci__api_reply_text_json(req, 200, text);
 	else
-		bpci__api_reply_diag(req, rc, diag, "the daemon was not removed");
+		bpci__api_reply_diag(req, rc, diag, "no handover record");
 	bpci_diag_free(diag);
 }
 
@@ -132,5 +192,7 @@ int bpci__api_routes_daemons(bpci_server *srv)
 		rc = bpci__http_route(srv->http, "GET", "/api/daemons", on_list, srv);
 	if (rc == 0)
 		rc = bpci__http_route(srv->http, "DELETE", "/api/daemons/{id}", on_remove, srv);
+	if (rc == 0)
+		rc = bpci__http_route(srv->http, "GET", "/api/daemons/{id}", on_get, srv);
 	return rc;
 }

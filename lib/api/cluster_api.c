@@ -14,6 +14,7 @@
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "runtime/cluster_converge.h"
+#include "runtime/cluster_migrate.h"
 #include "runtime/cluster_internal.h"
 #include "runtime/coordinator_api.h"
 #include "runtime/fsutil.h"
@@ -130,7 +131,10 @@ int bpci_cluster_server_step(bpci_cluster_server *srv, int timeout_ms)
 				   : bpci__jobs_pending(&srv->jobs) ? 0 : timeout_ms);
 	(void)bpci__jobs_run(&srv->jobs, srv);
 	bpci__cm_tree_sync(srv->cm, 0);
-	if (!bpci__jobs_pending(&srv->jobs))
+	bpci__cm_migrate_resume(srv->cm);
+	/* Converging while a move or removal is half done would spawn again a
+	 * daemon that its new parent already adopted. */
+	if (!bpci__jobs_pending(&srv->jobs) && !bpci__cm_migrate_pending(srv->cm))
 		bpci__cm_converge_step(srv->converge, srv->cm);
 	/* Leases end on their own: each iteration releases the expired ones
 	 * (journaled); a failed journal write is retried next time. */

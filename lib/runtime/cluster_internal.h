@@ -9,6 +9,7 @@
  *   cluster_lock.c      the manager lock (DIR/manager.lock), standby waits
  *   cluster_fence.c     fencing a failed daemon that reports again
  *   cluster_redirect.c  telling a remote daemon its new parent
+ *   cluster_migrate.c   handing running local daemons to another parent
  */
 #ifndef BPCI_LIB_RUNTIME_CLUSTER_INTERNAL_H
 #define BPCI_LIB_RUNTIME_CLUSTER_INTERNAL_H
@@ -67,6 +68,7 @@ struct bpci_cluster_manager {
 	uint64_t synced_ms, failover_ms; /* last tree sync / failover attempt */
 	uint64_t hb_ms, failover_timeout_ms; /* the root daemon's; 0: defaults */
 	uint64_t fence_ms;          /* last failed fencing attempt, 0: none */
+	uint64_t migrate_ms;        /* last look at DIR/migration.json (cluster_migrate.c) */
 };
 
 /* Append one event (type, subject, details JSON object text) durably. */

@@ -18,6 +18,7 @@
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "plan/daemon_tree_internal.h"
+#include "runtime/cluster_migrate.h"
 #include "runtime/cluster_moves.h"
 
 #define READY_TIMEOUT_MS 15000
@@ -175,6 +176,8 @@ static int commit(bpci__cm_moves *m, bpci__replica *r, bpci_diag *diag)
 	}
 	if (!down(m->cm, s->from))
 		bpci__cm_replica_stop(m->cm, r, s->from, NULL);
+	bpci__cm_progress(m->cm, "move replica %s: running on %s, stopped on %s", r->id, s->to,
+			  s->from);
 	bpci__free(r->daemon);
 	r->daemon = to;
 	bpci_daemon_tree_free(m->cm->tree);

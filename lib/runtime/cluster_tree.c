@@ -11,6 +11,7 @@
 #include "common/diag.h"
 #include "plan/daemon_tree_internal.h"
 #include "runtime/cluster_internal.h"
+#include "runtime/cluster_migrate.h"
 
 #define DEFAULT_ROOT "root"
 #define DEFAULT_LEVELS 3
@@ -180,34 +181,28 @@ int bpci_cluster_manager_add_daemon(bpci_cluster_manager *cm, const bpci_daemon_
 	return rc;
 }
 
-/* A local daemon is re-spawned when moved: what it runs does not follow. */
-static int check_movable(const bpci_cluster_manager *cm, const char *id, bpci_diag *diag)
+/* A REMOTE daemon (or any daemon while the tree does not run) only
+ * changes its place in the model; once committed, a remote daemon is told
+ * its new parent (cluster_redirect.c). */
+static int move_model(bpci_cluster_manager *cm, bpci_daemon_tree *t, const char *daemon_id,
+		      const char *from, const char *new_parent, bpci_diag *diag)
 {
-	const bpci_daemon_spec *s = bpci_daemon_tree_get(cm->tree, id);
-	size_t i, hosted = 0;
+	char *details = bpci__asprintf("{\"from\":\"%s\",\"to\":\"%s\"}", from, new_parent);
+	int rc = bpci__cm_tree_commit(cm, t, "daemon.moved", daemon_id, details, "moved", diag);
 
-	if (!s || bpci_daemon_spec_remote(s) || !cm->daemon_on)
-		return 0;
-	for (i = 0; i < cm->nreplicas; i++)
-		if (cm->replicas[i].daemon && !strcmp(cm->replicas[i].daemon, id))
-			hosted++;
-	if (hosted || bpci_daemon_tree_children(cm->tree, id))
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EBUSY, "daemon_id",
-				      "local daemon \"%s\" hosts %zu replicas and has %zu child "
-				      "daemons: a moved local daemon is spawned again under its "
-				      "new parent, so move them away first (rebalance, "
-				      "move-daemon)", id, hosted,
-				      bpci_daemon_tree_children(cm->tree, id));
-	return 0;
+	bpci__free(details);
+	if (rc == 0)
+		(void)bpci__cm_redirect(cm, daemon_id, diag);
+	return rc;
 }
 
 int bpci_cluster_manager_move_daemon(bpci_cluster_manager *cm, const char *daemon_id,
 				     const char *new_parent, bpci_diag *diag)
 {
-	bpci_daemon_tree *t = NULL, *old;
+	bpci_daemon_tree *t = NULL;
 	const bpci_daemon_spec *s;
-	char *details, *from;
-	int rc, remote;
+	char *from;
+	int rc;
 
 	if (!cm)
 		return BPCI_EINVAL;
@@ -215,35 +210,24 @@ int bpci_cluster_manager_move_daemon(bpci_cluster_manager *cm, const char *daemo
 	s = bpci_daemon_tree_get(cm->tree, daemon_id);
 	if (rc == 0)
 		rc = bpci_daemon_tree_move(t, daemon_id, new_parent, diag);
-	if (rc == 0)
-		rc = check_movable(cm, daemon_id, diag);
-	/* As for add: the new instance is spawned under the new parent before
-	 * the journal (a refusal changes nothing); the old one is stopped once
-	 * the move is committed. A remote daemon is told its new parent once
-	 * the move is committed (cluster_redirect.c). */
-	if (rc == 0)
-		rc = bpci__cm_spawn_local(cm, bpci_daemon_tree_get(t, daemon_id), diag);
+	if (rc == 0 && !bpci_daemon_spec_parent(s))
+		rc = BPCI_EINVAL; /* the model refuses moving the root first */
+	if (rc == 0 && !strcmp(bpci_daemon_spec_parent(s), new_parent)) {
+		bpci_daemon_tree_free(t);
+		return 0; /* already there: nothing to journal */
+	}
+	if (rc == 0 && !(from = bpci__strdup(bpci_daemon_spec_parent(s))))
+		rc = BPCI_ENOMEM;
 	if (rc != 0) {
 		bpci_daemon_tree_free(t);
 		return rc;
 	}
-	if (!(from = bpci__strdup(bpci_daemon_spec_parent(s)))) {
-		(void)bpci__cm_stop_local_spec(cm, bpci_daemon_tree_get(t, daemon_id));
-		bpci_daemon_tree_free(t);
-		return BPCI_ENOMEM;
-	}
-	remote = bpci_daemon_spec_remote(s);
-	details = bpci__asprintf("{\"from\":\"%s\",\"to\":\"%s\"}", from, new_parent);
-	old = cm->tree;
-	rc = bpci__cm_tree_commit(cm, t, "daemon.moved", daemon_id, details, "moved", diag);
-	bpci__free(details);
-	if (rc != 0 && cm->tree == old) {
-		if (!remote)
-			(void)bpci__cm_stop_local(cm, daemon_id, new_parent, NULL);
-	} else if (!remote)
-		(void)bpci__cm_stop_local(cm, daemon_id, from, NULL);
-	else if (rc == 0)
-		(void)bpci__cm_redirect(cm, daemon_id, diag);
+	/* A running LOCAL daemon keeps running: its new parent adopts it,
+	 * then its old one lets it go (cluster_migrate.h). */
+	if (cm->daemon_on && !bpci_daemon_spec_remote(s))
+		rc = bpci__cm_move_local(cm, t, daemon_id, from, new_parent, diag);
+	else
+		rc = move_model(cm, t, daemon_id, from, new_parent, diag);
 	bpci__free(from);
 	return rc;
 }

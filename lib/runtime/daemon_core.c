@@ -6,6 +6,7 @@
  */
 #include "runtime/coordinator_internal.h"
 #include "runtime/daemon_internal.h"
+#include "runtime/daemon_handover.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -140,6 +141,7 @@ void bpci__daemons_free(bpci__daemons *d)
 	if (!d)
 		return;
 	bpci__d_link_free(d);
+	bpci__d_reapers_free(d);
 	for (i = 0; i < d->nkids; i++)
 		child_free(d->kids[i]);
 	bpci__free(d->kids);

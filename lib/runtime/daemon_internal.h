@@ -143,6 +143,7 @@ struct bpci__daemons {
 	int escalated;
 	char *escalate_reason;
 	bpci__dlink link;
+	struct bpci__reaper *reapers; /* released children still ours to reap (daemon_handover.c) */
 };
 
 /* ---- daemon_core.c ---- */

@@ -238,7 +238,8 @@ int bpci__coordinator_daemon_reparent(char **reply_json, bpci_coordinator *c, co
 	json_t *b = json_loadb(body ? body : "", body ? len : 0, 0, NULL);
 	const char *url = json_string_value(json_object_get(b, "parent_url"));
 	const char *token = json_string_value(json_object_get(b, "join_token"));
-	char *u = NULL, *t = NULL;
+	const char *file = json_string_value(json_object_get(b, "parent_url_file"));
+	char *u = NULL, *t = NULL, *f = NULL;
 	int rc = 0;
 
 	*reply_json = NULL;
@@ -249,12 +250,20 @@ int bpci__coordinator_daemon_reparent(char **reply_json, bpci_coordinator *c, co
 	else if (!url || strncmp(url, "http://", 7) != 0)
 		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "parent_url",
 				    "must be an http:// URL, got %s", url ? url : "nothing");
-	else if (!(u = bpci__strdup(url)) || !(t = bpci__strdup(token ? token : "")))
+	else if (!(u = bpci__strdup(url)) || !(t = bpci__strdup(token ? token : "")) ||
+		 (file && *file == '/' && !(f = bpci__strdup(file))))
 		rc = BPCI_ENOMEM;
 	json_decref(b);
 	if (rc != 0) {
 		bpci__free(u);
+		bpci__free(t);
 		return rc;
+	}
+	/* A local daemon moved to another parent looks for that parent's
+	 * api.url when it cannot reach it (cluster_migrate.h). */
+	if (f) {
+		bpci__free(d->parent_url_file);
+		d->parent_url_file = f;
 	}
 	/* The parent this daemon was told to follow (its old one was removed,
 	 * or it was moved): join there at once. A request in flight to the

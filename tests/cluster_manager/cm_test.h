@@ -92,6 +92,7 @@ void cm_p_env_free(cm_p_env *t);
 void cm_add_fence(Suite *s);
 void cm_add_timing(Suite *s);
 void cm_add_reparent(Suite *s);
+void cm_add_migrate(Suite *s);
 void cm_add_manager(Suite *s);
 void cm_add_cli(Suite *s);
 void cm_add_tree(Suite *s);

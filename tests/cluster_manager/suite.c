@@ -15,5 +15,6 @@ Suite *bpci_test_suite(void)
 	cm_add_timing(s);
 	cm_add_reparent(s);
 	cm_add_resp(s);
+	cm_add_migrate(s);
 	return s;
 }

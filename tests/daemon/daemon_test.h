@@ -58,5 +58,6 @@ void dt_add_tree_tests(Suite *s);
 void dt_add_strategy_tests(Suite *s);
 void dt_add_api_tests(Suite *s);
 void dt_add_inproc_tests(Suite *s);
+void dt_add_handover_tests(Suite *s);
 
 #endif

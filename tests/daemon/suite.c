@@ -12,5 +12,6 @@ Suite *bpci_test_suite(void)
 	dt_add_strategy_tests(s);
 	dt_add_api_tests(s);
 	dt_add_inproc_tests(s);
+	dt_add_handover_tests(s);
 	return s;
 }
