@@ -12,6 +12,7 @@
 #include "bpci/daemon.h"
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "model/cluster_internal.h"
 #include "runtime/cluster_internal.h"
 
 static void status(bpci__http_req *req, void *payload)
@@ -185,6 +186,30 @@ static int check_joiner(bpci_cluster_server *srv, const char *body, size_t len,
 typedef int (*tree_post_fn)(char **reply, bpci_coordinator *c, const char *body, size_t len,
 			    bpci_diag *diag);
 
+/* The joiner's responsibilities as the model has them, added to @reply
+ * (a remote daemon is started without its spec). */
+static int with_responsibilities(char **reply, bpci_cluster_server *srv, const char *body,
+				 size_t len)
+{
+	json_t *b = json_loadb(body ? body : "", len, 0, NULL);
+	const char *id = json_string_value(json_object_get(b, "daemon_id"));
+	const bpci_daemon_spec *s =
+		id ? bpci_daemon_tree_get(bpci_cluster_manager_tree(srv->cm), id) : NULL;
+	json_t *r = s ? json_loads(*reply, 0, NULL) : NULL;
+	char *text = NULL;
+
+	if (r && json_object_set_new(r, "responsibilities", bpci__responsibilities_to_json(
+				      bpci_daemon_spec_responsibilities(s))) == 0 &&
+	    (text = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS)) != NULL) {
+		bpci__free(*reply);
+		*reply = bpci__strdup(text);
+		free(text);
+	}
+	json_decref(r);
+	json_decref(b);
+	return *reply ? 0 : BPCI_ENOMEM;
+}
+
 /* Join and heartbeat: the root's coordinator answers them like any parent;
  * the next server step copies what it learnt into the model. */
 static void protocol(bpci_cluster_server *srv, bpci__http_req *req, tree_post_fn fn,
@@ -204,6 +229,8 @@ static void protocol(bpci_cluster_server *srv, bpci__http_req *req, tree_post_fn
 	if (rc == 0)
 		rc = fn(&reply, bpci_cluster_manager_coordinator(srv->cm), body ? body : "", len,
 			diag);
+	if (rc == 0 && is_join)
+		rc = with_responsibilities(&reply, srv, body, len);
 	if (rc == 0) {
 		bpci__cm_tree_touch(srv->cm);
 		bpci__api_reply_text_json(req, 200, reply);

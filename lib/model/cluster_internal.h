@@ -63,6 +63,10 @@ int bpci__json_dump(char **out, json_t *v);
 /* "abc" for a string, else the JSON type ("number", "array", ...), for messages. */
 const char *bpci__json_what(const json_t *v);
 
+/* A JSON array of the responsibilities' names in @mask (new reference),
+ * or NULL on ENOMEM. */
+json_t *bpci__responsibilities_to_json(unsigned int mask);
+
 /* A JSON array of the set's names (new reference), or NULL on ENOMEM. */
 json_t *bpci__capabilities_to_json(const bpci_capabilities *caps);
 

@@ -29,7 +29,7 @@ static json_t *capacity_to_json(const bpci_resources *res)
 	return o;
 }
 
-static json_t *responsibilities_to_json(unsigned int mask)
+json_t *bpci__responsibilities_to_json(unsigned int mask)
 {
 	json_t *a = json_array();
 	unsigned int bit;
@@ -72,7 +72,7 @@ int bpci_daemon_spec_to_json(char **out, const bpci_daemon_spec *spec)
 		bad |= json_object_set_new(o, "parent", json_string(spec->parent));
 	if (!bad)
 		bad |= json_object_set_new(o, "responsibilities",
-					   responsibilities_to_json(spec->responsibilities));
+					   bpci__responsibilities_to_json(spec->responsibilities));
 	if (!bad && (c->cpu_millicores || c->memory_bytes || c->storage_bytes ||
 		     c->network_mbps || c->gpu_units))
 		bad |= json_object_set_new(o, "capacity", capacity_to_json(c));

@@ -91,6 +91,10 @@ static void on_join(bpci__dcall *call, int rc, const bpci__http_response *resp,
 			bpci__free(d->parent_id);
 			d->parent_id = bpci__strdup(pid);
 		}
+		/* What the parent (or the tree's model) says this daemon does. */
+		if (json_is_array(json_object_get(r, "responsibilities")))
+			json_object_set(d->join_fields, "responsibilities",
+					json_object_get(r, "responsibilities"));
 		json_decref(r);
 	}
 	d->link.joined = 1;

@@ -317,6 +317,12 @@ START_TEST(move_then_remove_keeps_processes)
 	ck_assert_uint_eq(cm_count_type(m.dir, "daemon.removed"), 1);
 	ck_assert_uint_eq(cm_count_type(m.dir, "replica.moved"), 2);
 	cm_p_stop_daemon(side);
+	/* The manager's SIGTERM stopped side, which stops the leaf it adopted;
+	 * an adopted (not forked) child's exit is seen through its pidfd, a
+	 * moment after side itself may be gone. */
+	t0 = cm_p_mono();
+	while (cm_p_alive(leaf) && cm_p_mono() - t0 < WAIT_S)
+		usleep(50 * 1000);
 	ck_assert(!cm_p_alive(leaf));
 	free(s_url);
 	free(mid_url);
