@@ -17,6 +17,26 @@
 
 #include "cm_test.h"
 
+/* Wait until @id's entry in the manager's status carries an ok probe. */
+static void wait_probed(const char *url, const char *id)
+{
+	double t0 = cm_p_mono();
+	json_t *st = NULL, *p = NULL;
+
+	while (cm_p_mono() - t0 < 30.0) {
+		json_decref(st);
+		st = cm_p_get_json(url, "/api/daemon-tree/status");
+		p = st ? json_object_get(cm_p_find(st, id), "probe") : NULL;
+		if (json_is_true(json_object_get(p, "ok")))
+			break;
+		usleep(150 * 1000);
+	}
+	ck_assert_msg(json_is_true(json_object_get(p, "ok")), "%s was not probed ok within 30 s",
+		      id);
+	ck_assert(json_real_value(json_object_get(p, "latency_ms")) >= 0.0);
+	json_decref(st);
+}
+
 START_TEST(local_levels_restart_and_replay)
 {
 	char *dir = bpci_test_mkdtemp(), log[4200], *url, *token, where[128], path[4300];
@@ -67,6 +87,10 @@ START_TEST(local_levels_restart_and_replay)
 	ck_assert_int_eq(json_integer_value(json_object_get(e, "pid")), mid);
 	json_decref(tree);
 	bpci_test_run_free(&r);
+	/* mid has health_monitoring, which it learnt from its join reply (it
+	 * is started without its spec): it probes leaf, and the probe comes
+	 * up relayed in the tree's status. leaf probes nothing. */
+	wait_probed(url, "leaf");
 
 	/* A replica on the mid-level daemon; kill -9 that daemon: its parent
 	 * (the root) restarts it, and it re-adopts its node and its child. */
