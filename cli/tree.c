@@ -250,7 +250,9 @@ int cmd_tree_move_daemon(cli_ctx *ctx, int argc, char **argv)
 				   "Put a daemon and its subtree under another parent. Refused "
 				   "(exit 2) for a cycle (the new parent is in its subtree), a depth "
 				   "over the tree's levels, a full parent or a local capacity the "
-				   "parent cannot give. Journaled as daemon.moved.",
+				   "parent cannot give. A local daemon keeps running: its new "
+				   "parent adopts the process, and its nodes and children keep "
+				   "their pids. Journaled as daemon.moved.",
 				   required, &all);
 
 	if (status < 0)
