@@ -5,11 +5,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <bpci.h>
 
 #include "cluster.h"
+#include "cluster_flat.h"
 #include "tree.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -34,6 +36,10 @@ const cli_option tree_daemon_opts[] = {
 	{"dry-run", CLI_SWITCH, 0, NULL,
 	 "only check and print (without it, the daemon is added to the running "
 	 "cluster manager's tree)", NULL},
+	{"no-wait", CLI_SWITCH, 0, NULL,
+	 "return once the daemon is added (default: a local daemon is waited for "
+	 "until it runs and has joined, up to 30 s, so that the next command can "
+	 "put daemons or replicas under it)", NULL},
 };
 const size_t tree_daemon_nopts = NELEM(tree_daemon_opts);
 
@@ -110,6 +116,75 @@ int cmd_tree_init(cli_ctx *ctx, int argc, char **argv)
 	return status;
 }
 
+/* 2 when daemon @id of a status answer runs with a pid (its state in
+ * @state), 1 when it is there without, 0 when it is not. The answer is
+ * read through its flattened rows ("children[0].daemon_id  mid"): the
+ * programs carry no JSON library. */
+static int joined_in(const char *answer, const char *id, char *state, size_t size)
+{
+	char *rows = NULL, *line, *save = NULL, prefix[256] = "", key[300];
+	size_t len = 0, n;
+	FILE *f = open_memstream(&rows, &len);
+	int found = 0, pid = 0;
+
+	if (!f)
+		return 0;
+	cluster_print_flat(answer ? answer : "{}", f);
+	fclose(f);
+	for (line = strtok_r(rows, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char path[256], value[256];
+
+		if (sscanf(line, "%255s %255s", path, value) != 2)
+			continue;
+		n = strlen(path);
+		if (!found && n >= 9 && !strcmp(path + n - 9, "daemon_id") && !strcmp(value, id)) {
+			snprintf(prefix, sizeof(prefix), "%.*s", (int)(n - 9), path);
+			found = 1;
+		} else if (found) {
+			snprintf(key, sizeof(key), "%sstate", prefix);
+			if (!strcmp(path, key))
+				snprintf(state, size, "%s", value);
+			snprintf(key, sizeof(key), "%spid", prefix);
+			if (!strcmp(path, key) && atoi(value) > 0)
+				pid = 1;
+		}
+	}
+	free(rows);
+	return found + pid;
+}
+
+/* Wait (up to 30 s) until local daemon @id runs: a child put under it, or a
+ * replica placed on it, needs it joined. */
+static int wait_joined(cli_ctx *ctx, const cli_parsed *p, const char *id)
+{
+	struct timespec t0, now, nap = {0, 100 * 1000 * 1000};
+	char state[256] = "", *answer = NULL;
+	double waited = 0;
+	int status;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		status = cluster_fetch(ctx, p, "GET", "/api/daemon-tree/status", NULL, &answer);
+		if (status != 0)
+			return status;
+		if (joined_in(answer, id, state, sizeof(state)) == 2 && !strcmp(state, "running")) {
+			bpci_free(answer);
+			return 0;
+		}
+		bpci_free(answer);
+		answer = NULL;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+		if (!strcmp(state, "failed") || waited > 30.0)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	cli_error(ctx, "daemon %s was added but is %s after %.0f s; see `daemon-tree status` "
+		  "and its log (STATE_DIR/daemons/%s/daemon.log under its parent)",
+		  id, state[0] ? state : "not reported", waited, id);
+	return CLI_EXIT_FAILED;
+}
+
 int cmd_tree_add_daemon(cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const required[] = {"daemon-id", "parent-id", NULL};
@@ -145,6 +220,8 @@ int cmd_tree_add_daemon(cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	status = cluster_call(ctx, &p, "POST", "/api/daemon-tree/daemons", json, 1);
+	if (status == 0 && !cli_parsed_flag(&p, "remote") && !cli_parsed_flag(&p, "no-wait"))
+		status = wait_joined(ctx, &p, cli_parsed_get(&p, "daemon-id"));
 out:
 	bpci_free(json);
 	bpci_daemon_spec_free(spec);
