@@ -110,10 +110,10 @@ int bpci__cm_tree_load(bpci_cluster_manager *cm, const char *json, size_t len,
 		       bpci_diag *diag);
 /* Is @daemon (NULL: the root) this process? */
 int bpci__cm_is_root(const bpci_cluster_manager *cm, const char *daemon);
-/* Choose the daemon for a new replica (borrowed from cm->tree via *@daemon
- * after the node is recorded); the node is recorded in the tree. */
+/* Choose the daemon for a new replica (a copy in *@daemon), within the
+ * subtree of load_balancing domain @under (NULL: the whole tree). */
 int bpci__cm_tree_place(char **daemon, bpci_cluster_manager *cm, const char *id,
-			const bpci_resources *res, bpci_diag *diag);
+			const bpci_resources *res, const char *under, bpci_diag *diag);
 /* Start / stop replica @r's node where it lives (the root's coordinator,
  * or the hosting daemon's coordinator API). */
 int bpci__cm_replica_start(bpci_cluster_manager *cm, const bpci__replica *r,

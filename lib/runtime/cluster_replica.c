@@ -133,48 +133,6 @@ static void emit_status(bpci_cluster_manager *cm, const char *id)
 	bpci_node_status_free(st);
 }
 
-/* Choose the daemon for a new replica within domain @under's subtree. */
-static int place_under(char **daemon, bpci_cluster_manager *cm, const char *id,
-		       const bpci_resources *res, const char *under, bpci_diag *diag)
-{
-	bpci_placement_request req = BPCI_PLACEMENT_REQUEST_INIT;
-	bpci_daemon_tree *view = NULL;
-	bpci_diag *why = NULL;
-	const char *where = NULL;
-	int rc = bpci_daemon_tree_check_domain(cm->tree, under, diag);
-
-	*daemon = NULL;
-	if (rc != 0)
-		return rc;
-	if (!under)
-		return bpci__cm_tree_place(daemon, cm, id, res, diag);
-	req.id = id;
-	req.need = bpci__cm_placed_need(res);
-	rc = bpci__cm_placement_view(&view, cm);
-	if (rc == 0)
-		rc = bpci_diag_new(&why);
-	if (rc == 0)
-		rc = bpci_daemon_tree_place_node_under(&where, view, &req, under, why);
-	if (rc == BPCI_ELIMIT) {
-		const char *m = bpci_diag_count(why) ? bpci_diag_get(why, 0)->message : "refused";
-		const char *reason = strstr(m, "capacity: ");
-
-		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "resources",
-				    "replica does not fit within %u%% of any daemon's capacity "
-				    "under \"%s\": %s", cm->ceiling, under,
-				    reason ? reason + 10 : m);
-	} else if (rc != 0 && rc != BPCI_ENOMEM) {
-		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "resources",
-				    "cannot place the replica under \"%s\": %s", under,
-				    bpci_strerror(rc));
-	}
-	if (rc == 0 && !(*daemon = bpci__strdup(where)))
-		rc = BPCI_ENOMEM;
-	bpci_diag_free(why);
-	bpci_daemon_tree_free(view);
-	return rc;
-}
-
 int bpci_cluster_manager_add_enc_replica(char **id, bpci_cluster_manager *cm,
 					 const char *name, const bpci_resources *res,
 					 bpci_diag *diag)
@@ -202,7 +160,7 @@ int bpci_cluster_manager_add_enc_replica_under(char **id, bpci_cluster_manager *
 	/* The root's domain is recorded as none: it survives a root rename. */
 	if (cm && under && bpci__cm_is_root(cm, under))
 		under = NULL;
-	rc = place_under(&daemon, cm, idbuf, res, under, diag);
+	rc = bpci__cm_tree_place(&daemon, cm, idbuf, res, under, diag);
 	if (rc != 0)
 		return rc;
 	grown = bpci__realloc(cm->replicas, (cm->nreplicas + 1) * sizeof(*grown));

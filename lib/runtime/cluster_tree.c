@@ -3,6 +3,7 @@
  * a copy, journaled, then committed and persisted), its status, and where
  * replicas are placed and run.
  */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -318,32 +319,38 @@ int bpci__cm_placement_view(bpci_daemon_tree **out, const bpci_cluster_manager *
 }
 
 int bpci__cm_tree_place(char **daemon, bpci_cluster_manager *cm, const char *id,
-			const bpci_resources *res, bpci_diag *diag)
+			const bpci_resources *res, const char *under, bpci_diag *diag)
 {
 	bpci_placement_request req = BPCI_PLACEMENT_REQUEST_INIT;
 	bpci_daemon_tree *view = NULL;
 	bpci_diag *why = NULL;
 	const char *where = NULL;
-	int rc;
+	char in[300] = "";
+	int rc = under ? bpci_daemon_tree_check_domain(cm->tree, under, diag) : 0;
 
 	*daemon = NULL;
+	if (rc != 0)
+		return rc;
+	if (under)
+		snprintf(in, sizeof(in), " under \"%s\"", under);
 	req.id = id;
 	req.need = bpci__cm_placed_need(res);
 	rc = bpci__cm_placement_view(&view, cm);
 	if (rc == 0)
 		rc = bpci_diag_new(&why);
 	if (rc == 0)
-		rc = bpci_daemon_tree_place_node(&where, view, &req, why);
+		rc = under ? bpci_daemon_tree_place_node_under(&where, view, &req, under, why)
+			   : bpci_daemon_tree_place_node(&where, view, &req, why);
 	if (rc == BPCI_ELIMIT) {
 		const char *m = bpci_diag_count(why) ? bpci_diag_get(why, 0)->message : "refused";
 		const char *reason = strstr(m, "capacity: ");
 
 		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "resources",
-				    "replica does not fit within %u%% of any daemon's capacity: "
-				    "%s", cm->ceiling, reason ? reason + 10 : m);
+				    "replica does not fit within %u%% of any daemon's capacity%s: "
+				    "%s", cm->ceiling, in, reason ? reason + 10 : m);
 	} else if (rc != 0 && rc != BPCI_ENOMEM) {
 		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "resources",
-				    "cannot place the replica: %s", bpci_strerror(rc));
+				    "cannot place the replica%s: %s", in, bpci_strerror(rc));
 	}
 	if (rc == 0 && !(*daemon = bpci__strdup(where)))
 		rc = BPCI_ENOMEM;

@@ -425,7 +425,7 @@ static void on_exit_ready(evutil_socket_t fd, short what, void *arg)
 
 /* ---- public operations ---- */
 
-static bpci__daemons *daemons_of(bpci_coordinator *c, bpci_diag *diag)
+bpci__daemons *bpci__d_of(bpci_coordinator *c, bpci_diag *diag)
 {
 	if (c && c->daemons)
 		return c->daemons;
@@ -437,7 +437,7 @@ static bpci__daemons *daemons_of(bpci_coordinator *c, bpci_diag *diag)
 int bpci_coordinator_add_daemon(bpci_coordinator *c, const bpci_daemon_spec *spec,
 				bpci_child_restart restart, bpci_diag *diag)
 {
-	bpci__daemons *d = daemons_of(c, diag);
+	bpci__daemons *d = bpci__d_of(c, diag);
 	bpci__dchild *k;
 	const char *id;
 	int rc;
@@ -481,7 +481,7 @@ int bpci_coordinator_add_daemon(bpci_coordinator *c, const bpci_daemon_spec *spe
 
 int bpci_coordinator_remove_daemon(bpci_coordinator *c, const char *daemon_id, bpci_diag *diag)
 {
-	bpci__daemons *d = daemons_of(c, diag);
+	bpci__daemons *d = bpci__d_of(c, diag);
 	bpci__dchild *k = d ? bpci__d_find(d, daemon_id) : NULL;
 
 	if (!d)

@@ -19,15 +19,6 @@
 #include "common/alloc.h"
 #include "common/diag.h"
 
-static bpci__daemons *daemons_of(bpci_coordinator *c, bpci_diag *diag)
-{
-	if (c && c->daemons)
-		return c->daemons;
-	bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "daemon_id",
-		       "this coordinator is not a daemon: start it with a daemon id");
-	return NULL;
-}
-
 static char *dump(json_t *j)
 {
 	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL, *out;
@@ -53,7 +44,7 @@ static char *real_dir(const bpci__daemons *d, const char *id)
 int bpci__coordinator_daemon_handover(char **out, bpci_coordinator *c, const char *id,
 				      bpci_diag *diag)
 {
-	bpci__daemons *d = daemons_of(c, diag);
+	bpci__daemons *d = bpci__d_of(c, diag);
 	bpci__dchild *k = d ? bpci__d_find(d, id) : NULL;
 	char *spec = NULL, *dir;
 	json_t *j;
@@ -250,7 +241,7 @@ static int take(bpci__daemons *d, const record *r, bpci_diag *diag)
 int bpci__coordinator_daemon_adopt(char **reply, bpci_coordinator *c, const char *body,
 				   size_t len, bpci_diag *diag)
 {
-	bpci__daemons *d = daemons_of(c, diag);
+	bpci__daemons *d = bpci__d_of(c, diag);
 	json_error_t err;
 	json_t *j;
 	bpci__dchild *k;
@@ -358,7 +349,7 @@ void bpci__d_reapers_free(bpci__daemons *d)
 
 int bpci__coordinator_daemon_release(bpci_coordinator *c, const char *id, bpci_diag *diag)
 {
-	bpci__daemons *d = daemons_of(c, diag);
+	bpci__daemons *d = bpci__d_of(c, diag);
 	bpci__dchild *k = d ? bpci__d_find(d, id) : NULL;
 	char *path;
 	struct stat st;

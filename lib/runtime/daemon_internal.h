@@ -198,6 +198,9 @@ void bpci__d_check_children(bpci__daemons *d);
 /* ---- daemon_probe.c ---- */
 /* Failed probes in a row after which a child is reported unhealthy. */
 #define BPCI__D_PROBE_RETRIES 3u
+/* The daemon side of @c, or NULL (with an error in @diag) when @c was not
+ * started as a daemon. */
+bpci__daemons *bpci__d_of(bpci_coordinator *c, bpci_diag *diag);
 /* Does this daemon have health_monitoring (its spec's responsibilities)? */
 int bpci__d_monitors(const bpci__daemons *d);
 /* Start a GET /healthz on every child with a URL that has none in flight. */

@@ -40,15 +40,6 @@ static int need_string(const char **out, json_t *o, const char *name, bpci_diag 
 			      "must be a non-empty string");
 }
 
-static bpci__daemons *of(bpci_coordinator *c, bpci_diag *diag)
-{
-	if (c && c->daemons)
-		return c->daemons;
-	bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "daemon_id",
-		       "this coordinator is not a daemon: start it with a daemon id");
-	return NULL;
-}
-
 static int replace(char **field, const char *value)
 {
 	char *copy = bpci__strdup(value ? value : "");
@@ -131,7 +122,7 @@ static int register_join(bpci__daemons *d, json_t *b, bpci__dchild **out, bpci_d
 int bpci_coordinator_daemon_join(char **reply_json, bpci_coordinator *c, const char *body,
 				 size_t len, bpci_diag *diag)
 {
-	bpci__daemons *d = of(c, diag);
+	bpci__daemons *d = bpci__d_of(c, diag);
 	bpci__dchild *k = NULL;
 	json_t *b = NULL, *r;
 	int rc;
@@ -177,7 +168,7 @@ static void take_report(bpci__dchild *k, json_t *b)
 int bpci_coordinator_daemon_heartbeat(char **reply_json, bpci_coordinator *c, const char *body,
 				      size_t len, bpci_diag *diag)
 {
-	bpci__daemons *d = of(c, diag);
+	bpci__daemons *d = bpci__d_of(c, diag);
 	bpci__dchild *k;
 	const char *id, *url = NULL;
 	json_t *b = NULL, *r;
@@ -225,7 +216,7 @@ int bpci_coordinator_daemon_heartbeat(char **reply_json, bpci_coordinator *c, co
 int bpci_coordinator_daemon_escalation(bpci_coordinator *c, const char *body, size_t len,
 				       bpci_diag *diag)
 {
-	bpci__daemons *d = of(c, diag);
+	bpci__daemons *d = bpci__d_of(c, diag);
 	const char *id, *child = "", *reason = "";
 	bpci__dchild *k;
 	json_t *b = NULL;
