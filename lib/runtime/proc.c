@@ -18,6 +18,7 @@
 
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "runtime/spawner.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -501,34 +502,14 @@ static int fork_exec(pid_t *pid_out, const bpci__proc_opts *opts, const spawn_pl
 	return rc;
 }
 
-/*
- * posix_spawn: glibc runs the child with clone(CLONE_VM | CLONE_VFORK) on a
- * small stack of its own, so the parent copies no page tables (fork of a
- * coordinator with a thousand nodes spent most of a spawn in dup_mmap)
- * and is resumed only once the child has exec'd or failed: the exec's
- * outcome is known when the call returns, without a pipe to wait on.
- * Returns 1 when this path does not apply (a user or group switch, which
- * posix_spawn cannot do, or a standard descriptor wired to another of
- * 0..2, whose dup order matters), 0 on success, or the spawn's errno as a
- * positive number: the caller then runs the fork path, which reports the
- * exact step (chdir or exec) that failed.
- */
-static int spawn_fast(pid_t *pid_out, const bpci__proc_opts *opts, const spawn_plan *plan)
+static int spawn_fds(pid_t *pid_out, const int *src, const bpci__proc_opts *opts,
+		     const spawn_plan *plan)
 {
-	int src[3] = {opts->stdin_fd, opts->stdout_fd, opts->stderr_fd};
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t all, none;
 	int i, err = 0;
 
-	if (plan->switch_user || plan->switch_group)
-		return 1;
-	for (i = 0; i < 3; i++) {
-		if (src[i] < 0)
-			src[i] = plan->devnull;
-		if (src[i] < 3)
-			return 1;
-	}
 	if (posix_spawn_file_actions_init(&fa) != 0)
 		return 1;
 	if (posix_spawnattr_init(&at) != 0) {
@@ -559,6 +540,54 @@ static int spawn_fast(pid_t *pid_out, const bpci__proc_opts *opts, const spawn_p
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	return err;
+}
+
+typedef struct spawn_call {
+	pid_t *pid_out;
+	const bpci__proc_opts *opts;
+	const spawn_plan *plan;
+} spawn_call;
+
+/* On the spawner thread: @fds are its copies of the three sources, all
+ * above 2. */
+static int spawn_on_spawner(const int *fds, void *payload)
+{
+	const spawn_call *sc = payload;
+
+	return spawn_fds(sc->pid_out, fds, sc->opts, sc->plan);
+}
+
+/*
+ * posix_spawn: glibc runs the child with clone(CLONE_VM | CLONE_VFORK) on a
+ * small stack of its own, so the parent copies no page tables (fork of a
+ * coordinator with a thousand nodes spent most of a spawn in dup_mmap)
+ * and is resumed only once the child has exec'd or failed: the exec's
+ * outcome is known when the call returns, without a pipe to wait on.
+ * It runs on the spawner thread (spawner.h), whose descriptor table is a
+ * handful, so that the clone does not copy ours nor the child close it;
+ * here when the spawner is unavailable.
+ * Returns 1 when this path does not apply (a user or group switch, which
+ * posix_spawn cannot do, or a standard descriptor wired to another of
+ * 0..2, whose dup order matters), 0 on success, or the spawn's errno as a
+ * positive number: the caller then runs the fork path, which reports the
+ * exact step (chdir or exec) that failed.
+ */
+static int spawn_fast(pid_t *pid_out, const bpci__proc_opts *opts, const spawn_plan *plan)
+{
+	int src[3] = {opts->stdin_fd, opts->stdout_fd, opts->stderr_fd};
+	spawn_call sc = {pid_out, opts, plan};
+	int i, rc;
+
+	if (plan->switch_user || plan->switch_group)
+		return 1;
+	for (i = 0; i < 3; i++) {
+		if (src[i] < 0)
+			src[i] = plan->devnull;
+		if (src[i] < 3)
+			return 1;
+	}
+	rc = bpci__spawner_call(spawn_on_spawner, src, 3, &sc);
+	return rc != BPCI__SPAWNER_UNAVAILABLE ? rc : spawn_fds(pid_out, src, opts, plan);
 }
 
 static void kill_and_reap(pid_t pid)
