@@ -193,6 +193,41 @@ static void rm_tree(const char *dir)
 			strerror(errno));
 }
 
+/* CPU time (user + system) @pid used so far, in ms; NAN when unreadable. */
+static double cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	double ms = NAN;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return ms;
+	/* fields 14 and 15, counted after the command name's last ')' */
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
+		ms = (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+	fclose(f);
+	return ms;
+}
+
+/* The 1-minute load average, as text. */
+static const char *loadavg1(void)
+{
+	static char buf[16];
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	snprintf(buf, sizeof(buf), "?");
+	if (f) {
+		if (fscanf(f, "%15s", buf) != 1)
+			snprintf(buf, sizeof(buf), "?");
+		fclose(f);
+	}
+	return buf;
+}
+
 /* VmRSS and VmHWM of @pid in KiB; 0 when unreadable. */
 static void read_rss(pid_t pid, long *rss_kib, long *hwm_kib)
 {
@@ -1169,6 +1204,9 @@ static void run_daemon(results *r, const char *tmp, const char *self, size_t n,
 		goto out;
 	}
 	dr->exec_ready->bpci = ms_since(t0);
+	add_note(r, "bpci daemon%s: %.0f ms CPU (user+system) of its own from exec to all %zu "
+		 "ready (the nodes' exec is theirs; load average %s)", dr->tag, cpu_ms(pid), n,
+		 loadavg1());
 	progress("bpci daemon%s: %zu nodes running", dr->tag, n);
 	if (!dr->get50)
 		goto out;
@@ -1623,6 +1661,7 @@ static void floor_row(results *r, row *w, const char *tmp, char *const *argv, si
 		add_note(r, "floor (%s): %zu of %zu READY within %d ms", what, got, n,
 			 START_DEADLINE_MS);
 	progress("floor (%s): %.0f ms", what, w->bpci);
+	add_note(r, "floor (%s) measured at load average %s", what, loadavg1());
 }
 
 /* ---- main --------------------------------------------------------------- */

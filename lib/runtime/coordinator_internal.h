@@ -106,7 +106,7 @@ struct bpci__cnode {
 	char *frag;                 /* this node's state-file entry, cached */
 	size_t frag_len;
 	bpci__cfrag_key frag_key;   /* what frag was rendered from */
-	int config_written;         /* nodes/ID/config.json is current */
+	int config_written;         /* RUN/ID.json is current (coordinator_rundir.c) */
 	bpci__cfrag_key jkey;       /* what the journal last recorded */
 	int journaled;              /* its node.started entry is in the journal */
 	long load_pid;              /* loading: the recorded process */
@@ -148,7 +148,8 @@ struct bpci__cnode {
 
 struct bpci_coordinator {
 	struct event_base *base;
-	char *state_dir, *nodes_dir, *logs_dir, *state_path;
+	char *state_dir, *nodes_dir, *logs_dir, *state_path; /* nodes_dir: older layouts */
+	char *run_dir;              /* nodes' FIFOs and spec files (coordinator_rundir.c) */
 	char *node_program, *coordinator_url, *config_path;
 	uint64_t log_max_bytes;
 	unsigned int log_keep;
@@ -230,6 +231,11 @@ int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag);
 int bpci__coord_watch(bpci__cnode *n, bpci_diag *diag);
 /* Send the stop signal and arm the SIGKILL timer. */
 void bpci__coord_signal_stop(bpci__cnode *n);
+/* Find or make the runtime directory and the DIR/run link (c->run_dir;
+ * DIR/nodes when no runtime directory is usable). 0 or BPCI_ENOMEM. */
+int bpci__coord_rundir_open(bpci_coordinator *c);
+/* Remove the runtime directory and DIR/run when the directory is empty. */
+void bpci__coord_rundir_close(bpci_coordinator *c);
 void bpci__coord_arm_timer(bpci__cnode *n, uint64_t ms);
 void bpci__coord_disarm(bpci__cnode *n);
 /* Release the process handle and its watchers (after exit). */

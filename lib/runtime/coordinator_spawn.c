@@ -109,29 +109,33 @@ static void on_exit_ready(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * A node's files lie flat in DIR/nodes (ID.json, ID.output): a directory
- * per node cost a mkdir and an rmdir per node, and creating inodes is most
- * of a spawn's file work (ext4 allocates and zeroes one per create).
- * Nodes spawned by an older coordinator have DIR/nodes/ID/output, which
- * is where their FIFO is found when they are adopted.
+ * A node's files lie flat in the runtime directory (ID.json, ID.output;
+ * coordinator_rundir.c), on tmpfs: a directory per node cost a mkdir and
+ * an rmdir per node, and creating inodes on ext4 is most of a spawn's file
+ * work. Nodes spawned by an older coordinator have DIR/nodes/ID.output or
+ * DIR/nodes/ID/output, which is where their FIFO is found when they are
+ * adopted.
  */
 static char *fifo_path(const bpci__cnode *n)
 {
-	return bpci__asprintf("%s/%s.output", n->c->nodes_dir, n->id);
+	return bpci__asprintf("%s/%s.output", n->c->run_dir, n->id);
 }
 
-/* Open the node's FIFO for reading (the older layout as a fallback). */
+/* Open the node's FIFO for reading (the older layouts as fallbacks). */
 static int open_fifo(const bpci__cnode *n, const char *fifo)
 {
+	static const char *const older[] = {"%s/%s.output", "%s/%s/output"};
 	int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	size_t i;
 	char *old;
 
-	if (fd >= 0 || errno != ENOENT || !(old = bpci__asprintf("%s/%s/output", n->c->nodes_dir,
-								 n->id)))
-		return fd;
-	fd = open(old, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	bpci__free(old);
-	if (fd < 0)
+	for (i = 0; i < 2 && fd < 0 && errno == ENOENT; i++) {
+		if (!(old = bpci__asprintf(older[i], n->c->nodes_dir, n->id)))
+			return -1;
+		fd = open(old, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		bpci__free(old);
+	}
+	if (fd < 0 && errno != ENOMEM)
 		errno = ENOENT;
 	return fd;
 }
@@ -212,14 +216,14 @@ static int write_new(const char *path, const char *data, bpci_diag *diag)
 	return 0;
 }
 
-/* DIR/nodes/ID.json (BPCI_NODE_CONFIG) and the output FIFO DIR/nodes/ID.output. */
+/* RUN/ID.json (BPCI_NODE_CONFIG) and the output FIFO RUN/ID.output. */
 static int prepare_dir(bpci__cnode *n, char **config_path, bpci_diag *diag)
 {
 	char *fifo = fifo_path(n);
 	char *json = NULL;
 	int rc = BPCI_ENOMEM;
 
-	*config_path = bpci__asprintf("%s/%s.json", n->c->nodes_dir, n->id);
+	*config_path = bpci__asprintf("%s/%s.json", n->c->run_dir, n->id);
 	if (!fifo || !*config_path)
 		goto out;
 	/* A respawn finds what the last spawn of this node made: its file's
