@@ -338,6 +338,7 @@ void bpci_coordinator_free(bpci_coordinator *c)
 
 	if (!c)
 		return;
+	(void)bpci__coord_start_flush(c, NULL);
 	if (c->dirty && c->lock_fd >= 0)
 		(void)bpci__coord_save(c, NULL);
 	/* a clean close: the next start reads one snapshot, no tail */

@@ -193,6 +193,52 @@ static int start_node(char **node_id, bpci_coordinator *c, const bpci_node_spec 
 	return src;
 }
 
+/* Finish the spawn in flight, as start_node would have. */
+int bpci__coord_start_flush(bpci_coordinator *c, bpci_diag *diag)
+{
+	bpci__cnode *n = c->inflight;
+	int rc;
+
+	c->inflight = NULL;
+	if (!n)
+		return 0;
+	rc = bpci__coord_spawn_end(n, diag);
+	if (rc == BPCI_ENOTFOUND)
+		bpci__coord_spawn_failed(n, rc, n->failure_reason ? n->failure_reason : "");
+	else if (rc < 0)
+		discard(n);
+	return rc;
+}
+
+/*
+ * A start of reload's: the node's process is created on the spawner
+ * thread while this thread finishes the previous node (pidfd, watches,
+ * state, journal) and, on the next call, prepares the next one: spawning
+ * and the coordinator's own work per node overlap on two cores. Returns
+ * this node's error when it failed to begin, else the previous node's.
+ * The caller is inside a batch and calls bpci__coord_start_flush before
+ * anything else may look at the nodes.
+ */
+int bpci__coord_start_pipelined(bpci_coordinator *c, const bpci_node_spec *spec,
+				bpci_diag *diag)
+{
+	bpci__cnode *n;
+	int rc = new_node(&n, c, spec, NULL, NULL, diag), prev;
+
+	if (rc < 0)
+		return rc;
+	n->from_config = 1;
+	rc = bpci__coord_spawn_begin(n, diag);
+	prev = bpci__coord_start_flush(c, diag);
+	if (rc == BPCI_ENOTFOUND)
+		bpci__coord_spawn_failed(n, rc, n->failure_reason ? n->failure_reason : "");
+	else if (rc < 0)
+		discard(n);
+	else
+		c->inflight = n;
+	return rc < 0 ? rc : prev;
+}
+
 int bpci__coord_start(char **node_id, bpci_coordinator *c, const bpci_node_spec *spec,
 		      int from_config, const char *id, bpci_diag *diag)
 {

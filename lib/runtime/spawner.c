@@ -15,24 +15,16 @@
 
 enum { SP_NONE, SP_STARTING, SP_READY, SP_BROKEN };
 
-typedef struct request {
-	bpci__spawner_fn fn;
-	const int *fds;
-	int nfds;
-	void *payload;
-	int rc;
-	int done;
-} request;
+typedef bpci__spawner_req request;
 
-/* The one spawner of this process. @call serializes callers for the
- * whole of a call; @m and @cv guard @state and @req in both directions. */
+/* The one spawner of this process. @m guards the rest; @cv signals new
+ * requests and finished ones, in both directions. */
 static struct {
-	pthread_mutex_t call, m;
+	pthread_mutex_t m;
 	pthread_cond_t cv;
 	int state;
-	request *req;
-} sp = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-	SP_NONE, NULL};
+	request *head, *tail; /* queued, not yet taken */
+} sp = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, SP_NONE, NULL, NULL};
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
@@ -40,11 +32,10 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
  * and may have copied the locks held: start from scratch. */
 static void atfork_child(void)
 {
-	pthread_mutex_init(&sp.call, NULL);
 	pthread_mutex_init(&sp.m, NULL);
 	pthread_cond_init(&sp.cv, NULL);
 	sp.state = SP_NONE;
-	sp.req = NULL;
+	sp.head = sp.tail = NULL;
 }
 
 static void register_atfork(void)
@@ -100,13 +91,15 @@ static void *run(void *arg)
 	sp.state = leader >= 0 ? SP_READY : SP_BROKEN;
 	pthread_cond_broadcast(&sp.cv);
 	while (leader >= 0) {
-		while (!sp.req)
+		while (!sp.head)
 			pthread_cond_wait(&sp.cv, &sp.m);
-		r = sp.req;
+		r = sp.head;
+		sp.head = r->next;
+		if (!sp.head)
+			sp.tail = NULL;
 		pthread_mutex_unlock(&sp.m);
 		serve(r, leader);
 		pthread_mutex_lock(&sp.m);
-		sp.req = NULL;
 		r->done = 1;
 		pthread_cond_broadcast(&sp.cv);
 	}
@@ -147,35 +140,41 @@ static int shares_leader_table(void)
 	return tid == pid || syscall(SYS_kcmp, pid, tid, 2 /* KCMP_FILES */, 0, 0) == 0;
 }
 
-int bpci__spawner_call(bpci__spawner_fn fn, const int *fds, int nfds, void *payload)
+int bpci__spawner_submit(bpci__spawner_req *r)
 {
-	request r;
+	int rc = BPCI__SPAWNER_UNAVAILABLE;
 
-	if (nfds < 0 || nfds > BPCI__SPAWNER_MAX_FDS || !shares_leader_table())
-		return BPCI__SPAWNER_UNAVAILABLE;
-	memset(&r, 0, sizeof(r));
-	r.fn = fn;
-	r.fds = fds;
-	r.nfds = nfds;
-	r.payload = payload;
+	if (r->nfds < 0 || r->nfds > BPCI__SPAWNER_MAX_FDS || !shares_leader_table())
+		return rc;
+	r->rc = 0;
+	r->done = 0;
+	r->next = NULL;
 	pthread_once(&atfork_once, register_atfork);
-	pthread_mutex_lock(&sp.call);
 	pthread_mutex_lock(&sp.m);
 	if (sp.state == SP_NONE)
 		start();
 	while (sp.state == SP_STARTING)
 		pthread_cond_wait(&sp.cv, &sp.m);
 	if (sp.state == SP_READY) {
-		sp.req = &r;
+		if (sp.tail)
+			sp.tail->next = r;
+		else
+			sp.head = r;
+		sp.tail = r;
 		pthread_cond_broadcast(&sp.cv);
-		while (!r.done)
-			pthread_cond_wait(&sp.cv, &sp.m);
-		if (r.rc == BPCI__SPAWNER_UNAVAILABLE) /* pidfd_getfd refused: never again */
-			sp.state = SP_BROKEN;
-	} else {
-		r.rc = BPCI__SPAWNER_UNAVAILABLE;
+		rc = 0;
 	}
 	pthread_mutex_unlock(&sp.m);
-	pthread_mutex_unlock(&sp.call);
-	return r.rc;
+	return rc;
+}
+
+int bpci__spawner_wait(bpci__spawner_req *r)
+{
+	pthread_mutex_lock(&sp.m);
+	while (!r->done)
+		pthread_cond_wait(&sp.cv, &sp.m);
+	if (r->rc == BPCI__SPAWNER_UNAVAILABLE && sp.state == SP_READY)
+		sp.state = SP_BROKEN; /* pidfd_getfd refused: never again */
+	pthread_mutex_unlock(&sp.m);
+	return r->rc;
 }

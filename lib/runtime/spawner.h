@@ -23,7 +23,8 @@
  * exited), calls return BPCI__SPAWNER_UNAVAILABLE and the caller spawns
  * itself as before.
  *
- * Thread-safe: calls from several threads are served one at a time.
+ * Thread-safe: requests from several threads are served one at a time, in
+ * the order they were submitted.
  */
 #ifndef BPCI_LIB_RUNTIME_SPAWNER_H
 #define BPCI_LIB_RUNTIME_SPAWNER_H
@@ -36,13 +37,28 @@
  * positive errno value. */
 typedef int (*bpci__spawner_fn)(const int *fds, void *payload);
 
+/* A request, owned by the caller; fill fn, fds, nfds and payload. */
+typedef struct bpci__spawner_req {
+	bpci__spawner_fn fn;
+	int fds[BPCI__SPAWNER_MAX_FDS];
+	int nfds;
+	void *payload;
+	/* private */
+	int rc, done;
+	struct bpci__spawner_req *next;
+} bpci__spawner_req;
+
 /*
- * Run @fn on the spawner thread with copies of the @nfds (at most
- * BPCI__SPAWNER_MAX_FDS) descriptors @fds of the calling thread's table,
- * and wait for it. @payload is shared memory: it stays valid because the
- * caller waits. Returns what @fn returned, or BPCI__SPAWNER_UNAVAILABLE
- * (then @fn did not run).
+ * Queue @r: @fn runs on the spawner thread with copies of the descriptors
+ * @r->fds of the calling thread's table, after every request queued
+ * before it. @r, @payload and those descriptors must stay valid until
+ * bpci__spawner_wait(@r) returns, which must be called exactly once after
+ * a 0 here. Returns 0, or BPCI__SPAWNER_UNAVAILABLE (nothing queued).
  */
-int bpci__spawner_call(bpci__spawner_fn fn, const int *fds, int nfds, void *payload);
+int bpci__spawner_submit(bpci__spawner_req *r);
+
+/* Wait for @r. Returns what its fn returned, or BPCI__SPAWNER_UNAVAILABLE
+ * (fn did not run: the descriptors could not be fetched). */
+int bpci__spawner_wait(bpci__spawner_req *r);
 
 #endif
