@@ -18,6 +18,7 @@
 
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "runtime/proc_clone.h"
 #include "runtime/spawner.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -557,8 +558,10 @@ struct bpci__proc_pending {
 static int spawn_on_spawner(const int *fds, void *payload)
 {
 	bpci__proc_pending *pp = payload;
+	int rc = bpci__proc_clone_spawn(&pp->pid, pp->plan.path, (char *const *)pp->opts.argv,
+					pp->plan.envp, fds, pp->opts.working_dir);
 
-	return spawn_fds(&pp->pid, fds, &pp->opts, &pp->plan);
+	return rc >= 0 ? rc : spawn_fds(&pp->pid, fds, &pp->opts, &pp->plan);
 }
 
 /* The three sources of the child's 0..2; 1 when one is below 3 (the
