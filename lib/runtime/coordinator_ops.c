@@ -49,24 +49,37 @@ static uint16_t url_port(const char *url)
 }
 
 /* A port nobody holds right now, test-bound just before it is handed out. */
-static int pick_port(uint16_t *port, bpci_diag *diag)
+/* 1 when a node of @c has @port already (its process may not have bound
+ * it yet, so the kernel could hand it out again). */
+static int port_taken(const bpci_coordinator *c, uint16_t port)
 {
-	int tries, rc = BPCI_EIO;
+	size_t i;
 
-	for (tries = 0; tries < 8; tries++) {
+	for (i = 0; i < c->nnodes; i++)
+		if (c->nodes[i]->port == port)
+			return 1;
+	return 0;
+}
+
+/* A port the kernel has free now (bind to port 0) that no node of ours
+ * was given: with a thousand nodes, ephemeral picks repeat. */
+static int pick_port(const bpci_coordinator *c, uint16_t *port, bpci_diag *diag)
+{
+	int tries, rc;
+
+	for (tries = 0; tries < 64; tries++) {
 		rc = bpci__port_free_tcp(NULL, port, diag);
 		if (rc < 0)
 			return rc;
-		rc = bpci__port_test_bind(NULL, *port, NULL);
-		if (rc == 0)
+		if (!port_taken(c, *port))
 			return 0;
 	}
 	return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EBUSY, "endpoint",
 			      "no free TCP port found on 127.0.0.1");
 }
 
-static int choose_endpoint(char **out, uint16_t *port, const bpci_node_spec *spec,
-			   const char *endpoint, bpci_diag *diag)
+static int choose_endpoint(char **out, uint16_t *port, const bpci_coordinator *c,
+			   const bpci_node_spec *spec, const char *endpoint, bpci_diag *diag)
 {
 	bpci_node_spec *probe = NULL;
 	const char *given = endpoint;
@@ -86,7 +99,7 @@ static int choose_endpoint(char **out, uint16_t *port, const bpci_node_spec *spe
 		*out = bpci__strdup(given);
 		return *out ? 0 : BPCI_ENOMEM;
 	}
-	rc = pick_port(port, diag);
+	rc = pick_port(c, port, diag);
 	if (rc < 0)
 		return rc;
 	*out = bpci__asprintf("http://127.0.0.1:%u", (unsigned int)*port);
@@ -122,7 +135,7 @@ static int new_node(bpci__cnode **out, bpci_coordinator *c, const bpci_node_spec
 	}
 	if (!id)
 		return BPCI_ENOMEM;
-	rc = choose_endpoint(&ep, &port, spec, endpoint, diag);
+	rc = choose_endpoint(&ep, &port, c, spec, endpoint, diag);
 	if (rc == 0)
 		rc = bpci_node_spec_dup(&copy, spec);
 	if (rc == 0) {
