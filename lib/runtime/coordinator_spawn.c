@@ -129,14 +129,16 @@ static int open_fifo(const bpci__cnode *n, const char *fifo)
 	size_t i;
 	char *old;
 
-	for (i = 0; i < 2 && fd < 0 && errno == ENOENT; i++) {
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	for (i = 0; i < 2 && fd < 0; i++) {
 		if (!(old = bpci__asprintf(older[i], n->c->nodes_dir, n->id)))
-			return -1;
+			break;
 		fd = open(old, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		bpci__free(old);
 	}
-	if (fd < 0 && errno != ENOMEM)
-		errno = ENOENT;
+	if (fd < 0)
+		errno = ENOENT; /* about @fifo, the one that should be there */
 	return fd;
 }
 
