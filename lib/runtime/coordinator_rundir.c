@@ -22,10 +22,15 @@
  *
  * Everything that must survive a reboot (the journal, the logs) stays in
  * DIR. A coordinator freed when the directory is empty (no node has files
- * there) removes it and the link.
+ * there) removes it and the link. RUN/.state, a symlink back to DIR, lets
+ * a coordinator making a fresh runtime directory remove those whose state
+ * directory is gone (a test's temporary one, a coordinator killed with
+ * SIGKILL and its state directory deleted), so that they do not pile up
+ * in /dev/shm until the next reboot.
  */
 #include "runtime/coordinator_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -108,6 +113,59 @@ static int fresh(char **out, const char *dir)
 	return rc;
 }
 
+/* Remove @name in @parent (a runtime directory of ours) when its .state
+ * link names a state directory that no longer exists. */
+static void collect(int parent, const char *name)
+{
+	char back[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	ssize_t n;
+	DIR *d;
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 07777) != 0700 ||
+	    (n = readlinkat(fd, ".state", back, sizeof(back) - 1)) <= 0) {
+		close(fd);
+		return;
+	}
+	back[n] = '\0';
+	if (back[0] != '/' || lstat(back, &st) == 0 || errno != ENOENT || !(d = fdopendir(fd))) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	(void)unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/* Collect the stale runtime directories beside @dir (ours: @prefix). */
+static void collect_stale(const char *dir)
+{
+	char *parent = bpci__strdup(dir), *slash, prefix[64];
+	struct dirent *de;
+	DIR *d;
+
+	if (!parent || !(slash = strrchr(parent, '/'))) {
+		bpci__free(parent);
+		return;
+	}
+	*slash = '\0';
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)(strlen(slash + 1) - 16), slash + 1);
+	d = opendir(*parent ? parent : "/");
+	while (d && (de = readdir(d)))
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0 &&
+		    strlen(de->d_name) == strlen(slash + 1) && strcmp(de->d_name, slash + 1) != 0)
+			collect(dirfd(d), de->d_name);
+	if (d)
+		closedir(d);
+	bpci__free(parent);
+}
+
 /* Point @link at @target, replacing whatever is there in one rename. */
 static int set_link(const char *link, const char *target)
 {
@@ -125,6 +183,21 @@ static int set_link(const char *link, const char *target)
 	return rc;
 }
 
+/* RUN/.state -> @state_dir (NULL: remove it). 1, or BPCI_ENOMEM. Best
+ * effort: without it the directory is only never collected. */
+static int set_back_link(const char *run, const char *state_dir)
+{
+	char *back = bpci__asprintf("%s/.state", run);
+
+	if (!back)
+		return BPCI_ENOMEM;
+	(void)unlink(back);
+	if (state_dir)
+		(void)symlink(state_dir, back);
+	bpci__free(back);
+	return 1;
+}
+
 int bpci__coord_rundir_open(bpci_coordinator *c)
 {
 	char *link = bpci__asprintf("%s/run", c->state_dir);
@@ -137,9 +210,13 @@ int bpci__coord_rundir_open(bpci_coordinator *c)
 	if (rc == 0) {
 		rc = fresh(&dir, c->state_dir);
 		if (rc == 1)
+			collect_stale(dir);
+		if (rc == 1)
 			rc = set_link(link, dir);
 	}
 	bpci__free(link);
+	if (rc == 1)
+		rc = set_back_link(dir, c->state_dir);
 	if (rc < 0 || rc == 0) {
 		bpci__free(dir);
 		dir = NULL;
@@ -157,8 +234,13 @@ void bpci__coord_rundir_close(bpci_coordinator *c)
 	char buf[PATH_MAX];
 	ssize_t n;
 
-	if (!c->run_dir || !c->nodes_dir || strcmp(c->run_dir, c->nodes_dir) == 0 ||
-	    rmdir(c->run_dir) < 0 || !(link = bpci__asprintf("%s/run", c->state_dir)))
+	if (!c->run_dir || !c->nodes_dir || strcmp(c->run_dir, c->nodes_dir) == 0)
+		return;
+	if (set_back_link(c->run_dir, NULL) < 0 || rmdir(c->run_dir) < 0) {
+		(void)set_back_link(c->run_dir, c->state_dir); /* nodes' files remain */
+		return;
+	}
+	if (!(link = bpci__asprintf("%s/run", c->state_dir)))
 		return;
 	n = readlink(link, buf, sizeof(buf) - 1);
 	if (n > 0 && (buf[n] = '\0', strcmp(buf, c->run_dir) == 0))

@@ -235,6 +235,57 @@ START_TEST(test_runtime_dir_planted_name_refused)
 }
 END_TEST
 
+/* A runtime directory whose state directory is gone is removed when a
+ * coordinator makes a fresh one; one whose state directory exists stays. */
+START_TEST(test_stale_runtime_dirs_collected)
+{
+	char *saved = getenv("XDG_RUNTIME_DIR") ? strdup(getenv("XDG_RUNTIME_DIR")) : NULL;
+	char stale[128], live[128], path[PATH_MAX + 16], *keep = bpci_test_mkdtemp();
+	struct stat st;
+	ct_env e;
+	FILE *f;
+
+	unsetenv("XDG_RUNTIME_DIR");
+	snprintf(stale, sizeof(stale), "/dev/shm/bpci-%lu-00000000deadbeef", (unsigned long)geteuid());
+	snprintf(live, sizeof(live), "/dev/shm/bpci-%lu-00000000feedbeef", (unsigned long)geteuid());
+	ck_assert_int_eq(mkdir(stale, 0700), 0);
+	ck_assert_int_eq(mkdir(live, 0700), 0);
+	snprintf(path, sizeof(path), "%s/.state", stale);
+	ck_assert_int_eq(symlink("/nonexistent/bpci-state-gone", path), 0);
+	snprintf(path, sizeof(path), "%s/logbook-1.json", stale);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/.state", live);
+	ck_assert_int_eq(symlink(keep, path), 0);
+
+	ct_setup(&e);
+	ck_assert_int_ne(lstat(stale, &st), 0);
+	ck_assert_int_eq(lstat(live, &st), 0);
+	/* ours names its state directory */
+	{
+		char target[PATH_MAX], back[PATH_MAX], real[PATH_MAX];
+		ssize_t n;
+
+		run_target(target, sizeof(target), e.dir);
+		snprintf(path, sizeof(path), "%s/.state", target);
+		n = readlink(path, back, sizeof(back) - 1);
+		ck_assert_int_gt(n, 0);
+		back[n] = '\0';
+		ck_assert_ptr_nonnull(realpath(e.dir, real));
+		ck_assert_str_eq(back, real);
+	}
+	ct_teardown(&e);
+	snprintf(path, sizeof(path), "%s/.state", live);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(live), 0);
+	bpci_test_rmtree(keep);
+	free(keep);
+	if (saved)
+		setenv("XDG_RUNTIME_DIR", saved, 1);
+	free(saved);
+}
+END_TEST
+
 void ct_add_rundir(Suite *s)
 {
 	TCase *tc = tcase_create("rundir");
@@ -243,5 +294,6 @@ void ct_add_rundir(Suite *s)
 	tcase_add_test(tc, test_runtime_dir_on_shm_and_readopted);
 	tcase_add_test(tc, test_runtime_dir_in_xdg_runtime_dir);
 	tcase_add_test(tc, test_runtime_dir_planted_name_refused);
+	tcase_add_test(tc, test_stale_runtime_dirs_collected);
 	suite_add_tcase(s, tc);
 }
