@@ -230,6 +230,8 @@ char *bpci__coord_new_id(bpci_coordinator *c, bpci_node_type type);
 int bpci__coord_start_pipelined(bpci_coordinator *c, const bpci_node_spec *spec,
 				bpci_diag *diag);
 int bpci__coord_start_flush(bpci_coordinator *c, bpci_diag *diag);
+/* The end of the pipeline: flush, then deliver the held notifications. */
+int bpci__coord_start_done(bpci_coordinator *c, bpci_diag *diag);
 
 /* ---- spawn and signals (coordinator_spawn.c) -------------------------- */
 /* Spawn the node's process: state starting (or running for health none).

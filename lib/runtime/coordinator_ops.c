@@ -223,6 +223,14 @@ int bpci__coord_start_flush(bpci_coordinator *c, bpci_diag *diag)
 	return rc;
 }
 
+int bpci__coord_start_done(bpci_coordinator *c, bpci_diag *diag)
+{
+	int rc = bpci__coord_start_flush(c, diag);
+
+	bpci__notify_server_hold(c->notify, 0);
+	return rc;
+}
+
 /*
  * A start of reload's: the node's process is created on the spawner
  * thread while this thread finishes the previous node (pidfd, watches,
@@ -230,7 +238,10 @@ int bpci__coord_start_flush(bpci_coordinator *c, bpci_diag *diag)
  * and the coordinator's own work per node overlap on two cores. Returns
  * this node's error when it failed to begin, else the previous node's.
  * The caller is inside a batch and calls bpci__coord_start_flush before
- * anything else may look at the nodes.
+ * anything else may look at the nodes, and bpci__coord_start_done at the
+ * end. Notifications are drained into memory meanwhile (the nodes send
+ * READY=1 while the loop does not run, and the socket's queue is short:
+ * bpci__notify_server_hold) and delivered by bpci__coord_start_done.
  */
 int bpci__coord_start_pipelined(bpci_coordinator *c, const bpci_node_spec *spec,
 				bpci_diag *diag)
@@ -241,8 +252,10 @@ int bpci__coord_start_pipelined(bpci_coordinator *c, const bpci_node_spec *spec,
 	if (rc < 0)
 		return rc;
 	n->from_config = 1;
+	bpci__notify_server_hold(c->notify, 1);
 	rc = bpci__coord_spawn_begin(n, diag);
 	prev = bpci__coord_start_flush(c, diag);
+	bpci__notify_server_drain(c->notify);
 	if (rc == BPCI_ENOTFOUND)
 		bpci__coord_spawn_failed(n, rc, n->failure_reason ? n->failure_reason : "");
 	else if (rc < 0)

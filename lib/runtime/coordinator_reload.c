@@ -144,7 +144,7 @@ int bpci_coordinator_reload(bpci_coordinator *c, const bpci_config *config, bpci
 		}
 		rc = rc < 0 ? rc : r;
 	}
-	r = bpci__coord_start_flush(c, diag);
+	r = bpci__coord_start_done(c, diag);
 	rc = rc < 0 ? rc : r;
 	r = bpci__coord_batch_end(c, diag);
 	rc = rc < 0 ? rc : r;
