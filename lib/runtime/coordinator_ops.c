@@ -11,6 +11,10 @@
  */
 #include "runtime/coordinator_internal.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -228,6 +232,12 @@ int bpci__coord_start_done(bpci_coordinator *c, bpci_diag *diag)
 	int rc = bpci__coord_start_flush(c, diag);
 
 	bpci__notify_server_hold(c->notify, 0);
+#ifdef __GLIBC__
+	/* A reload of many nodes frees a lot: the parsed configuration, the
+	 * held notifications, the spawns' plans. glibc keeps freed pages
+	 * resident; give them back (the coordinator's RSS is a target). */
+	(void)malloc_trim(0);
+#endif
 	return rc;
 }
 
