@@ -33,7 +33,7 @@ struct bpci__notify_server {
 	uint64_t dropped;
 	int hold;
 	held *held;
-	size_t nheld, capheld;
+	size_t nheld, capheld, next_held; /* next_held: the next to deliver */
 };
 
 /* Keep @len bytes of @buf from @pid for later; 0, or -1 (no memory: the
@@ -143,14 +143,45 @@ static int receive_one(bpci__notify_server *s)
 	return 1;
 }
 
+static void free_held(bpci__notify_server *s);
+
+/* Deliver up to @max kept datagrams; returns how many were delivered. */
+static int deliver_held(bpci__notify_server *s, int max)
+{
+	bpci__notify_msg msg;
+	int i;
+
+	for (i = 0; i < max && s->next_held < s->nheld; i++) {
+		held *h = &s->held[s->next_held++];
+
+		if (bpci__notify_parse(&msg, h->text, h->len) < 0)
+			s->dropped++;
+		else if (msg.present)
+			s->cb(h->pid, &msg, s->payload);
+	}
+	if (s->next_held == s->nheld)
+		free_held(s);
+	return i;
+}
+
+/* Kept datagrams go first, DATAGRAMS_PER_WAKEUP at a time like the
+ * socket's, so that a thousand READY=1 are handled over a few loop
+ * iterations (each one's state write) and not in one. */
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	bpci__notify_server *s = arg;
-	int i;
+	int i = 0;
 
 	(void)fd;
 	(void)what;
-	for (i = 0; i < DATAGRAMS_PER_WAKEUP && receive_one(s); i++)
+	if (!s->hold && s->nheld) {
+		i = deliver_held(s, DATAGRAMS_PER_WAKEUP);
+		if (s->nheld) {
+			event_active(s->ev, EV_READ, 0);
+			return;
+		}
+	}
+	for (; i < DATAGRAMS_PER_WAKEUP && receive_one(s); i++)
 		;
 }
 
@@ -259,30 +290,14 @@ static void free_held(bpci__notify_server *s)
 		bpci__free(s->held[i].text);
 	bpci__free(s->held);
 	s->held = NULL;
-	s->nheld = s->capheld = 0;
+	s->nheld = s->capheld = s->next_held = 0;
 }
 
 void bpci__notify_server_hold(bpci__notify_server *s, int on)
 {
-	bpci__notify_msg msg;
-	size_t i;
-
-	if (on || !s->hold) {
-		s->hold = s->hold || on;
-		return;
-	}
-	s->hold = 0;
-	/* the callback may hold again (a reload from a callback): replay a
-	 * list of our own */
-	for (i = 0; i < s->nheld; i++) {
-		held *h = &s->held[i];
-
-		if (bpci__notify_parse(&msg, h->text, h->len) < 0)
-			s->dropped++;
-		else if (msg.present)
-			s->cb(h->pid, &msg, s->payload);
-	}
-	free_held(s);
+	s->hold = on;
+	if (!on && s->nheld)
+		event_active(s->ev, EV_READ, 0); /* delivered from the loop */
 }
 
 void bpci__notify_server_free(bpci__notify_server *s)

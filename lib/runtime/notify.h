@@ -87,8 +87,8 @@ uint64_t bpci__notify_server_dropped(const bpci__notify_server *s);
 
 /*
  * Hold (@on 1): datagrams received from now on are kept, not delivered;
- * release (@on 0): the kept ones are delivered, in order, and delivery is
- * immediate again. For a caller that spawns many processes without
+ * release (@on 0): the kept ones are delivered from the loop, in order,
+ * before anything newer, as many per wakeup as the socket's. For a caller that spawns many processes without
  * running the loop: the socket's queue holds only net.unix.max_dgram_qlen
  * datagrams (10 by default), and every further sender blocks on it; each
  * read then wakes all of them (a thundering herd, quadratic in the number

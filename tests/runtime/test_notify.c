@@ -212,7 +212,7 @@ END_TEST
 
 /* Held: 30 senders (three times the default queue of 10) all complete
  * while nobody runs the loop, since drains keep the queue empty; nothing
- * is delivered until the release, then all of them. */
+ * is delivered until the release, then all of them, from the loop. */
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -255,6 +255,9 @@ START_TEST(hold_drains_and_delivers_on_release)
 	bpci__notify_server_drain(srv);
 	ck_assert_int_eq(s.n, 0);
 	bpci__notify_server_hold(srv, 0);
+	ck_assert_int_eq(s.n, 0); /* from the loop, not from the call */
+	s.want = 30;
+	ck_assert_int_eq(rt_loop_until(base, &s.done, 3000), 1);
 	ck_assert_int_eq(s.n, 30);
 	for (i = 0; i < MAX_SEEN; i++)
 		ck_assert_uint_eq(s.present[i], BPCI__NOTIFY_STATUS);
