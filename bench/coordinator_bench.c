@@ -25,10 +25,16 @@
  * The node is a tiny program that sends READY=1 to $NOTIFY_SOCKET (when
  * set) and then waits for SIGTERM. Every bench/<name>.c is its own program
  * (the Makefile's rule), so the node cannot live beside this file: it is
- * compiled at run time from NODE_SOURCE below (cc -static) into the temp
- * directory. When no compiler is available this binary itself serves as
- * the node (`coordinator_bench --as-node`), at the price of loading the
- * library's shared dependencies on every exec; the output names which.
+ * compiled at run time into the temp directory, on x86_64 without libc
+ * (FREE_NODE_SOURCE: static glibc's startup alone costs ~0.9 ms of page
+ * faults per exec on a virtual machine), elsewhere or when that does not
+ * build from NODE_SOURCE (cc -static). The daemon row is also measured
+ * with the glibc node, and each node's "floor" (a bare posix_spawn loop
+ * with no coordinator, same run) is printed beside it, so that what the
+ * coordinator adds is visible. supervisord runs the same node as bpci.
+ * When no compiler is available this binary itself serves as the node
+ * (`coordinator_bench --as-node`), at the price of loading the library's
+ * shared dependencies on every exec; the output names which.
  *
  * A benchmark reports; it does not fail: exit 0 whatever the numbers
  * (missed targets say MISSED), non-zero only when it could not run.
@@ -47,6 +53,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +191,41 @@ static void rm_tree(const char *dir)
 	if (dir && nftw(dir, rm_entry, 32, FTW_DEPTH | FTW_PHYS) != 0)
 		fprintf(stderr, "coordinator_bench: could not remove %s: %s\n", dir,
 			strerror(errno));
+}
+
+/* CPU time (user + system) @pid used so far, in ms; NAN when unreadable. */
+static double cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	double ms = NAN;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return ms;
+	/* fields 14 and 15, counted after the command name's last ')' */
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
+		ms = (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+	fclose(f);
+	return ms;
+}
+
+/* The 1-minute load average, as text. */
+static const char *loadavg1(void)
+{
+	static char buf[16];
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	snprintf(buf, sizeof(buf), "?");
+	if (f) {
+		if (fscanf(f, "%15s", buf) != 1)
+			snprintf(buf, sizeof(buf), "?");
+		fclose(f);
+	}
+	return buf;
 }
 
 /* VmRSS and VmHWM of @pid in KiB; 0 when unreadable. */
@@ -376,21 +418,83 @@ static _Noreturn void node_main(void)
 	}
 }
 
-/* Compile NODE_SOURCE into DIR/tiny_node. Returns the path, or NULL. */
-static char *build_tiny_node(const char *dir)
+/*
+ * The same node without libc, for x86_64: a static glibc program spends
+ * about 0.9 ms of page faults in its startup on a virtual machine where
+ * exec is expensive, more than the rest of its exec; this one is a few
+ * pages. The issue's node is "a tiny program that sends READY=1": this is
+ * the leanest such program, and the table also shows the daemon with the
+ * glibc node (NODE_SOURCE) and the bare spawn floor of both. Same
+ * behaviour: PDEATHSIG (prctl), READY=1, WATCHDOG=1 at half WATCHDOG_USEC.
+ * Built with -nostdlib -ffreestanding; loops that gcc could turn into
+ * memcpy calls are kept loops by -fno-tree-loop-distribute-patterns.
+ */
+static const char FREE_NODE_SOURCE[] =
+	"static long sc(long n, long a, long b, long c, long d, long e, long f)\n{\n"
+	"	register long r10 __asm__(\"r10\") = d, r8 __asm__(\"r8\") = e,"
+	" r9 __asm__(\"r9\") = f;\n	long r;\n"
+	"	__asm__ volatile(\"syscall\" : \"=a\"(r) : \"a\"(n), \"D\"(a), \"S\"(b), \"d\"(c),"
+	" \"r\"(r10), \"r\"(r8), \"r\"(r9) : \"rcx\", \"r11\", \"memory\");\n	return r;\n}\n"
+	"struct sa { unsigned short fam; char path[108]; };\n"
+	"struct ts { long s, ns; };\n"
+	"static const char *env(char **e, const char *k)\n{\n"
+	"	for (; *e; e++) {\n		const char *v = *e, *q = k;\n"
+	"		while (*q && *v == *q) { v++; q++; }\n"
+	"		if (!*q)\n			return v;\n	}\n	return 0;\n}\n"
+	"static void notify(const char *p, const char *m, long len)\n{\n"
+	"	struct sa a;\n	long n = 0, fd;\n"
+	"	if (!p || !*p)\n		return;\n"
+	"	while (p[n] && n < 108) { a.path[n] = p[n]; n++; }\n"
+	"	if (p[n])\n		return;\n"
+	"	a.fam = 1;\n	if (p[0] == '@')\n		a.path[0] = 0;\n"
+	"	fd = sc(41, 1, 2 | 02000000, 0, 0, 0, 0);\n"
+	"	if (fd < 0)\n		return;\n"
+	"	sc(44, fd, (long)m, len, 0, (long)&a, 2 + n);\n"
+	"	sc(3, fd, 0, 0, 0, 0, 0);\n}\n"
+	"__attribute__((used, noreturn)) void node_main(long *sp)\n{\n"
+	"	char **envp = (char **)(sp + sp[0] + 2);\n"
+	"	const char *ns = env(envp, \"NOTIFY_SOCKET=\"), *w = env(envp, \"WATCHDOG_USEC=\");\n"
+	"	unsigned long us = 0;\n	struct ts t;\n"
+	"	while (w && *w >= '0' && *w <= '9')\n		us = us * 10 + (unsigned long)(*w++ - '0');\n"
+	"	us /= 2;\n	t.s = (long)(us / 1000000);\n	t.ns = (long)(us % 1000000) * 1000;\n"
+	"	sc(157, 1, 9, 0, 0, 0, 0);          /* prctl(PR_SET_PDEATHSIG, SIGKILL) */\n"
+	"	if (sc(110, 0, 0, 0, 0, 0, 0) == 1) /* getppid: the parent died first */\n"
+	"		sc(231, 0, 0, 0, 0, 0, 0);\n"
+	"	notify(ns, \"READY=1\", 7);\n"
+	"	for (;;) {\n"
+	"		if (!us) {\n			sc(34, 0, 0, 0, 0, 0, 0); /* pause */\n"
+	"			continue;\n		}\n"
+	"		sc(35, (long)&t, 0, 0, 0, 0, 0);    /* nanosleep */\n"
+	"		notify(ns, \"WATCHDOG=1\", 10);\n	}\n}\n"
+	"__asm__(\".text\\n.globl _start\\n_start:\\n xor %ebp, %ebp\\n mov %rsp, %rdi\\n"
+	" and $-16, %rsp\\n call node_main\\n hlt\\n\");\n";
+
+/* Compile @source into DIR/@name with @flags (NULL-terminated). Returns the
+ * path, or NULL. */
+static char *compile_node(const char *dir, const char *name, const char *source,
+			  const char *const *flags)
 {
-	char *src = xasprintf("%s/tiny_node.c", dir);
-	char *bin = xasprintf("%s/tiny_node", dir);
+	char *src = xasprintf("%s/%s.c", dir, name);
+	char *bin = xasprintf("%s/%s", dir, name);
 	const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
+	const char *args[16];
+	size_t k = 0;
 	int status = -1;
 	pid_t pid = -1;
 
-	if (write_file(src, NODE_SOURCE) == 0 && (pid = fork()) == 0) {
+	args[k++] = cc;
+	while (*flags && k < 12)
+		args[k++] = *flags++;
+	args[k++] = "-o";
+	args[k++] = bin;
+	args[k++] = src;
+	args[k] = NULL;
+	if (write_file(src, source) == 0 && (pid = fork()) == 0) {
 		int devnull = open("/dev/null", O_WRONLY);
 
 		dup2(devnull, 1);
 		dup2(devnull, 2);
-		execlp(cc, cc, "-O2", "-static", "-o", bin, src, (char *)NULL);
+		execvp(cc, (char *const *)args);
 		_exit(127);
 	} else if (pid > 0) {
 		waitpid(pid, &status, 0);
@@ -400,6 +504,31 @@ static char *build_tiny_node(const char *dir)
 		return bin;
 	free(bin);
 	return NULL;
+}
+
+/* NODE_SOURCE as DIR/tiny_node (static glibc). */
+static char *build_tiny_node(const char *dir)
+{
+	static const char *const flags[] = {"-O2", "-static", NULL};
+
+	return compile_node(dir, "tiny_node", NODE_SOURCE, flags);
+}
+
+/* FREE_NODE_SOURCE as DIR/free_node; NULL on other architectures or when
+ * it does not build. */
+static char *build_free_node(const char *dir)
+{
+#if defined(__x86_64__)
+	static const char *const flags[] = {
+		"-O2", "-static", "-nostdlib", "-ffreestanding", "-fno-builtin",
+		"-fno-stack-protector", "-fno-tree-loop-distribute-patterns", "-fcf-protection=none",
+		NULL};
+
+	return compile_node(dir, "free_node", FREE_NODE_SOURCE, flags);
+#else
+	(void)dir;
+	return NULL;
+#endif
 }
 
 /* ---- results ------------------------------------------------------------ */
@@ -416,11 +545,11 @@ typedef struct row {
 } row;
 
 typedef struct results {
-	row rows[16];
+	row rows[20];
 	size_t count;
-	const char *notes[16];
+	const char *notes[24];
 	size_t note_count;
-	char note_buf[16][256];
+	char note_buf[24][256];
 } results;
 
 /* @scenario: a format with one %zu, the node count. */
@@ -450,7 +579,7 @@ static void add_note(results *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (r->note_count >= 16)
+	if (r->note_count >= 24)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(r->note_buf[r->note_count], sizeof(r->note_buf[0]), fmt, ap);
@@ -941,8 +1070,11 @@ static char *await_url(const char *state_dir, pid_t pid, int64_t t0)
 	return url;
 }
 
+/* get50 NULL: only the start is measured (the glibc node's run). */
 typedef struct daemon_rows {
 	row *exec_ready, *get50, *get99, *rss;
+	const char *name; /* its state directory under the temp directory */
+	const char *tag;  /* "" or " (glibc node)", for the notes */
 } daemon_rows;
 
 /* The same GET on a new connection each time (@h's URL and write callback
@@ -1027,7 +1159,7 @@ static void daemon_gets(CURL *h, const char *base, size_t n, const daemon_rows *
 static void run_daemon(results *r, const char *tmp, const char *self, size_t n,
 		       char *const *argv, size_t argc, const daemon_rows *dr)
 {
-	char *core = bpi_core_path(self), *dir = xasprintf("%s/daemon", tmp);
+	char *core = bpi_core_path(self), *dir = xasprintf("%s/%s", tmp, dr->name);
 	char *cfg = xasprintf("%s/daemon.yaml", tmp), *log = xasprintf("%s/daemon.log", tmp);
 	char *url = NULL;
 	int *pids = NULL;
@@ -1037,7 +1169,7 @@ static void run_daemon(results *r, const char *tmp, const char *self, size_t n,
 	int64_t t0;
 
 	if (!core || write_config(cfg, n, argv, argc) != 0) {
-		add_note(r, "(c) bpci daemon: %s", core ? "cannot write the configuration"
+		add_note(r, "(c) bpci daemon%s: %s", dr->tag, core ? "cannot write the configuration"
 							: "bpi-core not found (BPCI_BUILD)");
 		goto out;
 	}
@@ -1051,7 +1183,7 @@ static void run_daemon(results *r, const char *tmp, const char *self, size_t n,
 	url = pid > 0 ? await_url(dir, pid, t0) : NULL;
 	h = curl_easy_init();
 	if (!url || !h) {
-		add_note(r, "(c) bpci daemon did not come up (see its log)");
+		add_note(r, "(c) bpci daemon%s did not come up (see its log)", dr->tag);
 		goto out;
 	}
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -1067,12 +1199,17 @@ static void run_daemon(results *r, const char *tmp, const char *self, size_t n,
 	}
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
 	if (running < 0 || (size_t)running != n) {
-		add_note(r, "(c) bpci daemon: %ld of %zu nodes running after %d ms", running, n,
-			 DAEMON_DEADLINE_MS);
+		add_note(r, "(c) bpci daemon%s: %ld of %zu nodes running after %d ms", dr->tag,
+			 running, n, DAEMON_DEADLINE_MS);
 		goto out;
 	}
 	dr->exec_ready->bpci = ms_since(t0);
-	progress("bpci daemon: %zu nodes running", n);
+	add_note(r, "bpci daemon%s: %.0f ms CPU (user+system) of its own from exec to all %zu "
+		 "ready (the nodes' exec is theirs; load average %s)", dr->tag, cpu_ms(pid), n,
+		 loadavg1());
+	progress("bpci daemon%s: %zu nodes running", dr->tag, n);
+	if (!dr->get50)
+		goto out;
 	daemon_gets(h, url, n, dr, r, &pids);
 	progress("bpci daemon: %d GETs done", GET_SAMPLES);
 	read_rss(pid, &rss, &hwm);
@@ -1088,11 +1225,16 @@ out:
 
 		kill(pid, SIGTERM);
 		if (reap_within(pid, STOP_DEADLINE_MS) != 0)
-			add_note(r, "(c) bpci daemon did not exit within %d ms of SIGTERM: killed "
-				 "(its nodes die of their parent-death signal)", STOP_DEADLINE_MS);
-		add_note(r, "bpci daemon stop of %zu nodes (SIGTERM to exit) took %.0f ms; "
-			 "%zu node processes left alive", n, ms_since(ts),
-			 pids ? count_alive_after(pids, n, 1000) : 0);
+			add_note(r, "(c) bpci daemon%s did not exit within %d ms of SIGTERM: killed "
+				 "(its nodes die of their parent-death signal)", dr->tag,
+				 STOP_DEADLINE_MS);
+		if (pids)
+			add_note(r, "bpci daemon%s stop of %zu nodes (SIGTERM to exit) took %.0f ms; "
+				 "%zu node processes left alive", dr->tag, n, ms_since(ts),
+				 count_alive_after(pids, n, 1000));
+		else
+			add_note(r, "bpci daemon%s stop of %zu nodes (SIGTERM to exit) took %.0f ms",
+				 dr->tag, n, ms_since(ts));
 	}
 	curl_easy_cleanup(h);
 	free(pids);
@@ -1449,6 +1591,79 @@ out:
 	free(out);
 }
 
+/* ---- the floor: bare posix_spawn ---------------------------------------- */
+
+/*
+ * What spawning costs on this machine without any coordinator: one thread
+ * posix_spawn()s @n copies of @node, reading READY=1 datagrams between
+ * spawns, until all arrived. The environment holds only NOTIFY_SOCKET.
+ * Returns the time to the last READY in ms (NAN when not all arrived
+ * within START_DEADLINE_MS); *ready tells how many did.
+ */
+static double run_floor(const char *tmp, char *const *argv, size_t n, size_t *ready)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	char *sock = xasprintf("%s/floor.sock", tmp), *envv = NULL, buf[64];
+	char *envp[] = {NULL, NULL};
+	pid_t *pid = xcalloc(n, sizeof(pid_t));
+	size_t i, spawned = 0, got = 0;
+	double ms = NAN;
+	int64_t t0;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	*ready = 0;
+	if (fd < 0 || strlen(sock) >= sizeof(a.sun_path))
+		goto out;
+	strcpy(a.sun_path, sock);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+		goto out;
+	envp[0] = envv = xasprintf("NOTIFY_SOCKET=%s", sock);
+	t0 = now_ns();
+	for (i = 0; i < n && ms_since(t0) < START_DEADLINE_MS; i++) {
+		if (posix_spawn(&pid[i], argv[0], NULL, NULL, argv, envp) != 0)
+			break;
+		spawned++;
+		while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			got++;
+	}
+	while (got < spawned && ms_since(t0) < START_DEADLINE_MS) {
+		struct pollfd p = {fd, POLLIN, 0};
+
+		if (poll(&p, 1, 100) > 0)
+			while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				got++;
+	}
+	if (got == n)
+		ms = ms_since(t0);
+	*ready = got;
+	for (i = 0; i < spawned; i++)
+		kill(pid[i], SIGKILL);
+	for (i = 0; i < spawned; i++)
+		waitpid(pid[i], NULL, 0);
+out:
+	if (fd >= 0)
+		close(fd);
+	unlink(sock);
+	free(envv);
+	free(sock);
+	free(pid);
+	return ms;
+}
+
+/* The floor row for the node @argv, measured now. */
+static void floor_row(results *r, row *w, const char *tmp, char *const *argv, size_t n,
+		      const char *what)
+{
+	size_t got;
+
+	w->bpci = run_floor(tmp, argv, n, &got);
+	if (got < n)
+		add_note(r, "floor (%s): %zu of %zu READY within %d ms", what, got, n,
+			 START_DEADLINE_MS);
+	progress("floor (%s): %.0f ms", what, w->bpci);
+	add_note(r, "floor (%s) measured at load average %s", what, loadavg1());
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static void on_alarm(int sig)
@@ -1483,8 +1698,9 @@ static void print_machine(size_t n, const char *node_desc)
  * row are filled by different phases. */
 typedef struct all_rows {
 	inproc_rows i;
-	daemon_rows d;
+	daemon_rows d, g; /* g: the daemon with the glibc node */
 	sv_rows s;
+	row *floor, *gfloor;
 } all_rows;
 
 static void layout_rows(results *r, all_rows *a, size_t n)
@@ -1493,6 +1709,15 @@ static void layout_rows(results *r, all_rows *a, size_t n)
 	a->i.lat50 = add_row(r, n, "(a) per node: start call -> ready p50", "ms", NAN);
 	a->i.lat99 = add_row(r, n, "(a) per node: start call -> ready p99", "ms", NAN);
 	a->d.exec_ready = add_row(r, n, "%zu nodes: daemon `start` -> all ready", "ms", 1000);
+	a->floor = add_row(r, n, "  floor: bare posix_spawn x%zu -> all READY", "ms", NAN);
+	a->g.exec_ready = add_row(r, n, "%zu glibc-static nodes: daemon -> all ready", "ms", NAN);
+	a->gfloor = add_row(r, n, "  floor: bare posix_spawn x%zu, glibc node", "ms", NAN);
+	a->floor->sv_note = a->g.exec_ready->sv_note = a->gfloor->sv_note = "-";
+	a->d.name = "daemon";
+	a->d.tag = "";
+	a->g.get50 = a->g.get99 = a->g.rss = NULL;
+	a->g.name = "daemon-glibc";
+	a->g.tag = " (glibc node)";
 	a->i.r50 = add_row(r, n, "(b) kill -9 -> replacement ready p50", "ms", NAN);
 	a->i.r99 = add_row(r, n, "(b) kill -9 -> replacement ready p99", "ms", 20);
 	a->d.get50 = add_row(r, n, "(c) GET /api/nodes, %zu nodes, p50", "ms", NAN);
@@ -1505,8 +1730,8 @@ static void layout_rows(results *r, all_rows *a, size_t n)
 
 int main(int argc, char **argv)
 {
-	char self[PATH_MAX], tmp[] = "/tmp/bpci-bench.XXXXXX", *tiny;
-	char *node_argv[3] = {NULL, NULL, NULL};
+	char self[PATH_MAX], tmp[] = "/tmp/bpci-bench.XXXXXX", *tiny = NULL, *free_node = NULL;
+	char *node_argv[3] = {NULL, NULL, NULL}, *glibc_argv[2] = {NULL, NULL};
 	size_t node_argc, n, ready = 0, left;
 	results *r;
 	all_rows a;
@@ -1529,14 +1754,21 @@ int main(int argc, char **argv)
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, on_alarm);
-	alarm(170);
+	alarm(240);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	tiny = force_self && strcmp(force_self, "self") == 0 ? NULL : build_tiny_node(tmp);
-	node_argv[0] = tiny ? tiny : self;
-	node_argv[1] = tiny ? NULL : "--as-node";
-	node_argc = tiny ? 1 : 2;
-	print_machine(n, tiny ? "tiny static C node (READY=1, then pause), compiled at run time"
-			      : "this binary --as-node (dynamically linked: libcurl, OpenSSL, ...)");
+	if (!force_self || strcmp(force_self, "self") != 0) {
+		tiny = build_tiny_node(tmp);
+		free_node = build_free_node(tmp);
+	}
+	node_argv[0] = free_node ? free_node : tiny ? tiny : self;
+	node_argv[1] = free_node || tiny ? NULL : "--as-node";
+	node_argc = free_node || tiny ? 1 : 2;
+	glibc_argv[0] = tiny;
+	print_machine(n, free_node ? "tiny libc-free static C node (x86_64 syscalls: READY=1, then "
+				     "pause; 9 KB), compiled at run time"
+			 : tiny ? "tiny static glibc C node (READY=1, then pause), compiled at run "
+				  "time"
+				: "this binary --as-node (dynamically linked: libcurl, OpenSSL, ...)");
 	fflush(stdout);
 
 	r = xcalloc(1, sizeof(*r));
@@ -1552,9 +1784,26 @@ int main(int argc, char **argv)
 		relabel(a.d.get99, "(c) GET /api/nodes, %zu nodes, p99", ready);
 		relabel(a.d.rss, "(c) coordinator RSS, %zu nodes", ready);
 		relabel(a.d.exec_ready, "%zu nodes: daemon `start` -> all ready", ready);
+		relabel(a.floor, "  floor: bare posix_spawn x%zu -> all READY", ready);
+		relabel(a.g.exec_ready, "%zu glibc-static nodes: daemon -> all ready", ready);
+		relabel(a.gfloor, "  floor: bare posix_spawn x%zu, glibc node", ready);
 	}
-	if (!only || strcmp(only, "daemon") == 0)
-		run_daemon(r, tmp, self, ready ? ready : n, node_argv, node_argc, &a.d);
+	if (!only || strcmp(only, "daemon") == 0) {
+		size_t dn = ready ? ready : n;
+
+		run_daemon(r, tmp, self, dn, node_argv, node_argc, &a.d);
+		floor_row(r, a.floor, tmp, node_argv, dn, "the node above");
+		if (free_node && tiny) {
+			run_daemon(r, tmp, self, dn, glibc_argv, 1, &a.g);
+			floor_row(r, a.gfloor, tmp, glibc_argv, dn, "glibc node");
+		} else {
+			snprintf(a.g.exec_ready->bpci_note, sizeof(a.g.exec_ready->bpci_note),
+				 "(no second node)");
+			snprintf(a.gfloor->bpci_note, sizeof(a.gfloor->bpci_note), "-");
+		}
+		add_note(r, "floor: one thread posix_spawn()s the same node N times, reading "
+			 "READY=1 between spawns, until all arrived (no coordinator at all)");
+	}
 	if (ready && ready < n) {
 		/* The same count for supervisord, so that the side-by-side rows
 		 * compare equal workloads. */
@@ -1580,6 +1829,7 @@ int main(int argc, char **argv)
 	else
 		rm_tree(tmp);
 	free(tiny);
+	free(free_node);
 	free(r);
 	curl_global_cleanup();
 	return 0;

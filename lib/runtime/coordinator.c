@@ -315,6 +315,8 @@ int bpci__coordinator_new_journal(bpci_coordinator **out, const bpci_coordinator
 	if (rc == 0)
 		rc = make_dir(c->logs_dir, diag);
 	if (rc == 0)
+		rc = bpci__coord_rundir_open(c);
+	if (rc == 0)
 		rc = setup_loop(c, opts->handle_signals, diag);
 	if (rc == 0)
 		rc = open_notify(c, diag);
@@ -336,12 +338,15 @@ void bpci_coordinator_free(bpci_coordinator *c)
 
 	if (!c)
 		return;
+	(void)bpci__coord_start_flush(c, NULL);
 	if (c->dirty && c->lock_fd >= 0)
 		(void)bpci__coord_save(c, NULL);
 	/* a clean close: the next start reads one snapshot, no tail */
 	if (c->loaded && c->dirty == 0 && c->since_snapshot > 0)
 		(void)bpci__coord_journal_snapshot(c, NULL);
 	bpci__coord_journal_close(c);
+	if (c->lock_fd >= 0) /* only when empty: a running node has its FIFO there */
+		bpci__coord_rundir_close(c);
 	/* Nodes keep running: only our handles on them go. */
 	for (i = 0; i < c->nnodes; i++)
 		bpci__coord_node_free(c->nodes[i]);
@@ -367,6 +372,7 @@ void bpci_coordinator_free(bpci_coordinator *c)
 		close(c->lock_fd);
 	bpci__free(c->state_dir);
 	bpci__free(c->nodes_dir);
+	bpci__free(c->run_dir);
 	bpci__free(c->logs_dir);
 	bpci__free(c->state_path);
 	bpci__free(c->node_program);

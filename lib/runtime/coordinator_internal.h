@@ -106,7 +106,7 @@ struct bpci__cnode {
 	char *frag;                 /* this node's state-file entry, cached */
 	size_t frag_len;
 	bpci__cfrag_key frag_key;   /* what frag was rendered from */
-	int config_written;         /* nodes/ID/config.json is current */
+	int config_written;         /* RUN/ID.json is current (coordinator_rundir.c) */
 	bpci__cfrag_key jkey;       /* what the journal last recorded */
 	int journaled;              /* its node.started entry is in the journal */
 	long load_pid;              /* loading: the recorded process */
@@ -144,11 +144,14 @@ struct bpci__cnode {
 	char *status_text;
 	int self_stopping;          /* the node sent STOPPING=1 (coordinator_health.c) */
 	bpci__list_frag *list_frag; /* its GET /api/nodes entry, cached */
+	struct bpci__cspawn *spawning; /* between spawn_begin and spawn_end */
 };
 
 struct bpci_coordinator {
 	struct event_base *base;
-	char *state_dir, *nodes_dir, *logs_dir, *state_path;
+	char *state_dir, *nodes_dir, *logs_dir, *state_path; /* nodes_dir: older layouts */
+	char *run_dir;              /* nodes' FIFOs and spec files (coordinator_rundir.c) */
+	bpci__cnode *inflight;      /* its spawn begun, not ended (reload's pipeline) */
 	char *node_program, *coordinator_url, *config_path;
 	uint64_t log_max_bytes;
 	unsigned int log_keep;
@@ -222,14 +225,34 @@ int bpci__coord_read_settings(bpci__csettings *s, const bpci_node_spec *spec);
 /* Next unused "<type>-<n>". */
 char *bpci__coord_new_id(bpci_coordinator *c, bpci_node_type type);
 
+/* Reload's starts (coordinator_ops.c): one node's spawn stays in flight
+ * while the next is prepared; flush before anything else looks at nodes. */
+int bpci__coord_start_pipelined(bpci_coordinator *c, const bpci_node_spec *spec,
+				bpci_diag *diag);
+int bpci__coord_start_flush(bpci_coordinator *c, bpci_diag *diag);
+/* The end of the pipeline: flush, then deliver the held notifications. */
+int bpci__coord_start_done(bpci_coordinator *c, bpci_diag *diag);
+
 /* ---- spawn and signals (coordinator_spawn.c) -------------------------- */
 /* Spawn the node's process: state starting (or running for health none).
  * On BPCI_ENOTFOUND the node is failed; on other errors the caller decides. */
 int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag);
+/* bpci__coord_spawn in two halves: _begin prepares the node's files and
+ * queues its process on the spawner thread (proc.h), so that the caller
+ * can prepare the next node meanwhile; _end (exactly once after a 0 from
+ * _begin, before the loop runs again) waits for it and does the rest.
+ * Errors of either half are bpci__coord_spawn's. */
+int bpci__coord_spawn_begin(bpci__cnode *n, bpci_diag *diag);
+int bpci__coord_spawn_end(bpci__cnode *n, bpci_diag *diag);
 /* Watch an adopted or spawned process: pidfd event and log FIFO. */
 int bpci__coord_watch(bpci__cnode *n, bpci_diag *diag);
 /* Send the stop signal and arm the SIGKILL timer. */
 void bpci__coord_signal_stop(bpci__cnode *n);
+/* Find or make the runtime directory and the DIR/run link (c->run_dir;
+ * DIR/nodes when no runtime directory is usable). 0 or BPCI_ENOMEM. */
+int bpci__coord_rundir_open(bpci_coordinator *c);
+/* Remove the runtime directory and DIR/run when the directory is empty. */
+void bpci__coord_rundir_close(bpci_coordinator *c);
 void bpci__coord_arm_timer(bpci__cnode *n, uint64_t ms);
 void bpci__coord_disarm(bpci__cnode *n);
 /* Release the process handle and its watchers (after exit). */

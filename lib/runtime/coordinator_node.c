@@ -203,8 +203,8 @@ void bpci__coord_node_free(bpci__cnode *n)
 	bpci__free(n);
 }
 
-/* DIR/nodes/ID.* go with the node (and DIR/nodes/ID/ of nodes spawned by
- * an older coordinator); its logs stay for the post-mortem. */
+/* RUN/ID.* go with the node (and DIR/nodes/ID.* or DIR/nodes/ID/ of nodes
+ * spawned by an older coordinator); its logs stay for the post-mortem. */
 static void remove_files(const bpci__cnode *n)
 {
 	static const char *const fmt[] = {"%s/%s.json", "%s/%s.output", "%s/%s/config.json",
@@ -212,6 +212,11 @@ static void remove_files(const bpci__cnode *n)
 	char *path;
 	size_t i;
 
+	for (i = 0; i < 2 && n->c->run_dir; i++)
+		if ((path = bpci__asprintf(fmt[i], n->c->run_dir, n->id))) {
+			(void)unlink(path);
+			bpci__free(path);
+		}
 	for (i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++)
 		if ((path = bpci__asprintf(fmt[i], n->c->nodes_dir, n->id))) {
 			(void)unlink(path);

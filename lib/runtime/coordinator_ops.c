@@ -11,6 +11,10 @@
  */
 #include "runtime/coordinator_internal.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,24 +53,37 @@ static uint16_t url_port(const char *url)
 }
 
 /* A port nobody holds right now, test-bound just before it is handed out. */
-static int pick_port(uint16_t *port, bpci_diag *diag)
+/* 1 when a node of @c has @port already (its process may not have bound
+ * it yet, so the kernel could hand it out again). */
+static int port_taken(const bpci_coordinator *c, uint16_t port)
 {
-	int tries, rc = BPCI_EIO;
+	size_t i;
 
-	for (tries = 0; tries < 8; tries++) {
+	for (i = 0; i < c->nnodes; i++)
+		if (c->nodes[i]->port == port)
+			return 1;
+	return 0;
+}
+
+/* A port the kernel has free now (bind to port 0) that no node of ours
+ * was given: with a thousand nodes, ephemeral picks repeat. */
+static int pick_port(const bpci_coordinator *c, uint16_t *port, bpci_diag *diag)
+{
+	int tries, rc;
+
+	for (tries = 0; tries < 64; tries++) {
 		rc = bpci__port_free_tcp(NULL, port, diag);
 		if (rc < 0)
 			return rc;
-		rc = bpci__port_test_bind(NULL, *port, NULL);
-		if (rc == 0)
+		if (!port_taken(c, *port))
 			return 0;
 	}
 	return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EBUSY, "endpoint",
 			      "no free TCP port found on 127.0.0.1");
 }
 
-static int choose_endpoint(char **out, uint16_t *port, const bpci_node_spec *spec,
-			   const char *endpoint, bpci_diag *diag)
+static int choose_endpoint(char **out, uint16_t *port, const bpci_coordinator *c,
+			   const bpci_node_spec *spec, const char *endpoint, bpci_diag *diag)
 {
 	bpci_node_spec *probe = NULL;
 	const char *given = endpoint;
@@ -86,7 +103,7 @@ static int choose_endpoint(char **out, uint16_t *port, const bpci_node_spec *spe
 		*out = bpci__strdup(given);
 		return *out ? 0 : BPCI_ENOMEM;
 	}
-	rc = pick_port(port, diag);
+	rc = pick_port(c, port, diag);
 	if (rc < 0)
 		return rc;
 	*out = bpci__asprintf("http://127.0.0.1:%u", (unsigned int)*port);
@@ -122,7 +139,7 @@ static int new_node(bpci__cnode **out, bpci_coordinator *c, const bpci_node_spec
 	}
 	if (!id)
 		return BPCI_ENOMEM;
-	rc = choose_endpoint(&ep, &port, spec, endpoint, diag);
+	rc = choose_endpoint(&ep, &port, c, spec, endpoint, diag);
 	if (rc == 0)
 		rc = bpci_node_spec_dup(&copy, spec);
 	if (rc == 0) {
@@ -191,6 +208,71 @@ static int start_node(char **node_id, bpci_coordinator *c, const bpci_node_spec 
 	if (node_id)
 		*node_id = id_copy;
 	return src;
+}
+
+/* Finish the spawn in flight, as start_node would have. */
+int bpci__coord_start_flush(bpci_coordinator *c, bpci_diag *diag)
+{
+	bpci__cnode *n = c->inflight;
+	int rc;
+
+	c->inflight = NULL;
+	if (!n)
+		return 0;
+	rc = bpci__coord_spawn_end(n, diag);
+	if (rc == BPCI_ENOTFOUND)
+		bpci__coord_spawn_failed(n, rc, n->failure_reason ? n->failure_reason : "");
+	else if (rc < 0)
+		discard(n);
+	return rc;
+}
+
+int bpci__coord_start_done(bpci_coordinator *c, bpci_diag *diag)
+{
+	int rc = bpci__coord_start_flush(c, diag);
+
+	bpci__notify_server_hold(c->notify, 0);
+#ifdef __GLIBC__
+	/* A reload of many nodes frees a lot: the parsed configuration, the
+	 * held notifications, the spawns' plans. glibc keeps freed pages
+	 * resident; give them back (the coordinator's RSS is a target). */
+	(void)malloc_trim(0);
+#endif
+	return rc;
+}
+
+/*
+ * A start of reload's: the node's process is created on the spawner
+ * thread while this thread finishes the previous node (pidfd, watches,
+ * state, journal) and, on the next call, prepares the next one: spawning
+ * and the coordinator's own work per node overlap on two cores. Returns
+ * this node's error when it failed to begin, else the previous node's.
+ * The caller is inside a batch and calls bpci__coord_start_flush before
+ * anything else may look at the nodes, and bpci__coord_start_done at the
+ * end. Notifications are drained into memory meanwhile (the nodes send
+ * READY=1 while the loop does not run, and the socket's queue is short:
+ * bpci__notify_server_hold) and delivered by bpci__coord_start_done.
+ */
+int bpci__coord_start_pipelined(bpci_coordinator *c, const bpci_node_spec *spec,
+				bpci_diag *diag)
+{
+	bpci__cnode *n;
+	int rc = new_node(&n, c, spec, NULL, NULL, diag), prev;
+
+	if (rc < 0)
+		return rc;
+	n->from_config = 1;
+	bpci__notify_server_hold(c->notify, 1);
+	rc = bpci__coord_spawn_begin(n, diag);
+	prev = bpci__coord_start_flush(c, diag);
+	bpci__notify_server_drain(c->notify);
+	if (rc == BPCI_ENOTFOUND)
+		bpci__coord_spawn_failed(n, rc, n->failure_reason ? n->failure_reason : "");
+	else if (rc < 0)
+		discard(n);
+	else
+		c->inflight = n;
+	return rc < 0 ? rc : prev;
 }
 
 int bpci__coord_start(char **node_id, bpci_coordinator *c, const bpci_node_spec *spec,

@@ -133,14 +133,19 @@ int bpci_coordinator_reload(bpci_coordinator *c, const bpci_config *config, bpci
 	for (i = 0; i < count; i++) {
 		const bpci_node_spec *spec = bpci_config_node(config, i);
 
-		if (!pair[i])
-			r = bpci__coord_start(NULL, c, spec, 1, NULL, diag);
-		else if (!bpci_node_spec_equal(pair[i]->spec, spec))
+		if (!pair[i]) {
+			r = bpci__coord_start_pipelined(c, spec, diag);
+		} else if (!bpci_node_spec_equal(pair[i]->spec, spec)) {
+			r = bpci__coord_start_flush(c, diag); /* a stop may run the loop */
+			rc = rc < 0 ? rc : r;
 			r = replace(pair[i], spec, diag);
-		else
+		} else {
 			r = 0;
+		}
 		rc = rc < 0 ? rc : r;
 	}
+	r = bpci__coord_start_done(c, diag);
+	rc = rc < 0 ? rc : r;
 	r = bpci__coord_batch_end(c, diag);
 	rc = rc < 0 ? rc : r;
 	bpci__free(taken);

@@ -109,30 +109,36 @@ static void on_exit_ready(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * A node's files lie flat in DIR/nodes (ID.json, ID.output): a directory
- * per node cost a mkdir and an rmdir per node, and creating inodes is most
- * of a spawn's file work (ext4 allocates and zeroes one per create).
- * Nodes spawned by an older coordinator have DIR/nodes/ID/output, which
- * is where their FIFO is found when they are adopted.
+ * A node's files lie flat in the runtime directory (ID.json, ID.output;
+ * coordinator_rundir.c), on tmpfs: a directory per node cost a mkdir and
+ * an rmdir per node, and creating inodes on ext4 is most of a spawn's file
+ * work. Nodes spawned by an older coordinator have DIR/nodes/ID.output or
+ * DIR/nodes/ID/output, which is where their FIFO is found when they are
+ * adopted.
  */
 static char *fifo_path(const bpci__cnode *n)
 {
-	return bpci__asprintf("%s/%s.output", n->c->nodes_dir, n->id);
+	return bpci__asprintf("%s/%s.output", n->c->run_dir, n->id);
 }
 
-/* Open the node's FIFO for reading (the older layout as a fallback). */
+/* Open the node's FIFO for reading (the older layouts as fallbacks). */
 static int open_fifo(const bpci__cnode *n, const char *fifo)
 {
+	static const char *const older[] = {"%s/%s.output", "%s/%s/output"};
 	int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	size_t i;
 	char *old;
 
-	if (fd >= 0 || errno != ENOENT || !(old = bpci__asprintf("%s/%s/output", n->c->nodes_dir,
-								 n->id)))
+	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	fd = open(old, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	bpci__free(old);
+	for (i = 0; i < 2 && fd < 0; i++) {
+		if (!(old = bpci__asprintf(older[i], n->c->nodes_dir, n->id)))
+			break;
+		fd = open(old, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		bpci__free(old);
+	}
 	if (fd < 0)
-		errno = ENOENT;
+		errno = ENOENT; /* about @fifo, the one that should be there */
 	return fd;
 }
 
@@ -212,14 +218,14 @@ static int write_new(const char *path, const char *data, bpci_diag *diag)
 	return 0;
 }
 
-/* DIR/nodes/ID.json (BPCI_NODE_CONFIG) and the output FIFO DIR/nodes/ID.output. */
+/* RUN/ID.json (BPCI_NODE_CONFIG) and the output FIFO RUN/ID.output. */
 static int prepare_dir(bpci__cnode *n, char **config_path, bpci_diag *diag)
 {
 	char *fifo = fifo_path(n);
 	char *json = NULL;
 	int rc = BPCI_ENOMEM;
 
-	*config_path = bpci__asprintf("%s/%s.json", n->c->nodes_dir, n->id);
+	*config_path = bpci__asprintf("%s/%s.json", n->c->run_dir, n->id);
 	if (!fifo || !*config_path)
 		goto out;
 	/* A respawn finds what the last spawn of this node made: its file's
@@ -297,38 +303,53 @@ static void free_env(char **env)
 	bpci__free(env);
 }
 
-static int do_spawn(bpci__cnode *n, const char *config_path, int out_fd, bpci_diag *diag)
+/* What a spawn holds between its halves: the child's argv, environment
+ * and output descriptor must stay until the spawner has used them. */
+struct bpci__cspawn {
+	bpci__proc_pending *pp;
+	const char **argv;
+	char **env;
+	int out_fd;
+	bpci_diag *local;
+};
+
+static void cspawn_free(struct bpci__cspawn *sp)
+{
+	if (!sp)
+		return;
+	bpci__free(sp->argv);
+	free_env(sp->env);
+	if (sp->out_fd >= 0)
+		close(sp->out_fd);
+	bpci_diag_free(sp->local);
+	bpci__free(sp);
+}
+
+static int do_spawn(bpci__cnode *n, struct bpci__cspawn *sp, const char *config_path)
 {
 	bpci__proc_opts po = BPCI__PROC_OPTS_INIT;
 	const char *const *cmd = NULL;
-	const char **argv;
 	size_t count = 0, i;
-	char **env = build_env(n, config_path);
-	int rc;
 
-	if (!env)
+	sp->env = build_env(n, config_path);
+	if (!sp->env)
 		return BPCI_ENOMEM;
 	if (bpci_node_spec_get_list(n->spec, "command", &cmd, &count) < 0)
 		count = 0;
-	argv = bpci__calloc(count + 2, sizeof(*argv));
-	if (!argv) {
-		free_env(env);
+	sp->argv = bpci__calloc(count + 2, sizeof(*sp->argv));
+	if (!sp->argv)
 		return BPCI_ENOMEM;
-	}
 	for (i = 0; i < count; i++)
-		argv[i] = cmd[i];
+		sp->argv[i] = cmd[i];
 	if (count == 0)
-		argv[0] = n->c->node_program;
-	po.argv = argv;
-	po.env = (const char *const *)env;
+		sp->argv[0] = n->c->node_program;
+	po.argv = sp->argv;
+	po.env = (const char *const *)sp->env;
 	(void)bpci_node_spec_get_string(n->spec, "working_dir", &po.working_dir);
 	(void)bpci_node_spec_get_string(n->spec, "user", &po.user);
 	(void)bpci_node_spec_get_string(n->spec, "group", &po.group);
-	po.stdout_fd = po.stderr_fd = out_fd;
-	rc = bpci__proc_spawn(&n->proc, &po, diag);
-	bpci__free(argv);
-	free_env(env);
-	return rc;
+	po.stdout_fd = po.stderr_fd = sp->out_fd;
+	return bpci__proc_spawn_begin(&sp->pp, &po, sp->local);
 }
 
 /* Copy the last diagnostic's message into the node's failure reason. */
@@ -343,47 +364,70 @@ static void keep_reason(bpci__cnode *n, const bpci_diag *d, int rc)
 		bpci__coord_set_failure(n, "spawn failed: %s", bpci_strerror(rc));
 }
 
-int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag)
+/* A spawn that failed: the reason on the node and in @diag. */
+static int spawn_failed(bpci__cnode *n, const struct bpci__cspawn *sp, int rc, bpci_diag *diag)
 {
-	char *config_path = NULL, *fifo = NULL;
-	bpci_diag *local = NULL;
-	int out_fd = -1, rc, spawned_reason = 0;
+	keep_reason(n, sp->local, rc);
+	(void)bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "command", "%s",
+			     n->failure_reason ? n->failure_reason : "");
+	return rc;
+}
 
-	rc = prepare_dir(n, &config_path, diag);
+int bpci__coord_spawn_begin(bpci__cnode *n, bpci_diag *diag)
+{
+	struct bpci__cspawn *sp = bpci__calloc(1, sizeof(*sp));
+	char *config_path = NULL, *fifo = NULL;
+	int rc = sp ? 0 : BPCI_ENOMEM, spawned_reason = 0;
+
+	if (rc == 0) {
+		sp->out_fd = -1;
+		rc = prepare_dir(n, &config_path, diag);
+	}
 	if (rc == 0)
 		rc = open_log(n, diag);
 	if (rc == 0 && !(fifo = fifo_path(n)))
 		rc = BPCI_ENOMEM;
-	if (rc == 0 && (out_fd = open(fifo, O_RDWR | O_CLOEXEC)) < 0)
+	if (rc == 0 && (sp->out_fd = open(fifo, O_RDWR | O_CLOEXEC)) < 0)
 		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "", "open %s: %s", fifo,
 				    strerror(errno));
-	if (rc == 0 && bpci_diag_new(&local) < 0)
+	if (rc == 0 && bpci_diag_new(&sp->local) < 0)
 		rc = BPCI_ENOMEM;
-	if (rc == 0) {
-		rc = do_spawn(n, config_path, out_fd, local);
-		if (rc < 0) {
-			spawned_reason = 1;
-			keep_reason(n, local, rc);
-			(void)bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "command", "%s",
-					     n->failure_reason ? n->failure_reason : "");
-		}
+	if (rc == 0 && (rc = do_spawn(n, sp, config_path)) < 0) {
+		spawned_reason = 1;
+		spawn_failed(n, sp, rc, diag);
 	}
-	bpci_diag_free(local);
-	if (out_fd >= 0)
-		close(out_fd);
 	bpci__free(fifo);
 	bpci__free(config_path);
-	if (rc == 0 && (rc = bpci__coord_watch(n, diag)) < 0) {
+	if (rc < 0) {
+		cspawn_free(sp);
+		if (!spawned_reason)
+			bpci__coord_set_failure(n, "cannot start: %s", bpci_strerror(rc));
+		return rc;
+	}
+	n->spawning = sp;
+	return 0;
+}
+
+int bpci__coord_spawn_end(bpci__cnode *n, bpci_diag *diag)
+{
+	struct bpci__cspawn *sp = n->spawning;
+	int rc;
+
+	n->spawning = NULL;
+	rc = bpci__proc_spawn_end(&n->proc, sp->pp, sp->local);
+	if (rc < 0)
+		spawn_failed(n, sp, rc, diag);
+	cspawn_free(sp);
+	if (rc < 0)
+		return rc;
+	if ((rc = bpci__coord_watch(n, diag)) < 0) {
 		int st;
 
 		/* an unwatched process would escape supervision: end it */
 		(void)bpci__proc_signal_group(n->proc, SIGKILL);
 		(void)bpci__proc_wait(n->proc, 5000, &st);
 		bpci__coord_release_proc(n);
-	}
-	if (rc < 0) {
-		if (!spawned_reason)
-			bpci__coord_set_failure(n, "cannot start: %s", bpci_strerror(rc));
+		bpci__coord_set_failure(n, "cannot start: %s", bpci_strerror(rc));
 		return rc;
 	}
 	n->started_ms = bpci__coord_wall_ms();
@@ -408,6 +452,13 @@ int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag)
 	 * one, so the node never runs twice. */
 	bpci__coord_dirty(n->c);
 	return 0;
+}
+
+int bpci__coord_spawn(bpci__cnode *n, bpci_diag *diag)
+{
+	int rc = bpci__coord_spawn_begin(n, diag);
+
+	return rc < 0 ? rc : bpci__coord_spawn_end(n, diag);
 }
 
 void bpci__coord_signal_stop(bpci__cnode *n)

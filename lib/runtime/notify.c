@@ -16,6 +16,13 @@
 #define DATAGRAMS_PER_WAKEUP 64 /* then yield to the other events */
 #define MAX_FDS 253             /* SCM_MAX_FD: what a sender may attach */
 
+/* A datagram kept while the server holds (bpci__notify_server_hold). */
+typedef struct held {
+	pid_t pid;
+	size_t len;
+	char *text;
+} held;
+
 struct bpci__notify_server {
 	int fd;
 	int abstract;
@@ -24,7 +31,31 @@ struct bpci__notify_server {
 	bpci__notify_cb cb;
 	void *payload;
 	uint64_t dropped;
+	int hold;
+	held *held;
+	size_t nheld, capheld, next_held; /* next_held: the next to deliver */
 };
+
+/* Keep @len bytes of @buf from @pid for later; 0, or -1 (no memory: the
+ * caller delivers it now). */
+static int keep(bpci__notify_server *s, pid_t pid, const char *buf, size_t len)
+{
+	char *text;
+
+	if (s->nheld == s->capheld &&
+	    bpci__grow((void **)&s->held, &s->capheld, s->nheld + 1, sizeof(*s->held)) < 0)
+		return -1;
+	text = bpci__malloc(len + 1);
+	if (!text)
+		return -1;
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	s->held[s->nheld].pid = pid;
+	s->held[s->nheld].len = len;
+	s->held[s->nheld].text = text;
+	s->nheld++;
+	return 0;
+}
 
 /* "@name" is abstract (leading NUL, no terminator counted); else a path. */
 static int make_addr(const char *address, struct sockaddr_un *sa, socklen_t *len)
@@ -99,6 +130,9 @@ static int receive_one(bpci__notify_server *s)
 	if (n < 0)
 		return 0; /* EAGAIN, or an error the next wakeup will see again */
 	pid = take_cmsgs(&mh);
+	if (s->hold && pid > 0 && !(mh.msg_flags & MSG_TRUNC) && n <= BPCI__NOTIFY_MAX &&
+	    keep(s, pid, buf, (size_t)n) == 0)
+		return 1;
 	if (pid <= 0 || (mh.msg_flags & MSG_TRUNC) || n > BPCI__NOTIFY_MAX ||
 	    bpci__notify_parse(&msg, buf, (size_t)n) < 0) {
 		s->dropped++;
@@ -109,14 +143,45 @@ static int receive_one(bpci__notify_server *s)
 	return 1;
 }
 
+static void free_held(bpci__notify_server *s);
+
+/* Deliver up to @max kept datagrams; returns how many were delivered. */
+static int deliver_held(bpci__notify_server *s, int max)
+{
+	bpci__notify_msg msg;
+	int i;
+
+	for (i = 0; i < max && s->next_held < s->nheld; i++) {
+		held *h = &s->held[s->next_held++];
+
+		if (bpci__notify_parse(&msg, h->text, h->len) < 0)
+			s->dropped++;
+		else if (msg.present)
+			s->cb(h->pid, &msg, s->payload);
+	}
+	if (s->next_held == s->nheld)
+		free_held(s);
+	return i;
+}
+
+/* Kept datagrams go first, DATAGRAMS_PER_WAKEUP at a time like the
+ * socket's, so that a thousand READY=1 are handled over a few loop
+ * iterations (each one's state write) and not in one. */
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	bpci__notify_server *s = arg;
-	int i;
+	int i = 0;
 
 	(void)fd;
 	(void)what;
-	for (i = 0; i < DATAGRAMS_PER_WAKEUP && receive_one(s); i++)
+	if (!s->hold && s->nheld) {
+		i = deliver_held(s, DATAGRAMS_PER_WAKEUP);
+		if (s->nheld) {
+			event_active(s->ev, EV_READ, 0);
+			return;
+		}
+	}
+	for (; i < DATAGRAMS_PER_WAKEUP && receive_one(s); i++)
 		;
 }
 
@@ -211,10 +276,35 @@ uint64_t bpci__notify_server_dropped(const bpci__notify_server *s)
 	return s->dropped;
 }
 
+void bpci__notify_server_drain(bpci__notify_server *s)
+{
+	while (receive_one(s))
+		;
+}
+
+static void free_held(bpci__notify_server *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nheld; i++)
+		bpci__free(s->held[i].text);
+	bpci__free(s->held);
+	s->held = NULL;
+	s->nheld = s->capheld = s->next_held = 0;
+}
+
+void bpci__notify_server_hold(bpci__notify_server *s, int on)
+{
+	s->hold = on;
+	if (!on && s->nheld)
+		event_active(s->ev, EV_READ, 0); /* delivered from the loop */
+}
+
 void bpci__notify_server_free(bpci__notify_server *s)
 {
 	if (!s)
 		return;
+	free_held(s);
 	if (s->ev)
 		event_free(s->ev);
 	if (s->fd >= 0) {

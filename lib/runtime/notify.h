@@ -85,8 +85,23 @@ const char *bpci__notify_server_address(const bpci__notify_server *s);
 /* Datagrams dropped so far (oversized, malformed, without credentials). */
 uint64_t bpci__notify_server_dropped(const bpci__notify_server *s);
 
-/* Close the socket and unlink its path (not abstract names). NULL is a
- * no-op. */
+/*
+ * Hold (@on 1): datagrams received from now on are kept, not delivered;
+ * release (@on 0): the kept ones are delivered from the loop, in order,
+ * before anything newer, as many per wakeup as the socket's. For a caller that spawns many processes without
+ * running the loop: the socket's queue holds only net.unix.max_dgram_qlen
+ * datagrams (10 by default), and every further sender blocks on it; each
+ * read then wakes all of them (a thundering herd, quadratic in the number
+ * of blocked senders). Draining into memory keeps the queue empty while
+ * the messages wait for the nodes they name to be known.
+ */
+void bpci__notify_server_hold(bpci__notify_server *s, int on);
+
+/* Receive every datagram queued now (delivered, or kept when holding). */
+void bpci__notify_server_drain(bpci__notify_server *s);
+
+/* Close the socket and unlink its path (not abstract names); kept
+ * datagrams are dropped. NULL is a no-op. */
 void bpci__notify_server_free(bpci__notify_server *s);
 
 /*

@@ -18,6 +18,8 @@
 
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "runtime/proc_clone.h"
+#include "runtime/spawner.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -501,34 +503,14 @@ static int fork_exec(pid_t *pid_out, const bpci__proc_opts *opts, const spawn_pl
 	return rc;
 }
 
-/*
- * posix_spawn: glibc runs the child with clone(CLONE_VM | CLONE_VFORK) on a
- * small stack of its own, so the parent copies no page tables (fork of a
- * coordinator with a thousand nodes spent most of a spawn in dup_mmap)
- * and is resumed only once the child has exec'd or failed: the exec's
- * outcome is known when the call returns, without a pipe to wait on.
- * Returns 1 when this path does not apply (a user or group switch, which
- * posix_spawn cannot do, or a standard descriptor wired to another of
- * 0..2, whose dup order matters), 0 on success, or the spawn's errno as a
- * positive number: the caller then runs the fork path, which reports the
- * exact step (chdir or exec) that failed.
- */
-static int spawn_fast(pid_t *pid_out, const bpci__proc_opts *opts, const spawn_plan *plan)
+static int spawn_fds(pid_t *pid_out, const int *src, const bpci__proc_opts *opts,
+		     const spawn_plan *plan)
 {
-	int src[3] = {opts->stdin_fd, opts->stdout_fd, opts->stderr_fd};
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t all, none;
 	int i, err = 0;
 
-	if (plan->switch_user || plan->switch_group)
-		return 1;
-	for (i = 0; i < 3; i++) {
-		if (src[i] < 0)
-			src[i] = plan->devnull;
-		if (src[i] < 3)
-			return 1;
-	}
 	if (posix_spawn_file_actions_init(&fa) != 0)
 		return 1;
 	if (posix_spawnattr_init(&at) != 0) {
@@ -561,29 +543,125 @@ static int spawn_fast(pid_t *pid_out, const bpci__proc_opts *opts, const spawn_p
 	return err;
 }
 
+/* A spawn under way (bpci__proc_spawn_begin). */
+struct bpci__proc_pending {
+	bpci__proc_opts opts;     /* the caller's; its strings and fds stay valid */
+	spawn_plan plan;
+	bpci__spawner_req req;
+	int queued;               /* req is on the spawner */
+	int rc;                   /* < 0: failed before spawning */
+	pid_t pid;
+};
+
+/* On the spawner thread: @fds are its copies of the three sources, all
+ * above 2. */
+static int spawn_on_spawner(const int *fds, void *payload)
+{
+	bpci__proc_pending *pp = payload;
+	int rc = bpci__proc_clone_spawn(&pp->pid, pp->plan.path, (char *const *)pp->opts.argv,
+					pp->plan.envp, fds, pp->opts.working_dir);
+
+	return rc >= 0 ? rc : spawn_fds(&pp->pid, fds, &pp->opts, &pp->plan);
+}
+
+/* The three sources of the child's 0..2; 1 when one is below 3 (the
+ * posix_spawn path does not apply: its dup2 order would matter). */
+static int std_sources(int *src, const bpci__proc_opts *opts, const spawn_plan *plan)
+{
+	int i;
+
+	src[0] = opts->stdin_fd;
+	src[1] = opts->stdout_fd;
+	src[2] = opts->stderr_fd;
+	for (i = 0; i < 3; i++) {
+		if (src[i] < 0)
+			src[i] = plan->devnull;
+		if (src[i] < 3)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * posix_spawn: glibc runs the child with clone(CLONE_VM | CLONE_VFORK) on a
+ * small stack of its own, so the parent copies no page tables (fork of a
+ * coordinator with a thousand nodes spent most of a spawn in dup_mmap)
+ * and is resumed only once the child has exec'd or failed: the exec's
+ * outcome is known when the call returns, without a pipe to wait on.
+ * It runs on the spawner thread (spawner.h), whose descriptor table is a
+ * handful, so that the clone does not copy ours nor the child close it,
+ * and meanwhile the caller can go on (bpci__proc_spawn_begin); here when
+ * the spawner is unavailable. Not for a user or group switch, which
+ * posix_spawn cannot do, nor a standard descriptor wired to another of
+ * 0..2: bpci__proc_spawn_end runs the fork path then, and also when the
+ * spawn failed (a positive errno), to report the exact step (chdir or
+ * exec) that failed.
+ */
+int bpci__proc_spawn_begin(bpci__proc_pending **out, const bpci__proc_opts *opts,
+			   bpci_diag *diag)
+{
+	bpci__proc_pending *pp = bpci__calloc(1, sizeof(*pp));
+
+	*out = NULL;
+	if (!pp)
+		return BPCI_ENOMEM;
+	pp->plan.devnull = -1;
+	pp->pid = -1;
+	pp->rc = plan_build(&pp->plan, opts, diag);
+	if (pp->rc < 0) {
+		int rc = pp->rc;
+
+		plan_free(&pp->plan);
+		bpci__free(pp);
+		return rc;
+	}
+	pp->opts = *opts;
+	if (!pp->plan.switch_user && !pp->plan.switch_group &&
+	    std_sources(pp->req.fds, opts, &pp->plan) == 0) {
+		pp->req.fn = spawn_on_spawner;
+		pp->req.nfds = 3;
+		pp->req.payload = pp;
+		pp->queued = bpci__spawner_submit(&pp->req) == 0;
+	}
+	*out = pp;
+	return 0;
+}
+
+/* The spawn's pid: from the spawner, else posix_spawn here, else fork. */
+static int spawn_result(bpci__proc_pending *pp, bpci_diag *diag)
+{
+	int src[3], err = 1;
+
+	if (pp->queued)
+		err = bpci__spawner_wait(&pp->req);
+	if (err == BPCI__SPAWNER_UNAVAILABLE || (err == 1 && !pp->queued)) {
+		err = 1;
+		if (!pp->plan.switch_user && !pp->plan.switch_group &&
+		    std_sources(src, &pp->opts, &pp->plan) == 0)
+			err = spawn_fds(&pp->pid, src, &pp->opts, &pp->plan);
+	}
+	return err == 0 ? 0 : fork_exec(&pp->pid, &pp->opts, &pp->plan, diag);
+}
+
 static void kill_and_reap(pid_t pid)
 {
 	kill(pid, SIGKILL);
 	reap_blocking(pid);
 }
 
-int bpci__proc_spawn(bpci__proc **out, const bpci__proc_opts *opts, bpci_diag *diag)
+int bpci__proc_spawn_end(bpci__proc **out, bpci__proc_pending *pp, bpci_diag *diag)
 {
-	spawn_plan plan;
-	bpci__proc *p;
-	pid_t pid = -1;
-	int rc;
+	bpci__proc *p = bpci__calloc(1, sizeof(*p));
+	int rc = spawn_result(pp, diag);
+	pid_t pid = pp->pid;
 
 	*out = NULL;
-	memset(&plan, 0, sizeof(plan));
-	plan.devnull = -1;
-	p = bpci__calloc(1, sizeof(*p));
-	if (!p)
-		return BPCI_ENOMEM;
-	rc = plan_build(&plan, opts, diag);
-	if (rc == 0 && spawn_fast(&pid, opts, &plan) != 0)
-		rc = fork_exec(&pid, opts, &plan, diag);
-	plan_free(&plan);
+	plan_free(&pp->plan);
+	bpci__free(pp);
+	if (rc == 0 && !p) {
+		kill_and_reap(pid);
+		rc = BPCI_ENOMEM;
+	}
 	if (rc < 0) {
 		bpci__free(p);
 		return rc;
@@ -604,6 +682,15 @@ int bpci__proc_spawn(bpci__proc **out, const bpci__proc_opts *opts, bpci_diag *d
 	}
 	*out = p;
 	return 0;
+}
+
+int bpci__proc_spawn(bpci__proc **out, const bpci__proc_opts *opts, bpci_diag *diag)
+{
+	bpci__proc_pending *pp;
+	int rc = bpci__proc_spawn_begin(&pp, opts, diag);
+
+	*out = NULL;
+	return rc < 0 ? rc : bpci__proc_spawn_end(out, pp, diag);
 }
 
 /* ---- identity ------------------------------------------------------- */

@@ -74,6 +74,19 @@ typedef struct bpci__proc_opts {
 int bpci__proc_spawn(bpci__proc **out, const bpci__proc_opts *opts, bpci_diag *diag);
 
 /*
+ * bpci__proc_spawn in two halves, so that the caller can work while the
+ * process is created on the spawner thread (spawner.h). _begin checks the
+ * options (its errors are _spawn's option errors: nothing to end) and
+ * queues the spawn; _end (exactly once after a 0) waits for it and gives
+ * what bpci__proc_spawn would. Between the two, everything @opts points
+ * to (strings, argv, env) and its descriptors must stay valid and open.
+ */
+typedef struct bpci__proc_pending bpci__proc_pending;
+int bpci__proc_spawn_begin(bpci__proc_pending **out, const bpci__proc_opts *opts,
+			   bpci_diag *diag);
+int bpci__proc_spawn_end(bpci__proc **out, bpci__proc_pending *pp, bpci_diag *diag);
+
+/*
  * Re-attach to a running process we did not spawn in this incarnation
  * (after a coordinator restart), identified by @pid and its @start_time.
  * The pidfd is opened first and the identity checked after, so the handle

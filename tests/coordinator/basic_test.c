@@ -41,7 +41,7 @@ START_TEST(test_start_notify_ready)
 	pid = s->pid;
 	/* the node's spec file, named by BPCI_NODE_CONFIG */
 	path = malloc(strlen(e.dir) + 64);
-	sprintf(path, "%s/nodes/logbook-1.json", e.dir);
+	sprintf(path, "%s/run/logbook-1.json", e.dir);
 	ck_assert_int_eq(stat(path, &sb), 0);
 	ck_assert_uint_eq(sb.st_mode & 0777, 0600);
 	/* starting -> running reported through the callback */

@@ -186,16 +186,17 @@ START_TEST(test_journal_records_each_change)
 	ck_assert_int_eq(json_integer_value(json_object_get(o, "last_exit_signal")), SIGKILL);
 	json_decref(o);
 
-	/* the node's files lie flat in DIR/nodes and go with it */
-	snprintf(types, sizeof(types), "%s/nodes/%s.output", e.dir, id);
+	/* the node's files lie flat in the runtime directory (DIR/run) and go
+	 * with it */
+	snprintf(types, sizeof(types), "%s/run/%s.output", e.dir, id);
 	ck_assert_int_eq(stat(types, &sb), 0);
 	ck_assert(S_ISFIFO(sb.st_mode));
 	snprintf(types, sizeof(types), "%s/nodes/%s", e.dir, id);
 	ck_assert_int_ne(stat(types, &sb), 0); /* no directory per node */
 	ck_assert_int_eq(bpci_coordinator_stop_node(e.c, id, e.diag), 0);
-	snprintf(types, sizeof(types), "%s/nodes/%s.output", e.dir, id);
+	snprintf(types, sizeof(types), "%s/run/%s.output", e.dir, id);
 	ck_assert_int_ne(stat(types, &sb), 0);
-	snprintf(types, sizeof(types), "%s/nodes/%s.json", e.dir, id);
+	snprintf(types, sizeof(types), "%s/run/%s.json", e.dir, id);
 	ck_assert_int_ne(stat(types, &sb), 0);
 	o = ct_journal_last(e.dir, id, NULL, type);
 	ck_assert_str_eq(type, "node.removed");

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bpci.h"
@@ -209,6 +210,62 @@ START_TEST(abstract_socket_works)
 }
 END_TEST
 
+/* Held: 30 senders (three times the default queue of 10) all complete
+ * while nobody runs the loop, since drains keep the queue empty; nothing
+ * is delivered until the release, then all of them, from the loop. */
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+START_TEST(hold_drains_and_delivers_on_release)
+{
+	struct event_base *base = event_base_new();
+	bpci__notify_server *srv;
+	char name[64], text[32];
+	seen s = {0};
+	pid_t pid[30];
+	int i, st, done = 0;
+	long end;
+
+	snprintf(name, sizeof(name), "@bpci-test-hold-%ld", (long)getpid());
+	s.want = 1000;
+	ck_assert_int_eq(bpci__notify_server_new(&srv, base, name, on_msg, &s, NULL), 0);
+	bpci__notify_server_hold(srv, 1);
+	for (i = 0; i < 30; i++) {
+		pid[i] = fork();
+		ck_assert_int_ge(pid[i], 0);
+		if (pid[i] == 0) {
+			snprintf(text, sizeof(text), "STATUS=n%d", i);
+			_exit(bpci__notify_send(name, text) == 0 ? 0 : 1);
+		}
+		bpci__notify_server_drain(srv);
+	}
+	for (end = now_ms() + 5000; done < 30 && now_ms() < end;) {
+		bpci__notify_server_drain(srv);
+		for (i = 0, done = 0; i < 30; i++)
+			done += pid[i] == 0 || (waitpid(pid[i], &st, WNOHANG) == pid[i] &&
+						WEXITSTATUS(st) == 0 && (pid[i] = 0) == 0);
+		usleep(1000);
+	}
+	ck_assert_int_eq(done, 30);
+	bpci__notify_server_drain(srv);
+	ck_assert_int_eq(s.n, 0);
+	bpci__notify_server_hold(srv, 0);
+	ck_assert_int_eq(s.n, 0); /* from the loop, not from the call */
+	s.want = 30;
+	ck_assert_int_eq(rt_loop_until(base, &s.done, 3000), 1);
+	ck_assert_int_eq(s.n, 30);
+	for (i = 0; i < MAX_SEEN; i++)
+		ck_assert_uint_eq(s.present[i], BPCI__NOTIFY_STATUS);
+	bpci__notify_server_free(srv);
+	event_base_free(base);
+}
+END_TEST
+
 START_TEST(parse_every_known_key)
 {
 	char buf[] = "READY=1\nSTATUS=a b=c\nEXTEND_TIMEOUT_USEC=5000000\nMAINPID=42\n"
@@ -297,6 +354,7 @@ TCase *bpci_test_runtime_notify(void)
 	tcase_add_test(tc, child_messages_carry_its_pid);
 	tcase_add_test(tc, malformed_and_oversized_are_dropped);
 	tcase_add_test(tc, abstract_socket_works);
+	tcase_add_test(tc, hold_drains_and_delivers_on_release);
 	tcase_add_test(tc, parse_every_known_key);
 	tcase_add_test(tc, server_and_client_errors);
 	return tc;

@@ -5,7 +5,9 @@
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +258,70 @@ START_TEST(spawn_closes_fds_and_resets_signals)
 	ck_assert_contains(out, "SigBlk:\t0000000000000000\n");
 	ck_assert_uint_eq(ignored_signals(out), 0);
 	free(out);
+}
+END_TEST
+
+/* A thread with a descriptor table of its own (unshare(CLONE_FILES)): the
+ * spawner, which reads descriptor numbers from the process's shared
+ * table, must not be used for it; its child still gets its own pipe. */
+static void *spawn_in_own_table(void *arg)
+{
+	const char *argv[] = {"/bin/echo", "own table", NULL};
+	char **out = arg;
+	int st;
+
+	if (unshare(CLONE_FILES) != 0)
+		return NULL;
+	*out = run_capture(argv, NULL, NULL, &st);
+	return NULL;
+}
+
+START_TEST(spawn_from_a_thread_with_its_own_fd_table)
+{
+	char *out = NULL;
+	pthread_t t;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, spawn_in_own_table, &out), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_str_eq(out, "own table\n");
+	free(out);
+}
+END_TEST
+
+/* Spawns from two threads at once are served one at a time, each child
+ * with the caller's own descriptors. */
+static void *spawn_twenty(void *arg)
+{
+	const char *tag = arg;
+	const char *argv[] = {"/bin/echo", tag, NULL};
+	char want[32];
+	int i, st;
+
+	snprintf(want, sizeof(want), "%s\n", tag);
+	for (i = 0; i < 20; i++) {
+		char *out = run_capture(argv, NULL, NULL, &st);
+
+		if (strcmp(out, want) != 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			free(out);
+			return (void *)1;
+		}
+		free(out);
+	}
+	return NULL;
+}
+
+START_TEST(spawn_from_two_threads_at_once)
+{
+	pthread_t a, b;
+	void *ra = (void *)2, *rb = (void *)2;
+
+	ck_assert_int_eq(pthread_create(&a, NULL, spawn_twenty, "thread-a"), 0);
+	ck_assert_int_eq(pthread_create(&b, NULL, spawn_twenty, "thread-b"), 0);
+	ck_assert_int_eq(pthread_join(a, &ra), 0);
+	ck_assert_int_eq(pthread_join(b, &rb), 0);
+	ck_assert_ptr_null(ra);
+	ck_assert_ptr_null(rb);
 }
 END_TEST
 
@@ -589,6 +655,8 @@ TCase *bpci_test_runtime_proc(void)
 	tcase_add_test(tc, spawn_clean_environment_with_additions);
 	tcase_add_test(tc, spawn_honours_working_dir);
 	tcase_add_test(tc, spawn_closes_fds_and_resets_signals);
+	tcase_add_test(tc, spawn_from_a_thread_with_its_own_fd_table);
+	tcase_add_test(tc, spawn_from_two_threads_at_once);
 	tcase_add_test(tc, spawn_own_process_group);
 	tcase_add_test(tc, signal_group_kills_the_tree);
 	tcase_add_test(tc, pidfd_readable_in_event_loop);
