@@ -68,19 +68,20 @@ static const char start_desc[] =
 
 static void on_event(const bpci_node_event *ev, void *payload)
 {
-	char stamp[32];
+	char stamp[32], pid[32] = "";
 	time_t now = time(NULL);
 	struct tm tm;
 
 	(void)payload;
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-	fprintf(stderr, "%s bpi-core: node %s (%s): %s -> %s%s%s", stamp, ev->node_id,
+	if (ev->pid)
+		snprintf(pid, sizeof(pid), " (pid %d)", ev->pid);
+	/* One write per line (stderr is unbuffered): a 1,000-node start
+	 * logs 2,000 of them. */
+	fprintf(stderr, "%s bpi-core: node %s (%s): %s -> %s%s%s%s\n", stamp, ev->node_id,
 		bpci_node_type_name(ev->type),
 		ev->old_state ? bpci_node_state_name(ev->old_state) : "new",
-		bpci_node_state_name(ev->new_state), *ev->reason ? ": " : "", ev->reason);
-	if (ev->pid)
-		fprintf(stderr, " (pid %d)", ev->pid);
-	fputc('\n', stderr);
+		bpci_node_state_name(ev->new_state), *ev->reason ? ": " : "", ev->reason, pid);
 }
 
 static void on_daemon_log(const char *daemon_id, const char *message, void *payload)
