@@ -67,6 +67,7 @@ struct bpci_cluster_manager {
 	uint64_t synced_ms, failover_ms; /* last tree sync / failover attempt */
 	uint64_t hb_ms, failover_timeout_ms; /* the root daemon's; 0: defaults */
 	uint64_t fence_ms;          /* last failed fencing attempt, 0: none */
+	struct bpci__shipping *ship; /* DIR/ledger shipped (cluster_ship.c), or NULL */
 };
 
 /* Append one event (type, subject, details JSON object text) durably. */

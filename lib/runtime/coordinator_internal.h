@@ -56,6 +56,13 @@ typedef struct bpci__cremoved {
 	uint64_t seq;
 } bpci__cremoved;
 
+/* An entry that is not a node-table change (node.health, api.request),
+ * queued for the next flush (coordinator_journal.c). */
+typedef struct bpci__cevent {
+	const char *type;           /* static */
+	char *subject, *details;
+} bpci__cevent;
+
 /* How the node's readiness and liveness are checked. */
 typedef enum bpci__check {
 	BPCI__CHECK_NOTIFY = 1,
@@ -143,6 +150,7 @@ struct bpci__cnode {
 	char *failure_reason;
 	char *status_text;
 	int self_stopping;          /* the node sent STOPPING=1 (coordinator_health.c) */
+	int health_bad;             /* its last node.health entry says unhealthy */
 	bpci__list_frag *list_frag; /* its GET /api/nodes entry, cached */
 };
 
@@ -166,6 +174,9 @@ struct bpci_coordinator {
 	char *ledger_dir;
 	bpci__cremoved *removed;    /* removals not yet appended */
 	size_t nremoved, capremoved;
+	bpci__cevent *events;       /* other entries not yet appended */
+	size_t nevents, capevents;
+	struct bpci__coord_ship *ship; /* shipping the journal (coordinator_ship.c) */
 	uint64_t since_snapshot;    /* entries appended since the last snapshot */
 	uint64_t snapshot_every;    /* snapshot after this many entries */
 	int snapshot_due;           /* a change could not be queued: snapshot it */

@@ -1,0 +1,139 @@
+/* node.health: the journal records a node's health transitions (healthy
+ * -> unhealthy -> healthy) with the probe's reason, never one entry per
+ * probe, and a journal holding them replays. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "coordinator_test.h"
+
+typedef struct health_log {
+	const char *id;
+	json_t *entries[16];
+	int n;
+} health_log;
+
+static int collect(uint64_t seq, const char *entry, size_t len, void *payload)
+{
+	health_log *h = payload;
+	bpci_ledger_entry_info e;
+
+	(void)seq;
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(bpci_ledger_entry_parse(&e, entry, len), 0);
+	if (strcmp(e.type, "node.health") == 0 && strcmp(e.subject, h->id) == 0) {
+		ck_assert_str_eq(e.actor, "coordinator");
+		if (h->n < 16)
+			h->entries[h->n] = json_loads(e.details, 0, NULL);
+		h->n++;
+	}
+	bpci_ledger_entry_info_clear(&e);
+	return 0;
+}
+
+static void read_health(health_log *h, const char *dir, const char *id)
+{
+	bpci_ledger_options lo = BPCI_LEDGER_OPTIONS_INIT;
+	bpci_ledger *l = NULL;
+	char path[4096];
+
+	memset(h, 0, sizeof(*h));
+	h->id = id;
+	snprintf(path, sizeof(path), "%s/ledger", dir);
+	lo.flags = BPCI_LEDGER_READONLY;
+	ck_assert_int_eq(bpci_ledger_open(&l, path, &lo, NULL), 0);
+	ck_assert_int_eq(bpci_ledger_foreach(l, 0, collect, h), 0);
+	bpci_ledger_free(l);
+}
+
+static void health_log_clear(health_log *h)
+{
+	int i;
+
+	for (i = 0; i < h->n && i < 16; i++)
+		json_decref(h->entries[i]);
+}
+
+static const char *field(const health_log *h, int i, const char *name)
+{
+	ck_assert_ptr_nonnull(h->entries[i]);
+	return json_string_value(json_object_get(h->entries[i], name));
+}
+
+static void touch(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+}
+
+/* A temporary node probed by `test ! -e DIR/sick`: unhealthy while the
+ * file exists, healthy again once it is gone (temporary: never killed). */
+START_TEST(health_transitions_journaled)
+{
+	ct_env e;
+	bpci_node_spec *spec = ct_spec("never-ready", "exec");
+	char sick[4200], script[4300], *id;
+	const char *cmd[] = {"/bin/sh", "-c", script};
+	health_log h;
+	bpci_coordinator *again = NULL;
+
+	ct_setup(&e);
+	snprintf(sick, sizeof(sick), "%s/sick", e.dir);
+	snprintf(script, sizeof(script), "test ! -e '%s'", sick);
+	ck_assert_int_eq(bpci_node_spec_set_list(spec, "health.command", cmd, 3, NULL), 0);
+	ct_set(spec, "health.retries", "2");
+	ct_set(spec, "restart.policy", "temporary");
+	id = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
+	ct_run_for(e.c, 300); /* probes pass: no entry */
+	read_health(&h, e.dir, id);
+	ck_assert_int_eq(h.n, 0);
+
+	touch(sick);
+	ct_wait(&e, id, BPCI_NODE_STATE_UNHEALTHY, 15000);
+	ct_run_for(e.c, 500); /* about 5 more failed probes: still one entry */
+	read_health(&h, e.dir, id);
+	ck_assert_int_eq(h.n, 1);
+	ck_assert_str_eq(field(&h, 0, "health"), "unhealthy");
+	ck_assert_str_eq(field(&h, 0, "check"), "exec");
+	ck_assert_msg(strstr(field(&h, 0, "reason"), "failed its probe 2 times in a row") != NULL,
+		      "reason: %s", field(&h, 0, "reason"));
+	ck_assert_int_gt(json_integer_value(json_object_get(h.entries[0], "pid")), 0);
+	health_log_clear(&h);
+
+	ck_assert_int_eq(unlink(sick), 0);
+	ct_wait(&e, id, BPCI_NODE_STATE_RUNNING, 15000);
+	ct_run_for(e.c, 500);
+	read_health(&h, e.dir, id);
+	ck_assert_int_eq(h.n, 2);
+	ck_assert_str_eq(field(&h, 1, "health"), "healthy");
+	ck_assert_str_eq(field(&h, 1, "reason"), "healthy again: its probe passed");
+	health_log_clear(&h);
+
+	/* the journal with node.health entries replays */
+	bpci_coordinator_free(e.c);
+	e.c = NULL;
+	ck_assert_msg(ct_open(&e, &again) == 0, "reopen: %s", bpci_diag_last_text(e.diag));
+	e.c = again;
+	{
+		bpci_node_status *s = ct_status(&e, id);
+
+		ck_assert_int_eq(s->state, BPCI_NODE_STATE_RUNNING);
+		bpci_node_status_free(s);
+	}
+	bpci_free(id);
+	bpci_node_spec_free(spec);
+	ct_teardown(&e);
+}
+END_TEST
+
+void ct_add_health_journal(Suite *s)
+{
+	TCase *tc = tcase_create("health_journal");
+
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, health_transitions_journaled);
+	suite_add_tcase(s, tc);
+}
