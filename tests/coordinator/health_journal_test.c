@@ -1,6 +1,7 @@
 /* node.health: the journal records a node's health transitions (healthy
  * -> unhealthy -> healthy) with the probe's reason, never one entry per
  * probe, and a journal holding them replays. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,11 +130,57 @@ START_TEST(health_transitions_journaled)
 }
 END_TEST
 
+/* A journal damaged far from its end is refused, and the message names
+ * both ways out: audit verify and audit repair. */
+START_TEST(damaged_journal_names_repair)
+{
+	ct_env e;
+	bpci_ledger_options lo = BPCI_LEDGER_OPTIONS_INIT;
+	bpci_ledger *l = NULL;
+	bpci_coordinator *c = NULL;
+	char path[4200], want[4400], byte;
+	int i, fd;
+
+	ct_setup(&e);
+	bpci_coordinator_free(e.c);
+	e.c = NULL;
+	snprintf(path, sizeof(path), "%s/ledger", e.dir);
+	lo.checkpoint_interval_s = BPCI_LEDGER_CHECKPOINT_NEVER;
+	ck_assert_int_eq(bpci_ledger_open(&l, path, &lo, NULL), 0);
+	for (i = 0; i < 40; i++) {
+		bpci_ledger_event ev = BPCI_LEDGER_EVENT_INIT;
+
+		ev.type = "audit.custom";
+		ev.actor = "test";
+		ev.subject = "filler";
+		ck_assert_int_eq(bpci_ledger_append(NULL, l, &ev, NULL), 0);
+	}
+	bpci_ledger_free(l);
+	/* a flipped byte in an early record: bit rot, not a power loss */
+	snprintf(path, sizeof(path), "%s/ledger/segment-000000.log", e.dir);
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert(pread(fd, &byte, 1, 200) == 1);
+	byte = (char)~byte;
+	ck_assert(pwrite(fd, &byte, 1, 200) == 1);
+	close(fd);
+
+	ck_assert_int_eq(ct_open(&e, &c), BPCI_EVERIFY);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want), "`bpci-enterprise audit verify --ledger %s/ledger`", e.dir);
+	ck_assert_contains(bpci_diag_last_text(e.diag), want);
+	snprintf(want, sizeof(want), "`bpci-enterprise audit repair --ledger %s/ledger`", e.dir);
+	ck_assert_contains(bpci_diag_last_text(e.diag), want);
+	ct_teardown(&e);
+}
+END_TEST
+
 void ct_add_health_journal(Suite *s)
 {
 	TCase *tc = tcase_create("health_journal");
 
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, health_transitions_journaled);
+	tcase_add_test(tc, damaged_journal_names_repair);
 	suite_add_tcase(s, tc);
 }
