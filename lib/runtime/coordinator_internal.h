@@ -13,6 +13,7 @@
  *                          coordinator.json), loading it, adopting
  *   coordinator_journal.c  the journal on DIR/ledger: appends, snapshots
  *   coordinator_journal_replay.c  loading it: snapshot plus tail
+ *   coordinator_ship.c     shipping the journal to a remote ledger
  *   coordinator_ops.c      the public operations (start, stop, restart, wait)
  *   coordinator_reload.c   applying a configuration's difference
  *   coordinator_orphans.c  node processes a dead coordinator did not record

@@ -16,6 +16,13 @@
  * spec), so replaying one means setting them: no entry depends on how the
  * previous one was classified.
  *
+ * History that is not table state is queued (bpci__coord_journal_event)
+ * and goes out with the same flush, after the table's changes:
+ *   node.health     a health transition (coordinator_health.c)
+ *   api.request     a mutating API request (lib/api/coordinator_api.c)
+ * Replaying skips both. After each flush the shipper, if any, is told
+ * (coordinator_ship.c).
+ *
  * Why diffing: the table's fields are changed from many places (spawns,
  * exits, probes, reloads); instead of each of them composing an entry, a
  * flush compares each node with what the journal last recorded for it
@@ -78,6 +85,8 @@ int bpci__coord_journal_open(bpci_coordinator *c, const char *name, bpci_diag *d
 int bpci_coordinator_audit(bpci_coordinator *c, const char *event, const char *details,
 			   bpci_diag *diag)
 {
+	int rc;
+
 	if (!c)
 		return BPCI_EINVAL;
 	if (!event || !*event)
@@ -86,7 +95,10 @@ int bpci_coordinator_audit(bpci_coordinator *c, const char *event, const char *d
 	if (!c->ledger)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "event",
 				      "the coordinator has no journal open");
-	return bpci_ledger_audit(c->ledger, event, details);
+	rc = bpci_ledger_audit(c->ledger, event, details);
+	if (rc == 0)
+		bpci__coord_ship_notify(c);
+	return rc;
 }
 
 /* Queued entries beyond this wait for a journal that cannot be written:
