@@ -130,6 +130,67 @@ START_TEST(health_transitions_journaled)
 }
 END_TEST
 
+/* Poll the journal until it holds @want node.health entries of @id. */
+static void wait_health(health_log *h, ct_env *e, const char *id, int want)
+{
+	long t0 = ct_now_ms();
+
+	for (;;) {
+		read_health(h, e->dir, id);
+		if (h->n >= want || ct_now_ms() - t0 > 20000)
+			break;
+		health_log_clear(h);
+		ct_run_for(e->c, 50);
+	}
+	ck_assert_msg(h->n >= want, "%d node.health entries after 20 s, wanted %d", h->n, want);
+}
+
+/* A permanent node is restarted when unhealthy: healthy again is the
+ * restarted process becoming ready. */
+START_TEST(health_after_restart_journaled)
+{
+	ct_env e;
+	bpci_node_spec *spec = ct_spec("never-ready", "exec");
+	char sick[4200], script[4300], *id;
+	const char *cmd[] = {"/bin/sh", "-c", script};
+	health_log h;
+	long t0;
+	int restarted = 0;
+
+	ct_setup(&e);
+	snprintf(sick, sizeof(sick), "%s/sick", e.dir);
+	snprintf(script, sizeof(script), "test ! -e '%s'", sick);
+	ck_assert_int_eq(bpci_node_spec_set_list(spec, "health.command", cmd, 3, NULL), 0);
+	ct_set(spec, "health.retries", "2");
+	ct_set(spec, "restart.policy", "permanent");
+	id = ct_start_wait(&e, spec, BPCI_NODE_STATE_RUNNING);
+	touch(sick);
+	wait_health(&h, &e, id, 1);
+	ck_assert_str_eq(field(&h, 0, "health"), "unhealthy");
+	health_log_clear(&h);
+	ck_assert_int_eq(unlink(sick), 0);
+	for (t0 = ct_now_ms(); !restarted && ct_now_ms() - t0 < 20000;) {
+		bpci_node_status *s = ct_status(&e, id);
+
+		restarted = s->restarts >= 1 && s->state == BPCI_NODE_STATE_RUNNING;
+		bpci_node_status_free(s);
+		if (!restarted)
+			ct_run_for(e.c, 50);
+	}
+	ck_assert_msg(restarted, "the node was not restarted and running again");
+	wait_health(&h, &e, id, 2);
+	ck_assert_int_eq(h.n, 2);
+	ck_assert_str_eq(field(&h, 1, "health"), "healthy");
+	ck_assert_str_eq(field(&h, 1, "reason"), "ready after a restart: its probe passed");
+	ck_assert_int_ne(json_integer_value(json_object_get(h.entries[1], "pid")),
+			 json_integer_value(json_object_get(h.entries[0], "pid")));
+	health_log_clear(&h);
+	bpci_free(id);
+	bpci_node_spec_free(spec);
+	ct_teardown(&e);
+}
+END_TEST
+
 /* A journal damaged far from its end is refused, and the message names
  * both ways out: audit verify and audit repair. */
 START_TEST(damaged_journal_names_repair)
@@ -181,6 +242,7 @@ void ct_add_health_journal(Suite *s)
 
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, health_transitions_journaled);
+	tcase_add_test(tc, health_after_restart_journaled);
 	tcase_add_test(tc, damaged_journal_names_repair);
 	suite_add_tcase(s, tc);
 }
