@@ -1,7 +1,8 @@
 /*
  * api.request entries: which API requests the daemons journal, and what
  * an entry says. Why only mutating ones: reads change nothing and a
- * dashboard polling /metrics every second would bury the changes.
+ * dashboard polling /metrics every second would bury the changes; for
+ * the same reason accepted daemon heartbeats are left out.
  */
 #include "api/api_trail.h"
 
@@ -25,6 +26,11 @@ int bpci__api_trail_details(char **out, const bpci__http_req *req, int status)
 	*out = NULL;
 	if (!mutating(bpci__http_req_method(req)) ||
 	    (status >= 400 && status != 401 && status != 403))
+		return 0;
+	/* A daemon's accepted heartbeat (every interval, from every child)
+	 * would bury the changes: what it changes, the tree journals itself.
+	 * A refused one is kept: someone without the token is knocking. */
+	if (status < 400 && strcmp(bpci__http_req_path(req), "/api/daemon-tree/heartbeat") == 0)
 		return 0;
 	o = json_pack("{s:s, s:s, s:s, s:i}", "method", bpci__http_req_method(req), "path",
 		      bpci__http_req_path(req), "remote", bpci__http_req_peer(req, peer, sizeof(peer)),
