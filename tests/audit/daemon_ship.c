@@ -371,6 +371,21 @@ START_TEST(coordinator_ships_by_itself)
 		snprintf(ev, sizeof(ev), "hung-%d", i);
 		ck_assert_double_lt(post_audit(c.api, c.token, ev), 5.0);
 	}
+	{ /* a node start is journaled, never waiting for the peer */
+		bpci__http_response r;
+		char nodes[512];
+		double t0 = mono();
+
+		snprintf(nodes, sizeof(nodes), "%s/api/nodes", c.api);
+		ck_assert_int_eq(http("POST", nodes, c.token,
+				      "{\"type\":\"storage\",\"name\":\"while-hung\",\"params\":"
+				      "{\"storage_type\":\"distributed\",\"capacity_gb\":5},"
+				      "\"command\":[\"/bin/sh\",\"-c\",\"exec sleep 60\"],"
+				      "\"health\":{\"type\":\"none\"},\"stop\":{\"timeout\":\"2s\"}}",
+				      &r), 201);
+		bpci__http_response_clear(&r);
+		ck_assert_double_lt(mono() - t0, 5.0);
+	}
 	kill(peer.pid, SIGCONT);
 	/* The peer is down for a while: appends go on, health shows the error. */
 	forget(peer.pid);
@@ -419,6 +434,7 @@ START_TEST(coordinator_ships_by_itself)
 		ck_assert(strncmp(ra.out, rb.out, mlen) == 0);
 		ck_assert_contains(rb.out, "\"subject\":\"down-4\"");
 		ck_assert_contains(rb.out, "\"subject\":\"hung-0\"");
+		ck_assert_contains(rb.out, "\"name\":\"while-hung\"");
 		bpci_test_run_free(&ra);
 		bpci_test_run_free(&rb);
 	}
