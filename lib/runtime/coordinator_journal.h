@@ -36,8 +36,9 @@ void bpci__coord_ship_notify(bpci_coordinator *c);
 void bpci__coord_ship_stop(bpci_coordinator *c);
 /* A reload applied @config: a coordinator that follows the configuration
  * ships to its audit_integration.bpi_ledger_endpoint from now on
- * (restarting the shipper when it changed; none: no shipping). */
-void bpci__coord_ship_reloaded(bpci_coordinator *c, const bpci_config *config);
+ * (restarting the shipper when it changed; none: no shipping). A
+ * shipper that cannot start is a warning in @diag. */
+void bpci__coord_ship_reloaded(bpci_coordinator *c, const bpci_config *config, bpci_diag *diag);
 /* "ledger_shipping" (and the alarm) into health document @doc. */
 void bpci__coord_ship_health(struct json_t *doc, bpci_coordinator *c);
 /* The shipping metrics' Prometheus text ("" when not shipping);

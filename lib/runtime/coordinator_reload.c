@@ -144,7 +144,7 @@ int bpci_coordinator_reload(bpci_coordinator *c, const bpci_config *config, bpci
 	}
 	r = bpci__coord_batch_end(c, diag);
 	rc = rc < 0 ? rc : r;
-	bpci__coord_ship_reloaded(c, config); /* coordinator_ship.c */
+	bpci__coord_ship_reloaded(c, config, diag); /* coordinator_ship.c */
 	bpci__free(taken);
 	bpci__free(old);
 	bpci__free(pair);

@@ -88,17 +88,24 @@ int bpci_coordinator_ship_to(bpci_coordinator *c, const bpci_ledger_shipper_opti
 	return rc;
 }
 
-void bpci__coord_ship_reloaded(bpci_coordinator *c, const bpci_config *config)
+void bpci__coord_ship_reloaded(bpci_coordinator *c, const bpci_config *config, bpci_diag *diag)
 {
 	bpci_audit_settings a;
+	int rc;
 
 	if (!c->ship || !c->ship->follow || !config)
 		return;
 	bpci_config_audit(config, &a);
-	/* a shipper that cannot start (out of memory, a damaged state file)
-	 * leaves no shipping: the health document shows none, and the next
-	 * reload tries again */
-	(void)apply(c, a.ledger_endpoint, NULL);
+	/* a shipper that cannot start (a damaged state file, no memory) is
+	 * no reason to refuse the nodes: a warning, no shipping, and the
+	 * next reload tries again */
+	rc = apply(c, a.ledger_endpoint, NULL);
+	if (rc < 0)
+		(void)bpci__diag_add(diag, BPCI_SEVERITY_WARNING, rc,
+				     "audit_integration.bpi_ledger_endpoint",
+				     "cannot ship the journal to %s: %s; it is not shipped (a damaged "
+				     "%s/ship-*.state is deleted by hand)",
+				     a.ledger_endpoint, bpci_strerror(rc), c->ledger_dir);
 }
 
 int bpci_coordinator_ship_stats(bpci_ledger_ship_stats *out, bpci_coordinator *c)
