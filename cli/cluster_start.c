@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "ship_watch.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -32,6 +33,11 @@ static const cli_option start_opts[] = {
 	{"failover-timeout", CLI_VALUE, 0, "DURATION",
 	 "a child daemon silent this long is failed and its replicas fail over "
 	 "(default 3s; longer than the heartbeat interval)", NULL},
+	{"ledger-endpoint", CLI_VALUE, 0, "URL",
+	 "ship the manager's ledger to this remote ledger (`bpci-enterprise ledger serve`; "
+	 "the original's audit_integration.bpi_ledger_endpoint) on a thread of its own", NULL},
+	{"ledger-token-file", CLI_VALUE, 0, "FILE",
+	 "the remote ledger's bearer token (default: $BPCI_LEDGER_TOKEN)", NULL},
 	{"standby", CLI_SWITCH, 0, NULL,
 	 "wait until the primary on the same state directory exits, then take over "
 	 "(on --listen, else the primary's address from DIR/api.url)", NULL},
@@ -107,6 +113,7 @@ static int serve(cli_ctx *ctx, bpci_cluster_manager *cm, const char *listen, int
 {
 	bpci_cluster_server *srv = NULL;
 	bpci_diag *diag = NULL;
+	ship_watch watch = {0, 0, 0};
 	int rc, tries = 0;
 
 	bpci_diag_new(&diag);
@@ -128,14 +135,40 @@ static int serve(cli_ctx *ctx, bpci_cluster_manager *cm, const char *listen, int
 	printf("cluster manager listening on %s (state %s)\n", bpci_cluster_server_url(srv),
 	       bpci_cluster_manager_state_dir(cm));
 	fflush(stdout);
-	/* Wake at least once a second so that port leases expire on time. */
-	while ((rc = bpci_cluster_server_step(srv, 1000)) == 0)
-		;
+	/* Wake at least once a second so that port leases expire on time
+	 * (and the shipper's alarm is logged within a second). */
+	do {
+		bpci_ledger_ship_stats st = BPCI_LEDGER_SHIP_STATS_INIT;
+
+		ship_watch_check(&watch, ctx, bpci_cluster_manager_ship_stats(&st, cm) == 0, &st);
+	} while ((rc = bpci_cluster_server_step(srv, 1000)) == 0);
 	bpci_cluster_server_free(srv);
 	rc = bpci_cluster_manager_shutdown(cm, diag);
 	cli_print_diag(ctx, diag);
 	bpci_diag_free(diag);
 	return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+}
+
+/* --ledger-endpoint: ship the ledger from now on. */
+static int ship(cli_ctx *ctx, bpci_cluster_manager *cm, const cli_parsed *p, bpci_diag *diag)
+{
+	bpci_ledger_shipper_options o = BPCI_LEDGER_SHIPPER_OPTIONS_INIT;
+	int failed, rc;
+	char *token;
+
+	if (!cli_parsed_get(p, "ledger-endpoint"))
+		return 0;
+	token = ship_read_token(ctx, cli_parsed_get(p, "ledger-token-file"), &failed);
+	if (failed)
+		return -1;
+	o.endpoint = cli_parsed_get(p, "ledger-endpoint");
+	o.token = token;
+	bpci_diag_clear(diag);
+	rc = bpci_cluster_manager_ship_to(cm, &o, diag);
+	free(token);
+	cli_print_diag(ctx, diag);
+	bpci_diag_clear(diag);
+	return rc;
 }
 
 int cmd_cluster_start(cli_ctx *ctx, int argc, char **argv)
@@ -154,7 +187,7 @@ int cmd_cluster_start(cli_ctx *ctx, int argc, char **argv)
 				 "--cluster-id ID [--state-dir DIR] [--listen ADDR] "
 				 "[--port-ranges RANGES] [--reserved-ports PORTS] "
 				 "[--heartbeat-interval DURATION] [--failover-timeout DURATION] "
-				 "[--standby]",
+				 "[--ledger-endpoint URL [--ledger-token-file FILE]] [--standby]",
 				 "Run the cluster manager (the root daemon) in the foreground: "
 				 "it hosts the ENC replicas, keeps registrations and port leases, "
 				 "journals every change to its ledger and serves the HTTP API. "
@@ -204,6 +237,10 @@ int cmd_cluster_start(cli_ctx *ctx, int argc, char **argv)
 	cli_print_diag(ctx, diag);
 	if (rc != 0) {
 		status = cli_exit_for(rc) == CLI_EXIT_USAGE ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+		goto out;
+	}
+	if (ship(ctx, cm, &p, diag) != 0) {
+		status = CLI_EXIT_FAILED;
 		goto out;
 	}
 	listen = cli_parsed_get(&p, "listen") ? cli_xstrdup(cli_parsed_get(&p, "listen"))

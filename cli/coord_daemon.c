@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "coord.h"
+#include "ship_watch.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define INITIAL_WAIT_MS 15000
@@ -51,6 +52,9 @@ static const cli_option start_opts[] = {
 	 "heartbeat period of the links (default 1s; children use their parent's)", NULL},
 	{"failover-timeout", CLI_VALUE, 0, "DURATION",
 	 "a child silent this long is failed (remote) or unreachable (default 3s)", NULL},
+	{"ledger-token-file", CLI_VALUE, 0, "FILE",
+	 "the bearer token of the remote ledger that the configuration's "
+	 "audit_integration.bpi_ledger_endpoint names (default: $BPCI_LEDGER_TOKEN)", NULL},
 };
 
 static const char start_desc[] =
@@ -64,7 +68,12 @@ static const char start_desc[] =
 	"a daemon of the daemon tree: it supervises child daemons with OTP "
 	"semantics, joins --join PARENT_URL and sends READY=1 to $NOTIFY_SOCKET "
 	"once serving and joined; when a child exceeds the restart intensity it "
-	"stops its child daemons (not its nodes) and exits 75.";
+	"stops its child daemons (not its nodes) and exits 75. When the "
+	"configuration has audit_integration.bpi_ledger_endpoint, the journal is "
+	"shipped to that remote ledger (`bpci-enterprise ledger serve`) on a "
+	"thread of its own; a reload with another endpoint restarts the shipper, "
+	"and a divergence is logged as an ALARM and shown by the health endpoint "
+	"and /metrics.";
 
 static void on_event(const bpci_node_event *ev, void *payload)
 {
@@ -183,6 +192,10 @@ static int open_coordinator(cli_ctx *ctx, daemon_state *d, const cli_parsed *p)
 	free(url); /* copied by the coordinator */
 	if (rc != 0)
 		return fail(ctx, d, rc);
+	/* Warnings of a successful open (a power-loss hole cut from the
+	 * journal, a legacy state migrated) are the operator's to see now. */
+	cli_print_diag(ctx, d->diag);
+	bpci_diag_clear(d->diag);
 	so.listen = cli_parsed_get(p, "listen");
 	so.config_path = cli_parsed_get(p, "config");
 	so.reload_on_sighup = 1;
@@ -302,10 +315,47 @@ static int finish(cli_ctx *ctx, daemon_state *d, int rc)
 	return CLI_EXIT_OK;
 }
 
+/* With a configuration, the journal follows its bpi_ledger_endpoint
+ * (applied by each reload, the first one included). */
+static int ship_setup(cli_ctx *ctx, daemon_state *d, const cli_parsed *p)
+{
+	bpci_ledger_shipper_options o = BPCI_LEDGER_SHIPPER_OPTIONS_INIT;
+	int failed, rc;
+	char *token;
+
+	if (!d->cfg)
+		return CLI_EXIT_OK;
+	token = ship_read_token(ctx, cli_parsed_get(p, "ledger-token-file"), &failed);
+	if (failed)
+		return CLI_EXIT_USAGE;
+	o.token = token;
+	rc = bpci_coordinator_ship_to(d->c, &o, d->diag);
+	free(token);
+	return rc == 0 ? CLI_EXIT_OK : fail(ctx, d, rc);
+}
+
+/* The loop; while shipping, it looks at the shipper once a second to log
+ * its alarm and errors. */
+static int serve_loop(cli_ctx *ctx, daemon_state *d)
+{
+	bpci_ledger_ship_stats st = BPCI_LEDGER_SHIP_STATS_INIT;
+	ship_watch w = {0, 0, 0};
+	int rc, shipping;
+
+	do {
+		shipping = bpci_coordinator_ship_stats(&st, d->c) == 0;
+		ship_watch_check(&w, ctx, shipping, &st);
+		rc = bpci_server_step(d->srv, shipping ? 1000 : -1);
+	} while (rc == 0);
+	return rc < 0 ? rc : 0;
+}
+
 static int run_daemon(cli_ctx *ctx, daemon_state *d, const cli_parsed *p)
 {
 	int rc, status = open_coordinator(ctx, d, p);
 
+	if (status == CLI_EXIT_OK)
+		status = ship_setup(ctx, d, p);
 	if (status == CLI_EXIT_OK && cli_parsed_get(p, "daemon-id"))
 		status = start_daemon(ctx, d, p);
 	if (status != CLI_EXIT_OK)
@@ -326,7 +376,7 @@ static int run_daemon(cli_ctx *ctx, daemon_state *d, const cli_parsed *p)
 	fflush(stdout);
 	wait_initial(d->c);
 	print_table(ctx, d->c);
-	rc = bpci_server_run(d->srv);
+	rc = serve_loop(ctx, d);
 	return finish(ctx, d, rc);
 }
 

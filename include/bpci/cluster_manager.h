@@ -120,6 +120,34 @@ BPCI_EXTERN int bpci_cluster_manager_new(bpci_cluster_manager **out,
 					 const bpci_cluster_manager_options *opts,
 					 bpci_diag *diag);
 
+/**
+ * bpci_cluster_manager_ship_to - ship the manager's ledger (DIR/ledger)
+ * to a remote ledger (bpci_ledger_serve()) on a thread of its own, as
+ * bpci_coordinator_ship_to() does for a coordinator: appends never wait
+ * for it, it is told after each append, how far it shipped is durable
+ * (DIR/ledger/ship-*.state), and a divergence stops it and raises the
+ * alarm in GET /api/cluster-manager/health ("status":"degraded", "alarm")
+ * and /metrics (bpci_ledger_ship_divergence_alarm). Calling it again with
+ * another endpoint or token restarts the shipper; the same ones change
+ * nothing.
+ *
+ * @options: NULL, or an endpoint NULL or "", stops shipping.
+ *
+ * Returns 0; BPCI_EINVAL (bad options: the diag names the field); errors
+ * of bpci_ledger_shipper_new(). Loop thread only.
+ */
+BPCI_EXTERN int bpci_cluster_manager_ship_to(bpci_cluster_manager *cm,
+					     const bpci_ledger_shipper_options *options,
+					     bpci_diag *diag);
+
+/**
+ * bpci_cluster_manager_ship_stats - what the manager's shipper did so far
+ * (@out's version set by the caller). Returns 0, BPCI_ENOTFOUND (not
+ * shipping), BPCI_EINVAL.
+ */
+BPCI_EXTERN int bpci_cluster_manager_ship_stats(bpci_ledger_ship_stats *out,
+						bpci_cluster_manager *cm);
+
 /** bpci_cluster_manager_free - release the manager; replica processes keep
  *  running and are re-adopted by the next manager. NULL is a no-op. */
 BPCI_EXTERN void bpci_cluster_manager_free(bpci_cluster_manager *cm);

@@ -75,6 +75,7 @@
 #include "common.h"
 #include "config.h"
 #include "error.h"
+#include "ledger_server.h"
 #include "node.h"
 
 BPCI_BEGIN_DECLS
@@ -424,6 +425,42 @@ BPCI_EXTERN const char *bpci_coordinator_state_dir(const bpci_coordinator *c);
  */
 BPCI_EXTERN int bpci_coordinator_reload(bpci_coordinator *c, const bpci_config *config,
 					bpci_diag *diag);
+
+/**
+ * bpci_coordinator_ship_to - ship the coordinator's journal (its ledger
+ * in DIR/ledger) to a remote ledger (bpci_ledger_serve(), the original's
+ * audit_integration.bpi_ledger_endpoint) on a thread of its own.
+ *
+ * Appends never wait for it: the journal tells the shipper after each
+ * group commit (bpci_ledger_shipper_notify()), which sends what is
+ * pending in batches (@options: batch 100, flush 1000 ms, 3 retries with
+ * backoff by default). How far it shipped is durable in the ledger
+ * directory (ship-*.state), so a restart resumes there. A remote tree
+ * that diverges from the local one stops shipping and raises the alarm:
+ * GET /api/node-coordinator/health says "status":"degraded" with
+ * "alarm", /metrics has bpci_ledger_ship_divergence_alarm 1, and an
+ * "audit.divergence" entry is journaled.
+ *
+ * @options: NULL stops shipping. With options->endpoint NULL the
+ *   coordinator follows the configuration: each bpci_coordinator_reload()
+ *   (SIGHUP too) ships to the configuration's bpi_ledger_endpoint,
+ *   restarting the shipper when it changed, none when it is empty. The
+ *   other fields (token, batch, ...) are copied.
+ *
+ * Returns 0; BPCI_EINVAL (bad options: the diag names the field);
+ * errors of bpci_ledger_shipper_new() (BPCI_EPARSE: a damaged state
+ * file). Not thread-safe: call it from the loop's thread.
+ */
+BPCI_EXTERN int bpci_coordinator_ship_to(bpci_coordinator *c,
+					 const bpci_ledger_shipper_options *options,
+					 bpci_diag *diag);
+
+/**
+ * bpci_coordinator_ship_stats - what the coordinator's shipper did so far
+ * (@out's version set by the caller). Returns 0, BPCI_ENOTFOUND (not
+ * shipping), BPCI_EINVAL.
+ */
+BPCI_EXTERN int bpci_coordinator_ship_stats(bpci_ledger_ship_stats *out, bpci_coordinator *c);
 
 /**
  * bpci_coordinator_run - run the loop until bpci_coordinator_request_stop()

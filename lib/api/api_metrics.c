@@ -15,6 +15,7 @@
 #include "bpci/daemon.h"
 #include "common/alloc.h"
 #include "runtime/coordinator_api.h"
+#include "runtime/coordinator_journal.h"
 #include "runtime/metric_names.h"
 #include "runtime/metrics.h"
 
@@ -55,6 +56,7 @@ static void on_health(bpci__http_req *req, void *payload)
 			bpci_coordinator_state_dir(srv->c), "started_ms",
 			(json_int_t)srv->started_ms);
 	bpci_node_status_list_free(list);
+	bpci__coord_ship_health(doc, srv->c); /* remote ledger, alarm */
 	bpci__http_reply_json(req, 200, doc);
 }
 
@@ -372,6 +374,12 @@ static void on_metrics(bpci__http_req *req, void *payload)
 			}
 		}
 		bpci_free(links);
+	}
+	if (rc == 0) { /* shipping the journal to a remote ledger */
+		char *ship = bpci__coord_ship_metrics(srv->c);
+
+		if (!ship || !(text = join(text, strlen(text), ship)))
+			rc = BPCI_ENOMEM;
 	}
 	if (rc != 0)
 		bpci__http_reply_error(req, 500, "internal", bpci_strerror(rc), NULL);

@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 
+#include "api/api_trail.h"
 #include "api/cluster_api.h"
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "runtime/cluster_converge.h"
 #include "runtime/cluster_migrate.h"
 #include "runtime/cluster_internal.h"
+#include "runtime/cluster_ship.h"
 #include "runtime/coordinator_api.h"
 #include "runtime/fsutil.h"
 #include "runtime/token.h"
@@ -50,6 +52,71 @@ static int load_token(char **out, const char *dir, bpci_diag *diag)
 	return rc;
 }
 
+/* Queued api.request entries beyond this wait for a ledger that cannot
+ * be written: the newest are dropped to keep memory bounded. */
+#define TRAIL_MAX 65536u
+
+static void on_answer(const bpci__http_req *req, int status, void *payload)
+{
+	bpci_cluster_server *srv = payload;
+	char *details, *subject;
+
+	if (bpci__api_trail_details(&details, req, status) != 1)
+		return;
+	subject = bpci__strdup(bpci__http_req_path(req));
+	if (!subject || srv->ntrail >= TRAIL_MAX ||
+	    bpci__grow((void **)&srv->trail, &srv->captrail, srv->ntrail + 1,
+		       sizeof(*srv->trail)) < 0) {
+		bpci__free(subject);
+		bpci__free(details);
+		return;
+	}
+	srv->trail[srv->ntrail].subject = subject;
+	srv->trail[srv->ntrail++].details = details;
+}
+
+static void trail_clear(bpci_cluster_server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->ntrail; i++) {
+		bpci__free(srv->trail[i].subject);
+		bpci__free(srv->trail[i].details);
+	}
+	srv->ntrail = 0;
+}
+
+/* Append the turn's api.request entries in one batch; kept for the next
+ * turn when the ledger refuses them. */
+static void trail_flush(bpci_cluster_server *srv)
+{
+	bpci_ledger_event *ev;
+	size_t i;
+	int rc;
+
+	if (srv->ntrail == 0)
+		return;
+	ev = bpci__calloc(srv->ntrail, sizeof(*ev));
+	if (!ev)
+		return;
+	for (i = 0; i < srv->ntrail; i++) {
+		bpci_ledger_event e = BPCI_LEDGER_EVENT_INIT;
+
+		e.type = "api.request";
+		e.actor = srv->cm->cluster_id;
+		e.subject = srv->trail[i].subject;
+		e.details_json = srv->trail[i].details;
+		ev[i] = e;
+	}
+	rc = bpci_ledger_append_many(NULL, srv->cm->ledger, ev, srv->ntrail, NULL);
+	bpci__free(ev);
+	if (rc == 0) {
+		srv->cm->journaled += srv->ntrail;
+		trail_clear(srv);
+		bpci__cm_ship_notify(srv->cm);
+	}
+}
+
 int bpci_cluster_manager_serve(bpci_cluster_server **out, bpci_cluster_manager *cm,
 			       const char *listen, const char *token, bpci_diag *diag)
 {
@@ -79,6 +146,8 @@ int bpci_cluster_manager_serve(bpci_cluster_server **out, bpci_cluster_manager *
 		rc = bpci__http_server_new(&srv->http,
 					   bpci__coordinator_base(bpci_cluster_manager_coordinator(cm)),
 					   &ho, diag);
+	if (rc == 0)
+		bpci__http_server_on_answer(srv->http, on_answer, srv);
 	if (rc == 0)
 		rc = bpci__cm_routes_read(srv);
 	if (rc == 0)
@@ -139,6 +208,7 @@ int bpci_cluster_server_step(bpci_cluster_server *srv, int timeout_ms)
 	/* Leases end on their own: each iteration releases the expired ones
 	 * (journaled); a failed journal write is retried next time. */
 	bpci_cluster_manager_expire_ports(srv->cm, NULL, NULL);
+	trail_flush(srv);
 	return rc;
 }
 
@@ -150,6 +220,9 @@ void bpci_cluster_server_free(bpci_cluster_server *srv)
 	bpci__cm_converge_free(srv->converge);
 	bpci__cm_set_url(srv->cm, NULL);
 	bpci__http_server_free(srv->http);
+	trail_flush(srv);
+	trail_clear(srv);
+	bpci__free(srv->trail);
 	if (srv->url_path)
 		unlink(srv->url_path);
 	bpci__free(srv->url_path);

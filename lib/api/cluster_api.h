@@ -22,6 +22,12 @@ struct bpci_cluster_server {
 	bpci__jobs jobs;            /* mutations waiting for the loop */
 	uint64_t started_ms;
 	struct bpci__cm_converge *converge; /* after a clean stop (cluster_converge.h) */
+	/* api.request entries waiting for the end of the loop turn: one
+	 * append (one fsync) for all of them (cluster_api.c) */
+	struct bpci__cm_trail {
+		char *subject, *details;
+	} *trail;
+	size_t ntrail, captrail;
 };
 
 /* Queue @req for @fn (called with the server) between loop iterations

@@ -11,25 +11,38 @@
 #include "api/cluster_api.h"
 #include "common/alloc.h"
 #include "runtime/cluster_internal.h"
+#include "runtime/cluster_ship.h"
 #include "runtime/metric_names.h"
 
 static void health(bpci__http_req *req, void *payload)
 {
 	bpci_cluster_server *srv = payload;
 	bpci_cluster_metrics m;
+	json_t *doc;
 
 	if (bpci_cluster_manager_get_metrics(&m, srv->cm) != 0) {
 		bpci__http_reply_error(req, 500, "internal", "out of memory", NULL);
 		return;
 	}
-	bpci__http_reply_json(req, m.daemon_tree_health == 1.0 ? 200 : 503,
-			      json_pack("{s:s, s:s, s:I, s:f, s:i, s:i}", "status",
-					m.daemon_tree_health == 1.0 ? "ok" : "unhealthy",
-					"cluster_id", srv->cm->cluster_id, "uptime_ms",
-					(json_int_t)(bpci__cm_now_ms() - srv->started_ms),
-					"daemon_tree_health", m.daemon_tree_health, "replicas",
-					(int)m.total_replicas, "registered_nodes",
-					(int)m.registered_nodes));
+	doc = json_pack("{s:s, s:s, s:I, s:f, s:i, s:i}", "status",
+			m.daemon_tree_health == 1.0 ? "ok" : "unhealthy", "cluster_id",
+			srv->cm->cluster_id, "uptime_ms",
+			(json_int_t)(bpci__cm_now_ms() - srv->started_ms), "daemon_tree_health",
+			m.daemon_tree_health, "replicas", (int)m.total_replicas,
+			"registered_nodes", (int)m.registered_nodes);
+	/* a diverged remote ledger degrades an otherwise healthy manager;
+	 * an unhealthy tree stays unhealthy */
+	if (doc && m.daemon_tree_health == 1.0)
+		bpci__cm_ship_health(doc, srv->cm);
+	else if (doc) {
+		json_t *tmp = json_object();
+
+		bpci__cm_ship_health(tmp, srv->cm);
+		json_object_del(tmp, "status");
+		json_object_update(doc, tmp);
+		json_decref(tmp);
+	}
+	bpci__http_reply_json(req, m.daemon_tree_health == 1.0 ? 200 : 503, doc);
 }
 
 static void metrics_json(bpci__http_req *req, void *payload)
@@ -76,6 +89,13 @@ static void prometheus(bpci__http_req *req, void *payload)
 	family(f, BPCI__MID_PORT_UTILIZATION, m.port_utilization);
 	family(f, BPCI__MID_AUDIT_EVENTS_TOTAL, (double)m.ledger_entries);
 	bpci__cm_daemon_metrics(f, srv->cm);
+	{
+		char *ship = bpci__cm_ship_metrics(srv->cm);
+
+		if (ship)
+			fputs(ship, f);
+		bpci__free(ship);
+	}
 	fclose(f);
 	bpci__http_reply_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", buf);
 	free(buf);

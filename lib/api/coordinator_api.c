@@ -15,10 +15,12 @@
 #include <event2/event.h>
 
 #include "api/api_internal.h"
+#include "api/api_trail.h"
 #include "api/api_tree.h"
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "runtime/coordinator_api.h"
+#include "runtime/coordinator_journal.h"
 #include "runtime/fsutil.h"
 #include "runtime/token.h"
 
@@ -61,6 +63,19 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	bpci__api_queue(arg, BPCI__JOB_RELOAD, NULL);
 }
 
+/* api.request: queued for the journal's next group commit (no fsync of
+ * its own); a refused 401 has no state change to ride along with, so it
+ * goes out with the commit's timer, within a few milliseconds. */
+static void on_answer(const bpci__http_req *req, int status, void *payload)
+{
+	bpci_server *srv = payload;
+	char *details;
+
+	if (bpci__api_trail_details(&details, req, status) == 1)
+		(void)bpci__coord_journal_event(srv->c, "api.request", bpci__http_req_path(req),
+						details);
+}
+
 static int start_http(bpci_server *srv, const bpci_server_options *o, bpci_diag *diag)
 {
 	bpci__http_server_opts ho = BPCI__HTTP_SERVER_OPTS_INIT;
@@ -71,6 +86,8 @@ static int start_http(bpci_server *srv, const bpci_server_options *o, bpci_diag 
 	ho.timeout_ms = o->timeout_ms;
 	ho.token = srv->token;
 	rc = bpci__http_server_new(&srv->http, bpci__coordinator_base(srv->c), &ho, diag);
+	if (rc == 0)
+		bpci__http_server_on_answer(srv->http, on_answer, srv);
 	if (rc == 0)
 		rc = bpci__api_routes_metrics(srv);
 	if (rc == 0)

@@ -69,6 +69,7 @@ struct bpci_cluster_manager {
 	uint64_t hb_ms, failover_timeout_ms; /* the root daemon's; 0: defaults */
 	uint64_t fence_ms;          /* last failed fencing attempt, 0: none */
 	uint64_t migrate_ms;        /* last look at DIR/migration.json (cluster_migrate.c) */
+	struct bpci__shipping *ship; /* DIR/ledger shipped (cluster_ship.c), or NULL */
 };
 
 /* Append one event (type, subject, details JSON object text) durably. */

@@ -15,6 +15,7 @@
 #include "common/diag.h"
 #include "model/cluster_internal.h"
 #include "runtime/cluster_internal.h"
+#include "runtime/cluster_ship.h"
 #include "runtime/coordinator_journal.h"
 #include "runtime/fsutil.h"
 #include "runtime/procstat.h"
@@ -52,8 +53,10 @@ int bpci__cm_journal(bpci_cluster_manager *cm, const char *type, const char *sub
 	ev.subject = subject;
 	ev.details_json = details_json;
 	rc = bpci_ledger_append(NULL, cm->ledger, &ev, diag);
-	if (rc == 0)
+	if (rc == 0) {
 		cm->journaled++;
+		bpci__cm_ship_notify(cm);
+	}
 	return rc;
 }
 
@@ -329,6 +332,7 @@ void bpci_cluster_manager_free(bpci_cluster_manager *cm)
 	if (!cm)
 		return;
 	bpci_coordinator_free(cm->c);
+	bpci__cm_ship_free(cm); /* it reads the ledger */
 	bpci_ledger_free(cm->ledger);
 	bpci_port_pool_free(cm->pool);
 	bpci_daemon_tree_free(cm->tree);

@@ -24,7 +24,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "common/alloc.h"
+#include "runtime/coordinator_journal.h"
 #include "runtime/procstat_internal.h"
 
 #define READY_PROBE_MS 100
@@ -97,6 +100,43 @@ void bpci__coord_notify_cb(pid_t pid, const bpci__notify_msg *msg, void *payload
 		bpci__coord_heartbeat(n, 0);
 }
 
+static const char *check_name(bpci__check check)
+{
+	switch (check) {
+	case BPCI__CHECK_NOTIFY:
+		return "notify";
+	case BPCI__CHECK_HTTP:
+		return "http";
+	case BPCI__CHECK_TCP:
+		return "tcp";
+	case BPCI__CHECK_EXEC:
+		return "exec";
+	default:
+		return "none";
+	}
+}
+
+/*
+ * node.health: only transitions are journaled (healthy -> unhealthy ->
+ * healthy), never a probe that merely passed again, so a node probed
+ * every second does not grow the journal. The entry goes out with the
+ * next group commit. Whether the last entry said unhealthy is not
+ * persisted: a restarted coordinator sees every node as healthy.
+ */
+static void journal_health(bpci__cnode *n, int healthy, const char *reason)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "health", healthy ? "healthy" : "unhealthy",
+			      "reason", reason, "check", check_name(n->set.check), "pid",
+			      (json_int_t)(n->proc ? bpci__proc_pid(n->proc) : 0));
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+	json_decref(o);
+	if (bpci__coord_journal_event(n->c, "node.health", n->id,
+				      text ? bpci__strdup(text) : NULL) == 0)
+		n->health_bad = !healthy;
+	free(text);
+}
+
 static void became_unhealthy(bpci__cnode *n, const char *why)
 {
 	char reason[320];
@@ -106,6 +146,8 @@ static void became_unhealthy(bpci__cnode *n, const char *why)
 		 n->missed, n->missed == 1 ? "" : "s", why && *why ? ": " : "",
 		 why ? why : "");
 	bpci__coord_set_failure(n, "%s", reason);
+	if (!n->health_bad)
+		journal_health(n, 0, reason);
 	if (n->state != BPCI_NODE_STATE_UNHEALTHY)
 		bpci__coord_set_state(n, BPCI_NODE_STATE_UNHEALTHY, reason);
 	if (n->set.policy != BPCI__POLICY_TEMPORARY)
@@ -198,12 +240,20 @@ void bpci__coord_heartbeat(bpci__cnode *n, int ready)
 		bpci__free(n->failure_reason);
 		n->failure_reason = NULL;
 		bpci__coord_set_state(n, BPCI_NODE_STATE_RUNNING, "ready");
+		if (n->health_bad)
+			journal_health(n, 1, n->set.check == BPCI__CHECK_NOTIFY
+						     ? "ready (READY=1) after a restart"
+						     : "ready after a restart: its probe passed");
 		if (n->set.check != BPCI__CHECK_NONE)
 			arm_hb(n, n->set.interval_ms);
 	} else if (n->state == BPCI_NODE_STATE_UNHEALTHY) {
 		bpci__free(n->failure_reason);
 		n->failure_reason = NULL;
 		bpci__coord_set_state(n, BPCI_NODE_STATE_RUNNING, "healthy again");
+		if (n->health_bad)
+			journal_health(n, 1, n->set.check == BPCI__CHECK_NOTIFY
+						     ? "healthy again: its heartbeat arrived"
+						     : "healthy again: its probe passed");
 	}
 }
 

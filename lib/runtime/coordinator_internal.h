@@ -13,6 +13,7 @@
  *                          coordinator.json), loading it, adopting
  *   coordinator_journal.c  the journal on DIR/ledger: appends, snapshots
  *   coordinator_journal_replay.c  loading it: snapshot plus tail
+ *   coordinator_ship.c     shipping the journal to a remote ledger
  *   coordinator_ops.c      the public operations (start, stop, restart, wait)
  *   coordinator_reload.c   applying a configuration's difference
  *   coordinator_orphans.c  node processes a dead coordinator did not record
@@ -55,6 +56,13 @@ typedef struct bpci__cremoved {
 	char *id;
 	uint64_t seq;
 } bpci__cremoved;
+
+/* An entry that is not a node-table change (node.health, api.request),
+ * queued for the next flush (coordinator_journal.c). */
+typedef struct bpci__cevent {
+	const char *type;           /* static */
+	char *subject, *details;
+} bpci__cevent;
 
 /* How the node's readiness and liveness are checked. */
 typedef enum bpci__check {
@@ -143,6 +151,7 @@ struct bpci__cnode {
 	char *failure_reason;
 	char *status_text;
 	int self_stopping;          /* the node sent STOPPING=1 (coordinator_health.c) */
+	int health_bad;             /* its last node.health entry says unhealthy */
 	bpci__list_frag *list_frag; /* its GET /api/nodes entry, cached */
 	struct bpci__cspawn *spawning; /* between spawn_begin and spawn_end */
 };
@@ -169,6 +178,9 @@ struct bpci_coordinator {
 	char *ledger_dir;
 	bpci__cremoved *removed;    /* removals not yet appended */
 	size_t nremoved, capremoved;
+	bpci__cevent *events;       /* other entries not yet appended */
+	size_t nevents, capevents;
+	struct bpci__coord_ship *ship; /* shipping the journal (coordinator_ship.c) */
 	uint64_t since_snapshot;    /* entries appended since the last snapshot */
 	uint64_t snapshot_every;    /* snapshot after this many entries */
 	int snapshot_due;           /* a change could not be queued: snapshot it */

@@ -16,6 +16,13 @@
  * spec), so replaying one means setting them: no entry depends on how the
  * previous one was classified.
  *
+ * History that is not table state is queued (bpci__coord_journal_event)
+ * and goes out with the same flush, after the table's changes:
+ *   node.health     a health transition (coordinator_health.c)
+ *   api.request     a mutating API request (lib/api/coordinator_api.c)
+ * Replaying skips both. After each flush the shipper, if any, is told
+ * (coordinator_ship.c).
+ *
  * Why diffing: the table's fields are changed from many places (spawns,
  * exits, probes, reloads); instead of each of them composing an entry, a
  * flush compares each node with what the journal last recorded for it
@@ -62,10 +69,11 @@ int bpci__coord_journal_open(bpci_coordinator *c, const char *name, bpci_diag *d
 	if (rc == BPCI_EVERIFY || rc == BPCI_EUNSUPPORTED || rc == BPCI_EINVAL)
 		return bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, rc, c->ledger_dir, 0, 0, "",
 					 "the coordinator's journal cannot be opened (%s); it is "
-					 "left untouched (check it with `bpci-enterprise audit "
-					 "verify --ledger %s`, or move it away to start with no "
-					 "nodes)",
-					 bpci_strerror(rc), c->ledger_dir);
+					 "left untouched (find the damage with `bpci-enterprise "
+					 "audit verify --ledger %s`, cut it on your word with "
+					 "`bpci-enterprise audit repair --ledger %s`, or move the "
+					 "directory away to start with no nodes)",
+					 bpci_strerror(rc), c->ledger_dir, c->ledger_dir);
 	if (rc == BPCI_EBUSY)
 		return bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, rc, c->ledger_dir, 0, 0, "",
 					 "the coordinator's journal %s is held open for writing "
@@ -77,6 +85,8 @@ int bpci__coord_journal_open(bpci_coordinator *c, const char *name, bpci_diag *d
 int bpci_coordinator_audit(bpci_coordinator *c, const char *event, const char *details,
 			   bpci_diag *diag)
 {
+	int rc;
+
 	if (!c)
 		return BPCI_EINVAL;
 	if (!event || !*event)
@@ -85,12 +95,61 @@ int bpci_coordinator_audit(bpci_coordinator *c, const char *event, const char *d
 	if (!c->ledger)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "event",
 				      "the coordinator has no journal open");
-	return bpci_ledger_audit(c->ledger, event, details);
+	rc = bpci_ledger_audit(c->ledger, event, details);
+	if (rc == 0)
+		bpci__coord_ship_notify(c);
+	return rc;
+}
+
+/* Queued entries beyond this wait for a journal that cannot be written:
+ * dropping the newest keeps memory bounded. */
+#define EVENTS_MAX 65536u
+
+int bpci__coord_journal_event(bpci_coordinator *c, const char *type, const char *subject,
+			      char *details)
+{
+	char *subj;
+
+	if (!details)
+		return BPCI_ENOMEM;
+	if (!c->ledger || c->nevents >= EVENTS_MAX) {
+		bpci__free(details);
+		return c->ledger ? BPCI_ELIMIT : 0;
+	}
+	subj = bpci__strdup(subject ? subject : "");
+	if (!subj || bpci__grow((void **)&c->events, &c->capevents, c->nevents + 1,
+				sizeof(*c->events)) < 0) {
+		bpci__free(subj);
+		bpci__free(details);
+		return BPCI_ENOMEM;
+	}
+	c->events[c->nevents].type = type;
+	c->events[c->nevents].subject = subj;
+	c->events[c->nevents++].details = details;
+	bpci__coord_dirty(c);
+	return 0;
+}
+
+static void events_clear(bpci_coordinator *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nevents; i++) {
+		bpci__free(c->events[i].subject);
+		bpci__free(c->events[i].details);
+	}
+	c->nevents = 0;
 }
 
 void bpci__coord_journal_close(bpci_coordinator *c)
 {
 	size_t i;
+
+	bpci__coord_ship_stop(c); /* it reads the ledger */
+	events_clear(c);
+	bpci__free(c->events);
+	c->events = NULL;
+	c->capevents = 0;
 
 	bpci_ledger_free(c->ledger);
 	c->ledger = NULL;
@@ -201,7 +260,7 @@ static int node_entry(jbatch *b, bpci__cnode *n)
 
 static int batch_build(jbatch *b, bpci_coordinator *c)
 {
-	size_t i, cap = c->nremoved + c->nnodes;
+	size_t i, cap = c->nremoved + c->nnodes + c->nevents;
 	int rc = 0;
 
 	memset(b, 0, sizeof(*b));
@@ -217,6 +276,10 @@ static int batch_build(jbatch *b, bpci_coordinator *c)
 		rc = removal_entry(b, &c->removed[i]);
 	for (i = 0; rc == 0 && i < c->nnodes; i++)
 		rc = node_entry(b, c->nodes[i]);
+	/* after the table's changes: a node.health follows its node.state */
+	for (i = 0; rc == 0 && i < c->nevents; i++)
+		rc = batch_add(b, c->events[i].type, c->events[i].subject, c->events[i].details,
+			       NULL, NULL);
 	return rc;
 }
 
@@ -240,6 +303,7 @@ static void batch_done(bpci_coordinator *c, const jbatch *b)
 	for (i = 0; i < c->nremoved; i++)
 		bpci__free(c->removed[i].id);
 	c->nremoved = 0;
+	events_clear(c);
 	c->since_snapshot += b->n;
 }
 
@@ -251,8 +315,9 @@ int bpci__coord_journal_flush(bpci_coordinator *c, bpci_diag *diag)
 	if (!c->ledger)
 		return 0;
 	rc = batch_build(&b, c);
-	if (rc == 0 && b.n > 0)
-		rc = bpci_ledger_append_many(NULL, c->ledger, b.ev, b.n, diag);
+	if (rc == 0 && b.n > 0 && (rc = bpci_ledger_append_many(NULL, c->ledger, b.ev, b.n,
+								  diag)) == 0)
+		bpci__coord_ship_notify(c);
 	if (rc == 0)
 		batch_done(c, &b);
 	batch_free(&b);

@@ -84,6 +84,10 @@ static int replay_entry(jreplay *r, uint64_t seq, const bpci_ledger_entry_info *
 			drop(r->c, n);
 		return 0;
 	}
+	/* a health transition is history: the state entries around it hold
+	 * everything the table needs */
+	if (strcmp(e->type, "node.health") == 0)
+		return 0;
 	if (strcmp(e->type, "node.restarted") != 0 && strcmp(e->type, "node.exited") != 0 &&
 	    strcmp(e->type, "node.stopping") != 0 && strcmp(e->type, "node.state") != 0)
 		return corrupt(r, seq, "type", "unknown entry type");
@@ -184,8 +188,11 @@ int bpci__coord_journal_replay(bpci_coordinator *c, bpci_diag *diag)
 	if (rc == BPCI_EVERIFY || rc == BPCI_EIO)
 		rc = bpci__diag_add_at(diag, BPCI_SEVERITY_ERROR, rc, c->ledger_dir, 0, 0, "",
 				       "cannot read the coordinator's journal: %s; it is left "
-				       "untouched",
-				       bpci_strerror(rc));
+				       "untouched (find the damage with `bpci-enterprise audit "
+				       "verify --ledger %s`, cut it on your word with "
+				       "`bpci-enterprise audit repair --ledger %s`, or move the "
+				       "directory away to start with no nodes)",
+				       bpci_strerror(rc), c->ledger_dir, c->ledger_dir);
 	if (rc == 0)
 		rc = mark_journaled(c);
 	if (rc == 0)

@@ -20,6 +20,7 @@
 
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "runtime/coordinator_journal.h"
 
 static const char *key_of(const bpci_node_spec *spec)
 {
@@ -148,6 +149,7 @@ int bpci_coordinator_reload(bpci_coordinator *c, const bpci_config *config, bpci
 	rc = rc < 0 ? rc : r;
 	r = bpci__coord_batch_end(c, diag);
 	rc = rc < 0 ? rc : r;
+	bpci__coord_ship_reloaded(c, config, diag); /* coordinator_ship.c */
 	bpci__free(taken);
 	bpci__free(old);
 	bpci__free(pair);

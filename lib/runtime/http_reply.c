@@ -14,6 +14,7 @@
  * notices the peer's EOF at once.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -144,6 +145,30 @@ int bpci__http_reply_header(bpci__http_req *req, const char *name, const char *v
 		       ? 0 : BPCI_ENOMEM;
 }
 
+void bpci__http_server_on_answer(bpci__http_server *srv, bpci__http_answer_cb cb,
+				 void *payload)
+{
+	srv->on_answer = cb;
+	srv->answer_payload = payload;
+}
+
+const char *bpci__http_req_peer(const bpci__http_req *req, char *buf, size_t cap)
+{
+	struct evhttp_connection *con = req->ev ? evhttp_request_get_connection(req->ev) : NULL;
+	char *host = NULL;
+	ev_uint16_t port = 0;
+
+	if (cap)
+		buf[0] = '\0';
+	if (!con)
+		return buf;
+	evhttp_connection_get_peer(con, &host, &port);
+	if (host)
+		snprintf(buf, cap, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
+			 (unsigned int)port);
+	return buf;
+}
+
 void bpci__http_req_done(bpci__http_req *req)
 {
 	if (req->srv && req->srv->dropping)
@@ -157,6 +182,9 @@ static void send_body(bpci__http_req *req, int status, const char *ctype, const 
 {
 	if (req->ev) {
 		struct evbuffer *out = evhttp_request_get_output_buffer(req->ev);
+
+		if (req->srv && req->srv->on_answer)
+			req->srv->on_answer(req, status, req->srv->answer_payload);
 
 		evhttp_add_header(evhttp_request_get_output_headers(req->ev), "Content-Type",
 				  ctype);

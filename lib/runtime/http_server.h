@@ -99,6 +99,20 @@ typedef void (*bpci__http_handler)(bpci__http_req *req, void *payload);
 int bpci__http_route(bpci__http_server *srv, const char *method, const char *pattern,
 		     bpci__http_handler handler, void *payload);
 
+/*
+ * Called with every answer's status just before it is sent (from the
+ * loop's thread), for audit trails: @req's method, path and peer are
+ * still readable; the callback must not answer it. Streams report the
+ * status they start with.
+ */
+typedef void (*bpci__http_answer_cb)(const bpci__http_req *req, int status, void *payload);
+/* Sets the answer callback (NULL: none). */
+void bpci__http_server_on_answer(bpci__http_server *srv, bpci__http_answer_cb cb,
+				 void *payload);
+/* The client's address "HOST:PORT" ("[V6]:PORT") into @buf; "" when
+ * unknown (the connection is gone). Returns @buf. */
+const char *bpci__http_req_peer(const bpci__http_req *req, char *buf, size_t cap);
+
 /* The request. Strings are borrowed and valid until the request is answered. */
 const char *bpci__http_req_method(const bpci__http_req *req);   /* "GET", ... */
 const char *bpci__http_req_path(const bpci__http_req *req);     /* as sent, undecoded */

@@ -35,6 +35,8 @@ struct bpci__http_server {
 	bpci__http_route_entry *routes;
 	size_t nroutes, cap_routes;
 	bpci__http_req *live;  /* requests not yet answered */
+	bpci__http_answer_cb on_answer; /* every answer, before it is sent */
+	void *answer_payload;
 	int dropping;          /* teardown: answers do not release requests */
 };
 

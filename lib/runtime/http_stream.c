@@ -99,6 +99,8 @@ int bpci__http_stream_start(bpci__http_req *req, int status, const char *content
 		req->evcon_dead = 1;
 		return BPCI_EUNREACHABLE;
 	}
+	if (req->srv && req->srv->on_answer)
+		req->srv->on_answer(req, status, req->srv->answer_payload);
 	evhttp_add_header(evhttp_request_get_output_headers(req->ev), "Content-Type",
 			  content_type ? content_type : "text/plain; charset=utf-8");
 	evhttp_send_reply_start(req->ev, status, NULL);

@@ -70,5 +70,6 @@ void add_client_tests(Suite *s);
 void add_alloc_tests(Suite *s);
 void add_gap_tests(Suite *s);
 void add_audit_tests(Suite *s);
+void add_trail_tests(Suite *s);
 
 #endif

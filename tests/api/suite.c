@@ -14,5 +14,6 @@ Suite *bpci_test_suite(void)
 	add_alloc_tests(s);
 	add_gap_tests(s);
 	add_audit_tests(s);
+	add_trail_tests(s);
 	return s;
 }

@@ -12,6 +12,7 @@
 
 void audit_add_cli_tests(Suite *s);
 void audit_add_ship_tests(Suite *s);
+void audit_add_daemon_ship_tests(Suite *s);
 
 /* A writable ledger at @dir with automatic checkpoints off. */
 bpci_ledger *at_open(const char *dir);

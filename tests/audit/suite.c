@@ -7,5 +7,6 @@ Suite *bpci_test_suite(void)
 
 	audit_add_cli_tests(s);
 	audit_add_ship_tests(s);
+	audit_add_daemon_ship_tests(s);
 	return s;
 }

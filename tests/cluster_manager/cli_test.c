@@ -198,7 +198,7 @@ START_TEST(api_routes)
 	url = file_line(dir, "api.url");
 	token = file_line(dir, "api.token");
 	ck_assert_uint_eq(strlen(token), 64);
-	/* No token: refused, nothing journaled. */
+	/* No token: refused; only its api.request is journaled. */
 	ck_assert_int_eq(bpci_cluster_request(&out, url, NULL, "POST", "/api/audit",
 					      "{\"event\":\"x\"}", d), BPCI_ERROR);
 	ck_assert_ptr_nonnull(strstr(out, "unauthorized"));
@@ -264,7 +264,10 @@ START_TEST(api_routes)
 	ck_assert_uint_eq(cm_count_type(dir, "audit.custom"), 1);
 	ck_assert_uint_eq(cm_count_type(dir, "node.unregistered"), 1);
 	ck_assert_uint_eq(cm_count_type(dir, "port.released"), 1);
-	ck_assert_uint_eq(cm_ledger_size(dir), 5);
+	/* and one api.request for each mutation accepted (audit, node, node
+	 * removal, port) or refused for its token; none for the 400s and 404 */
+	ck_assert_uint_eq(cm_count_type(dir, "api.request"), 5);
+	ck_assert_uint_eq(cm_ledger_size(dir), 10);
 	kill(daemon, SIGTERM);
 	ck_assert_int_eq(waitpid(daemon, &status, 0), daemon);
 	ck_assert_int_eq(WEXITSTATUS(status), 0);

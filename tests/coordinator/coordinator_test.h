@@ -70,5 +70,6 @@ void ct_add_alloc(Suite *s);
 void ct_add_journal(Suite *s);
 void ct_add_gaps(Suite *s);
 void ct_add_rundir(Suite *s);
+void ct_add_health_journal(Suite *s);
 
 #endif
