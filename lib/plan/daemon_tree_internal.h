@@ -6,6 +6,7 @@
  *   daemon_tree_domain.c load_balancing domains, fault_recovery scopes
  *   daemon_tree_json.c   persistence and the status document
  *   daemon_tree_text.c   the indented text rendering
+ *   daemon_tree_index.c  a per-operation index (ids hashed, sums precomputed)
  *
  * Daemons are kept in parent-first (depth-first preorder) order, the root
  * at index 0; parents are named by id in the spec, indices are looked up.
@@ -15,6 +16,7 @@
 #define BPCI_LIB_PLAN_DAEMON_TREE_INTERNAL_H
 
 #include "bpci/daemon_tree.h"
+#include "plan/strmap.h"
 
 #define DT_NRES 5
 
@@ -64,7 +66,7 @@ struct bpci_daemon_tree {
 
 struct bpci_daemon_tree_plan {
 	bpci_daemon_step *s;
-	size_t ns;
+	size_t ns, cap;   /* cap: room in @s (grown by doubling) */
 };
 
 /* Index of daemon / node @id, or -1. */
@@ -104,6 +106,23 @@ int bpci__dt_placement_view(bpci_placement **out, const bpci_daemon_tree *t, con
  * "resources"), BPCI_EINVAL, BPCI_EEXISTS or BPCI_ENOMEM. */
 int bpci__dt_place_one(const char **where, const bpci_daemon_tree *t,
 		       const bpci_placement_request *req, const dt_view *v, bpci_diag *diag);
+/* A per-operation index of the tree (daemon_tree_index.c): stale after
+ * any change to the tree. Daemon and node arrays are by tree index. */
+typedef struct dt_index {
+	bpci__strmap dmap;          /* daemon id -> index */
+	long *parent;               /* -1: none */
+	bpci_resources *children;   /* capacity of the local children */
+	bpci_resources *nodes;      /* needs of the nodes hosted */
+	long *node_daemon;          /* per node: its daemon, -1: unknown */
+} dt_index;
+int bpci__dt_index_build(dt_index *x, const bpci_daemon_tree *t);
+void bpci__dt_index_free(dt_index *x);
+long bpci__dt_index_find(const dt_index *x, const char *id);
+int bpci__dt_index_in_subtree(const dt_index *x, size_t nd, size_t i, size_t anc);
+/* bpci__dt_node_domain() of node @k. */
+size_t bpci__dt_index_node_domain(const dt_index *x, const bpci_daemon_tree *t, size_t k);
+/* Is daemon @i a load_balancing domain (the root always is)? */
+int bpci__dt_is_domain(const bpci_daemon_tree *t, size_t i);
 /* Is daemon @i daemon @anc or below it? */
 int bpci__dt_in_subtree(const bpci_daemon_tree *t, size_t i, size_t anc);
 /* Index of the load_balancing domain node @n belongs to (the root when it

@@ -12,12 +12,12 @@
 int bpci__dt_plan_add_by(bpci_daemon_tree_plan *plan, bpci_daemon_step_kind kind,
 			 const char *subject, const char *from, const char *to, const char *by)
 {
-	bpci_daemon_step *grown = bpci__realloc(plan->s, (plan->ns + 1) * sizeof(*grown)), *s;
+	bpci_daemon_step *s;
 
-	if (!grown)
+	/* Thousands of moves: one realloc per step would copy the array each time. */
+	if (bpci__grow((void **)&plan->s, &plan->cap, plan->ns + 1, sizeof(*plan->s)) < 0)
 		return BPCI_ENOMEM;
-	plan->s = grown;
-	s = &grown[plan->ns];
+	s = &plan->s[plan->ns];
 	s->kind = kind;
 	s->subject = bpci__strdup(subject);
 	s->from = from ? bpci__strdup(from) : NULL;
@@ -80,50 +80,50 @@ static int view_hosts(const bpci_daemon_tree *t, size_t i, const dt_view *v)
 	       (!v->only || !strcmp(v->only, bpci_daemon_spec_id(t->d[i].spec)));
 }
 
-static int view_has(const bpci_daemon_tree *t, size_t i, const dt_view *v)
+static int view_has(const bpci_daemon_tree *t, const dt_index *x, size_t i, const dt_view *v)
 {
-	return v->within <= 0 || bpci__dt_in_subtree(t, i, (size_t)v->within);
+	return v->within <= 0 || bpci__dt_index_in_subtree(x, t->nd, i, (size_t)v->within);
 }
 
 /* Is node @k a movable node of the view (else a fixed reservation)? */
-static int view_node(const bpci_daemon_tree *t, size_t k, const dt_view *v)
+static int view_node(const bpci_daemon_tree *t, const dt_index *x, size_t k, const dt_view *v)
 {
-	return v->domain < 0 || bpci__dt_node_domain(t, &t->n[k]) == (size_t)v->domain;
+	return v->domain < 0 || bpci__dt_index_node_domain(x, t, k) == (size_t)v->domain;
 }
 
 /* Into @fixed (one per daemon): the needs of the nodes that are not the
  * view's to move. */
-static void fixed_needs(const bpci_daemon_tree *t, const dt_view *v, bpci_resources *fixed)
+static void fixed_needs(const bpci_daemon_tree *t, const dt_index *x, const dt_view *v,
+			bpci_resources *fixed)
 {
 	size_t k;
 	long d;
 
 	for (k = 0; v->domain >= 0 && k < t->nn; k++)
-		if (!view_node(t, k, v) && (d = bpci__dt_find(t, t->n[k].daemon)) >= 0)
+		if (!view_node(t, x, k, v) && (d = x->node_daemon[k]) >= 0)
 			bpci__dt_res_add(&fixed[d], &t->n[k].need);
 }
 
-static int add_daemons(bpci_placement *pl, const bpci_daemon_tree *t, const dt_view *v,
-		       bpci_diag *diag)
+static int add_daemons(bpci_placement *pl, const bpci_daemon_tree *t, const dt_index *x,
+		       const dt_view *v, bpci_diag *diag)
 {
 	bpci_resources *fixed = bpci__calloc(t->nd + 1, sizeof(*fixed));
 	size_t i;
 	int rc = fixed ? 0 : BPCI_ENOMEM;
 
 	if (fixed)
-		fixed_needs(t, v, fixed);
+		fixed_needs(t, x, v, fixed);
 	for (i = 0; rc == 0 && i < t->nd; i++) {
 		bpci_placement_daemon_state st = BPCI_PLACEMENT_DAEMON_STATE_INIT;
-		bpci_resources nodes;
 		const dt_live *l = &t->d[i].live;
 
-		if (!view_has(t, i, v))
+		if (!view_has(t, x, i, v))
 			continue;
 		st.healthy = view_hosts(t, i, v);
 		st.load = l->set && l->cpu > 0 ? (l->cpu >= 100.0 ? 1.0 : l->cpu / 100.0) : 0.0;
 		st.capabilities = t->d[i].caps;
 		/* Local children run on this host: their capacity is not free here. */
-		bpci__dt_taken(t, i, &st.reserved, &nodes);
+		st.reserved = x->children[i];
 		/* Nodes of other domains stay where they are: only their share counts. */
 		bpci__dt_res_add(&st.reserved, &fixed[i]);
 		rc = bpci_placement_add_daemon(pl, t->d[i].spec, &st, diag);
@@ -132,31 +132,44 @@ static int add_daemons(bpci_placement *pl, const bpci_daemon_tree *t, const dt_v
 	return rc;
 }
 
+static int fill_view(bpci_placement *pl, const bpci_daemon_tree *t, const dt_index *x,
+		     const dt_view *v, bpci_diag *diag)
+{
+	size_t i;
+	long d;
+	int rc = add_daemons(pl, t, x, v, diag);
+
+	for (i = 0; rc == 0 && i < t->nn; i++) {
+		bpci_placement_request req;
+
+		d = x->node_daemon[i];
+		if (v->within > 0 && (d < 0 || !view_has(t, x, (size_t)d, v)))
+			continue;
+		if (!view_node(t, x, i, v))
+			continue;
+		bpci__dt_node_request(&req, &t->n[i]);
+		rc = bpci_placement_add_node(pl, &req, t->n[i].daemon, diag);
+	}
+	return rc;
+}
+
 int bpci__dt_placement_view(bpci_placement **out, const bpci_daemon_tree *t, const dt_view *v,
 			    bpci_diag *diag)
 {
 	bpci_placement_options po = BPCI_PLACEMENT_OPTIONS_INIT;
 	bpci_placement *pl = NULL;
-	size_t i;
-	long d;
+	dt_index x;
 	int rc;
 
 	*out = NULL;
 	po.strategy = t->strategy;
 	po.max_utilization_percent = t->pct;
+	if ((rc = bpci__dt_index_build(&x, t)) != 0)
+		return rc;
 	rc = bpci_placement_new(&pl, &po, diag);
 	if (rc == 0)
-		rc = add_daemons(pl, t, v, diag);
-	for (i = 0; rc == 0 && i < t->nn; i++) {
-		bpci_placement_request req;
-
-		/* The whole tree: no lookup needed (a scan per node adds up). */
-		d = v->within > 0 ? bpci__dt_find(t, t->n[i].daemon) : 0;
-		if (d < 0 || !view_has(t, (size_t)d, v) || !view_node(t, i, v))
-			continue;
-		bpci__dt_node_request(&req, &t->n[i]);
-		rc = bpci_placement_add_node(pl, &req, t->n[i].daemon, diag);
-	}
+		rc = fill_view(pl, t, &x, v, diag);
+	bpci__dt_index_free(&x);
 	if (rc != 0) {
 		bpci_placement_free(pl);
 		return rc;
