@@ -55,6 +55,7 @@ int bpci__dt_fix_domain(bpci_daemon_tree *t, dt_node *n)
 {
 	long d = bpci__dt_find(t, n->daemon), dom = (long)bpci__dt_node_domain(t, n);
 
+	bpci__dt_changed(t);
 	if (d < 0)
 		return 0;
 	while (dom > 0 && (!bpci__dt_is_domain(t, (size_t)dom) ||
@@ -96,18 +97,27 @@ int bpci_daemon_tree_place_node_under(const char **daemon, bpci_daemon_tree *t,
 		return BPCI_EINVAL;
 	if ((rc = bpci_daemon_tree_check_domain(t, under, diag)) != 0)
 		return rc;
+	if ((rc = bpci__dt_index_nodes(t)) != 0)
+		return rc;
 	if (bpci__dt_find_node(t, req->id) >= 0)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EEXISTS, "id",
 				      "node \"%s\" is already placed on daemon \"%s\"", req->id,
 				      bpci_daemon_tree_node_daemon(t, req->id));
 	v.within = under ? bpci__dt_find(t, under) : 0;
-	rc = bpci__dt_place_one(&where, t, req, &v, diag);
+	/* The whole tree: the kept view, which keeps the node placed. */
+	if (v.within <= 0)
+		rc = bpci__dt_place_cached(&where, t, req, diag);
+	else
+		rc = bpci__dt_place_one(&where, t, req, &v, diag);
 	/* @where is borrowed from the tree, which bpci__dt_node_push grows. */
 	copy = rc == 0 ? bpci__strdup(where) : NULL;
 	if (rc == 0 && !copy)
 		rc = BPCI_ENOMEM;
 	if (rc == 0)
 		rc = bpci__dt_node_push(t, req, copy);
+	/* Only a node the kept view placed and the tree recorded leaves it current. */
+	if (rc != 0 || v.within > 0)
+		bpci__dt_changed(t);
 	if (rc == 0 && v.within > 0 &&
 	    (rc = set_domain(t, &t->n[t->nn - 1], (size_t)v.within)) != 0)
 		bpci_daemon_tree_remove_node(t, req->id);
@@ -130,6 +140,7 @@ int bpci_daemon_tree_set_node_domain(bpci_daemon_tree *t, const char *node_id,
 	long i = t ? bpci__dt_find_node(t, node_id) : -1, d;
 	int rc = bpci_daemon_tree_check_domain(t, domain, diag);
 
+	bpci__dt_changed(t);
 	if (rc != 0)
 		return rc;
 	if (i < 0)

@@ -190,13 +190,13 @@ int bpci__dt_placement(bpci_placement **out, const bpci_daemon_tree *t, const ch
 int bpci__dt_node_push(bpci_daemon_tree *t, const bpci_placement_request *req,
 		       const char *daemon)
 {
-	dt_node *grown = bpci__realloc(t->n, (t->nn + 1) * sizeof(*grown)), *n;
+	dt_node *n;
 	int failed = 0;
 
-	if (!grown)
+	/* 100,000 nodes placed one by one: no copy of the array per node. */
+	if (bpci__grow((void **)&t->n, &t->ncap, t->nn + 1, sizeof(*t->n)) < 0)
 		return BPCI_ENOMEM;
-	t->n = grown;
-	n = &grown[t->nn];
+	n = &t->n[t->nn];
 	memset(n, 0, sizeof(*n));
 	n->need = req->need;
 	n->id = bpci__strdup(req->id);
@@ -216,6 +216,8 @@ int bpci__dt_node_push(bpci_daemon_tree *t, const bpci_placement_request *req,
 		return BPCI_ENOMEM;
 	}
 	t->nn++;
+	if (t->nmap_ok && bpci__strmap_put(&t->nmap, n->id, (uint32_t)(t->nn - 1)) < 0)
+		bpci__dt_nodes_moved(t);  /* lookups scan again */
 	return 0;
 }
 
@@ -261,6 +263,7 @@ int bpci_daemon_tree_add_node(bpci_daemon_tree *t, const bpci_placement_request 
 {
 	long d = t ? bpci__dt_find(t, daemon_id) : -1;
 
+	bpci__dt_changed(t);
 	if (!t || !req || !req->id || !*req->id)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "id",
 				      "a node needs an id");
@@ -279,6 +282,7 @@ int bpci_daemon_tree_remove_node(bpci_daemon_tree *t, const char *node_id)
 	long i = t ? bpci__dt_find_node(t, node_id) : -1;
 	dt_node *n;
 
+	bpci__dt_changed(t);
 	if (i < 0)
 		return BPCI_ENOTFOUND;
 	n = &t->n[i];
@@ -290,6 +294,7 @@ int bpci_daemon_tree_remove_node(bpci_daemon_tree *t, const char *node_id)
 	bpci_capabilities_free(n->caps);
 	memmove(n, n + 1, (t->nn - (size_t)i - 1) * sizeof(*n));
 	t->nn--;
+	bpci__dt_nodes_moved(t);
 	return 0;
 }
 
@@ -353,6 +358,7 @@ int bpci_daemon_tree_apply(bpci_daemon_tree *t, const bpci_daemon_tree_plan *pla
 	size_t k;
 	int rc;
 
+	bpci__dt_changed(t);
 	if (!t || !plan)
 		return BPCI_EINVAL;
 	for (k = 0; k < plan->ns; k++)
