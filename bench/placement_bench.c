@@ -362,6 +362,22 @@ static void bench_tree_rebalance(int mids, int per_mid_packed, int per_mid, cons
 		bpci_daemon_tree_plan_free(plan);
 	}
 	printf("  %-34s %10.3f ms %8zu moves\n", label, median(tv, TREE_RUNS) * 1e3, moves);
+	/* What `daemon-tree rebalance` (not --dry-run) does next: carry it out. */
+	if ((rc = bpci_daemon_tree_rebalance(&plan, t, NULL)) < 0)
+		die("tree rebalance", rc);
+	for (k = 0; k < TREE_RUNS; k++) {
+		bpci_daemon_tree *c;
+
+		if ((rc = bpci_daemon_tree_dup(&c, t)) < 0)
+			die("tree dup", rc);
+		t0 = now_s();
+		if ((rc = bpci_daemon_tree_apply(c, plan, NULL)) < 0)
+			die("tree apply", rc);
+		tv[k] = now_s() - t0;
+		bpci_daemon_tree_free(c);
+	}
+	printf("  %-34s %10.3f ms\n", "  apply of that plan", median(tv, TREE_RUNS) * 1e3);
+	bpci_daemon_tree_plan_free(plan);
 	if (mids) {
 		/* The nodes of one packed leaf fail over within its inner daemon. */
 		for (k = 0; k < TREE_RUNS; k++) {

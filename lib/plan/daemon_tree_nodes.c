@@ -8,6 +8,7 @@
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "plan/daemon_tree_internal.h"
+#include "plan/placement_internal.h"
 
 int bpci__dt_plan_add_by(bpci_daemon_tree_plan *plan, bpci_daemon_step_kind kind,
 			 const char *subject, const char *from, const char *to, const char *by)
@@ -305,15 +306,50 @@ const char *bpci_daemon_tree_node_daemon(const bpci_daemon_tree *t, const char *
 	return i >= 0 ? t->n[i].daemon : NULL;
 }
 
-/* One move on @c: the node is on @from, and @to alone would take it. */
-static int apply_move(bpci_daemon_tree *c, const bpci_daemon_step *s, bpci_diag *diag)
+/* Would @to alone take node @n of @c? Asked of @w, the whole tree's view
+ * kept in step with @c, with the node taken out: 1 (the node is then in
+ * @w on @to), else 0 (@w must not be used any more: the caller asks a
+ * view of @to alone, whose refusal names the reasons). */
+static int fast_move(bpci_placement *w, const bpci_placement_request *req, const char *to)
+{
+	if (!w || bpci_placement_remove_node(w, req->id) != 0)
+		return 0;
+	if (bpci__pl_would_take(w, req, to) != 1)
+		return 0;
+	return bpci_placement_add_node(w, req, to, NULL) == 0;
+}
+
+/* Would @to alone take node @n of @c? A view of @c without the node,
+ * where only @to may host, answers: 0, or BPCI_ELIMIT (the reasons in
+ * @diag), BPCI_EINVAL or BPCI_ENOMEM as bpci__dt_place_one(). */
+static int move_alone(bpci_daemon_tree *c, long n, const char *to, bpci_diag *diag)
 {
 	bpci_placement_request req;
 	const char *where = NULL;
-	long n = bpci__dt_find_node(c, s->subject), to_i;
 	dt_view v = DT_VIEW_ALL;
-	size_t dom;
 	dt_node saved;
+	int rc;
+
+	/* Take the node out, then ask the engine whether @to alone takes it. */
+	saved = c->n[n];
+	c->n[n] = c->n[--c->nn];
+	bpci__dt_node_request(&req, &saved);
+	v.only = to;
+	rc = bpci__dt_place_one(&where, c, &req, &v, diag);
+	c->n[c->nn++] = c->n[n];
+	c->n[n] = saved;
+	return rc;
+}
+
+/* One move on @c: the node is on @from, and @to alone would take it.
+ * *@w: NULL, or the whole tree's view of @c, kept in step (dropped
+ * when it cannot answer). */
+static int apply_move(bpci_daemon_tree *c, bpci_placement **w, const bpci_daemon_step *s,
+		      bpci_diag *diag)
+{
+	bpci_placement_request req;
+	long n = bpci__dt_find_node(c, s->subject), to_i;
+	size_t dom;
 	char *to;
 	int rc;
 
@@ -334,16 +370,14 @@ static int apply_move(bpci_daemon_tree *c, const bpci_daemon_step *s, bpci_diag 
 				      "node \"%s\" belongs to the load_balancing domain of daemon "
 				      "\"%s\": daemon \"%s\" is outside it", s->subject,
 				      bpci_daemon_spec_id(c->d[dom].spec), s->to);
-	/* Take the node out, then ask the engine whether @to alone takes it. */
-	saved = c->n[n];
-	c->n[n] = c->n[--c->nn];
-	bpci__dt_node_request(&req, &saved);
-	v.only = s->to;
-	rc = bpci__dt_place_one(&where, c, &req, &v, diag);
-	c->n[c->nn++] = c->n[n];
-	c->n[n] = saved;
-	if (rc != 0)
-		return rc;
+	bpci__dt_node_request(&req, &c->n[n]);
+	if (!fast_move(*w, &req, s->to)) {
+		/* One view per move from here on: also the words of a refusal. */
+		bpci_placement_free(*w);
+		*w = NULL;
+		if ((rc = move_alone(c, n, s->to, diag)) != 0)
+			return rc;
+	}
 	if (!(to = bpci__strdup(s->to)))
 		return BPCI_ENOMEM;
 	bpci__free(c->n[n].daemon);
@@ -355,6 +389,8 @@ int bpci_daemon_tree_apply(bpci_daemon_tree *t, const bpci_daemon_tree_plan *pla
 			   bpci_diag *diag)
 {
 	bpci_daemon_tree *c = NULL;
+	bpci_placement *w = NULL;
+	dt_view all = DT_VIEW_ALL;
 	size_t k;
 	int rc;
 
@@ -367,10 +403,16 @@ int bpci_daemon_tree_apply(bpci_daemon_tree *t, const bpci_daemon_tree_plan *pla
 					      "step %zu is not a node move; only node moves can "
 					      "be applied", k + 1);
 	rc = bpci_daemon_tree_dup(&c, t);
+	/* One view for the whole plan, not one per move (thousands of moves
+	 * over 10,000 nodes); without it, each move builds its own. */
+	if (rc == 0 && bpci__dt_index_nodes(c) == 0 &&
+	    bpci__dt_placement_view(&w, c, &all, NULL) != 0)
+		w = NULL;
 	for (k = 0; rc == 0 && k < plan->ns; k++)
-		rc = apply_move(c, &plan->s[k], diag);
+		rc = apply_move(c, &w, &plan->s[k], diag);
 	if (rc == 0)
 		bpci__dt_swap(t, c);
+	bpci_placement_free(w);
 	bpci_daemon_tree_free(c);
 	return rc;
 }
