@@ -30,6 +30,15 @@ void bpci__dt_nodes_moved(bpci_daemon_tree *t)
 	t->nmap_ok = 0;
 }
 
+void bpci__dt_nodes_renumbered(bpci_daemon_tree *t, size_t from)
+{
+	size_t k;
+
+	for (k = from; t->nmap_ok && k < t->nn; k++)
+		if (bpci__strmap_put(&t->nmap, t->n[k].id, (uint32_t)k) < 0)
+			bpci__dt_nodes_moved(t);
+}
+
 int bpci__dt_index_nodes(bpci_daemon_tree *t)
 {
 	size_t k;

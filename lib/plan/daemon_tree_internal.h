@@ -137,6 +137,9 @@ int bpci__dt_is_domain(const bpci_daemon_tree *t, size_t i);
 void bpci__dt_changed(bpci_daemon_tree *t);
 /* Node indices changed (a node removed, arrays replaced): drop the node map. */
 void bpci__dt_nodes_moved(bpci_daemon_tree *t);
+/* Nodes from index @from on moved down one (a node was removed, its id
+ * already out of the map): renumber them in the node map. */
+void bpci__dt_nodes_renumbered(bpci_daemon_tree *t, size_t from);
 /* Index the nodes by id for bpci__dt_find_node() (kept by
  * bpci__dt_node_push()). 0 or BPCI_ENOMEM. */
 int bpci__dt_index_nodes(bpci_daemon_tree *t);

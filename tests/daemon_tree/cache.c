@@ -242,6 +242,40 @@ START_TEST(apply_many_moves_then_a_refused_one)
 }
 END_TEST
 
+/* Nodes are found by id after removals renumber the ones after them. */
+START_TEST(node_lookups_after_removals)
+{
+	bpci_daemon_tree *t = tree_of(BPCI_LB_RESOURCE_BASED, "cpu=100");
+	char id[16];
+	int i;
+
+	leaf(t, "a", "root", "cpu=100", NULL);
+	for (i = 0; i < 20; i++) {
+		snprintf(id, sizeof(id), "n%02d", i);
+		ck_assert_str_eq(place(t, id, "1"), "root");
+	}
+	ck_assert_int_eq(bpci_daemon_tree_remove_node(t, "n03"), 0);
+	ck_assert_int_eq(bpci_daemon_tree_remove_node(t, "n00"), 0);
+	ck_assert_int_eq(bpci_daemon_tree_remove_node(t, "n19"), 0);
+	ck_assert_int_eq(bpci_daemon_tree_remove_node(t, "n03"), BPCI_ENOTFOUND);
+	for (i = 0; i < 20; i++) {
+		snprintf(id, sizeof(id), "n%02d", i);
+		if (i == 0 || i == 3 || i == 19)
+			ck_assert_ptr_null(bpci_daemon_tree_node_daemon(t, id));
+		else
+			ck_assert_str_eq(bpci_daemon_tree_node_daemon(t, id), "root");
+	}
+	/* Removing each in turn finds each. */
+	for (i = 1; i < 19; i++) {
+		snprintf(id, sizeof(id), "n%02d", i);
+		if (i != 3)
+			ck_assert_int_eq(bpci_daemon_tree_remove_node(t, id), 0);
+	}
+	ck_assert_str_eq(place(t, "n05", "79"), "root");  /* everything else is gone */
+	bpci_daemon_tree_free(t);
+}
+END_TEST
+
 void dt_add_cache_tests(Suite *s)
 {
 	TCase *tc = tcase_create("kept_view");
@@ -250,5 +284,6 @@ void dt_add_cache_tests(Suite *s)
 	tcase_add_test(tc, round_robin_starts_where_a_fresh_view_does);
 	tcase_add_loop_test(tc, kept_view_places_as_a_fresh_one, 0, 5);
 	tcase_add_test(tc, apply_many_moves_then_a_refused_one);
+	tcase_add_test(tc, node_lookups_after_removals);
 	suite_add_tcase(s, tc);
 }
