@@ -248,7 +248,9 @@ static void bench_ports(void)
 
 /* ---- the daemon tree ---------------------------------------------- */
 
+#ifndef TREE_RUNS
 #define TREE_RUNS 5
+#endif
 
 static bpci_daemon_spec *tree_spec(const char *id, const char *parent, int hosts, int region)
 {

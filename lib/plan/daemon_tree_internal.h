@@ -11,7 +11,10 @@
  *
  * Daemons are kept in parent-first (depth-first preorder) order, the root
  * at index 0; parents are named by id in the spec, indices are looked up.
- * Trees are small (thousands of daemons at most), so lookups are scans.
+ * Trees are small (thousands of daemons at most), so a single lookup is a
+ * scan; work over every node against every daemon goes through a
+ * dt_index built once per operation, nodes are found through the node
+ * map, and placements reuse the kept view (daemon_tree_cache.c).
  */
 #ifndef BPCI_LIB_PLAN_DAEMON_TREE_INTERNAL_H
 #define BPCI_LIB_PLAN_DAEMON_TREE_INTERNAL_H
