@@ -1,7 +1,10 @@
 /*
  * placement_bench — the plan layer's costs: placing 100,000 nodes onto
  * 1,000 daemons with each strategy, a rebalance plan for 10,000 nodes, and
- * port allocation at 10 %, 50 % and 99 % pool utilization.
+ * port allocation at 10 %, 50 % and 99 % pool utilization; then the same
+ * work through the daemon tree (what `bpci-enterprise daemon-tree` runs):
+ * rebalance on a 100- and a 1,000-daemon tree, a failover, and placing
+ * 100,000 nodes one by one (PLACEMENT_BENCH_TREE_NODES overrides the count).
  * Each figure is the median of a few runs (CLOCK_MONOTONIC).
  */
 #include <bpci.h>
@@ -243,10 +246,210 @@ static void bench_ports(void)
 	}
 }
 
-int main(void)
+/* ---- the daemon tree ---------------------------------------------- */
+
+#ifndef TREE_RUNS
+#define TREE_RUNS 5
+#endif
+
+static bpci_daemon_spec *tree_spec(const char *id, const char *parent, int hosts, int region)
 {
-	bench_place();
-	bench_rebalance();
-	bench_ports();
+	bpci_daemon_spec *spec;
+	char labels[32];
+	int rc;
+
+	if ((rc = bpci_daemon_spec_new(&spec)) < 0)
+		die("spec", rc);
+	snprintf(labels, sizeof(labels), "region=r%d", region % 4);
+	if ((rc = bpci_daemon_spec_set(spec, "id", id, NULL)) < 0 ||
+	    (parent && (rc = bpci_daemon_spec_set(spec, "parent", parent, NULL)) < 0) ||
+	    (rc = bpci_daemon_spec_set(spec, "labels", labels, NULL)) < 0)
+		die("spec set", rc);
+	/* Inner daemons supervise and balance; only the leaves host nodes. */
+	if (!hosts && (rc = bpci_daemon_spec_set(spec, "responsibilities",
+						 "resource_coordination,health_monitoring,"
+						 "load_balancing,fault_recovery", NULL)) < 0)
+		die("spec responsibilities", rc);
+	if (hosts && (rc = bpci_daemon_spec_set(spec, "capacity",
+						"cpu=64,memory=256Gi,storage=2Ti,network=10000",
+						NULL)) < 0)
+		die("spec capacity", rc);
+	return spec;
+}
+
+static void tree_add(bpci_daemon_tree *t, const char *id, const char *parent, int hosts,
+		     int region)
+{
+	bpci_daemon_spec *spec = tree_spec(id, parent, hosts, region);
+	int rc;
+
+	if ((rc = bpci_daemon_tree_add(t, spec, NULL)) < 0)
+		die("tree add", rc);
+	bpci_daemon_spec_free(spec);
+}
+
+/* A root over @mids inner daemons (0: the leaves are the root's children). */
+static bpci_daemon_tree *tree_new(int mids)
+{
+	bpci_daemon_tree_options o = BPCI_DAEMON_TREE_OPTIONS_INIT;
+	bpci_daemon_spec *root = tree_spec("root", NULL, 0, 0);
+	bpci_daemon_tree *t;
+	char id[32];
+	int m, rc;
+
+	o.max_children = 1000;
+	if ((rc = bpci_daemon_tree_new(&t, root, mids ? 3 : 2, &o, NULL)) < 0)
+		die("tree new", rc);
+	bpci_daemon_spec_free(root);
+	for (m = 0; m < mids; m++) {
+		snprintf(id, sizeof(id), "mid-%02d", m);
+		tree_add(t, id, "root", 0, m);
+	}
+	return t;
+}
+
+/* Leaves @first..@last-1 of each of @mids inner daemons (or of the root). */
+static void tree_leaves(bpci_daemon_tree *t, int mids, int first, int last)
+{
+	char id[32], parent[32];
+	int m, i;
+
+	for (m = 0; m < (mids ? mids : 1); m++)
+		for (i = first; i < last; i++) {
+			snprintf(parent, sizeof(parent), mids ? "mid-%02d" : "root", m);
+			snprintf(id, sizeof(id), "leaf-%02d-%03d", m, i);
+			tree_add(t, id, parent, 1, i);
+		}
+}
+
+/* @nodes nodes recorded round-robin on the leaves there are (the packed
+ * state the empty leaves added next are balanced against). */
+static void tree_pack(bpci_daemon_tree *t, bpci_placement_request *r, int nodes)
+{
+	size_t leaves = bpci_daemon_tree_count(t), first = 0, k;
+	int i, rc;
+
+	while (first < leaves && !bpci_daemon_spec_capacity(bpci_daemon_tree_at(t, first))->cpu_millicores)
+		first++;
+	for (i = 0; i < nodes; i++) {
+		bpci_placement_request q = r[i];
+
+		q.labels = NULL;  /* round-robin ignores them: no constraint to break */
+		k = first + (size_t)i % (leaves - first);
+		if ((rc = bpci_daemon_tree_add_node(t, &q,
+						     bpci_daemon_spec_id(bpci_daemon_tree_at(t, k)),
+						     NULL)) < 0)
+			die("tree add node", rc);
+	}
+}
+
+static void bench_tree_rebalance(int mids, int per_mid_packed, int per_mid, const char *label,
+				 bpci_placement_request *r, int nodes)
+{
+	bpci_daemon_tree *t = tree_new(mids);
+	bpci_daemon_tree_plan *plan;
+	double tv[TREE_RUNS], t0;
+	size_t moves = 0;
+	int k, rc;
+
+	tree_leaves(t, mids, 0, per_mid_packed);
+	tree_pack(t, r, nodes);
+	tree_leaves(t, mids, per_mid_packed, per_mid);
+	for (k = 0; k < TREE_RUNS; k++) {
+		t0 = now_s();
+		if ((rc = bpci_daemon_tree_rebalance(&plan, t, NULL)) < 0)
+			die("tree rebalance", rc);
+		tv[k] = now_s() - t0;
+		moves = bpci_daemon_tree_plan_count(plan);
+		bpci_daemon_tree_plan_free(plan);
+	}
+	printf("  %-34s %10.3f ms %8zu moves\n", label, median(tv, TREE_RUNS) * 1e3, moves);
+	/* What `daemon-tree rebalance` (not --dry-run) does next: carry it out. */
+	if ((rc = bpci_daemon_tree_rebalance(&plan, t, NULL)) < 0)
+		die("tree rebalance", rc);
+	for (k = 0; k < TREE_RUNS; k++) {
+		bpci_daemon_tree *c;
+
+		if ((rc = bpci_daemon_tree_dup(&c, t)) < 0)
+			die("tree dup", rc);
+		t0 = now_s();
+		if ((rc = bpci_daemon_tree_apply(c, plan, NULL)) < 0)
+			die("tree apply", rc);
+		tv[k] = now_s() - t0;
+		bpci_daemon_tree_free(c);
+	}
+	printf("  %-34s %10.3f ms\n", "  apply of that plan", median(tv, TREE_RUNS) * 1e3);
+	bpci_daemon_tree_plan_free(plan);
+	if (mids) {
+		/* The nodes of one packed leaf fail over within its inner daemon. */
+		for (k = 0; k < TREE_RUNS; k++) {
+			t0 = now_s();
+			rc = bpci_daemon_tree_failover(&plan, t, "leaf-03-007", NULL);
+			tv[k] = now_s() - t0;
+			if (rc < 0)
+				die("tree failover", rc);
+			moves = bpci_daemon_tree_plan_count(plan);
+			bpci_daemon_tree_plan_free(plan);
+		}
+		printf("  %-34s %10.3f ms %8zu moves\n", "failover of leaf-03-007",
+		       median(tv, TREE_RUNS) * 1e3, moves);
+	}
+	bpci_daemon_tree_free(t);
+}
+
+static void bench_tree_place(bpci_placement_request *r, int nodes)
+{
+	bpci_daemon_tree *t = tree_new(10);
+	const char *where;
+	size_t refused = 0;
+	double t0, tp;
+	int i, rc;
+
+	tree_leaves(t, 10, 0, 100);
+	t0 = now_s();
+	for (i = 0; i < nodes; i++) {
+		rc = bpci_daemon_tree_place_node(&where, t, &r[i], NULL);
+		if (rc == BPCI_ELIMIT)
+			refused++;
+		else if (rc < 0)
+			die("tree place", rc);
+	}
+	tp = now_s() - t0;
+	printf("  %-34s %10.3f s  %8zu refused (target <= 1 s for 100000)\n",
+	       "place_node one by one", tp, refused);
+	bpci_daemon_tree_free(t);
+}
+
+static void bench_tree(void)
+{
+	const char *env = getenv("PLACEMENT_BENCH_TREE_NODES");
+	int place_nodes = env ? atoi(env) : 100000, nodes = 10000;
+	char **ids, **pids;
+	bpci_placement_request *r = make_requests(nodes, &ids), *pr;
+
+	printf("\ndaemon tree (bpci_daemon_tree_*), median of %d runs\n", TREE_RUNS);
+	printf("rebalance, %d nodes packed on 70 %% of the leaves, 30 %% empty added "
+	       "(target <= 100 ms)\n", nodes);
+	bench_tree_rebalance(0, 70, 100, "100 leaves under the root", r, nodes);
+	bench_tree_rebalance(10, 70, 100, "1,000 leaves under 10 (3 levels)", r, nodes);
+	free_requests(r, ids, nodes);
+	printf("placement of %d nodes onto the 1,000-leaf tree through the tree API\n",
+	       place_nodes);
+	pr = make_requests(place_nodes, &pids);
+	bench_tree_place(pr, place_nodes);
+	free_requests(pr, pids, place_nodes);
+}
+
+int main(int argc, char **argv)
+{
+	/* "tree": only the daemon tree rows (quick to compare before/after). */
+	int tree_only = argc > 1 && !strcmp(argv[1], "tree");
+
+	if (!tree_only) {
+		bench_place();
+		bench_rebalance();
+		bench_ports();
+	}
+	bench_tree();
 	return 0;
 }

@@ -22,6 +22,15 @@ long bpci__dt_find_node(const bpci_daemon_tree *t, const char *id)
 {
 	size_t i;
 
+	uint32_t k;
+
+	if (id && t->nmap_ok) {
+		k = bpci__strmap_get(&t->nmap, id);
+		if (k == BPCI__STRMAP_NONE)
+			return -1;
+		if (k < t->nn && !strcmp(t->n[k].id, id))
+			return (long)k;
+	}
 	for (i = 0; id && i < t->nn; i++)
 		if (!strcmp(t->n[i].id, id))
 			return (long)i;
@@ -111,6 +120,8 @@ void bpci_daemon_tree_free(bpci_daemon_tree *t)
 		node_clear(&t->n[i]);
 	bpci__free(t->d);
 	bpci__free(t->n);
+	bpci__dt_changed(t);
+	bpci__dt_nodes_moved(t);
 	bpci__free(t);
 }
 
@@ -241,6 +252,11 @@ int bpci_daemon_tree_dup(bpci_daemon_tree **out, const bpci_daemon_tree *t)
 		return BPCI_ENOMEM;
 	*c = *t;
 	c->nd = c->nn = 0;
+	/* The cached view and the node map are the original's. */
+	c->cache = NULL;
+	memset(&c->nmap, 0, sizeof(c->nmap));
+	c->nmap_ok = 0;
+	c->ncap = t->nn + 1;
 	c->d = bpci__calloc(t->nd + 1, sizeof(*c->d));
 	c->n = bpci__calloc(t->nn + 1, sizeof(*c->n));
 	if (!c->d || !c->n)
@@ -267,6 +283,10 @@ void bpci__dt_swap(bpci_daemon_tree *a, bpci_daemon_tree *b)
 
 	*a = *b;
 	*b = tmp;
+	bpci__dt_changed(a);
+	bpci__dt_changed(b);
+	bpci__dt_nodes_moved(a);
+	bpci__dt_nodes_moved(b);
 }
 
 const char *bpci_daemon_tree_root(const bpci_daemon_tree *t)
@@ -316,6 +336,7 @@ int bpci_daemon_tree_set_capabilities(bpci_daemon_tree *t, const char *id,
 	long i = t ? bpci__dt_find(t, id) : -1;
 	bpci_capabilities *copy = NULL;
 
+	bpci__dt_changed(t);
 	if (i < 0)
 		return BPCI_ENOTFOUND;
 	if (caps && bpci_capabilities_dup(&copy, caps) != 0)
@@ -333,6 +354,7 @@ int bpci_daemon_tree_set_live(bpci_daemon_tree *t, const char *id, const bpci_da
 	size_t k;
 	int failed = 0;
 
+	bpci__dt_changed(t);
 	if (i < 0)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, "daemon_id",
 				      "no daemon \"%s\" in the tree", id ? id : "");

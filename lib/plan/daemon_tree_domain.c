@@ -26,7 +26,7 @@ int bpci__dt_in_subtree(const bpci_daemon_tree *t, size_t i, size_t anc)
 	return 0;
 }
 
-static int is_domain(const bpci_daemon_tree *t, size_t i)
+int bpci__dt_is_domain(const bpci_daemon_tree *t, size_t i)
 {
 	return i == 0 || (bpci_daemon_spec_responsibilities(t->d[i].spec) &
 			  BPCI_RESPONSIBILITY_LOAD_BALANCING);
@@ -36,7 +36,7 @@ size_t bpci__dt_node_domain(const bpci_daemon_tree *t, const dt_node *n)
 {
 	long d = n->domain ? bpci__dt_find(t, n->domain) : -1;
 
-	return d > 0 && is_domain(t, (size_t)d) ? (size_t)d : 0;
+	return d > 0 && bpci__dt_is_domain(t, (size_t)d) ? (size_t)d : 0;
 }
 
 /* Record domain @dom (0: the root, stored as none) on node @n. */
@@ -55,9 +55,10 @@ int bpci__dt_fix_domain(bpci_daemon_tree *t, dt_node *n)
 {
 	long d = bpci__dt_find(t, n->daemon), dom = (long)bpci__dt_node_domain(t, n);
 
+	bpci__dt_changed(t);
 	if (d < 0)
 		return 0;
-	while (dom > 0 && (!is_domain(t, (size_t)dom) ||
+	while (dom > 0 && (!bpci__dt_is_domain(t, (size_t)dom) ||
 			   !bpci__dt_in_subtree(t, (size_t)d, (size_t)dom)))
 		dom = bpci__dt_parent(t, (size_t)dom);
 	return set_domain(t, n, dom > 0 ? (size_t)dom : 0);
@@ -75,7 +76,7 @@ int bpci_daemon_tree_check_domain(const bpci_daemon_tree *t, const char *under,
 	if ((d = bpci__dt_find(t, under)) < 0)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, "under",
 				      "no daemon \"%s\" in the tree", under);
-	if (!is_domain(t, (size_t)d))
+	if (!bpci__dt_is_domain(t, (size_t)d))
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "under",
 				      "daemon \"%s\" has no load_balancing responsibility, so it "
 				      "is not a placement domain (give it load_balancing, or "
@@ -96,18 +97,27 @@ int bpci_daemon_tree_place_node_under(const char **daemon, bpci_daemon_tree *t,
 		return BPCI_EINVAL;
 	if ((rc = bpci_daemon_tree_check_domain(t, under, diag)) != 0)
 		return rc;
+	if ((rc = bpci__dt_index_nodes(t)) != 0)
+		return rc;
 	if (bpci__dt_find_node(t, req->id) >= 0)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EEXISTS, "id",
 				      "node \"%s\" is already placed on daemon \"%s\"", req->id,
 				      bpci_daemon_tree_node_daemon(t, req->id));
 	v.within = under ? bpci__dt_find(t, under) : 0;
-	rc = bpci__dt_place_one(&where, t, req, &v, diag);
+	/* The whole tree: the kept view, which keeps the node placed. */
+	if (v.within <= 0)
+		rc = bpci__dt_place_cached(&where, t, req, diag);
+	else
+		rc = bpci__dt_place_one(&where, t, req, &v, diag);
 	/* @where is borrowed from the tree, which bpci__dt_node_push grows. */
 	copy = rc == 0 ? bpci__strdup(where) : NULL;
 	if (rc == 0 && !copy)
 		rc = BPCI_ENOMEM;
 	if (rc == 0)
 		rc = bpci__dt_node_push(t, req, copy);
+	/* Only a node the kept view placed and the tree recorded leaves it current. */
+	if (rc != 0 || v.within > 0)
+		bpci__dt_changed(t);
 	if (rc == 0 && v.within > 0 &&
 	    (rc = set_domain(t, &t->n[t->nn - 1], (size_t)v.within)) != 0)
 		bpci_daemon_tree_remove_node(t, req->id);
@@ -130,6 +140,7 @@ int bpci_daemon_tree_set_node_domain(bpci_daemon_tree *t, const char *node_id,
 	long i = t ? bpci__dt_find_node(t, node_id) : -1, d;
 	int rc = bpci_daemon_tree_check_domain(t, domain, diag);
 
+	bpci__dt_changed(t);
 	if (rc != 0)
 		return rc;
 	if (i < 0)
@@ -176,34 +187,37 @@ static int rebalance_domain(bpci_daemon_tree_plan *plan, bpci_daemon_tree *c, si
 	return rc;
 }
 
-/* Does some node belong to domain @dom? (An empty domain has nothing to
- * balance: with every daemon a domain by default, most are.) */
-static int has_nodes(const bpci_daemon_tree *t, size_t dom)
-{
-	size_t k;
-
-	for (k = 0; k < t->nn; k++)
-		if (bpci__dt_node_domain(t, &t->n[k]) == dom)
-			return 1;
-	return 0;
-}
-
 /* Domains with nodes, innermost first: deeper levels before shallower
- * ones, the root last; equal levels in the tree's order. */
+ * ones, the root last; equal levels in the tree's order. (An empty domain
+ * has nothing to balance: with every daemon a domain by default, most are.) */
 static size_t domain_order(const bpci_daemon_tree *t, size_t *order)
 {
-	unsigned int level, deepest = 1, *lv = bpci__calloc(t->nd, sizeof(*lv));
-	size_t i, n = 0;
+	unsigned int level, deepest = 1, *lv = bpci__calloc(t->nd + 1, sizeof(*lv));
+	unsigned char *has = bpci__calloc(t->nd + 1, 1);
+	size_t i, k, n = 0;
+	dt_index x;
+	long p;
 
-	if (!lv)
+	if (!lv || !has || bpci__dt_index_build(&x, t) != 0) {
+		bpci__free(lv);
+		bpci__free(has);
 		return (size_t)-1;
-	for (i = 0; i < t->nd; i++)
-		if ((lv[i] = bpci__dt_level(t, i)) > deepest)
+	}
+	for (k = 0; k < t->nn; k++)
+		has[bpci__dt_index_node_domain(&x, t, k)] = 1;
+	for (i = 0; i < t->nd; i++) {
+		/* As bpci__dt_level(), with the parents looked up once. */
+		for (lv[i] = 1, p = x.parent[i]; p >= 0 && lv[i] <= t->nd; p = x.parent[p])
+			lv[i]++;
+		if (lv[i] > deepest)
 			deepest = lv[i];
+	}
 	for (level = deepest; level >= 1; level--)
 		for (i = 0; i < t->nd; i++)
-			if (lv[i] == level && is_domain(t, i) && (i == 0 || has_nodes(t, i)))
+			if (lv[i] == level && bpci__dt_is_domain(t, i) && (i == 0 || has[i]))
 				order[n++] = i;
+	bpci__dt_index_free(&x);
+	bpci__free(has);
 	bpci__free(lv);
 	return n;
 }

@@ -120,6 +120,7 @@ int bpci__dt_reorder(bpci_daemon_tree *t)
 	unsigned char *seen = bpci__calloc(t->nd + 1, 1);
 	dt_daemon *d = bpci__calloc(t->nd + 1, sizeof(*d));
 
+	bpci__dt_changed(t);
 	if (!order || !seen || !d) {
 		bpci__free(order);
 		bpci__free(seen);
@@ -194,6 +195,7 @@ int bpci_daemon_tree_add(bpci_daemon_tree *t, const bpci_daemon_spec *spec, bpci
 	long p;
 	int rc;
 
+	bpci__dt_changed(t);
 	if (!t || !spec)
 		return BPCI_EINVAL;
 	rc = bpci_daemon_spec_validate(spec, diag);
@@ -257,6 +259,7 @@ int bpci_daemon_tree_move(bpci_daemon_tree *t, const char *daemon_id, const char
 	long i, p, old;
 	int rc;
 
+	bpci__dt_changed(t);
 	if (!t)
 		return BPCI_EINVAL;
 	i = bpci__dt_find(t, daemon_id);
@@ -378,6 +381,7 @@ int bpci_daemon_tree_remove(bpci_daemon_tree_plan **plan, bpci_daemon_tree *t,
 	long i, p;
 	int rc;
 
+	bpci__dt_changed(t);
 	if (plan)
 		*plan = NULL;
 	if (!t)

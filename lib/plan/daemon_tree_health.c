@@ -18,6 +18,7 @@ int bpci_daemon_tree_set_state(bpci_daemon_tree *t, const char *id, const char *
 	char *r = NULL;
 	int rc;
 
+	bpci__dt_changed(t);
 	if (i < 0)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, "daemon_id",
 				      "no daemon \"%s\" in the tree", id ? id : "");
@@ -49,6 +50,7 @@ int bpci_daemon_tree_set_probe(bpci_daemon_tree *t, const char *id,
 	long i = t ? bpci__dt_find(t, id) : -1;
 	dt_probe p;
 
+	bpci__dt_changed(t);
 	if (i < 0)
 		return BPCI_ENOTFOUND;
 	memset(&p, 0, sizeof(p));

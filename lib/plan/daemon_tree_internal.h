@@ -6,15 +6,21 @@
  *   daemon_tree_domain.c load_balancing domains, fault_recovery scopes
  *   daemon_tree_json.c   persistence and the status document
  *   daemon_tree_text.c   the indented text rendering
+ *   daemon_tree_index.c  a per-operation index (ids hashed, sums precomputed)
+ *   daemon_tree_cache.c  the placement view kept between placements
  *
  * Daemons are kept in parent-first (depth-first preorder) order, the root
  * at index 0; parents are named by id in the spec, indices are looked up.
- * Trees are small (thousands of daemons at most), so lookups are scans.
+ * Trees are small (thousands of daemons at most), so a single lookup is a
+ * scan; work over every node against every daemon goes through a
+ * dt_index built once per operation, nodes are found through the node
+ * map, and placements reuse the kept view (daemon_tree_cache.c).
  */
 #ifndef BPCI_LIB_PLAN_DAEMON_TREE_INTERNAL_H
 #define BPCI_LIB_PLAN_DAEMON_TREE_INTERNAL_H
 
 #include "bpci/daemon_tree.h"
+#include "plan/strmap.h"
 
 #define DT_NRES 5
 
@@ -57,14 +63,20 @@ struct bpci_daemon_tree {
 	dt_daemon *d;
 	size_t nd;
 	dt_node *n;
-	size_t nn;
+	size_t nn, ncap;           /* ncap: room in @n (grown by doubling) */
 	unsigned int levels, max_children, pct;
 	bpci_load_balancing strategy;
+	/* Placing nodes one by one must not rebuild a placement problem of
+	 * every daemon and node per node (daemon_tree_cache.c): */
+	bpci_placement *cache;     /* the whole tree's view, NULL: none */
+	bpci_resources cache_root; /* the root's capacity when it was built */
+	bpci__strmap nmap;         /* node id -> index, valid when nmap_ok */
+	int nmap_ok;
 };
 
 struct bpci_daemon_tree_plan {
 	bpci_daemon_step *s;
-	size_t ns;
+	size_t ns, cap;   /* cap: room in @s (grown by doubling) */
 };
 
 /* Index of daemon / node @id, or -1. */
@@ -104,6 +116,41 @@ int bpci__dt_placement_view(bpci_placement **out, const bpci_daemon_tree *t, con
  * "resources"), BPCI_EINVAL, BPCI_EEXISTS or BPCI_ENOMEM. */
 int bpci__dt_place_one(const char **where, const bpci_daemon_tree *t,
 		       const bpci_placement_request *req, const dt_view *v, bpci_diag *diag);
+/* A per-operation index of the tree (daemon_tree_index.c): stale after
+ * any change to the tree. Daemon and node arrays are by tree index. */
+typedef struct dt_index {
+	bpci__strmap dmap;          /* daemon id -> index */
+	long *parent;               /* -1: none */
+	bpci_resources *children;   /* capacity of the local children */
+	bpci_resources *nodes;      /* needs of the nodes hosted */
+	long *node_daemon;          /* per node: its daemon, -1: unknown */
+} dt_index;
+int bpci__dt_index_build(dt_index *x, const bpci_daemon_tree *t);
+void bpci__dt_index_free(dt_index *x);
+long bpci__dt_index_find(const dt_index *x, const char *id);
+int bpci__dt_index_in_subtree(const dt_index *x, size_t nd, size_t i, size_t anc);
+/* bpci__dt_node_domain() of node @k. */
+size_t bpci__dt_index_node_domain(const dt_index *x, const bpci_daemon_tree *t, size_t k);
+/* Is daemon @i a load_balancing domain (the root always is)? */
+int bpci__dt_is_domain(const bpci_daemon_tree *t, size_t i);
+/* The tree changed: drop the cached placement view. Every function that
+ * changes what a view holds (daemons, their specs, capabilities or live
+ * state, nodes, their daemons) calls it first; so must code outside the
+ * plan layer that edits the representation directly. NULL is a no-op. */
+void bpci__dt_changed(bpci_daemon_tree *t);
+/* Node indices changed (a node removed, arrays replaced): drop the node map. */
+void bpci__dt_nodes_moved(bpci_daemon_tree *t);
+/* Nodes from index @from on moved down one (a node was removed, its id
+ * already out of the map): renumber them in the node map. */
+void bpci__dt_nodes_renumbered(bpci_daemon_tree *t, size_t from);
+/* Index the nodes by id for bpci__dt_find_node() (kept by
+ * bpci__dt_node_push()). 0 or BPCI_ENOMEM. */
+int bpci__dt_index_nodes(bpci_daemon_tree *t);
+/* bpci__dt_place_one() over the whole tree with the cached view: the
+ * placed node stays in the view, so the caller must record it in the
+ * tree (bpci__dt_node_push()) or call bpci__dt_changed(). */
+int bpci__dt_place_cached(const char **where, bpci_daemon_tree *t,
+			  const bpci_placement_request *req, bpci_diag *diag);
 /* Is daemon @i daemon @anc or below it? */
 int bpci__dt_in_subtree(const bpci_daemon_tree *t, size_t i, size_t anc);
 /* Index of the load_balancing domain node @n belongs to (the root when it

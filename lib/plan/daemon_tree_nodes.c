@@ -8,16 +8,17 @@
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "plan/daemon_tree_internal.h"
+#include "plan/placement_internal.h"
 
 int bpci__dt_plan_add_by(bpci_daemon_tree_plan *plan, bpci_daemon_step_kind kind,
 			 const char *subject, const char *from, const char *to, const char *by)
 {
-	bpci_daemon_step *grown = bpci__realloc(plan->s, (plan->ns + 1) * sizeof(*grown)), *s;
+	bpci_daemon_step *s;
 
-	if (!grown)
+	/* Thousands of moves: one realloc per step would copy the array each time. */
+	if (bpci__grow((void **)&plan->s, &plan->cap, plan->ns + 1, sizeof(*plan->s)) < 0)
 		return BPCI_ENOMEM;
-	plan->s = grown;
-	s = &grown[plan->ns];
+	s = &plan->s[plan->ns];
 	s->kind = kind;
 	s->subject = bpci__strdup(subject);
 	s->from = from ? bpci__strdup(from) : NULL;
@@ -80,50 +81,50 @@ static int view_hosts(const bpci_daemon_tree *t, size_t i, const dt_view *v)
 	       (!v->only || !strcmp(v->only, bpci_daemon_spec_id(t->d[i].spec)));
 }
 
-static int view_has(const bpci_daemon_tree *t, size_t i, const dt_view *v)
+static int view_has(const bpci_daemon_tree *t, const dt_index *x, size_t i, const dt_view *v)
 {
-	return v->within <= 0 || bpci__dt_in_subtree(t, i, (size_t)v->within);
+	return v->within <= 0 || bpci__dt_index_in_subtree(x, t->nd, i, (size_t)v->within);
 }
 
 /* Is node @k a movable node of the view (else a fixed reservation)? */
-static int view_node(const bpci_daemon_tree *t, size_t k, const dt_view *v)
+static int view_node(const bpci_daemon_tree *t, const dt_index *x, size_t k, const dt_view *v)
 {
-	return v->domain < 0 || bpci__dt_node_domain(t, &t->n[k]) == (size_t)v->domain;
+	return v->domain < 0 || bpci__dt_index_node_domain(x, t, k) == (size_t)v->domain;
 }
 
 /* Into @fixed (one per daemon): the needs of the nodes that are not the
  * view's to move. */
-static void fixed_needs(const bpci_daemon_tree *t, const dt_view *v, bpci_resources *fixed)
+static void fixed_needs(const bpci_daemon_tree *t, const dt_index *x, const dt_view *v,
+			bpci_resources *fixed)
 {
 	size_t k;
 	long d;
 
 	for (k = 0; v->domain >= 0 && k < t->nn; k++)
-		if (!view_node(t, k, v) && (d = bpci__dt_find(t, t->n[k].daemon)) >= 0)
+		if (!view_node(t, x, k, v) && (d = x->node_daemon[k]) >= 0)
 			bpci__dt_res_add(&fixed[d], &t->n[k].need);
 }
 
-static int add_daemons(bpci_placement *pl, const bpci_daemon_tree *t, const dt_view *v,
-		       bpci_diag *diag)
+static int add_daemons(bpci_placement *pl, const bpci_daemon_tree *t, const dt_index *x,
+		       const dt_view *v, bpci_diag *diag)
 {
 	bpci_resources *fixed = bpci__calloc(t->nd + 1, sizeof(*fixed));
 	size_t i;
 	int rc = fixed ? 0 : BPCI_ENOMEM;
 
 	if (fixed)
-		fixed_needs(t, v, fixed);
+		fixed_needs(t, x, v, fixed);
 	for (i = 0; rc == 0 && i < t->nd; i++) {
 		bpci_placement_daemon_state st = BPCI_PLACEMENT_DAEMON_STATE_INIT;
-		bpci_resources nodes;
 		const dt_live *l = &t->d[i].live;
 
-		if (!view_has(t, i, v))
+		if (!view_has(t, x, i, v))
 			continue;
 		st.healthy = view_hosts(t, i, v);
 		st.load = l->set && l->cpu > 0 ? (l->cpu >= 100.0 ? 1.0 : l->cpu / 100.0) : 0.0;
 		st.capabilities = t->d[i].caps;
 		/* Local children run on this host: their capacity is not free here. */
-		bpci__dt_taken(t, i, &st.reserved, &nodes);
+		st.reserved = x->children[i];
 		/* Nodes of other domains stay where they are: only their share counts. */
 		bpci__dt_res_add(&st.reserved, &fixed[i]);
 		rc = bpci_placement_add_daemon(pl, t->d[i].spec, &st, diag);
@@ -132,31 +133,44 @@ static int add_daemons(bpci_placement *pl, const bpci_daemon_tree *t, const dt_v
 	return rc;
 }
 
+static int fill_view(bpci_placement *pl, const bpci_daemon_tree *t, const dt_index *x,
+		     const dt_view *v, bpci_diag *diag)
+{
+	size_t i;
+	long d;
+	int rc = add_daemons(pl, t, x, v, diag);
+
+	for (i = 0; rc == 0 && i < t->nn; i++) {
+		bpci_placement_request req;
+
+		d = x->node_daemon[i];
+		if (v->within > 0 && (d < 0 || !view_has(t, x, (size_t)d, v)))
+			continue;
+		if (!view_node(t, x, i, v))
+			continue;
+		bpci__dt_node_request(&req, &t->n[i]);
+		rc = bpci_placement_add_node(pl, &req, t->n[i].daemon, diag);
+	}
+	return rc;
+}
+
 int bpci__dt_placement_view(bpci_placement **out, const bpci_daemon_tree *t, const dt_view *v,
 			    bpci_diag *diag)
 {
 	bpci_placement_options po = BPCI_PLACEMENT_OPTIONS_INIT;
 	bpci_placement *pl = NULL;
-	size_t i;
-	long d;
+	dt_index x;
 	int rc;
 
 	*out = NULL;
 	po.strategy = t->strategy;
 	po.max_utilization_percent = t->pct;
+	if ((rc = bpci__dt_index_build(&x, t)) != 0)
+		return rc;
 	rc = bpci_placement_new(&pl, &po, diag);
 	if (rc == 0)
-		rc = add_daemons(pl, t, v, diag);
-	for (i = 0; rc == 0 && i < t->nn; i++) {
-		bpci_placement_request req;
-
-		/* The whole tree: no lookup needed (a scan per node adds up). */
-		d = v->within > 0 ? bpci__dt_find(t, t->n[i].daemon) : 0;
-		if (d < 0 || !view_has(t, (size_t)d, v) || !view_node(t, i, v))
-			continue;
-		bpci__dt_node_request(&req, &t->n[i]);
-		rc = bpci_placement_add_node(pl, &req, t->n[i].daemon, diag);
-	}
+		rc = fill_view(pl, t, &x, v, diag);
+	bpci__dt_index_free(&x);
 	if (rc != 0) {
 		bpci_placement_free(pl);
 		return rc;
@@ -177,13 +191,13 @@ int bpci__dt_placement(bpci_placement **out, const bpci_daemon_tree *t, const ch
 int bpci__dt_node_push(bpci_daemon_tree *t, const bpci_placement_request *req,
 		       const char *daemon)
 {
-	dt_node *grown = bpci__realloc(t->n, (t->nn + 1) * sizeof(*grown)), *n;
+	dt_node *n;
 	int failed = 0;
 
-	if (!grown)
+	/* 100,000 nodes placed one by one: no copy of the array per node. */
+	if (bpci__grow((void **)&t->n, &t->ncap, t->nn + 1, sizeof(*t->n)) < 0)
 		return BPCI_ENOMEM;
-	t->n = grown;
-	n = &grown[t->nn];
+	n = &t->n[t->nn];
 	memset(n, 0, sizeof(*n));
 	n->need = req->need;
 	n->id = bpci__strdup(req->id);
@@ -203,6 +217,8 @@ int bpci__dt_node_push(bpci_daemon_tree *t, const bpci_placement_request *req,
 		return BPCI_ENOMEM;
 	}
 	t->nn++;
+	if (t->nmap_ok && bpci__strmap_put(&t->nmap, n->id, (uint32_t)(t->nn - 1)) < 0)
+		bpci__dt_nodes_moved(t);  /* lookups scan again */
 	return 0;
 }
 
@@ -248,6 +264,7 @@ int bpci_daemon_tree_add_node(bpci_daemon_tree *t, const bpci_placement_request 
 {
 	long d = t ? bpci__dt_find(t, daemon_id) : -1;
 
+	bpci__dt_changed(t);
 	if (!t || !req || !req->id || !*req->id)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "id",
 				      "a node needs an id");
@@ -255,6 +272,8 @@ int bpci_daemon_tree_add_node(bpci_daemon_tree *t, const bpci_placement_request 
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ENOTFOUND, "daemon",
 				      "no daemon \"%s\" in the tree to host node \"%s\"",
 				      daemon_id ? daemon_id : "", req->id);
+	/* Loading a state of 100,000 nodes: no scan of the nodes per node. */
+	(void)bpci__dt_index_nodes(t);  /* without it (no memory), lookups scan */
 	if (bpci__dt_find_node(t, req->id) >= 0)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EEXISTS, "id",
 				      "node \"%s\" is already recorded", req->id);
@@ -266,9 +285,12 @@ int bpci_daemon_tree_remove_node(bpci_daemon_tree *t, const char *node_id)
 	long i = t ? bpci__dt_find_node(t, node_id) : -1;
 	dt_node *n;
 
+	bpci__dt_changed(t);
 	if (i < 0)
 		return BPCI_ENOTFOUND;
 	n = &t->n[i];
+	if (t->nmap_ok)
+		bpci__strmap_del(&t->nmap, n->id);  /* the map borrows the id */
 	bpci__free(n->id);
 	bpci__free(n->daemon);
 	bpci__free(n->labels);
@@ -277,6 +299,7 @@ int bpci_daemon_tree_remove_node(bpci_daemon_tree *t, const char *node_id)
 	bpci_capabilities_free(n->caps);
 	memmove(n, n + 1, (t->nn - (size_t)i - 1) * sizeof(*n));
 	t->nn--;
+	bpci__dt_nodes_renumbered(t, (size_t)i);
 	return 0;
 }
 
@@ -287,15 +310,50 @@ const char *bpci_daemon_tree_node_daemon(const bpci_daemon_tree *t, const char *
 	return i >= 0 ? t->n[i].daemon : NULL;
 }
 
-/* One move on @c: the node is on @from, and @to alone would take it. */
-static int apply_move(bpci_daemon_tree *c, const bpci_daemon_step *s, bpci_diag *diag)
+/* Would @to alone take node @n of @c? Asked of @w, the whole tree's view
+ * kept in step with @c, with the node taken out: 1 (the node is then in
+ * @w on @to), else 0 (@w must not be used any more: the caller asks a
+ * view of @to alone, whose refusal names the reasons). */
+static int fast_move(bpci_placement *w, const bpci_placement_request *req, const char *to)
+{
+	if (!w || bpci_placement_remove_node(w, req->id) != 0)
+		return 0;
+	if (bpci__pl_would_take(w, req, to) != 1)
+		return 0;
+	return bpci_placement_add_node(w, req, to, NULL) == 0;
+}
+
+/* Would @to alone take node @n of @c? A view of @c without the node,
+ * where only @to may host, answers: 0, or BPCI_ELIMIT (the reasons in
+ * @diag), BPCI_EINVAL or BPCI_ENOMEM as bpci__dt_place_one(). */
+static int move_alone(bpci_daemon_tree *c, long n, const char *to, bpci_diag *diag)
 {
 	bpci_placement_request req;
 	const char *where = NULL;
-	long n = bpci__dt_find_node(c, s->subject), to_i;
 	dt_view v = DT_VIEW_ALL;
-	size_t dom;
 	dt_node saved;
+	int rc;
+
+	/* Take the node out, then ask the engine whether @to alone takes it. */
+	saved = c->n[n];
+	c->n[n] = c->n[--c->nn];
+	bpci__dt_node_request(&req, &saved);
+	v.only = to;
+	rc = bpci__dt_place_one(&where, c, &req, &v, diag);
+	c->n[c->nn++] = c->n[n];
+	c->n[n] = saved;
+	return rc;
+}
+
+/* One move on @c: the node is on @from, and @to alone would take it.
+ * *@w: NULL, or the whole tree's view of @c, kept in step (dropped
+ * when it cannot answer). */
+static int apply_move(bpci_daemon_tree *c, bpci_placement **w, const bpci_daemon_step *s,
+		      bpci_diag *diag)
+{
+	bpci_placement_request req;
+	long n = bpci__dt_find_node(c, s->subject), to_i;
+	size_t dom;
 	char *to;
 	int rc;
 
@@ -316,16 +374,14 @@ static int apply_move(bpci_daemon_tree *c, const bpci_daemon_step *s, bpci_diag 
 				      "node \"%s\" belongs to the load_balancing domain of daemon "
 				      "\"%s\": daemon \"%s\" is outside it", s->subject,
 				      bpci_daemon_spec_id(c->d[dom].spec), s->to);
-	/* Take the node out, then ask the engine whether @to alone takes it. */
-	saved = c->n[n];
-	c->n[n] = c->n[--c->nn];
-	bpci__dt_node_request(&req, &saved);
-	v.only = s->to;
-	rc = bpci__dt_place_one(&where, c, &req, &v, diag);
-	c->n[c->nn++] = c->n[n];
-	c->n[n] = saved;
-	if (rc != 0)
-		return rc;
+	bpci__dt_node_request(&req, &c->n[n]);
+	if (!fast_move(*w, &req, s->to)) {
+		/* One view per move from here on: also the words of a refusal. */
+		bpci_placement_free(*w);
+		*w = NULL;
+		if ((rc = move_alone(c, n, s->to, diag)) != 0)
+			return rc;
+	}
 	if (!(to = bpci__strdup(s->to)))
 		return BPCI_ENOMEM;
 	bpci__free(c->n[n].daemon);
@@ -337,9 +393,12 @@ int bpci_daemon_tree_apply(bpci_daemon_tree *t, const bpci_daemon_tree_plan *pla
 			   bpci_diag *diag)
 {
 	bpci_daemon_tree *c = NULL;
+	bpci_placement *w = NULL;
+	dt_view all = DT_VIEW_ALL;
 	size_t k;
 	int rc;
 
+	bpci__dt_changed(t);
 	if (!t || !plan)
 		return BPCI_EINVAL;
 	for (k = 0; k < plan->ns; k++)
@@ -348,10 +407,16 @@ int bpci_daemon_tree_apply(bpci_daemon_tree *t, const bpci_daemon_tree_plan *pla
 					      "step %zu is not a node move; only node moves can "
 					      "be applied", k + 1);
 	rc = bpci_daemon_tree_dup(&c, t);
+	/* One view for the whole plan, not one per move (thousands of moves
+	 * over 10,000 nodes); without it, each move builds its own. */
+	if (rc == 0 && bpci__dt_index_nodes(c) == 0 &&
+	    bpci__dt_placement_view(&w, c, &all, NULL) != 0)
+		w = NULL;
 	for (k = 0; rc == 0 && k < plan->ns; k++)
-		rc = apply_move(c, &plan->s[k], diag);
+		rc = apply_move(c, &w, &plan->s[k], diag);
 	if (rc == 0)
 		bpci__dt_swap(t, c);
+	bpci_placement_free(w);
 	bpci_daemon_tree_free(c);
 	return rc;
 }

@@ -95,6 +95,15 @@ int bpci__pl_node_from_request(bpci_placement *p, const bpci_placement_request *
 			       const char *field, bpci_diag *diag);
 void bpci__pl_drop_last_node(bpci_placement *p);
 
+/* placement_plan.c */
+/* Would daemon @daemon_id take @req now, were it the only daemon allowed
+ * to (eligible, fits under the ceiling, anti-affinity)? The outcome of
+ * placing @req with every other daemon unhealthy, without the work.
+ * 1 yes, 0 no (also an unknown daemon), or a negative code from reading
+ * @req. Nothing changes. */
+int bpci__pl_would_take(bpci_placement *p, const bpci_placement_request *req,
+			const char *daemon_id);
+
 /* placement_place.c */
 uint32_t bpci__pl_choose(bpci_placement *p, uint32_t node, uint32_t exclude);
 char *bpci__pl_refusal(bpci_placement *p, uint32_t node, uint32_t exclude);

@@ -99,6 +99,23 @@ static int may_host(const bpci_placement *p, uint32_t i, uint32_t t)
 	       (n->group == NONE || !bpci__pl_group_on(&p->d[t], n->group));
 }
 
+int bpci__pl_would_take(bpci_placement *p, const bpci_placement_request *req,
+			const char *daemon_id)
+{
+	uint32_t t = daemon_id ? bpci__strmap_get(&p->dmap, daemon_id) : NONE;
+	int node, ok;
+
+	if (t == NONE)
+		return 0;
+	node = bpci__pl_node_from_request(p, req, "node", NULL);
+	if (node < 0)
+		return node;
+	ok = bpci__pl_class_ready(p, p->n[node].cls) < 0 ? BPCI_ENOMEM
+							   : may_host(p, (uint32_t)node, t);
+	bpci__pl_drop_last_node(p);
+	return ok;
+}
+
 /* Check and carry out line @k; *@moved tells whether anything changed. */
 static int apply_line(bpci_placement *p, const bpci_placement_move *m, size_t k,
 		      uint32_t *node, uint32_t *from, int *moved, bpci_diag *diag)

@@ -8,5 +8,7 @@
 void dt_add_domain_tests(Suite *s);
 /* Manager-set states and health probes (health.c). */
 void dt_add_health_tests(Suite *s);
+/* The placement view kept between placements, apply's single view (cache.c). */
+void dt_add_cache_tests(Suite *s);
 
 #endif

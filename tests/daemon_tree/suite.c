@@ -485,5 +485,6 @@ Suite *bpci_test_suite(void)
 	suite_add_tcase(s, tc);
 	dt_add_domain_tests(s);
 	dt_add_health_tests(s);
+	dt_add_cache_tests(s);
 	return s;
 }
