@@ -256,6 +256,7 @@ static int fail_over_one(bpci_cluster_manager *cm, bpci__replica *r, const char 
 		cm->tree->n[n].daemon = tree_to;
 		/* Out of its load_balancing domain: the enclosing one's now. */
 		bpci__dt_fix_domain(cm->tree, &cm->tree->n[n]);
+		bpci__dt_changed(cm->tree); /* a kept placement view is stale */
 	} else {
 		bpci__free(tree_to);
 	}

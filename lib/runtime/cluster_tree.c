@@ -86,6 +86,7 @@ int bpci__cm_tree_ready(bpci_cluster_manager *cm, bpci_diag *diag)
 		/* The host may have changed since the state was written: the
 		 * root offers what it measures now. */
 		bpci_daemon_spec_set_capacity(cm->tree->d[0].spec, &cm->capacity);
+		bpci__dt_changed(cm->tree); /* a kept placement view is stale */
 	}
 	return record_replicas(cm->tree, cm, diag);
 }

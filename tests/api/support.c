@@ -204,8 +204,11 @@ int raw_http(unsigned int port, const char *req, char *out, size_t cap)
 	while (off < len && (n = send(fd, req + off, len - off, MSG_NOSIGNAL)) > 0)
 		off += (size_t)n;
 	off = 0;
-	while (off + 1 < cap && (n = recv(fd, out + off, cap - 1 - off, 0)) > 0)
-		off += (size_t)n;
+	/* A signal handler anywhere in the process (Check's, glibc's) makes a
+	 * recv with SO_RCVTIMEO fail with EINTR even under SA_RESTART. */
+	while (off + 1 < cap && ((n = recv(fd, out + off, cap - 1 - off, 0)) > 0 ||
+				 (n < 0 && errno == EINTR)))
+		off += n > 0 ? (size_t)n : 0;
 	out[off] = '\0';
 	close(fd);
 	if (sscanf(out, "HTTP/1.%*d %d", &status) != 1)
