@@ -6,6 +6,7 @@
  */
 #include "audit.h"
 #include "cluster.h"
+#include "ship_watch.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -1032,22 +1033,6 @@ static const cli_option ship_opts[] = {
 	STATE_OPT,
 };
 
-static char *read_token(cli_ctx *ctx, const char *file)
-{
-	char buf[512];
-	FILE *f = fopen(file, "re");
-
-	if (f == NULL) {
-		cli_error(ctx, "cannot read --token-file %s: %s", file, strerror(errno));
-		return NULL;
-	}
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return cli_xstrdup(buf);
-}
-
 static int ship_report(cli_ctx *ctx, bpci_ledger_shipper *s, int rc, bpci_diag *d)
 {
 	bpci_ledger_ship_stats st = BPCI_LEDGER_SHIP_STATS_INIT;
@@ -1160,10 +1145,15 @@ static int cmd_ship(cli_ctx *ctx, int argc, char **argv)
 		status = CLI_EXIT_USAGE;
 		goto out;
 	}
-	if (cli_parsed_get(&p, "token-file") &&
-	    !(token = read_token(ctx, cli_parsed_get(&p, "token-file")))) {
-		status = CLI_EXIT_FAILED;
-		goto out;
+	if (cli_parsed_get(&p, "token-file")) {
+		int failed;
+
+		token = ship_read_token(ctx, "--token-file", cli_parsed_get(&p, "token-file"),
+					&failed);
+		if (failed) {
+			status = CLI_EXIT_FAILED;
+			goto out;
+		}
 	}
 	dir = ledger_dir(&p);
 	/* Writable when free, so that a divergence is journalled; else follow

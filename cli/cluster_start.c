@@ -158,7 +158,8 @@ static int ship(cli_ctx *ctx, bpci_cluster_manager *cm, const cli_parsed *p, bpc
 
 	if (!cli_parsed_get(p, "ledger-endpoint"))
 		return 0;
-	token = ship_read_token(ctx, cli_parsed_get(p, "ledger-token-file"), &failed);
+	token = ship_read_token(ctx, "--ledger-token-file", cli_parsed_get(p, "ledger-token-file"),
+				&failed);
 	if (failed)
 		return -1;
 	o.endpoint = cli_parsed_get(p, "ledger-endpoint");

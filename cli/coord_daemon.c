@@ -325,7 +325,8 @@ static int ship_setup(cli_ctx *ctx, daemon_state *d, const cli_parsed *p)
 
 	if (!d->cfg)
 		return CLI_EXIT_OK;
-	token = ship_read_token(ctx, cli_parsed_get(p, "ledger-token-file"), &failed);
+	token = ship_read_token(ctx, "--ledger-token-file", cli_parsed_get(p, "ledger-token-file"),
+				&failed);
 	if (failed)
 		return CLI_EXIT_USAGE;
 	o.token = token;

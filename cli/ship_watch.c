@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-char *ship_read_token(cli_ctx *ctx, const char *file, int *failed)
+char *ship_read_token(cli_ctx *ctx, const char *flag, const char *file, int *failed)
 {
 	char buf[512];
 	FILE *f;
@@ -23,7 +23,7 @@ char *ship_read_token(cli_ctx *ctx, const char *file, int *failed)
 		return getenv("BPCI_LEDGER_TOKEN") ? cli_xstrdup(getenv("BPCI_LEDGER_TOKEN")) : NULL;
 	f = fopen(file, "re");
 	if (!f) {
-		cli_error(ctx, "cannot read --ledger-token-file %s: %s", file, strerror(errno));
+		cli_error(ctx, "cannot read %s %s: %s", flag, file, strerror(errno));
 		*failed = 1;
 		return NULL;
 	}

@@ -10,9 +10,10 @@
 
 #include "cli.h"
 
-/* The first line of @file (malloc'd); NULL after an error on @ctx.
- * NULL @file: $BPCI_LEDGER_TOKEN copied, or NULL when unset. */
-char *ship_read_token(cli_ctx *ctx, const char *file, int *failed);
+/* The first line of @file (malloc'd); NULL with *@failed set after an
+ * error on @ctx naming option @flag. NULL @file: $BPCI_LEDGER_TOKEN
+ * copied, or NULL when unset. */
+char *ship_read_token(cli_ctx *ctx, const char *flag, const char *file, int *failed);
 
 /* What was last logged, so that each change is logged once. */
 typedef struct ship_watch {

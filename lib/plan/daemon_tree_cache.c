@@ -93,31 +93,15 @@ int bpci__dt_place_cached(const char **where, bpci_daemon_tree *t,
 			  const bpci_placement_request *req, bpci_diag *diag)
 {
 	bpci_placement_plan *plan = NULL;
-	const bpci_placement_move *mv;
-	long d;
 	int rc = cache_ready(t, diag);
 
 	if (rc != 0)
 		return rc;
 	t->cache->rr = 0;   /* where a fresh view's round robin starts */
 	rc = bpci_placement_place(&plan, t->cache, req, 1, 0, NULL);
-	if (rc == 0 || rc == BPCI_ELIMIT) {
-		mv = bpci_placement_plan_at(plan, 0);
-		d = mv && mv->to ? daemon_of(t, mv->to) : -1;
-		if (d >= 0)
-			*where = bpci_daemon_spec_id(t->d[d].spec);
-		else
-			rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "resources",
-					    "node \"%s\" fits on no daemon within %u%% of its "
-					    "capacity: %s", req->id, t->pct,
-					    mv && mv->reason ? mv->reason : "refused");
-	} else {
+	if (rc != 0 && rc != BPCI_ELIMIT)
 		bpci__dt_changed(t);  /* the view may be half way through */
-		if (rc != BPCI_ENOMEM)
-			rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "node",
-					    "cannot place node \"%s\": %s", req->id ? req->id : "",
-					    bpci_strerror(rc));
-	}
+	rc = bpci__dt_place_answer(where, t, req, rc, plan, daemon_of, diag);
 	bpci_placement_plan_free(plan);
 	return rc;
 }

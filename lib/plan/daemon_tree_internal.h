@@ -114,6 +114,13 @@ int bpci__dt_placement_view(bpci_placement **out, const bpci_daemon_tree *t, con
 /* Place one node on @t within view @v: *@where is the chosen daemon
  * (borrowed from @t). 0, BPCI_ELIMIT (the reasons in @diag, field
  * "resources"), BPCI_EINVAL, BPCI_EEXISTS or BPCI_ENOMEM. */
+/* *@where: the daemon a one-node placement chose (@rc and @plan from
+ * bpci_placement_place(), daemons looked up with @find), or the refusal
+ * in @diag naming the node and the reason. */
+int bpci__dt_place_answer(const char **where, const bpci_daemon_tree *t,
+			  const bpci_placement_request *req, int rc,
+			  const bpci_placement_plan *plan,
+			  long (*find)(const bpci_daemon_tree *, const char *), bpci_diag *diag);
 int bpci__dt_place_one(const char **where, const bpci_daemon_tree *t,
 		       const bpci_placement_request *req, const dt_view *v, bpci_diag *diag);
 /* A per-operation index of the tree (daemon_tree_index.c): stale after

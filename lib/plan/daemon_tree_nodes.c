@@ -222,32 +222,43 @@ int bpci__dt_node_push(bpci_daemon_tree *t, const bpci_placement_request *req,
 	return 0;
 }
 
+int bpci__dt_place_answer(const char **where, const bpci_daemon_tree *t,
+			  const bpci_placement_request *req, int rc,
+			  const bpci_placement_plan *plan,
+			  long (*find)(const bpci_daemon_tree *, const char *), bpci_diag *diag)
+{
+	const bpci_placement_move *mv;
+	long d;
+
+	if (rc == 0 || rc == BPCI_ELIMIT) {
+		mv = bpci_placement_plan_at(plan, 0);
+		d = mv && mv->to ? find(t, mv->to) : -1;
+		if (d >= 0) {
+			*where = bpci_daemon_spec_id(t->d[d].spec);
+			return 0;
+		}
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "resources",
+				      "node \"%s\" fits on no daemon within %u%% of its "
+				      "capacity: %s", req->id, t->pct,
+				      mv && mv->reason ? mv->reason : "refused");
+	}
+	if (rc != BPCI_ENOMEM)
+		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "node",
+				    "cannot place node \"%s\": %s", req->id ? req->id : "",
+				    bpci_strerror(rc));
+	return rc;
+}
+
 int bpci__dt_place_one(const char **where, const bpci_daemon_tree *t,
 		       const bpci_placement_request *req, const dt_view *v, bpci_diag *diag)
 {
 	bpci_placement_plan *plan = NULL;
-	const bpci_placement_move *mv;
 	bpci_placement *pl = NULL;
-	long d;
 	int rc = bpci__dt_placement_view(&pl, t, v, diag);
 
 	if (rc == 0)
 		rc = bpci_placement_place(&plan, pl, req, 1, 0, NULL);
-	if (rc == 0 || rc == BPCI_ELIMIT) {
-		mv = bpci_placement_plan_at(plan, 0);
-		d = mv && mv->to ? bpci__dt_find(t, mv->to) : -1;
-		if (d >= 0)
-			*where = bpci_daemon_spec_id(t->d[d].spec);
-		else
-			rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "resources",
-					    "node \"%s\" fits on no daemon within %u%% of its "
-					    "capacity: %s", req->id, t->pct,
-					    mv && mv->reason ? mv->reason : "refused");
-	} else if (rc != BPCI_ENOMEM) {
-		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, rc, "node",
-				    "cannot place node \"%s\": %s", req->id ? req->id : "",
-				    bpci_strerror(rc));
-	}
+	rc = bpci__dt_place_answer(where, t, req, rc, plan, bpci__dt_find, diag);
 	bpci_placement_plan_free(plan);
 	bpci_placement_free(pl);
 	return rc;
