@@ -14,6 +14,7 @@
 #include "common/diag.h"
 #include "model/cluster_internal.h"
 #include "runtime/cluster_internal.h"
+#include "runtime/cluster_moves.h"
 
 static void status(bpci__http_req *req, void *payload)
 {
@@ -123,16 +124,80 @@ static void with_plan(bpci__http_req *req, int rc, bpci_diag *diag, const char *
 	json_decref(p);
 }
 
-static void remove_daemon(bpci_cluster_server *srv, bpci__http_req *req)
+/* DELETE /api/daemon-tree/daemons/{id} as a job in steps: the removal is
+ * planned (and refused) at once, its replicas move one step per loop turn
+ * (runtime/cluster_moves.h) so that a failover is never held up behind
+ * it, then the daemon is removed (its children handed over, journaled).
+ * The answer carries the whole plan. */
+typedef struct removal_run {
+	bpci__cm_moves *moves;
+	char *plan;
+	bpci_diag *diag;
+} removal_run;
+
+static void removal_drop(bpci__job *job)
 {
-	const char *id = bpci__http_req_param(req, "id");
-	bpci_diag *diag = NULL;
-	char *plan = NULL;
+	removal_run *run = job->state;
+
+	if (run) {
+		bpci__cm_moves_free(run->moves);
+		bpci__free(run->plan);
+		bpci_diag_free(run->diag);
+		bpci__free(run);
+	}
+	job->state = NULL;
+}
+
+/* Answer and forget the run (with_plan takes the plan and the diag). */
+static int removal_end(bpci__job *job, int rc)
+{
+	removal_run *run = job->state;
+
+	with_plan(job->req, rc, run->diag, "removed", bpci__http_req_param(job->req, "id"),
+		  run->plan);
+	run->plan = NULL;
+	run->diag = NULL;
+	removal_drop(job);
+	return 0;
+}
+
+static int j_remove_daemon(void *owner, bpci__job *job)
+{
+	bpci_cluster_server *srv = owner;
+	removal_run *run = job->state;
+	char *rest = NULL;
 	int rc;
 
-	bpci_diag_new(&diag);
-	rc = bpci_cluster_manager_remove_daemon(&plan, srv->cm, id, diag);
-	with_plan(req, rc, diag, "removed", id, plan);
+	if (!run) {
+		if (!(run = bpci__calloc(1, sizeof(*run))) || bpci_diag_new(&run->diag) != 0) {
+			bpci__free(run);
+			bpci__http_reply_error(job->req, 500, "internal", "out of memory", NULL);
+			return 0;
+		}
+		job->state = run;
+		job->drop = removal_drop;
+		rc = bpci__cm_removal_plan(&run->plan, srv->cm,
+					   bpci__http_req_param(job->req, "id"), run->diag);
+		if (rc == 0)
+			rc = bpci__cm_moves_new(&run->moves, srv->cm, run->plan, run->diag);
+		return rc == 0 ? 1 : removal_end(job, rc);
+	}
+	rc = bpci__cm_moves_step(run->moves, run->diag);
+	if (rc == 1)
+		return 1;
+	/* The replicas run elsewhere (a move skipped meanwhile is planned
+	 * and carried out again by the removal itself). */
+	if (rc == 0)
+		rc = bpci_cluster_manager_remove_daemon(&rest, srv->cm,
+							bpci__http_req_param(job->req, "id"),
+							run->diag);
+	bpci__free(rest);
+	return removal_end(job, rc);
+}
+
+static void q_remove_daemon(bpci__http_req *req, void *payload)
+{
+	bpci__cm_queue(payload, j_remove_daemon, req);
 }
 
 static void move_daemon(bpci_cluster_server *srv, bpci__http_req *req)
@@ -186,25 +251,51 @@ static int check_joiner(bpci_cluster_server *srv, const char *body, size_t len,
 typedef int (*tree_post_fn)(char **reply, bpci_coordinator *c, const char *body, size_t len,
 			    bpci_diag *diag);
 
-/* The joiner's responsibilities as the model has them, added to @reply
- * (a remote daemon is started without its spec). */
+/* Is daemon @id in the subtree of @top (itself included)? */
+static int below(const bpci_daemon_tree *t, const char *id, const char *top)
+{
+	const bpci_daemon_spec *s;
+
+	for (; id; id = bpci_daemon_spec_parent(s)) {
+		if (!strcmp(id, top))
+			return 1;
+		if (!(s = bpci_daemon_tree_get(t, id)))
+			return 0;
+	}
+	return 0;
+}
+
+/* The model's responsibilities for the daemon of a join or heartbeat body
+ * and for its whole subtree, added to @reply: daemons are started without
+ * their spec, and a deeper one (a remote one too) learns its own through
+ * its parent's replies. */
 static int with_responsibilities(char **reply, bpci_cluster_server *srv, const char *body,
 				 size_t len)
 {
+	const bpci_daemon_tree *t = bpci_cluster_manager_tree(srv->cm);
 	json_t *b = json_loadb(body ? body : "", len, 0, NULL);
 	const char *id = json_string_value(json_object_get(b, "daemon_id"));
-	const bpci_daemon_spec *s =
-		id ? bpci_daemon_tree_get(bpci_cluster_manager_tree(srv->cm), id) : NULL;
-	json_t *r = s ? json_loads(*reply, 0, NULL) : NULL;
+	const bpci_daemon_spec *s = id ? bpci_daemon_tree_get(t, id) : NULL;
+	json_t *r = s ? json_loads(*reply, 0, NULL) : NULL, *map = json_object();
 	char *text = NULL;
+	size_t i;
 
-	if (r && json_object_set_new(r, "responsibilities", bpci__responsibilities_to_json(
-				      bpci_daemon_spec_responsibilities(s))) == 0 &&
+	for (i = 0; r && map && i < bpci_daemon_tree_count(t); i++) {
+		const bpci_daemon_spec *k = bpci_daemon_tree_at(t, i);
+
+		if (below(t, bpci_daemon_spec_id(k), id))
+			json_object_set_new(map, bpci_daemon_spec_id(k),
+					    bpci__responsibilities_to_json(
+						    bpci_daemon_spec_responsibilities(k)));
+	}
+	if (r && map && json_object_set(r, "tree_responsibilities", map) == 0 &&
+	    json_object_set(r, "responsibilities", json_object_get(map, id)) == 0 &&
 	    (text = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS)) != NULL) {
 		bpci__free(*reply);
 		*reply = bpci__strdup(text);
 		free(text);
 	}
+	json_decref(map);
 	json_decref(r);
 	json_decref(b);
 	return *reply ? 0 : BPCI_ENOMEM;
@@ -229,7 +320,7 @@ static void protocol(bpci_cluster_server *srv, bpci__http_req *req, tree_post_fn
 	if (rc == 0)
 		rc = fn(&reply, bpci_cluster_manager_coordinator(srv->cm), body ? body : "", len,
 			diag);
-	if (rc == 0 && is_join)
+	if (rc == 0)
 		rc = with_responsibilities(&reply, srv, body, len);
 	if (rc == 0) {
 		bpci__cm_tree_touch(srv->cm);
@@ -269,7 +360,6 @@ static void escalate(bpci__http_req *req, void *payload)
 
 BPCI__CM_QUEUE_HANDLER(init)
 BPCI__CM_QUEUE_HANDLER(add)
-BPCI__CM_QUEUE_HANDLER(remove_daemon)
 BPCI__CM_QUEUE_HANDLER(move_daemon)
 
 int bpci__cm_routes_tree(bpci_cluster_server *srv)

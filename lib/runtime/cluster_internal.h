@@ -111,6 +111,12 @@ int bpci__cm_tree_load(bpci_cluster_manager *cm, const char *json, size_t len,
 		       bpci_diag *diag);
 /* Is @daemon (NULL: the root) this process? */
 int bpci__cm_is_root(const bpci_cluster_manager *cm, const char *daemon);
+/* The plan of removing daemon @id (its replicas' moves included) as JSON
+ * in *@plan_json, changing nothing; the refusals of
+ * bpci_cluster_manager_remove_daemon() (unknown daemon, the root, a
+ * replica that fits nowhere). */
+int bpci__cm_removal_plan(char **plan_json, bpci_cluster_manager *cm, const char *id,
+			  bpci_diag *diag);
 /* Choose the daemon for a new replica (a copy in *@daemon), within the
  * subtree of load_balancing domain @under (NULL: the whole tree). */
 int bpci__cm_tree_place(char **daemon, bpci_cluster_manager *cm, const char *id,

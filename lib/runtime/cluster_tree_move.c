@@ -92,6 +92,23 @@ static int plan_removal(bpci_daemon_tree_plan **plan, bpci_cluster_manager *cm,
 	return rc;
 }
 
+int bpci__cm_removal_plan(char **plan_json, bpci_cluster_manager *cm, const char *id,
+			  bpci_diag *diag)
+{
+	bpci_daemon_tree_plan *plan = NULL;
+	char *parent = NULL;
+	int remote = 0, rc = removed_parent(cm, id, &parent, &remote);
+
+	*plan_json = NULL;
+	if (rc == 0)
+		rc = plan_removal(&plan, cm, id, diag);
+	if (rc == 0)
+		rc = bpci_daemon_tree_plan_to_json(plan_json, plan);
+	bpci_daemon_tree_plan_free(plan);
+	bpci__free(parent);
+	return rc;
+}
+
 /* Journaled: the children belong to @parent (the local ones are
  * released by the removed daemon and told, the remote ones told), then a
  * LOCAL removed daemon is stopped by its parent (SIGTERM: it stops its

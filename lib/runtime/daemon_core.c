@@ -151,6 +151,7 @@ void bpci__daemons_free(bpci__daemons *d)
 		event_free(d->group_ev);
 	bpci__sup_window_release(&d->window);
 	json_decref(d->join_fields);
+	json_decref(d->tree_resp);
 	bpci__free(d->id);
 	bpci__free(d->url);
 	bpci__free(d->token);

@@ -119,6 +119,8 @@ struct bpci__daemons {
 	char *id, *url, *token, *parent_url, *join_token, *parent_id;
 	int remote;
 	json_t *join_fields;          /* responsibilities, capacity, labels */
+	json_t *tree_resp;            /* {id: [responsibilities]} of this subtree, as
+				       * the tree's model has them (from the parent) */
 	bpci_supervisor_options sup;
 	bpci__backoff_policy backoff;
 	bpci__sup_window window;
@@ -201,6 +203,13 @@ void bpci__d_check_children(bpci__daemons *d);
 /* The daemon side of @c, or NULL (with an error in @diag) when @c was not
  * started as a daemon. */
 bpci__daemons *bpci__d_of(bpci_coordinator *c, bpci_diag *diag);
+/* Add to a join or heartbeat reply for child @k its responsibilities
+ * (the model's, pushed down from the root, else the spec it was spawned
+ * with) and the map for its subtree, so that deeper daemons, remote ones
+ * included, learn theirs. */
+void bpci__d_reply_responsibilities(bpci__daemons *d, const bpci__dchild *k, json_t *reply);
+/* Take what a parent's reply says this daemon is responsible for. */
+void bpci__d_take_responsibilities(bpci__daemons *d, json_t *reply);
 /* Does this daemon have health_monitoring (its spec's responsibilities)? */
 int bpci__d_monitors(const bpci__daemons *d);
 /* Start a GET /healthz on every child with a URL that has none in flight. */

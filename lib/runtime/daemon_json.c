@@ -105,6 +105,9 @@ json_t *bpci__d_subtree(bpci__daemons *d, int with_tokens)
 		      "children", kids, "strategy", bpci_supervisor_strategy_name(d->sup.strategy));
 	if (!e)
 		return NULL;
+	if (json_is_array(json_object_get(d->join_fields, "responsibilities")))
+		json_object_set(e, "responsibilities",
+				json_object_get(d->join_fields, "responsibilities"));
 	if (with_tokens)
 		json_object_set_new(e, "token", json_string(d->token));
 	else

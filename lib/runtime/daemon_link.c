@@ -92,9 +92,7 @@ static void on_join(bpci__dcall *call, int rc, const bpci__http_response *resp,
 			d->parent_id = bpci__strdup(pid);
 		}
 		/* What the parent (or the tree's model) says this daemon does. */
-		if (json_is_array(json_object_get(r, "responsibilities")))
-			json_object_set(d->join_fields, "responsibilities",
-					json_object_get(r, "responsibilities"));
+		bpci__d_take_responsibilities(d, r);
 		json_decref(r);
 	}
 	d->link.joined = 1;
@@ -108,8 +106,8 @@ static void on_heartbeat(bpci__dcall *call, int rc, const bpci__http_response *r
 			 const char *error, void *payload)
 {
 	bpci__daemons *d = payload;
+	json_t *r;
 
-	(void)resp;
 	d->link.call = NULL;
 	if (rc == BPCI_ENOTFOUND) {
 		bpci__d_log(d, "parent %s does not know us: joining again", d->parent_url);
@@ -128,6 +126,11 @@ static void on_heartbeat(bpci__dcall *call, int rc, const bpci__http_response *r
 	d->link.heartbeats++;
 	d->link.rtt_ms = (int64_t)bpci__dcall_elapsed_ms(call);
 	d->link.last_ok_mono = bpci__d_mono_ms();
+	/* The model's responsibilities may arrive (or change) after the join. */
+	r = json_loads(resp && resp->body ? resp->body : "", 0, NULL);
+	if (r)
+		bpci__d_take_responsibilities(d, r);
+	json_decref(r);
 }
 
 static void measure_load(bpci__daemons *d, double *cpu, json_int_t *rss)

@@ -13,6 +13,33 @@
 
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "model/cluster_internal.h"
+
+void bpci__d_reply_responsibilities(bpci__daemons *d, const bpci__dchild *k, json_t *reply)
+{
+	json_t *mine = json_object_get(d->tree_resp, k->id);
+
+	if (json_is_array(mine))
+		json_object_set(reply, "responsibilities", mine);
+	else if (k->spec)
+		json_object_set_new(reply, "responsibilities", bpci__responsibilities_to_json(
+					    bpci_daemon_spec_responsibilities(k->spec)));
+	if (d->tree_resp)
+		json_object_set(reply, "tree_responsibilities", d->tree_resp);
+}
+
+void bpci__d_take_responsibilities(bpci__daemons *d, json_t *reply)
+{
+	json_t *map = json_object_get(reply, "tree_responsibilities");
+	json_t *mine = json_object_get(reply, "responsibilities");
+
+	if (json_is_object(map)) {
+		json_decref(d->tree_resp);
+		d->tree_resp = json_incref(map);
+	}
+	if (json_is_array(mine))
+		json_object_set(d->join_fields, "responsibilities", mine);
+}
 
 int bpci__d_monitors(const bpci__daemons *d)
 {

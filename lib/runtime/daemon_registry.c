@@ -11,7 +11,6 @@
 
 #include "common/alloc.h"
 #include "common/diag.h"
-#include "model/cluster_internal.h"
 
 static int parse(json_t **out, const char *body, size_t len, bpci_diag *diag)
 {
@@ -141,11 +140,10 @@ int bpci_coordinator_daemon_join(char **reply_json, bpci_coordinator *c, const c
 		(void)bpci__d_save(d);
 	r = json_pack("{s:s, s:I, s:I}", "parent_id", d->id, "heartbeat_interval_ms",
 		      (json_int_t)d->hb_ms, "failover_timeout_ms", (json_int_t)d->failover_ms);
-	/* A local child is started without its spec on the command line: it
+	/* A daemon is started without its spec on the command line: it
 	 * learns what it is responsible for (health_monitoring...) here. */
-	if (r && k->spec)
-		json_object_set_new(r, "responsibilities", bpci__responsibilities_to_json(
-					   bpci_daemon_spec_responsibilities(k->spec)));
+	if (r)
+		bpci__d_reply_responsibilities(d, k, r);
 	*reply_json = r ? json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(r);
 	return *reply_json ? 0 : BPCI_ENOMEM;
@@ -208,6 +206,8 @@ int bpci_coordinator_daemon_heartbeat(char **reply_json, bpci_coordinator *c, co
 	take_report(k, b);
 	json_decref(b);
 	r = json_pack("{s:I}", "seq", seq);
+	if (r)
+		bpci__d_reply_responsibilities(d, k, r);
 	*reply_json = r ? json_dumps(r, JSON_COMPACT) : NULL;
 	json_decref(r);
 	return *reply_json ? 0 : BPCI_ENOMEM;

@@ -37,6 +37,37 @@ static void wait_probed(const char *url, const char *id)
 	json_decref(st);
 }
 
+/* Wait until daemon @id's own status says its responsibilities are
+ * exactly [@resp] (it is found through the manager's status). */
+static void wait_learns(const char *url, const char *id, const char *resp)
+{
+	double t0 = cm_p_mono();
+	char path[4300];
+	json_t *st = NULL, *mine = NULL, *r = NULL;
+
+	while (cm_p_mono() - t0 < 30.0) {
+		json_decref(st);
+		json_decref(mine);
+		mine = NULL;
+		st = cm_p_get_json(url, "/api/daemon-tree/status");
+		r = st ? json_object_get(cm_p_find(st, id), "url") : NULL;
+		if (json_string_value(r)) {
+			snprintf(path, sizeof(path), "%s", json_string_value(r));
+			mine = cm_p_get_json(path, "/api/daemon-tree/status");
+		}
+		r = json_object_get(mine, "responsibilities");
+		if (json_array_size(r) == 1 && json_string_value(json_array_get(r, 0)) &&
+		    !strcmp(json_string_value(json_array_get(r, 0)), resp))
+			break;
+		usleep(150 * 1000);
+	}
+	ck_assert_msg(json_array_size(r) == 1 && json_string_value(json_array_get(r, 0)) &&
+			      !strcmp(json_string_value(json_array_get(r, 0)), resp),
+		      "%s did not learn its responsibilities within 30 s", id);
+	json_decref(mine);
+	json_decref(st);
+}
+
 START_TEST(local_levels_restart_and_replay)
 {
 	char *dir = bpci_test_mkdtemp(), log[4200], *url, *token, where[128], path[4300];
@@ -256,6 +287,10 @@ START_TEST(relayed_remote_daemon_fails_over)
 
 	cm_p_start_mid(&t, "node_lifecycle,fault_recovery");
 	cm_p_join_remote(&t, "deep", "mid");
+	/* Started without its spec, under a parent that has none for it
+	 * either: it learns its responsibilities from the model, pushed down
+	 * through mid's heartbeat replies. */
+	wait_learns(t.url, "deep", "node_lifecycle");
 	rep = cm_p_replica_onto(t.dir, t.url, t.token, "deep");
 
 	now_pid = cm_p_fail_host(t.url, t.remote, rep, "replica-1", "deep", where, sizeof(where),
