@@ -12,7 +12,6 @@
 #include "bpci/daemon.h"
 #include "common/alloc.h"
 #include "common/diag.h"
-#include "model/cluster_internal.h"
 #include "runtime/cluster_internal.h"
 #include "runtime/cluster_moves.h"
 
@@ -251,20 +250,6 @@ static int check_joiner(bpci_cluster_server *srv, const char *body, size_t len,
 typedef int (*tree_post_fn)(char **reply, bpci_coordinator *c, const char *body, size_t len,
 			    bpci_diag *diag);
 
-/* Is daemon @id in the subtree of @top (itself included)? */
-static int below(const bpci_daemon_tree *t, const char *id, const char *top)
-{
-	const bpci_daemon_spec *s;
-
-	for (; id; id = bpci_daemon_spec_parent(s)) {
-		if (!strcmp(id, top))
-			return 1;
-		if (!(s = bpci_daemon_tree_get(t, id)))
-			return 0;
-	}
-	return 0;
-}
-
 /* The model's responsibilities for the daemon of a join or heartbeat body
  * and for its whole subtree, added to @reply: daemons are started without
  * their spec, and a deeper one (a remote one too) learns its own through
@@ -272,23 +257,13 @@ static int below(const bpci_daemon_tree *t, const char *id, const char *top)
 static int with_responsibilities(char **reply, bpci_cluster_server *srv, const char *body,
 				 size_t len)
 {
-	const bpci_daemon_tree *t = bpci_cluster_manager_tree(srv->cm);
 	json_t *b = json_loadb(body ? body : "", len, 0, NULL);
 	const char *id = json_string_value(json_object_get(b, "daemon_id"));
-	const bpci_daemon_spec *s = id ? bpci_daemon_tree_get(t, id) : NULL;
-	json_t *r = s ? json_loads(*reply, 0, NULL) : NULL, *map = json_object();
+	json_t *map = bpci__cm_subtree_responsibilities(srv->cm, id);
+	json_t *r = map ? json_loads(*reply, 0, NULL) : NULL;
 	char *text = NULL;
-	size_t i;
 
-	for (i = 0; r && map && i < bpci_daemon_tree_count(t); i++) {
-		const bpci_daemon_spec *k = bpci_daemon_tree_at(t, i);
-
-		if (below(t, bpci_daemon_spec_id(k), id))
-			json_object_set_new(map, bpci_daemon_spec_id(k),
-					    bpci__responsibilities_to_json(
-						    bpci_daemon_spec_responsibilities(k)));
-	}
-	if (r && map && json_object_set(r, "tree_responsibilities", map) == 0 &&
+	if (r && json_object_set(r, "tree_responsibilities", map) == 0 &&
 	    json_object_set(r, "responsibilities", json_object_get(map, id)) == 0 &&
 	    (text = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS)) != NULL) {
 		bpci__free(*reply);

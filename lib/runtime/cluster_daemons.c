@@ -14,6 +14,7 @@
 #include "bpci/daemon.h"
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "model/cluster_internal.h"
 #include "plan/daemon_tree_internal.h"
 #include "runtime/cluster_internal.h"
 
@@ -174,4 +175,26 @@ int bpci__cm_daemon_start(bpci_cluster_manager *cm, const char *url, const char 
 				       bpci_daemon_spec_id(s), bpci_strerror(r));
 	}
 	return 0;
+}
+
+json_t *bpci__cm_subtree_responsibilities(const bpci_cluster_manager *cm, const char *id)
+{
+	const bpci_daemon_tree *t = cm->tree;
+	json_t *map = NULL;
+	dt_index x;
+	long top;
+	size_t i;
+
+	if (bpci__dt_index_build(&x, t) != 0)
+		return NULL;
+	top = id ? bpci__dt_index_find(&x, id) : -1;
+	if (top >= 0 && (map = json_object()) != NULL)
+		for (i = 0; i < t->nd; i++)
+			if (bpci__dt_index_in_subtree(&x, t->nd, i, (size_t)top))
+				json_object_set_new(map, bpci_daemon_spec_id(t->d[i].spec),
+						    bpci__responsibilities_to_json(
+							    bpci_daemon_spec_responsibilities(
+								    t->d[i].spec)));
+	bpci__dt_index_free(&x);
+	return map;
 }

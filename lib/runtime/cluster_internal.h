@@ -185,5 +185,10 @@ int bpci__cm_fence(bpci_cluster_manager *cm, const char *id, struct json_t *node
 void bpci__cm_daemon_metrics(FILE *f, const bpci_cluster_manager *cm);
 /* Fraction of the tree's daemons that are healthy (running). */
 double bpci__cm_tree_health(const bpci_cluster_manager *cm);
+/* {id: [responsibilities]} of daemon @id and every daemon below it, as the
+ * model has them (new reference), or NULL (unknown @id, out of memory).
+ * O(daemons + nodes): an index of the tree, not a lookup per ancestor. */
+struct json_t *bpci__cm_subtree_responsibilities(const bpci_cluster_manager *cm,
+						 const char *id);
 
 #endif
