@@ -69,6 +69,8 @@ struct bpci_cluster_manager {
 	uint64_t hb_ms, failover_timeout_ms; /* the root daemon's; 0: defaults */
 	uint64_t fence_ms;          /* last failed fencing attempt, 0: none */
 	uint64_t migrate_ms;        /* last look at DIR/migration.json (cluster_migrate.c) */
+	int migration;              /* DIR/migration.json: 0 not looked at yet, 1 none,
+				     * 2 one recorded (kept by cluster_migrate.c) */
 	struct bpci__shipping *ship; /* DIR/ledger shipped (cluster_ship.c), or NULL */
 };
 

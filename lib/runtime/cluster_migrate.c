@@ -200,6 +200,8 @@ int bpci__cm_pending_write(bpci_cluster_manager *cm, const char *op, const char 
 		rc = BPCI_ENOMEM;
 	if (rc == 0)
 		rc = bpci__write_file_atomic(path, text, strlen(text), 0600, NULL);
+	if (rc == 0)
+		cm->migration = 2;
 	bpci__free(path);
 	free(text);
 	return rc;
@@ -209,8 +211,8 @@ void bpci__cm_pending_clear(bpci_cluster_manager *cm)
 {
 	char *path = pending_path(cm);
 
-	if (path)
-		(void)unlink(path);
+	if (path && (unlink(path) == 0 || errno == ENOENT))
+		cm->migration = 1;
 	bpci__free(path);
 }
 
@@ -473,7 +475,8 @@ void bpci__cm_migrate_resume(bpci_cluster_manager *cm)
 	char *path;
 	json_t *j;
 
-	if (!cm || !cm->daemon_on || !cm->url || now - cm->migrate_ms < RESUME_PERIOD_MS)
+	if (!cm || !cm->daemon_on || !cm->url || now - cm->migrate_ms < RESUME_PERIOD_MS ||
+	    !bpci__cm_migrate_pending(cm))
 		return;
 	cm->migrate_ms = now;
 	if (!(path = pending_path(cm)))
@@ -491,11 +494,15 @@ void bpci__cm_migrate_resume(bpci_cluster_manager *cm)
 	json_decref(j);
 }
 
-int bpci__cm_migrate_pending(const bpci_cluster_manager *cm)
+int bpci__cm_migrate_pending(bpci_cluster_manager *cm)
 {
-	char *path = cm ? pending_path(cm) : NULL;
-	int pending = path && access(path, F_OK) == 0;
+	char *path;
 
-	bpci__free(path);
-	return pending;
+	/* Asked every loop turn: the file is looked at once, then the
+	 * writes and the clear keep the answer. */
+	if (cm && cm->migration == 0 && (path = pending_path(cm)) != NULL) {
+		cm->migration = access(path, F_OK) == 0 ? 2 : 1;
+		bpci__free(path);
+	}
+	return cm && cm->migration == 2;
 }

@@ -69,6 +69,6 @@ void bpci__cm_pending_clear(bpci_cluster_manager *cm);
  * the daemons it needs have joined). */
 void bpci__cm_migrate_resume(bpci_cluster_manager *cm);
 /* Whether a move or removal is recorded as unfinished (DIR/migration.json). */
-int bpci__cm_migrate_pending(const bpci_cluster_manager *cm);
+int bpci__cm_migrate_pending(bpci_cluster_manager *cm);
 
 #endif
