@@ -179,9 +179,12 @@ fuzz:
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATIC_LIB)
+BENCH_SUPPORT_OBJ := $(BUILD)/obj/bench/support/bench_util.o
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_SUPPORT_OBJ) $(STATIC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(STATIC_LIB) $(PC_LIBS) -lpthread -lm
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BENCH_SUPPORT_OBJ) $(STATIC_LIB) $(PC_LIBS) \
+		-lpthread -lm
 
 bench: all $(BENCH_BINS)
 	./scripts/bench.sh $(BUILD) $(BENCH_BINS)

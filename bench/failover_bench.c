@@ -20,51 +20,14 @@
 
 #include <jansson.h>
 
+#include "support/bench_util.h"
+
 #define RUNS 3
 #define TARGET_S 5.0
 
 static const int sizes[] = {1, 10};
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "failover_bench: %s\n", what);
-	exit(1);
-}
-
 static char bindir[4200];
-
-static void find_bindir(void)
-{
-	const char *build = getenv("BPCI_BUILD");
-	char self[4000];
-	ssize_t n;
-
-	if (build) {
-		snprintf(bindir, sizeof(bindir), "%s/bin", build);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		die("cannot find the programs: set BPCI_BUILD");
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	snprintf(bindir, sizeof(bindir), "%s/../bin", self);
-}
 
 static pid_t spawn(const char *name, const char *const *args)
 {
@@ -80,7 +43,7 @@ static pid_t spawn(const char *name, const char *const *args)
 	argv[n] = NULL;
 	pid = fork();
 	if (pid < 0)
-		die("fork");
+		bench_die("fork");
 	if (pid == 0) {
 		int fd = open("/dev/null", O_RDWR);
 
@@ -91,25 +54,6 @@ static pid_t spawn(const char *name, const char *const *args)
 		_exit(127);
 	}
 	return pid;
-}
-
-static char *line(const char *dir, const char *name)
-{
-	char path[4200], buf[512];
-	double t0 = now_s();
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	while (access(path, F_OK) != 0 && now_s() - t0 < 15.0)
-		usleep(10000);
-	if (!(f = fopen(path, "r")))
-		die("the manager did not write its API files");
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return strdup(buf);
 }
 
 static json_t *get(const char *url, const char *path)
@@ -165,7 +109,7 @@ static void add_daemon(const char *url, const char *token)
 				 "{\"id\":\"far\",\"parent\":\"root\",\"remote\":true,"
 				 "\"responsibilities\":[\"node_lifecycle\"],\"capacity\":"
 				 "{\"cpu\":\"16\",\"memory\":\"32Gi\",\"storage\":\"100Gi\"}}", NULL))
-		die("add-daemon failed");
+		bench_die("add-daemon failed");
 }
 
 /* N replicas (placed on the root), then moved onto the remote daemon. */
@@ -181,7 +125,7 @@ static void add_replicas(const char *url, const char *token, int n)
 		snprintf(body, sizeof(body), "{\"name\":\"enc-%d\",\"resources\":\"cpu=50m,"
 			 "memory=32Mi\"}", i);
 		if (bpci_cluster_request(NULL, url, token, "POST", "/api/replicas", body, NULL))
-			die("add-replica failed");
+			bench_die("add-replica failed");
 		fprintf(f, "%s{\"action\":\"move_node\",\"node\":\"replica-%d\",\"from\":\"root\","
 			"\"to\":\"far\"}", i ? "," : "", i + 1);
 	}
@@ -189,8 +133,18 @@ static void add_replicas(const char *url, const char *token, int n)
 	fclose(f);
 	if (bpci_cluster_request(NULL, url, token, "POST", "/api/daemon-tree/rebalance", steps,
 				 NULL))
-		die("moving the replicas onto the remote daemon failed");
+		bench_die("moving the replicas onto the remote daemon failed");
 	free(steps);
+}
+
+/* DIR/NAME's first line, waited for; dies when the manager wrote none. */
+static char *line(const char *dir, const char *name)
+{
+	char *l = bench_wait_line(dir, name, 15.0);
+
+	if (!l)
+		bench_die("the manager did not write its API files");
+	return l;
 }
 
 static double one_run(int n)
@@ -203,7 +157,7 @@ static double one_run(int n)
 	int i, status;
 
 	if (!dir || !rdir || !pids)
-		die("mkdtemp");
+		bench_die("mkdtemp");
 	{
 		const char *args[] = {"cluster-manager", "start", "--cluster-id", "bench",
 				      "--state-dir", dir, "--listen", "127.0.0.1:0", NULL};
@@ -221,31 +175,31 @@ static double one_run(int n)
 		add_daemon(url, token);
 		far = spawn("bpi-core", args);
 	}
-	for (t0 = now_s(); !joined(url, "far") && now_s() - t0 < 15.0;)
+	for (t0 = bench_now_s(); !joined(url, "far") && bench_now_s() - t0 < 15.0;)
 		usleep(20000);
 	if (!joined(url, "far"))
-		die("the remote daemon never joined");
+		bench_die("the remote daemon never joined");
 	add_replicas(url, token, n);
-	for (t0 = now_s(); running(url, "far", 1, NULL) != n && now_s() - t0 < 30.0;)
+	for (t0 = bench_now_s(); running(url, "far", 1, NULL) != n && bench_now_s() - t0 < 30.0;)
 		usleep(50000);
 	if (running(url, "far", 1, pids) != n)
-		die("the replicas never ran on the remote daemon");
+		bench_die("the replicas never ran on the remote daemon");
 	/* The host is lost: its daemon and its nodes die together. */
 	kill(far, SIGKILL);
 	for (i = 0; i < n; i++)
 		kill((pid_t)pids[i], SIGKILL);
-	t0 = now_s();
-	while (running(url, "far", 0, NULL) != n && now_s() - t0 < 30.0)
+	t0 = bench_now_s();
+	while (running(url, "far", 0, NULL) != n && bench_now_s() - t0 < 30.0)
 		usleep(20000);
-	took = now_s() - t0;
+	took = bench_now_s() - t0;
 	if (running(url, "far", 0, NULL) != n)
-		die("the replicas did not fail over within 30 s");
+		bench_die("the replicas did not fail over within 30 s");
 	waitpid(far, &status, 0);
 	kill(mgr, SIGTERM);
 	waitpid(mgr, &status, 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, rdir);
 	if (system(cmd) != 0)
-		die("cannot remove the temporary directories");
+		bench_die("cannot remove the temporary directories");
 	free(url);
 	free(token);
 	free(pids);
@@ -258,13 +212,13 @@ int main(void)
 	size_t s;
 	int i, ok = 1;
 
-	find_bindir();
+	bench_bindir(bindir, sizeof(bindir));
 	printf("remote daemon killed -> its replicas running elsewhere (heartbeat 1 s, failover "
 	       "timeout 3 s, %d runs)\n", RUNS);
 	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		for (i = 0; i < RUNS; i++)
 			t[i] = one_run(sizes[s]);
-		qsort(t, RUNS, sizeof(double), cmp_double);
+		qsort(t, RUNS, sizeof(double), bench_cmp_double);
 		printf("  %3d replicas   median %7.1f ms   max %7.1f ms   target <= %.0f ms: %s\n",
 		       sizes[s], t[RUNS / 2] * 1e3, t[RUNS - 1] * 1e3, TARGET_S * 1e3,
 		       t[RUNS - 1] <= TARGET_S ? "met" : "NOT met");

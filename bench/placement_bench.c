@@ -13,26 +13,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "support/bench_util.h"
+
 #define RUNS 3
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static double median(double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_double);
 	return v[n / 2];
 }
 
@@ -137,9 +124,9 @@ static void bench_place(void)
 			bpci_placement *p = new_placement(lbs[s]);
 
 			add_daemons(p, 0, daemons);
-			t0 = now_s();
+			t0 = bench_now_s();
 			rc = bpci_placement_place(&plan, p, r, (size_t)nodes, 0, NULL);
-			t[k] = now_s() - t0;
+			t[k] = bench_now_s() - t0;
 			if (rc < 0 && rc != BPCI_ELIMIT)
 				die("place", rc);
 			refused = bpci_placement_plan_refused(plan);
@@ -173,10 +160,10 @@ static void bench_rebalance(void)
 			die("place for rebalance", rc);
 		bpci_placement_plan_free(plan);
 		add_daemons(p, 70, 30);
-		t0 = now_s();
+		t0 = bench_now_s();
 		if ((rc = bpci_placement_rebalance(&plan, p, NULL)) < 0)
 			die("rebalance", rc);
-		t[k] = now_s() - t0;
+		t[k] = bench_now_s() - t0;
 		moves = bpci_placement_plan_count(plan);
 		bpci_placement_plan_free(plan);
 		bpci_placement_free(p);
@@ -215,7 +202,7 @@ static double port_ns(double utilization)
 		bpci_port_pool_release(pool, held[j]);
 		bpci_port_pool_allocate(&held[j], pool, 0);
 	}
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < ops; i++) {
 		j = (size_t)(rng(&seed) % n);
 		bpci_port_pool_release(pool, held[j]);
@@ -223,7 +210,7 @@ static double port_ns(double utilization)
 			die("allocate", BPCI_ELIMIT);
 		held[j] = port;
 	}
-	t = now_s() - t0;
+	t = bench_now_s() - t0;
 	free(held);
 	bpci_port_pool_free(pool);
 	return t / (double)ops * 1e9;
@@ -356,10 +343,10 @@ static void bench_tree_rebalance(int mids, int per_mid_packed, int per_mid, cons
 	tree_pack(t, r, nodes);
 	tree_leaves(t, mids, per_mid_packed, per_mid);
 	for (k = 0; k < TREE_RUNS; k++) {
-		t0 = now_s();
+		t0 = bench_now_s();
 		if ((rc = bpci_daemon_tree_rebalance(&plan, t, NULL)) < 0)
 			die("tree rebalance", rc);
-		tv[k] = now_s() - t0;
+		tv[k] = bench_now_s() - t0;
 		moves = bpci_daemon_tree_plan_count(plan);
 		bpci_daemon_tree_plan_free(plan);
 	}
@@ -372,10 +359,10 @@ static void bench_tree_rebalance(int mids, int per_mid_packed, int per_mid, cons
 
 		if ((rc = bpci_daemon_tree_dup(&c, t)) < 0)
 			die("tree dup", rc);
-		t0 = now_s();
+		t0 = bench_now_s();
 		if ((rc = bpci_daemon_tree_apply(c, plan, NULL)) < 0)
 			die("tree apply", rc);
-		tv[k] = now_s() - t0;
+		tv[k] = bench_now_s() - t0;
 		bpci_daemon_tree_free(c);
 	}
 	printf("  %-34s %10.3f ms\n", "  apply of that plan", median(tv, TREE_RUNS) * 1e3);
@@ -383,9 +370,9 @@ static void bench_tree_rebalance(int mids, int per_mid_packed, int per_mid, cons
 	if (mids) {
 		/* The nodes of one packed leaf fail over within its inner daemon. */
 		for (k = 0; k < TREE_RUNS; k++) {
-			t0 = now_s();
+			t0 = bench_now_s();
 			rc = bpci_daemon_tree_failover(&plan, t, "leaf-03-007", NULL);
-			tv[k] = now_s() - t0;
+			tv[k] = bench_now_s() - t0;
 			if (rc < 0)
 				die("tree failover", rc);
 			moves = bpci_daemon_tree_plan_count(plan);
@@ -406,7 +393,7 @@ static void bench_tree_place(bpci_placement_request *r, int nodes)
 	int i, rc;
 
 	tree_leaves(t, 10, 0, 100);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < nodes; i++) {
 		rc = bpci_daemon_tree_place_node(&where, t, &r[i], NULL);
 		if (rc == BPCI_ELIMIT)
@@ -414,7 +401,7 @@ static void bench_tree_place(bpci_placement_request *r, int nodes)
 		else if (rc < 0)
 			die("tree place", rc);
 	}
-	tp = now_s() - t0;
+	tp = bench_now_s() - t0;
 	printf("  %-34s %10.3f s  %8zu refused (target <= 1 s for 100000)\n",
 	       "place_node one by one", tp, refused);
 	bpci_daemon_tree_free(t);

@@ -16,57 +16,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "support/bench_util.h"
+
 #define RUNS 5
 #define REPLICAS 3
 #define DAEMONS 50
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "standby_bench: %s\n", what);
-	exit(1);
-}
-
 static char prog[4200];
-
-static void find_prog(void)
-{
-	const char *build = getenv("BPCI_BUILD");
-	char self[4000];
-	ssize_t n;
-
-	if (build) {
-		snprintf(prog, sizeof(prog), "%s/bin/bpci-enterprise", build);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		die("cannot find bpci-enterprise: set BPCI_BUILD");
-	self[n] = '\0';
-	*strrchr(self, '/') = '\0';
-	snprintf(prog, sizeof(prog), "%s/../bin/bpci-enterprise", self);
-}
 
 static pid_t spawn(const char *dir, int standby)
 {
 	pid_t pid = fork();
 
 	if (pid < 0)
-		die("fork");
+		bench_die("fork");
 	if (pid == 0) {
 		int fd = open("/dev/null", O_RDWR);
 
@@ -82,25 +45,6 @@ static pid_t spawn(const char *dir, int standby)
 		_exit(127);
 	}
 	return pid;
-}
-
-static char *line(const char *dir, const char *name)
-{
-	char path[4200], buf[512];
-	double t0 = now_s();
-	FILE *f = NULL;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	while (!(f = fopen(path, "r")) && now_s() - t0 < 15.0)
-		usleep(10000);
-	if (!f)
-		die("the manager wrote no api.url");
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return strdup(buf);
 }
 
 /* The replicas' pids as "p1,p2,..." when all run, else NULL. */
@@ -137,7 +81,7 @@ static void setup(const char *url, const char *token)
 		snprintf(body, sizeof(body), "{\"name\":\"enc-%d\",\"resources\":\"cpu=50m,"
 			 "memory=32Mi\"}", i);
 		if (bpci_cluster_request(NULL, url, token, "POST", "/api/replicas", body, NULL))
-			die("add-replica failed");
+			bench_die("add-replica failed");
 	}
 	for (i = 0; i < DAEMONS; i++) {
 		/* Ten under the root, the others under those: two levels. */
@@ -149,8 +93,18 @@ static void setup(const char *url, const char *token)
 				 "\"remote\":true}", i, i % 10);
 		if (bpci_cluster_request(NULL, url, token, "POST", "/api/daemon-tree/daemons", body,
 					 NULL))
-			die("add-daemon failed");
+			bench_die("add-daemon failed");
 	}
+}
+
+/* DIR/NAME's first line, waited for; dies when the manager wrote none. */
+static char *line(const char *dir, const char *name)
+{
+	char *l = bench_wait_line(dir, name, 15.0);
+
+	if (!l)
+		bench_die("the manager wrote no api.url");
+	return l;
 }
 
 static void one_run(double *health, double *replicas)
@@ -162,21 +116,21 @@ static void one_run(double *health, double *replicas)
 	int status;
 
 	if (!dir)
-		die("mkdtemp");
+		bench_die("mkdtemp");
 	primary = spawn(dir, 0);
 	url = line(dir, "api.url");
 	token = line(dir, "api.token");
 	setup(url, token);
-	for (t0 = now_s(); !(before = pids(url)) && now_s() - t0 < 15.0;)
+	for (t0 = bench_now_s(); !(before = pids(url)) && bench_now_s() - t0 < 15.0;)
 		usleep(20000);
 	if (!before)
-		die("replicas never ran");
+		bench_die("replicas never ran");
 	standby = spawn(dir, 1);
 	usleep(300000);
 	kill(primary, SIGKILL);
 	waitpid(primary, &status, 0);
-	t0 = now_s();
-	while (now_s() - t0 < 15.0) {
+	t0 = bench_now_s();
+	while (bench_now_s() - t0 < 15.0) {
 		bpci_free(resp);
 		resp = NULL;
 		if (bpci_cluster_request(&resp, url, NULL, "GET", "/api/cluster-manager/health",
@@ -184,18 +138,18 @@ static void one_run(double *health, double *replicas)
 			break;
 		usleep(2000);
 	}
-	*health = now_s() - t0;
+	*health = bench_now_s() - t0;
 	bpci_free(resp);
-	while (!(after = pids(url)) && now_s() - t0 < 15.0)
+	while (!(after = pids(url)) && bench_now_s() - t0 < 15.0)
 		usleep(2000);
-	*replicas = now_s() - t0;
+	*replicas = bench_now_s() - t0;
 	if (!after || strcmp(before, after) != 0)
-		die("the standby does not list the same replica pids");
+		bench_die("the standby does not list the same replica pids");
 	kill(standby, SIGTERM);
 	waitpid(standby, &status, 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
-		die("cannot remove the temporary directory");
+		bench_die("cannot remove the temporary directory");
 	free(before);
 	free(after);
 	free(url);
@@ -207,11 +161,16 @@ int main(void)
 	double h[RUNS], r[RUNS];
 	int i;
 
-	find_prog();
+	{
+		char dir[4096];
+
+		bench_bindir(dir, sizeof(dir));
+		snprintf(prog, sizeof(prog), "%s/bpci-enterprise", dir);
+	}
 	for (i = 0; i < RUNS; i++)
 		one_run(&h[i], &r[i]);
-	qsort(h, RUNS, sizeof(double), cmp_double);
-	qsort(r, RUNS, sizeof(double), cmp_double);
+	qsort(h, RUNS, sizeof(double), bench_cmp_double);
+	qsort(r, RUNS, sizeof(double), bench_cmp_double);
 	printf("standby takeover after kill -9 (%d replicas, %d daemons in the tree, %d runs)\n",
 	       REPLICAS, DAEMONS, RUNS);
 	printf("  health answers on the same address   median %7.1f ms   max %7.1f ms\n",
