@@ -351,6 +351,7 @@ void bpci_coordinator_free(bpci_coordinator *c)
 	for (i = 0; i < c->nnodes; i++)
 		bpci__coord_node_free(c->nodes[i]);
 	bpci__free(c->nodes);
+	bpci__strmap_free(&c->ids);
 	bpci__daemons_free(c->daemons);
 	bpci__probe_ctx_free(c->probes);
 	bpci__notify_server_free(c->notify);

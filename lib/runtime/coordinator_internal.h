@@ -38,7 +38,12 @@
 #include "runtime/notify.h"
 #include "runtime/probe.h"
 #include "runtime/proc.h"
+#include "plan/strmap.h"
 
+
+/* Spawns a reload keeps in flight (bpci__coord_start_pipelined): enough
+ * to keep every spawner worker busy while the loop thread works. */
+#define BPCI__COORD_PIPELINE 16
 struct event;
 struct json_t;
 struct bpci_ledger;
@@ -160,7 +165,10 @@ struct bpci_coordinator {
 	struct event_base *base;
 	char *state_dir, *nodes_dir, *logs_dir, *state_path; /* nodes_dir: older layouts */
 	char *run_dir;              /* nodes' FIFOs and spec files (coordinator_rundir.c) */
-	bpci__cnode *inflight;      /* its spawn begun, not ended (reload's pipeline) */
+	/* reload's pipeline: spawns begun, not ended, oldest first */
+	bpci__cnode *inflight[BPCI__COORD_PIPELINE];
+	size_t ninflight;
+	size_t pipelined;           /* starts since the last journal write */
 	char *node_program, *coordinator_url, *config_path;
 	uint64_t log_max_bytes;
 	unsigned int log_keep;
@@ -194,6 +202,8 @@ struct bpci_coordinator {
 
 	bpci__cnode **nodes;        /* in start order */
 	size_t nnodes, capnodes;
+	bpci__strmap ids;           /* node id -> index in nodes */
+	int ids_lost;               /* an insert failed: look up by scanning */
 	uint64_t next_seq;
 	uint64_t rng;
 	int backend_fd;             /* libevent's epoll fd, or -1 when unknown */
@@ -219,6 +229,8 @@ void bpci__coord_fd_close(bpci_coordinator *c);
 
 /* ---- node table and state machine (coordinator_node.c) ---------------- */
 bpci__cnode *bpci__coord_find(bpci_coordinator *c, const char *id);
+/* Take @n out of the table (and its id out of the index); not freed. */
+void bpci__coord_table_unlink(bpci_coordinator *c, bpci__cnode *n);
 bpci__cnode *bpci__coord_find_pid(bpci_coordinator *c, pid_t pid);
 /* A new node in the table (not spawned); takes @spec. */
 int bpci__coord_node_add(bpci__cnode **out, bpci_coordinator *c, bpci_node_spec *spec,

@@ -51,15 +51,7 @@ static bpci__cnode *find_seq(bpci_coordinator *c, const char *id, const json_t *
  * (nodes/ID) may belong to a successor of the same id by now. */
 static void drop(bpci_coordinator *c, bpci__cnode *n)
 {
-	size_t i;
-
-	for (i = 0; i < c->nnodes; i++)
-		if (c->nodes[i] == n) {
-			memmove(&c->nodes[i], &c->nodes[i + 1],
-				(c->nnodes - i - 1) * sizeof(*c->nodes));
-			c->nnodes--;
-			break;
-		}
+	bpci__coord_table_unlink(c, n);
 	bpci__coord_node_free(n);
 }
 

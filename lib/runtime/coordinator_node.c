@@ -38,14 +38,41 @@ int bpci_node_state_parse(bpci_node_state *out, const char *name)
 	return BPCI_EINVAL;
 }
 
+/* By id through the index: a start looks its id up among all the nodes,
+ * and a scan made starting n nodes cost O(n^2) string compares. */
 bpci__cnode *bpci__coord_find(bpci_coordinator *c, const char *id)
+{
+	uint32_t i;
+	size_t k;
+
+	if (!id)
+		return NULL;
+	if (!c->ids_lost) {
+		i = bpci__strmap_get(&c->ids, id);
+		return i == BPCI__STRMAP_NONE ? NULL : c->nodes[i];
+	}
+	for (k = 0; k < c->nnodes; k++)
+		if (strcmp(c->nodes[k]->id, id) == 0)
+			return c->nodes[k];
+	return NULL;
+}
+
+void bpci__coord_table_unlink(bpci_coordinator *c, bpci__cnode *n)
 {
 	size_t i;
 
-	for (i = 0; id && i < c->nnodes; i++)
-		if (strcmp(c->nodes[i]->id, id) == 0)
-			return c->nodes[i];
-	return NULL;
+	for (i = c->nnodes; i-- > 0;)
+		if (c->nodes[i] == n)
+			break;
+	if (i == (size_t)-1)
+		return;
+	bpci__strmap_del(&c->ids, n->id);
+	memmove(&c->nodes[i], &c->nodes[i + 1], (c->nnodes - i - 1) * sizeof(*c->nodes));
+	c->nnodes--;
+	/* the nodes after it moved down one place */
+	for (; i < c->nnodes && !c->ids_lost; i++)
+		if (bpci__strmap_put(&c->ids, c->nodes[i]->id, (uint32_t)i) < 0)
+			c->ids_lost = 1;
 }
 
 bpci__cnode *bpci__coord_find_pid(bpci_coordinator *c, pid_t pid)
@@ -170,6 +197,8 @@ int bpci__coord_node_add(bpci__cnode **out, bpci_coordinator *c, bpci_node_spec 
 	}
 	n->intensity_ready = 1;
 	n->seq = c->next_seq++;
+	if (!c->ids_lost && bpci__strmap_put(&c->ids, n->id, (uint32_t)c->nnodes) < 0)
+		c->ids_lost = 1;
 	c->nodes[c->nnodes++] = n;
 	*out = n;
 	return 0;
@@ -230,17 +259,9 @@ static void remove_files(const bpci__cnode *n)
 
 void bpci__coord_node_remove(bpci_coordinator *c, bpci__cnode *n)
 {
-	size_t i;
-
 	remove_files(n);
 	bpci__coord_journal_forget(c, n);
-	for (i = 0; i < c->nnodes; i++)
-		if (c->nodes[i] == n) {
-			memmove(&c->nodes[i], &c->nodes[i + 1],
-				(c->nnodes - i - 1) * sizeof(*c->nodes));
-			c->nnodes--;
-			break;
-		}
+	bpci__coord_table_unlink(c, n);
 	bpci__coord_node_free(n);
 	bpci__coord_dirty(c);
 }

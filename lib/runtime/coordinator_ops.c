@@ -210,20 +210,47 @@ static int start_node(char **node_id, bpci_coordinator *c, const bpci_node_spec 
 	return src;
 }
 
-/* Finish the spawn in flight, as start_node would have. */
-int bpci__coord_start_flush(bpci_coordinator *c, bpci_diag *diag)
+/* Finish the oldest spawn in flight, as start_node would have. */
+static int finish_oldest(bpci_coordinator *c, bpci_diag *diag)
 {
-	bpci__cnode *n = c->inflight;
+	bpci__cnode *n = c->inflight[0];
 	int rc;
 
-	c->inflight = NULL;
-	if (!n)
-		return 0;
+	memmove(c->inflight, c->inflight + 1, --c->ninflight * sizeof(*c->inflight));
 	rc = bpci__coord_spawn_end(n, diag);
 	if (rc == BPCI_ENOTFOUND)
 		bpci__coord_spawn_failed(n, rc, n->failure_reason ? n->failure_reason : "");
 	else if (rc < 0)
 		discard(n);
+	return rc;
+}
+
+/* Starts between two journal writes of a reload. */
+#define JOURNAL_EVERY 200
+
+/* Whether @pid is the process of one of the last nodes started: only
+ * those are looked at, so that each call stays cheap; the datagrams of
+ * any other process wait for bpci__coord_start_done. */
+static int started_lately(pid_t pid, void *arg)
+{
+	bpci_coordinator *c = arg;
+	size_t i, last = c->nnodes > 64 ? c->nnodes - 64 : 0;
+
+	for (i = c->nnodes; i-- > last;)
+		if (c->nodes[i]->proc && bpci__proc_pid(c->nodes[i]->proc) == pid)
+			return 1;
+	return 0;
+}
+
+/* Finish every spawn in flight; the first error. */
+int bpci__coord_start_flush(bpci_coordinator *c, bpci_diag *diag)
+{
+	int rc = 0, r;
+
+	while (c->ninflight) {
+		r = finish_oldest(c, diag);
+		rc = rc < 0 ? rc : r;
+	}
 	return rc;
 }
 
@@ -242,36 +269,51 @@ int bpci__coord_start_done(bpci_coordinator *c, bpci_diag *diag)
 }
 
 /*
- * A start of reload's: the node's process is created on the spawner
- * thread while this thread finishes the previous node (pidfd, watches,
- * state, journal) and, on the next call, prepares the next one: spawning
- * and the coordinator's own work per node overlap on two cores. Returns
- * this node's error when it failed to begin, else the previous node's.
- * The caller is inside a batch and calls bpci__coord_start_flush before
+ * A start of reload's: the node's process is created by the spawner's
+ * workers while this thread finishes older nodes (pidfd, watches, state,
+ * journal) and prepares the next ones. Up to BPCI__COORD_PIPELINE spawns
+ * are in flight, so both workers always have work and spawning and the
+ * coordinator's own work per node overlap. Returns this node's error when
+ * it failed to begin, else that of the node finished to make room. The
+ * caller is inside a batch and calls bpci__coord_start_flush before
  * anything else may look at the nodes, and bpci__coord_start_done at the
  * end. Notifications are drained into memory meanwhile (the nodes send
  * READY=1 while the loop does not run, and the socket's queue is short:
- * bpci__notify_server_hold) and delivered by bpci__coord_start_done.
+ * bpci__notify_server_hold); those of nodes just spawned are handled at
+ * once, the rest by bpci__coord_start_done.
  */
 int bpci__coord_start_pipelined(bpci_coordinator *c, const bpci_node_spec *spec,
 				bpci_diag *diag)
 {
 	bpci__cnode *n;
-	int rc = new_node(&n, c, spec, NULL, NULL, diag), prev;
+	int rc = new_node(&n, c, spec, NULL, NULL, diag), prev = 0;
 
 	if (rc < 0)
 		return rc;
 	n->from_config = 1;
 	bpci__notify_server_hold(c->notify, 1);
+	/* The journal is written as the starts go, not all at the end: the
+	 * reload's one write of a thousand nodes was the longest stretch after
+	 * the last spawn, while this thread mostly waits for the spawner. The
+	 * write at the batch's end makes the rest durable; this one may fail
+	 * quietly, that one reports. */
+	if (++c->pipelined == JOURNAL_EVERY) {
+		c->pipelined = 0;
+		(void)bpci__coord_journal_flush(c, NULL);
+	}
 	rc = bpci__coord_spawn_begin(n, diag);
-	prev = bpci__coord_start_flush(c, diag);
+	if (c->ninflight == BPCI__COORD_PIPELINE)
+		prev = finish_oldest(c, diag);
 	bpci__notify_server_drain(c->notify);
+	/* the READY=1 of nodes already spawned are handled now, while the
+	 * spawner works, and not all at the end */
+	bpci__notify_server_release(c->notify, started_lately, c);
 	if (rc == BPCI_ENOTFOUND)
 		bpci__coord_spawn_failed(n, rc, n->failure_reason ? n->failure_reason : "");
 	else if (rc < 0)
 		discard(n);
 	else
-		c->inflight = n;
+		c->inflight[c->ninflight++] = n;
 	return rc < 0 ? rc : prev;
 }
 

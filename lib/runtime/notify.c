@@ -282,6 +282,30 @@ void bpci__notify_server_drain(bpci__notify_server *s)
 		;
 }
 
+void bpci__notify_server_release(bpci__notify_server *s, int (*known)(pid_t pid, void *arg),
+				 void *arg)
+{
+	bpci__notify_msg msg;
+	size_t i, kept = s->next_held;
+
+	for (i = s->next_held; i < s->nheld; i++) {
+		held h = s->held[i];
+
+		if (!known(h.pid, arg)) {
+			s->held[kept++] = h;
+			continue;
+		}
+		if (bpci__notify_parse(&msg, h.text, h.len) < 0)
+			s->dropped++;
+		else if (msg.present)
+			s->cb(h.pid, &msg, s->payload);
+		bpci__free(h.text);
+	}
+	s->nheld = kept;
+	if (s->next_held == s->nheld)
+		free_held(s);
+}
+
 static void free_held(bpci__notify_server *s)
 {
 	size_t i;

@@ -100,6 +100,16 @@ void bpci__notify_server_hold(bpci__notify_server *s, int on);
 /* Receive every datagram queued now (delivered, or kept when holding). */
 void bpci__notify_server_drain(bpci__notify_server *s);
 
+/*
+ * While holding: deliver now, in order, the kept datagrams whose sender
+ * @known(pid, @arg) accepts, and keep the others, in order. A pid's
+ * datagrams are either all delivered or all kept, so each sender's order
+ * holds. Lets a caller that spawns many processes handle the READY=1 of
+ * those already known while it spawns the rest.
+ */
+void bpci__notify_server_release(bpci__notify_server *s, int (*known)(pid_t pid, void *arg),
+				 void *arg);
+
 /* Close the socket and unlink its path (not abstract names); kept
  * datagrams are dropped. NULL is a no-op. */
 void bpci__notify_server_free(bpci__notify_server *s);

@@ -335,14 +335,20 @@ static int plan_build(spawn_plan *plan, const bpci__proc_opts *opts, bpci_diag *
 		return rc;
 	if ((rc = build_env(plan, opts, diag)) < 0)
 		return rc;
-	if ((rc = resolve_path(plan, opts->argv[0], diag)) < 0)
-		return rc;
-	if (opts->stdin_fd < 0 || opts->stdout_fd < 0 || opts->stderr_fd < 0) {
-		plan->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (plan->devnull < 0)
-			return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "",
-					      "cannot open /dev/null: %s", strerror(errno));
-	}
+	return resolve_path(plan, opts->argv[0], diag);
+}
+
+/* /dev/null for the standard descriptors not given, opened only by the
+ * paths that need it in our table (the spawner has its own). */
+static int plan_devnull(spawn_plan *plan, const bpci__proc_opts *opts, bpci_diag *diag)
+{
+	if (plan->devnull >= 0 || (opts->stdin_fd >= 0 && opts->stdout_fd >= 0 &&
+				   opts->stderr_fd >= 0))
+		return 0;
+	plan->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (plan->devnull < 0)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "",
+				      "cannot open /dev/null: %s", strerror(errno));
 	return 0;
 }
 
@@ -553,8 +559,8 @@ struct bpci__proc_pending {
 	pid_t pid;
 };
 
-/* On the spawner thread: @fds are its copies of the three sources, all
- * above 2. */
+/* On a spawner thread: @fds are its copies of the three sources, above
+ * 2, or i itself for a /dev/null at i. */
 static int spawn_on_spawner(const int *fds, void *payload)
 {
 	bpci__proc_pending *pp = payload;
@@ -564,7 +570,8 @@ static int spawn_on_spawner(const int *fds, void *payload)
 	return rc >= 0 ? rc : spawn_fds(&pp->pid, fds, &pp->opts, &pp->plan);
 }
 
-/* The three sources of the child's 0..2; 1 when one is below 3 (the
+/* The three sources of the child's 0..2, /dev/null as plan->devnull or,
+ * when that is -1, as -1 (the spawner's own); 1 when one is in 0..2 (the
  * posix_spawn path does not apply: its dup2 order would matter). */
 static int std_sources(int *src, const bpci__proc_opts *opts, const spawn_plan *plan)
 {
@@ -576,7 +583,7 @@ static int std_sources(int *src, const bpci__proc_opts *opts, const spawn_plan *
 	for (i = 0; i < 3; i++) {
 		if (src[i] < 0)
 			src[i] = plan->devnull;
-		if (src[i] < 3)
+		if (src[i] >= 0 && src[i] < 3)
 			return 1;
 	}
 	return 0;
@@ -630,10 +637,14 @@ int bpci__proc_spawn_begin(bpci__proc_pending **out, const bpci__proc_opts *opts
 /* The spawn's pid: from the spawner, else posix_spawn here, else fork. */
 static int spawn_result(bpci__proc_pending *pp, bpci_diag *diag)
 {
-	int src[3], err = 1;
+	int src[3], err = 1, rc;
 
 	if (pp->queued)
 		err = bpci__spawner_wait(&pp->req);
+	if (err == 0)
+		return 0;
+	if ((rc = plan_devnull(&pp->plan, &pp->opts, diag)) < 0)
+		return rc;
 	if (err == BPCI__SPAWNER_UNAVAILABLE || (err == 1 && !pp->queued)) {
 		err = 1;
 		if (!pp->plan.switch_user && !pp->plan.switch_group &&

@@ -94,7 +94,7 @@ __attribute__((no_sanitize_address)) static int child(void *arg)
 
 static void *stack_top(void)
 {
-	static void *stack; /* one for the spawner thread, mapped once */
+	static _Thread_local void *stack; /* one per spawner worker, mapped once */
 
 	if (!stack) {
 		void *p = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,

@@ -15,16 +15,26 @@
 
 enum { SP_NONE, SP_STARTING, SP_READY, SP_BROKEN };
 
+/* Spawns in flight at once: with CLONE_VFORK a worker is suspended while
+ * its child execs, so one worker spawns serially at the speed of exec;
+ * two keep two execs going, one per core of a small machine (the loop
+ * thread meanwhile prepares the next nodes). */
+#define WORKERS 2
+
 typedef bpci__spawner_req request;
 
-/* The one spawner of this process. @m guards the rest; @cv signals new
- * requests and finished ones, in both directions. */
+/* The spawner of this process: WORKERS threads serving one queue. @m
+ * guards the rest; @work wakes a worker for a new request, @done the
+ * callers waiting for theirs. */
 static struct {
 	pthread_mutex_t m;
-	pthread_cond_t cv;
+	pthread_cond_t work, done;
 	int state;
+	int starting;         /* workers that have not yet reported */
+	int serving;          /* workers with a table of their own */
 	request *head, *tail; /* queued, not yet taken */
-} sp = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, SP_NONE, NULL, NULL};
+} sp = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	SP_NONE, 0, 0, NULL, NULL};
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
@@ -33,8 +43,10 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void atfork_child(void)
 {
 	pthread_mutex_init(&sp.m, NULL);
-	pthread_cond_init(&sp.cv, NULL);
+	pthread_cond_init(&sp.work, NULL);
+	pthread_cond_init(&sp.done, NULL);
 	sp.state = SP_NONE;
+	sp.starting = sp.serving = 0;
 	sp.head = sp.tail = NULL;
 }
 
@@ -67,18 +79,57 @@ static int own_table(void)
 	return leader;
 }
 
+/* The copy of the caller's descriptor @k: -1 is our /dev/null at k itself
+ * (0..2 all are; the child's dup2(k, k) then leaves it, whatever the
+ * order), and one given twice (stdout and stderr alike) is fetched once. */
+static int fetch(const request *r, const int *local, int k, int leader)
+{
+	int j;
+
+	if (r->fds[k] < 0)
+		return k < 3 ? k : 0;
+	for (j = 0; j < k; j++)
+		if (r->fds[j] == r->fds[k])
+			return local[j];
+	return (int)syscall(SYS_pidfd_getfd, leader, r->fds[k], 0);
+}
+
+/* Whether local[k] is a copy of ours to close (not /dev/null, not shared
+ * with an earlier one). */
+static int owned(const request *r, int k)
+{
+	int j;
+
+	for (j = 0; j < k; j++)
+		if (r->fds[j] == r->fds[k])
+			return 0;
+	return r->fds[k] >= 0;
+}
+
 static void serve(request *r, int leader)
 {
 	int local[BPCI__SPAWNER_MAX_FDS], i, got;
 
 	for (got = 0; got < r->nfds; got++) {
-		local[got] = (int)syscall(SYS_pidfd_getfd, leader, r->fds[got], 0);
+		local[got] = fetch(r, local, got, leader);
 		if (local[got] < 0)
 			break;
 	}
 	r->rc = got == r->nfds ? r->fn(local, r->payload) : BPCI__SPAWNER_UNAVAILABLE;
 	for (i = 0; i < got; i++)
-		close(local[i]);
+		if (owned(r, i))
+			close(local[i]);
+}
+
+/* With sp.m held: a worker has found out whether it can serve. */
+static void reported(int serving)
+{
+	sp.starting--;
+	sp.serving += serving;
+	if (sp.state == SP_STARTING && (sp.serving || !sp.starting)) {
+		sp.state = sp.serving ? SP_READY : SP_BROKEN;
+		pthread_cond_broadcast(&sp.done);
+	}
 }
 
 static void *run(void *arg)
@@ -88,11 +139,10 @@ static void *run(void *arg)
 
 	(void)arg;
 	pthread_mutex_lock(&sp.m);
-	sp.state = leader >= 0 ? SP_READY : SP_BROKEN;
-	pthread_cond_broadcast(&sp.cv);
+	reported(leader >= 0);
 	while (leader >= 0) {
 		while (!sp.head)
-			pthread_cond_wait(&sp.cv, &sp.m);
+			pthread_cond_wait(&sp.work, &sp.m);
 		r = sp.head;
 		sp.head = r->next;
 		if (!sp.head)
@@ -101,20 +151,20 @@ static void *run(void *arg)
 		serve(r, leader);
 		pthread_mutex_lock(&sp.m);
 		r->done = 1;
-		pthread_cond_broadcast(&sp.cv);
+		pthread_cond_broadcast(&sp.done);
 	}
 	pthread_mutex_unlock(&sp.m);
-	return NULL; /* broken: its table goes with it */
+	return NULL; /* broken before serving anything: its table goes with it */
 }
 
-/* With sp.m held. No signal handler may run on the spawner: it starts
- * with every signal blocked. */
+/* With sp.m held. No signal handler may run on a worker: it starts with
+ * every signal blocked. */
 static void start(void)
 {
 	pthread_attr_t attr;
 	pthread_t t;
 	sigset_t all, old;
-	int rc;
+	int i;
 
 	sp.state = SP_BROKEN;
 	if (pthread_attr_init(&attr) != 0)
@@ -124,10 +174,12 @@ static void start(void)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	sp.state = SP_STARTING;
-	rc = pthread_create(&t, &attr, run, NULL);
+	for (i = 0; i < WORKERS; i++)
+		if (pthread_create(&t, &attr, run, NULL) == 0)
+			sp.starting++;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
-	if (rc != 0)
+	if (!sp.starting)
 		sp.state = SP_BROKEN;
 }
 
@@ -154,14 +206,14 @@ int bpci__spawner_submit(bpci__spawner_req *r)
 	if (sp.state == SP_NONE)
 		start();
 	while (sp.state == SP_STARTING)
-		pthread_cond_wait(&sp.cv, &sp.m);
+		pthread_cond_wait(&sp.done, &sp.m);
 	if (sp.state == SP_READY) {
 		if (sp.tail)
 			sp.tail->next = r;
 		else
 			sp.head = r;
 		sp.tail = r;
-		pthread_cond_broadcast(&sp.cv);
+		pthread_cond_signal(&sp.work);
 		rc = 0;
 	}
 	pthread_mutex_unlock(&sp.m);
@@ -172,7 +224,7 @@ int bpci__spawner_wait(bpci__spawner_req *r)
 {
 	pthread_mutex_lock(&sp.m);
 	while (!r->done)
-		pthread_cond_wait(&sp.cv, &sp.m);
+		pthread_cond_wait(&sp.done, &sp.m);
 	if (r->rc == BPCI__SPAWNER_UNAVAILABLE && sp.state == SP_READY)
 		sp.state = SP_BROKEN; /* pidfd_getfd refused: never again */
 	pthread_mutex_unlock(&sp.m);

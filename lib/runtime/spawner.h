@@ -32,9 +32,10 @@
 #define BPCI__SPAWNER_UNAVAILABLE (-1)
 #define BPCI__SPAWNER_MAX_FDS 4
 
-/* Runs on the spawner thread; @fds are the caller's descriptors as
- * copies in the spawner's table (closed after the call). Returns 0 or a
- * positive errno value. */
+/* Runs on a spawner thread; @fds are the caller's descriptors as copies
+ * in the spawner's table (closed after the call); where the caller gave -1
+ * at index k, the spawner's own /dev/null, fd k for k < 3. Returns 0 or a positive errno
+ * value. */
 typedef int (*bpci__spawner_fn)(const int *fds, void *payload);
 
 /* A request, owned by the caller; fill fn, fds, nfds and payload. */

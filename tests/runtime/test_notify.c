@@ -266,6 +266,77 @@ START_TEST(hold_drains_and_delivers_on_release)
 }
 END_TEST
 
+/* release: for the pids given by the test (a list ending in 0). */
+static int pid_listed(pid_t pid, void *arg)
+{
+	const pid_t *p;
+
+	for (p = arg; *p; p++)
+		if (*p == pid)
+			return 1;
+	return 0;
+}
+
+/* A child sends "STATUS=@text" to @name and exits; returns its pid once
+ * it has exited successfully. */
+static pid_t send_from_child(const char *name, const char *text)
+{
+	pid_t pid = fork();
+	int st;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "STATUS=%s", text);
+		_exit(bpci__notify_send(name, msg) == 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return pid;
+}
+
+START_TEST(release_delivers_known_senders_in_order)
+{
+	struct event_base *base = event_base_new();
+	bpci__notify_server *srv;
+	char name[64];
+	seen s = {0};
+	pid_t a, b, known[3] = {0, 0, 0};
+
+	snprintf(name, sizeof(name), "@bpci-test-release-%ld", (long)getpid());
+	ck_assert_int_eq(bpci__notify_server_new(&srv, base, name, on_msg, &s, NULL), 0);
+	bpci__notify_server_hold(srv, 1);
+	a = send_from_child(name, "a1");
+	b = send_from_child(name, "b1");
+	ck_assert_int_eq(send_from_child(name, "c1") > 0, 1);
+	bpci__notify_server_drain(srv);
+	ck_assert_int_eq(s.n, 0);
+	/* nobody known yet: everything stays */
+	bpci__notify_server_release(srv, pid_listed, known);
+	ck_assert_int_eq(s.n, 0);
+	known[0] = b;
+	bpci__notify_server_release(srv, pid_listed, known);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert_int_eq(s.pid[0], b);
+	ck_assert_str_eq(s.status[0], "b1");
+	known[1] = a;
+	bpci__notify_server_release(srv, pid_listed, known);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_str_eq(s.status[1], "a1");
+	/* the unknown one is delivered by the loop once the hold ends */
+	bpci__notify_server_hold(srv, 0);
+	ck_assert_int_eq(s.n, 2);
+	s.want = 3;
+	s.done = 0;
+	ck_assert_int_eq(rt_loop_until(base, &s.done, 3000), 1);
+	ck_assert_int_eq(s.n, 3);
+	ck_assert_str_eq(s.status[2], "c1");
+	bpci__notify_server_free(srv);
+	event_base_free(base);
+}
+END_TEST
+
 START_TEST(parse_every_known_key)
 {
 	char buf[] = "READY=1\nSTATUS=a b=c\nEXTEND_TIMEOUT_USEC=5000000\nMAINPID=42\n"
@@ -355,6 +426,7 @@ TCase *bpci_test_runtime_notify(void)
 	tcase_add_test(tc, malformed_and_oversized_are_dropped);
 	tcase_add_test(tc, abstract_socket_works);
 	tcase_add_test(tc, hold_drains_and_delivers_on_release);
+	tcase_add_test(tc, release_delivers_known_senders_in_order);
 	tcase_add_test(tc, parse_every_known_key);
 	tcase_add_test(tc, server_and_client_errors);
 	return tc;
