@@ -358,6 +358,8 @@ void bpci__coord_key_clear(bpci__cfrag_key *k);
 char *bpci__coord_node_fields_json(bpci__cnode *n);
 /* "{"spec":...,...}" of @n, cached (borrowed, valid until the next change). */
 const char *bpci__coord_node_entry(bpci__cnode *n);
+/* @n's spec as canonical JSON, built once (NULL: no memory). */
+const char *bpci__coord_spec_text(bpci__cnode *n);
 
 /* ---- journal (coordinator_journal.c) ---------------------------------- */
 /* Open the journal, the ledger DIR/@name. */

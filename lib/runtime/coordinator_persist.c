@@ -166,22 +166,23 @@ char *bpci__coord_node_fields_json(bpci__cnode *n)
  * snapshot concatenates the cached texts. The spec never changes for a
  * node (a reload replaces the node), so its text is built once.
  */
+const char *bpci__coord_spec_text(bpci__cnode *n)
+{
+	if (!n->spec_text && bpci_node_spec_to_json(&n->spec_text, n->spec) < 0)
+		return NULL;
+	return n->spec_text;
+}
+
 static int node_frag(bpci__cnode *n)
 {
 	bpci__cfrag_key now;
-	char *spec = NULL, *dyn, *frag;
+	char *dyn, *frag;
 
 	bpci__coord_key_now(&now, n);
 	if (n->frag && frag_key_same(&now, &n->frag_key))
 		return 0;
-	if (!n->spec_text) {
-		if (bpci_node_spec_to_json(&spec, n->spec) < 0)
-			return BPCI_ENOMEM;
-		n->spec_text = bpci__strdup(spec);
-		bpci_free(spec);
-		if (!n->spec_text)
-			return BPCI_ENOMEM;
-	}
+	if (!bpci__coord_spec_text(n))
+		return BPCI_ENOMEM;
 	dyn = dynamic_json(&now, n->id);
 	/* {"spec":SPEC, + the dynamic object without its opening brace */
 	frag = dyn && dyn[0] == '{' && dyn[1] != '}'

@@ -26,6 +26,7 @@
 
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "model/json_member.h"
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -176,14 +177,39 @@ int bpci__coord_watch(bpci__cnode *n, bpci_diag *diag)
 	return 0;
 }
 
+/* The spec's text with its id and endpoint put in, or 1 when that text
+ * is not of the shape bpci__json_insert_string takes. */
+static int spliced_config(bpci__cnode *n, char **json)
+{
+	const char *spec = bpci__coord_spec_text(n);
+	char *with_id = NULL;
+	int rc = spec ? 0 : BPCI_ENOMEM;
+
+	if (rc == 0 && !bpci_node_spec_has(n->spec, "id"))
+		rc = bpci__json_insert_string(&with_id, spec, "id", n->id);
+	if (rc == 0 && !bpci_node_spec_has(n->spec, "endpoint") && n->endpoint && *n->endpoint)
+		rc = bpci__json_insert_string(json, with_id ? with_id : spec, "endpoint",
+					      n->endpoint);
+	else if (rc == 0)
+		rc = (*json = with_id ? with_id : bpci__strdup(spec)) ? 0 : BPCI_ENOMEM;
+	if (with_id && *json != with_id)
+		bpci__free(with_id);
+	return rc == BPCI_EINVAL || rc == BPCI_EEXISTS ? 1 : rc;
+}
+
 /* The node's own view of its spec: the stored spec stays as given (reload
  * compares it with the configuration), the file also names the id and the
- * endpoint the coordinator chose. */
-static int write_config(const bpci__cnode *n, char **json)
+ * endpoint the coordinator chose. Spliced into the spec's canonical text,
+ * which the journal needs too; built from a copy of the spec only when
+ * that text is of another shape. */
+static int write_config(bpci__cnode *n, char **json)
 {
 	bpci_node_spec *dup = NULL;
-	int rc = bpci_node_spec_dup(&dup, n->spec);
+	int rc = spliced_config(n, json);
 
+	if (rc <= 0)
+		return rc;
+	rc = bpci_node_spec_dup(&dup, n->spec);
 	if (rc < 0)
 		return rc;
 	if (!bpci_node_spec_has(dup, "id"))

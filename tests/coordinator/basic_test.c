@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "coordinator_test.h"
 
 START_TEST(test_start_notify_ready)
@@ -44,6 +46,16 @@ START_TEST(test_start_notify_ready)
 	sprintf(path, "%s/run/logbook-1.json", e.dir);
 	ck_assert_int_eq(stat(path, &sb), 0);
 	ck_assert_uint_eq(sb.st_mode & 0777, 0600);
+	{
+		/* the spec plus the id and endpoint the coordinator chose */
+		json_t *doc = json_load_file(path, 0, NULL);
+
+		ck_assert_ptr_nonnull(doc);
+		ck_assert_str_eq(json_string_value(json_object_get(doc, "id")), "logbook-1");
+		ck_assert_str_eq(json_string_value(json_object_get(doc, "endpoint")), expect);
+		ck_assert_str_eq(json_string_value(json_object_get(doc, "type")), "logbook");
+		json_decref(doc);
+	}
 	/* starting -> running reported through the callback */
 	ck_assert_uint_eq(ct_count(&e.ev, id, BPCI_NODE_STATE_STARTING), 1);
 	ck_assert_uint_eq(ct_count(&e.ev, id, BPCI_NODE_STATE_RUNNING), 1);

@@ -14,6 +14,7 @@ void node_add_param_tests(Suite *s);
 void node_add_common_tests(Suite *s);
 void node_add_validate_tests(Suite *s);
 void node_add_json_tests(Suite *s);
+void node_add_member_tests(Suite *s);
 
 static inline bpci_node_spec *mk(bpci_node_type type)
 {

@@ -10,5 +10,6 @@ Suite *bpci_test_suite(void)
 	node_add_common_tests(s);
 	node_add_validate_tests(s);
 	node_add_json_tests(s);
+	node_add_member_tests(s);
 	return s;
 }
