@@ -44,6 +44,9 @@
 /* Spawns a reload keeps in flight (bpci__coord_start_pipelined): enough
  * to keep every spawner worker busy while the loop thread works. */
 #define BPCI__COORD_PIPELINE 16
+/* Pids of a reload's latest spawns kept for handing their READY=1 over
+ * while it runs (bpci__coord_start_pipelined). */
+#define BPCI__COORD_RECENT 64
 struct event;
 struct json_t;
 struct bpci_ledger;
@@ -169,6 +172,8 @@ struct bpci_coordinator {
 	bpci__cnode *inflight[BPCI__COORD_PIPELINE];
 	size_t ninflight;
 	size_t pipelined;           /* starts since the last journal write */
+	pid_t recent[BPCI__COORD_RECENT]; /* pids of the last spawns, a ring */
+	size_t nrecent;
 	char *node_program, *coordinator_url, *config_path;
 	uint64_t log_max_bytes;
 	unsigned int log_keep;

@@ -222,22 +222,24 @@ static int finish_oldest(bpci_coordinator *c, bpci_diag *diag)
 		bpci__coord_spawn_failed(n, rc, n->failure_reason ? n->failure_reason : "");
 	else if (rc < 0)
 		discard(n);
+	else
+		c->recent[c->nrecent++ % BPCI__COORD_RECENT] = bpci__proc_pid(n->proc);
 	return rc;
 }
 
 /* Starts between two journal writes of a reload. */
 #define JOURNAL_EVERY 200
 
-/* Whether @pid is the process of one of the last nodes started: only
- * those are looked at, so that each call stays cheap; the datagrams of
- * any other process wait for bpci__coord_start_done. */
+/* Whether @pid is one of the last BPCI__COORD_RECENT processes a reload
+ * spawned: a small array is all each call looks at; the datagrams of any
+ * other process wait for bpci__coord_start_done. */
 static int started_lately(pid_t pid, void *arg)
 {
-	bpci_coordinator *c = arg;
-	size_t i, last = c->nnodes > 64 ? c->nnodes - 64 : 0;
+	const bpci_coordinator *c = arg;
+	size_t i, n = c->nrecent < BPCI__COORD_RECENT ? c->nrecent : BPCI__COORD_RECENT;
 
-	for (i = c->nnodes; i-- > last;)
-		if (c->nodes[i]->proc && bpci__proc_pid(c->nodes[i]->proc) == pid)
+	for (i = 0; i < n; i++)
+		if (c->recent[i] == pid)
 			return 1;
 	return 0;
 }
@@ -258,6 +260,7 @@ int bpci__coord_start_done(bpci_coordinator *c, bpci_diag *diag)
 {
 	int rc = bpci__coord_start_flush(c, diag);
 
+	c->nrecent = 0;
 	bpci__notify_server_hold(c->notify, 0);
 #ifdef __GLIBC__
 	/* A reload of many nodes frees a lot: the parsed configuration, the
