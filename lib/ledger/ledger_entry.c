@@ -117,6 +117,27 @@ static int details_text(jtext *t, const bpci_ledger_event *ev, size_t index, bpc
 	return json_text(t, ev->details_json, index, diag);
 }
 
+/* The @n (at most 9) strings of @part joined into one bpci__malloc'd
+ * string of *len bytes. */
+static char *join(size_t *len, const char *const *part, size_t n)
+{
+	size_t i, at = 0, size[9];
+	char *out;
+
+	*len = 0;
+	for (i = 0; i < n; i++)
+		*len += size[i] = strlen(part[i]);
+	out = bpci__malloc(*len + 1);
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		memcpy(out + at, part[i], size[i]);
+		at += size[i];
+	}
+	out[at] = '\0';
+	return out;
+}
+
 /*
  * The canonical object is {"actor":A,"details":D,"seq":N,"subject":S,
  * "time":"T","type":Y} (keys sorted). Everything but N and T is known
@@ -127,16 +148,15 @@ static int details_text(jtext *t, const bpci_ledger_event *ev, size_t index, bpc
 static int pieces(bpci__entry *e, const jtext *a, const jtext *d, const jtext *s,
 		  const jtext *y)
 {
-	e->head = bpci__asprintf("{\"actor\":%s%s%s,\"details\":%s%s%s,\"seq\":", a->quote,
-				 a->text, a->quote, d->quote, d->text, d->quote);
-	e->mid = bpci__asprintf(",\"subject\":%s%s%s,\"time\":\"", s->quote, s->text, s->quote);
-	e->tail = bpci__asprintf("\",\"type\":%s%s%s}", y->quote, y->text, y->quote);
-	if (!e->head || !e->mid || !e->tail)
-		return BPCI_ENOMEM;
-	e->head_len = strlen(e->head);
-	e->mid_len = strlen(e->mid);
-	e->tail_len = strlen(e->tail);
-	return 0;
+	const char *head[9] = {"{\"actor\":", a->quote, a->text, a->quote, ",\"details\":",
+			       d->quote, d->text, d->quote, ",\"seq\":"};
+	const char *mid[5] = {",\"subject\":", s->quote, s->text, s->quote, ",\"time\":\""};
+	const char *tail[5] = {"\",\"type\":", y->quote, y->text, y->quote, "}"};
+
+	e->head = join(&e->head_len, head, 9);
+	e->mid = join(&e->mid_len, mid, 5);
+	e->tail = join(&e->tail_len, tail, 5);
+	return e->head && e->mid && e->tail ? 0 : BPCI_ENOMEM;
 }
 
 static int check_event(const bpci_ledger_event *ev, size_t index, bpci_diag *diag)
