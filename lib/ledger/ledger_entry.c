@@ -13,6 +13,7 @@
 
 #include "common/alloc.h"
 #include "common/diag.h"
+#include "ledger/ledger_canon.h"
 #include "ledger/ledger_internal.h"
 
 #define TYPE_MAX 64
@@ -43,34 +44,52 @@ static int type_ok(const char *t)
 	return dots > 0 && !start;
 }
 
-static int set_string(json_t *obj, const char *key, const char *value, size_t index,
-		      bpci_diag *diag)
-{
-	json_t *s = json_string(value ? value : "");
+/*
+ * One member's value as JSON text. Most values are already what jansson
+ * would print (names need no escapes; the coordinator's details come from
+ * json_dumps with these very flags), and those are borrowed from the
+ * event as they are; only the others are parsed and printed by jansson.
+ * Either way the bytes are those of the canonical object's member.
+ */
+typedef struct jtext {
+	const char *text;  /* JSON text, or a plain string's bytes if quoted */
+	const char *quote; /* "\"" around a plain string, else "" */
+	char *owned;       /* jansson's print of it, if any (free()) */
+} jtext;
 
+static int string_text(jtext *t, const char *key, const char *value, size_t index,
+		       bpci_diag *diag)
+{
+	json_t *s;
+
+	value = value ? value : "";
+	if (bpci__json_plain_string(value, strlen(value))) {
+		t->text = value;
+		t->quote = "\"";
+		return 0;
+	}
+	s = json_string(value);
 	if (s == NULL)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, key,
 				      "of event %zu must be valid UTF-8", index);
-	if (json_object_set_new(obj, key, s) < 0)
-		return BPCI_ENOMEM;
-	return 0;
+	t->owned = json_dumps(s, JSON_FLAGS | JSON_ENCODE_ANY);
+	json_decref(s);
+	t->text = t->owned;
+	t->quote = "";
+	return t->owned ? 0 : BPCI_ENOMEM;
 }
 
-static int set_details(json_t *obj, const bpci_ledger_event *ev, size_t index, bpci_diag *diag)
+static int json_text(jtext *t, const char *json, size_t index, bpci_diag *diag)
 {
 	json_error_t err;
 	json_t *d;
 
-	if (ev->details_json && ev->details_text)
-		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "details",
-				      "of event %zu: give details_json or details_text, not both",
-				      index);
-	if (ev->details_text)
-		return set_string(obj, "details", ev->details_text, index, diag);
-	if (ev->details_json == NULL)
-		d = json_object();
-	else
-		d = json_loads(ev->details_json, JSON_REJECT_DUPLICATES, &err);
+	t->quote = "";
+	if (json == NULL || bpci__json_canonical_object(json, strlen(json))) {
+		t->text = json ? json : "{}";
+		return 0;
+	}
+	d = json_loads(json, JSON_REJECT_DUPLICATES, &err);
 	if (d == NULL)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "details_json",
 				      "of event %zu is not JSON: %s (line %d, column %d)", index,
@@ -79,17 +98,44 @@ static int set_details(json_t *obj, const bpci_ledger_event *ev, size_t index, b
 		json_decref(d);
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "details_json",
 				      "of event %zu must be a JSON object, got \"%.40s\"", index,
-				      ev->details_json);
+				      json);
 	}
-	if (json_object_set_new(obj, "details", d) < 0)
-		return BPCI_ENOMEM;
-	return 0;
+	t->owned = json_dumps(d, JSON_FLAGS);
+	json_decref(d);
+	t->text = t->owned;
+	return t->owned ? 0 : BPCI_ENOMEM;
 }
 
-/* JSON text of one member's value, as the canonical object would print it. */
-static char *dump(json_t *obj, const char *key)
+static int details_text(jtext *t, const bpci_ledger_event *ev, size_t index, bpci_diag *diag)
 {
-	return json_dumps(json_object_get(obj, key), JSON_FLAGS | JSON_ENCODE_ANY);
+	if (ev->details_json && ev->details_text)
+		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "details",
+				      "of event %zu: give details_json or details_text, not both",
+				      index);
+	if (ev->details_text)
+		return string_text(t, "details", ev->details_text, index, diag);
+	return json_text(t, ev->details_json, index, diag);
+}
+
+/* The @n (at most 9) strings of @part joined into one bpci__malloc'd
+ * string of *len bytes. */
+static char *join(size_t *len, const char *const *part, size_t n)
+{
+	size_t i, at = 0, size[9];
+	char *out;
+
+	*len = 0;
+	for (i = 0; i < n; i++)
+		*len += size[i] = strlen(part[i]);
+	out = bpci__malloc(*len + 1);
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		memcpy(out + at, part[i], size[i]);
+		at += size[i];
+	}
+	out[at] = '\0';
+	return out;
 }
 
 /*
@@ -99,37 +145,22 @@ static char *dump(json_t *obj, const char *key)
  * of the append lock, into the three pieces around N and T; serializing
  * each value alone gives the very bytes the whole object would.
  */
-static int pieces(bpci__entry *e, json_t *obj)
+static int pieces(bpci__entry *e, const jtext *a, const jtext *d, const jtext *s,
+		  const jtext *y)
 {
-	char *a = dump(obj, "actor"), *d = dump(obj, "details"), *s = dump(obj, "subject");
-	char *y = dump(obj, "type");
-	int rc = BPCI_ENOMEM;
+	const char *head[9] = {"{\"actor\":", a->quote, a->text, a->quote, ",\"details\":",
+			       d->quote, d->text, d->quote, ",\"seq\":"};
+	const char *mid[5] = {",\"subject\":", s->quote, s->text, s->quote, ",\"time\":\""};
+	const char *tail[5] = {"\",\"type\":", y->quote, y->text, y->quote, "}"};
 
-	if (a && d && s && y) {
-		e->head = bpci__asprintf("{\"actor\":%s,\"details\":%s,\"seq\":", a, d);
-		e->mid = bpci__asprintf(",\"subject\":%s,\"time\":\"", s);
-		e->tail = bpci__asprintf("\",\"type\":%s}", y);
-		if (e->head && e->mid && e->tail) {
-			e->head_len = strlen(e->head);
-			e->mid_len = strlen(e->mid);
-			e->tail_len = strlen(e->tail);
-			rc = 0;
-		}
-	}
-	free(a);
-	free(d);
-	free(s);
-	free(y);
-	return rc;
+	e->head = join(&e->head_len, head, 9);
+	e->mid = join(&e->mid_len, mid, 5);
+	e->tail = join(&e->tail_len, tail, 5);
+	return e->head && e->mid && e->tail ? 0 : BPCI_ENOMEM;
 }
 
-int bpci__entry_prepare(bpci__entry *e, const bpci_ledger_event *ev, size_t index,
-			bpci_diag *diag)
+static int check_event(const bpci_ledger_event *ev, size_t index, bpci_diag *diag)
 {
-	json_t *obj;
-	int rc;
-
-	memset(e, 0, sizeof(*e));
 	if (ev == NULL || ev->version != BPCI_LEDGER_EVENT_VERSION)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EINVAL, "version",
 				      "of event %zu must be BPCI_LEDGER_EVENT_VERSION (%d), got %u",
@@ -139,19 +170,31 @@ int bpci__entry_prepare(bpci__entry *e, const bpci_ledger_event *ev, size_t inde
 				      "of event %zu must be a lowercase dotted identifier of at "
 				      "most %d bytes such as \"node.started\", got \"%.80s\"",
 				      index, TYPE_MAX, ev->type ? ev->type : "(null)");
-	obj = json_object();
-	if (obj == NULL)
-		return BPCI_ENOMEM;
-	rc = set_string(obj, "type", ev->type, index, diag);
+	return 0;
+}
+
+int bpci__entry_prepare(bpci__entry *e, const bpci_ledger_event *ev, size_t index,
+			bpci_diag *diag)
+{
+	jtext y = {0}, a = {0}, s = {0}, d = {0};
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	rc = check_event(ev, index, diag);
 	if (rc == 0)
-		rc = set_string(obj, "actor", ev->actor, index, diag);
+		rc = string_text(&y, "type", ev->type, index, diag);
 	if (rc == 0)
-		rc = set_string(obj, "subject", ev->subject, index, diag);
+		rc = string_text(&a, "actor", ev->actor, index, diag);
 	if (rc == 0)
-		rc = set_details(obj, ev, index, diag);
+		rc = string_text(&s, "subject", ev->subject, index, diag);
 	if (rc == 0)
-		rc = pieces(e, obj);
-	json_decref(obj);
+		rc = details_text(&d, ev, index, diag);
+	if (rc == 0)
+		rc = pieces(e, &a, &d, &s, &y);
+	free(y.owned);
+	free(a.owned);
+	free(s.owned);
+	free(d.owned);
 	if (rc == 0 && bpci__entry_size(e, UINT64_MAX) > BPCI_LEDGER_ENTRY_MAX)
 		rc = bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_ELIMIT, "details",
 				    "of event %zu makes an entry longer than %d bytes", index,

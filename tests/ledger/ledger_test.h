@@ -38,5 +38,7 @@ TCase *ledger_writer_tcase(void);
 TCase *ledger_checkpoint_tcase(void);
 TCase *ledger_canonical_tcase(void);
 TCase *ledger_hole_tcase(void);
+TCase *ledger_canon_tcase(void);
+TCase *ledger_canon_entries_tcase(void);
 
 #endif

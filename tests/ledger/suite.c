@@ -459,6 +459,8 @@ Suite *bpci_test_suite(void)
 	suite_add_tcase(s, ledger_checkpoint_tcase());
 	suite_add_tcase(s, ledger_tamper_tcase());
 	suite_add_tcase(s, ledger_canonical_tcase());
+	suite_add_tcase(s, ledger_canon_tcase());
+	suite_add_tcase(s, ledger_canon_entries_tcase());
 	suite_add_tcase(s, ledger_hole_tcase());
 	suite_add_tcase(s, ledger_crash_tcase());
 	suite_add_tcase(s, ledger_concurrency_tcase());
