@@ -595,7 +595,7 @@ static int std_sources(int *src, const bpci__proc_opts *opts, const spawn_plan *
  * coordinator with a thousand nodes spent most of a spawn in dup_mmap)
  * and is resumed only once the child has exec'd or failed: the exec's
  * outcome is known when the call returns, without a pipe to wait on.
- * It runs on the spawner thread (spawner.h), whose descriptor table is a
+ * It runs on a spawner thread (spawner.h), whose descriptor table is a
  * handful, so that the clone does not copy ours nor the child close it,
  * and meanwhile the caller can go on (bpci__proc_spawn_begin); here when
  * the spawner is unavailable. Not for a user or group switch, which

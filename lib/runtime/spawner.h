@@ -1,5 +1,5 @@
 /*
- * Internal: a thread with a descriptor table of its own, almost empty, to
+ * Internal: threads with a descriptor table of their own, almost empty, to
  * spawn processes from.
  *
  * Why: clone() copies the caller's descriptor table and the child then
@@ -15,16 +15,19 @@
  * no ptrace permission is needed), for the duration of one call. Nothing
  * is added to the caller's table: the spawner costs no descriptor there.
  *
- * One spawner per process, started on first use and never stopped: a
- * node's PR_SET_PDEATHSIG fires when the *thread* that spawned it exits,
- * so the spawning thread must live as long as the process. A forked child
- * starts its own on first use. When it cannot run (an old kernel without
+ * One spawner per process, two worker threads serving one queue (each
+ * clone with CLONE_VFORK waits for its child's exec, so one worker spawns
+ * at the speed of exec; two keep both cores of a small machine busy),
+ * started on first use and never stopped: a node's PR_SET_PDEATHSIG fires
+ * when the *thread* that spawned it exits, so the spawning threads must
+ * live as long as the process. A forked child starts its own on first use. When it cannot run (an old kernel without
  * pidfd_getfd, a seccomp filter, no memory, a leader thread that has
  * exited), calls return BPCI__SPAWNER_UNAVAILABLE and the caller spawns
  * itself as before.
  *
- * Thread-safe: requests from several threads are served one at a time, in
- * the order they were submitted.
+ * Thread-safe: requests from several threads are taken in the order they
+ * were submitted and served by whichever worker is free, so they may
+ * finish in another order; each caller waits for its own.
  */
 #ifndef BPCI_LIB_RUNTIME_SPAWNER_H
 #define BPCI_LIB_RUNTIME_SPAWNER_H
@@ -50,9 +53,9 @@ typedef struct bpci__spawner_req {
 } bpci__spawner_req;
 
 /*
- * Queue @r: @fn runs on the spawner thread with copies of the descriptors
- * @r->fds of the calling thread's table, after every request queued
- * before it. @r, @payload and those descriptors must stay valid until
+ * Queue @r: @fn runs on a spawner worker with copies of the descriptors
+ * @r->fds of the calling thread's table, once every request queued before
+ * it has been taken. @r, @payload and those descriptors must stay valid until
  * bpci__spawner_wait(@r) returns, which must be called exactly once after
  * a 0 here. Returns 0, or BPCI__SPAWNER_UNAVAILABLE (nothing queued).
  */
