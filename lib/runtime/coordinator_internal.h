@@ -254,10 +254,14 @@ int bpci__coord_read_settings(bpci__csettings *s, const bpci_node_spec *spec);
 /* Next unused "<type>-<n>". */
 char *bpci__coord_new_id(bpci_coordinator *c, bpci_node_type type);
 
-/* Reload's starts (coordinator_ops.c): one node's spawn stays in flight
- * while the next is prepared; flush before anything else looks at nodes. */
+/* Many starts in one batch (a reload, bpci_coordinator_start_nodes;
+ * coordinator_ops.c): spawns stay in flight while the next nodes are
+ * prepared; flush before anything else looks at nodes. *@node_id (or
+ * NULL) receives a copy of the id once the node exists. */
 int bpci__coord_start_pipelined(bpci_coordinator *c, const bpci_node_spec *spec,
-				bpci_diag *diag);
+				int from_config, char **node_id, bpci_diag *diag);
+/* Undo a start that cannot be acknowledged: kill, reap, forget. */
+void bpci__coord_discard(bpci__cnode *n);
 int bpci__coord_start_flush(bpci_coordinator *c, bpci_diag *diag);
 /* The end of the pipeline: flush, then deliver the held notifications. */
 int bpci__coord_start_done(bpci_coordinator *c, bpci_diag *diag);

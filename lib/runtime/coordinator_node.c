@@ -75,11 +75,13 @@ void bpci__coord_table_unlink(bpci_coordinator *c, bpci__cnode *n)
 			c->ids_lost = 1;
 }
 
+/* Newest first: notifications come mostly from nodes just (re)started,
+ * so a start of n nodes does not look through all of them n times. */
 bpci__cnode *bpci__coord_find_pid(bpci_coordinator *c, pid_t pid)
 {
 	size_t i;
 
-	for (i = 0; i < c->nnodes; i++)
+	for (i = c->nnodes; i-- > 0;)
 		if (c->nodes[i]->proc && bpci__proc_pid(c->nodes[i]->proc) == pid)
 			return c->nodes[i];
 	return NULL;

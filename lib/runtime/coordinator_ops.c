@@ -158,7 +158,7 @@ static int new_node(bpci__cnode **out, bpci_coordinator *c, const bpci_node_spec
 }
 
 /* Undo a node whose start cannot be acknowledged. */
-static void discard(bpci__cnode *n)
+void bpci__coord_discard(bpci__cnode *n)
 {
 	int st;
 
@@ -194,14 +194,14 @@ static int start_node(char **node_id, bpci_coordinator *c, const bpci_node_spec 
 	if (rc == BPCI_ENOTFOUND) {
 		bpci__coord_spawn_failed(n, rc, n->failure_reason ? n->failure_reason : "");
 	} else if (rc < 0) {
-		discard(n);
+		bpci__coord_discard(n);
 		(void)bpci__coord_batch_end(c, NULL);
 		bpci__free(id_copy);
 		return rc;
 	}
 	rc = bpci__coord_batch_end(c, diag);
 	if (rc < 0) {
-		discard(n);
+		bpci__coord_discard(n);
 		bpci__free(id_copy);
 		return rc;
 	}
@@ -221,7 +221,7 @@ static int finish_oldest(bpci_coordinator *c, bpci_diag *diag)
 	if (rc == BPCI_ENOTFOUND)
 		bpci__coord_spawn_failed(n, rc, n->failure_reason ? n->failure_reason : "");
 	else if (rc < 0)
-		discard(n);
+		bpci__coord_discard(n);
 	else
 		c->recent[c->nrecent++ % BPCI__COORD_RECENT] = bpci__proc_pid(n->proc);
 	return rc;
@@ -286,14 +286,18 @@ int bpci__coord_start_done(bpci_coordinator *c, bpci_diag *diag)
  * once, the rest by bpci__coord_start_done.
  */
 int bpci__coord_start_pipelined(bpci_coordinator *c, const bpci_node_spec *spec,
-				bpci_diag *diag)
+				int from_config, char **node_id, bpci_diag *diag)
 {
 	bpci__cnode *n;
 	int rc = new_node(&n, c, spec, NULL, NULL, diag), prev = 0;
 
 	if (rc < 0)
 		return rc;
-	n->from_config = 1;
+	if (node_id && !(*node_id = bpci__strdup(n->id))) {
+		bpci__coord_node_remove(c, n);
+		return BPCI_ENOMEM;
+	}
+	n->from_config = from_config;
 	bpci__notify_server_hold(c->notify, 1);
 	/* The journal is written as the starts go, not all at the end: the
 	 * reload's one write of a thousand nodes was the longest stretch after
@@ -314,7 +318,7 @@ int bpci__coord_start_pipelined(bpci_coordinator *c, const bpci_node_spec *spec,
 	if (rc == BPCI_ENOTFOUND)
 		bpci__coord_spawn_failed(n, rc, n->failure_reason ? n->failure_reason : "");
 	else if (rc < 0)
-		discard(n);
+		bpci__coord_discard(n);
 	else
 		c->inflight[c->ninflight++] = n;
 	return rc < 0 ? rc : prev;

@@ -135,7 +135,7 @@ int bpci_coordinator_reload(bpci_coordinator *c, const bpci_config *config, bpci
 		const bpci_node_spec *spec = bpci_config_node(config, i);
 
 		if (!pair[i]) {
-			r = bpci__coord_start_pipelined(c, spec, diag);
+			r = bpci__coord_start_pipelined(c, spec, 1, NULL, diag);
 		} else if (!bpci_node_spec_equal(pair[i]->spec, spec)) {
 			r = bpci__coord_start_flush(c, diag); /* a stop may run the loop */
 			rc = rc < 0 ? rc : r;

@@ -71,5 +71,6 @@ void ct_add_journal(Suite *s);
 void ct_add_gaps(Suite *s);
 void ct_add_rundir(Suite *s);
 void ct_add_health_journal(Suite *s);
+void ct_add_batch(Suite *s);
 
 #endif

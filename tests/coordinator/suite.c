@@ -14,5 +14,6 @@ Suite *bpci_test_suite(void)
 	ct_add_gaps(s);
 	ct_add_rundir(s);
 	ct_add_health_journal(s);
+	ct_add_batch(s);
 	return s;
 }
