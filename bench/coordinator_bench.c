@@ -580,6 +580,8 @@ static char *build_free_node(const char *dir)
 /* ---- results ------------------------------------------------------------ */
 
 /* One row of the table: values in ms (or MiB), NAN when not measured. */
+#define MAX_NOTES 40
+
 typedef struct row {
 	char scenario[64];
 	double bpci, sv;
@@ -593,9 +595,9 @@ typedef struct row {
 typedef struct results {
 	row rows[20];
 	size_t count;
-	const char *notes[24];
+	const char *notes[MAX_NOTES];
 	size_t note_count;
-	char note_buf[24][256];
+	char note_buf[MAX_NOTES][256];
 } results;
 
 /* @scenario: a format with one %zu, the node count. */
@@ -625,7 +627,7 @@ static void add_note(results *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (r->note_count >= 24)
+	if (r->note_count >= MAX_NOTES)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(r->note_buf[r->note_count], sizeof(r->note_buf[0]), fmt, ap);
@@ -1825,6 +1827,41 @@ static void print_machine(size_t n, const char *node_desc)
 	printf("nodes: %zu x %s\n", n, node_desc);
 }
 
+/* Two more daemon starts of the same @n nodes (start only, fresh state
+ * directories): @out becomes the median of the three, a start being at the
+ * mercy of a virtual machine's neighbours; all three are in the notes. */
+static void daemon_start_repeats(results *r, const char *tmp, const char *self, size_t n,
+				 char *const *argv, size_t argc, row *out)
+{
+	static const char *const names[] = {"daemon-run2", "daemon-run3"};
+	static const char *const tags[] = {" (run 2)", " (run 3)"};
+	double v[3], sorted[3];
+	size_t k, got = 0, len = 0;
+	char list[64] = "";
+	row extra;
+
+	if (isnan(out->bpci))
+		return;
+	v[got++] = out->bpci;
+	for (k = 0; k < 2; k++) {
+		daemon_rows x = {&extra, NULL, NULL, NULL, names[k], tags[k]};
+
+		memset(&extra, 0, sizeof(extra));
+		extra.bpci = NAN;
+		run_daemon(r, tmp, self, n, argv, argc, &x);
+		if (!isnan(extra.bpci))
+			v[got++] = extra.bpci;
+	}
+	memcpy(sorted, v, sizeof(v));
+	qsort(sorted, got, sizeof(double), cmp_double);
+	out->bpci = sorted[got / 2];
+	for (k = 0; k < got && len < sizeof(list); k++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%.0f", k ? ", " : "",
+					v[k]);
+	add_note(r, "daemon `start` -> all ready is the median of %zu runs (%s ms, in run order)",
+		 got, list);
+}
+
 /* The table's rows, in print order; the bpci and supervisord columns of a
  * row are filled by different phases. */
 typedef struct all_rows {
@@ -1924,6 +1961,7 @@ int main(int argc, char **argv)
 		size_t dn = ready ? ready : n;
 
 		run_daemon(r, tmp, self, dn, node_argv, node_argc, &a.d);
+		daemon_start_repeats(r, tmp, self, dn, node_argv, node_argc, a.d.exec_ready);
 		floor_row(r, a.floor, tmp, node_argv, dn, "the node above");
 		if (free_node && tiny) {
 			run_daemon(r, tmp, self, dn, glibc_argv, 1, &a.g);
