@@ -29,9 +29,12 @@ LDFLAGS ?=
 BUILD ?= build
 SAN ?=
 
-PC_DEPS := yaml-0.1 jansson libcrypto libevent libcurl
-PC_CFLAGS = $(shell pkg-config --cflags $(PC_DEPS))
+# libcurl is loaded when first used (lib/runtime/curl_lazy.c): building
+# needs its headers; only the tests and benchmarks that call it link it.
+PC_DEPS := yaml-0.1 jansson libcrypto libevent
+PC_CFLAGS = $(shell pkg-config --cflags $(PC_DEPS) libcurl)
 PC_LIBS = $(shell pkg-config --libs $(PC_DEPS))
+CURL_LIBS = $(shell pkg-config --libs libcurl)
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS = $(shell pkg-config --libs check)
 
@@ -129,7 +132,8 @@ test_objs = $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(wildcard tests/$(1)/*.
 $(BUILD)/tests/test_%: $$(call test_objs,$$*) \
 		$(TEST_SUPPORT_SRC:%.c=$(BUILD)/obj/%.o) $(STATIC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(PC_LIBS) $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(PC_LIBS) $(CURL_LIBS) \
+		$(CHECK_LIBS)
 
 # The fuzz targets' corpus replays through a plain driver (no clang needed).
 $(BUILD)/fuzz/%-replay: $(BUILD)/obj/fuzz/%.o $(BUILD)/obj/fuzz/standalone.o $(STATIC_LIB)
@@ -184,7 +188,7 @@ BENCH_SUPPORT_OBJ := $(BUILD)/obj/bench/support/bench_util.o
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BENCH_SUPPORT_OBJ) $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BENCH_SUPPORT_OBJ) $(STATIC_LIB) $(PC_LIBS) \
-		-lpthread -lm
+		$(CURL_LIBS) -lpthread -lm
 
 bench: all $(BENCH_BINS)
 	./scripts/bench.sh $(BUILD) $(BENCH_BINS)

@@ -4,17 +4,16 @@
  */
 #include <pthread.h>
 
-#include <curl/curl.h>
-
 #include "bpci/error.h"
 #include "runtime/curl_global.h"
+#include "runtime/curl_lazy.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static CURLcode init_result = CURLE_FAILED_INIT;
 
 static void init_once(void)
 {
-	init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+	init_result = bpci__curl_global_init_real(CURL_GLOBAL_DEFAULT);
 }
 
 int bpci__curl_global_init(void)

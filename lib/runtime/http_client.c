@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "bpci/common.h"
 #include "common/alloc.h"
 #include "common/diag.h"
 #include "runtime/curl_global.h"
+#include "runtime/curl_lazy.h"
 #include "runtime/http_client.h"
 
 #define DEFAULT_CONNECT_MS 2000L
@@ -209,7 +209,8 @@ static int perform(const bpci__http_client_opts *o, const char *method, const ch
 				      "a method and a URL are required");
 	if (bpci__curl_global_init() < 0)
 		return bpci__diag_add(diag, BPCI_SEVERITY_ERROR, BPCI_EIO, "",
-				      "libcurl failed to initialise");
+				      "libcurl failed to initialise%s%s",
+				      *bpci__curl_load_error() ? ": " : "", bpci__curl_load_error());
 	x->max = o && o->max_response ? o->max_response : DEFAULT_MAX_RESPONSE;
 	x->easy = curl_easy_init();
 	headers = x->easy ? make_headers(o, body != NULL || len > 0) : NULL;

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "runtime/curl_lazy.h"
 #include <event2/event.h>
 
 #include "runtime/probe.h"
