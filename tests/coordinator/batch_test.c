@@ -192,6 +192,51 @@ START_TEST(test_batch_missing_program_fails_only_that_node)
 }
 END_TEST
 
+/* A spawn that fails in the child (no such working directory) undoes the
+ * whole batch: the nodes spawned before it are stopped and forgotten, in
+ * memory and in the journal. */
+START_TEST(test_batch_failed_spawn_leaves_nothing)
+{
+	bpci_node_spec **specs = calloc(6, sizeof(*specs));
+	bpci_node_status_list *l;
+	char **ids = (char **)specs; /* must be reset */
+	char marker[64], args[96], id[16];
+	ct_env e;
+	size_t i;
+
+	ct_setup(&e);
+	snprintf(marker, sizeof(marker), "batch-undo-marker-%d", (int)getpid());
+	snprintf(args, sizeof(args), "ready 30 -1 %s", marker);
+	for (i = 0; i < 6; i++) {
+		specs[i] = ct_spec(args, "notify");
+		snprintf(id, sizeof(id), "n%02zu", i);
+		ct_set(specs[i], "id", id);
+	}
+	ct_set(specs[4], "working_dir", "/nonexistent-bpci-batch-dir");
+	ck_assert_int_eq(bpci_coordinator_start_nodes(&ids, e.c,
+						   (const bpci_node_spec *const *)specs, 6,
+						   e.diag),
+			 BPCI_EIO);
+	ck_assert_ptr_null(ids);
+	ck_assert_contains(bpci_diag_last_text(e.diag), "/nonexistent-bpci-batch-dir");
+	ck_assert_uint_eq(node_count(e.c), 0);
+	/* the nodes before it were spawned, and their processes are gone */
+	for (i = 0; i < 4; i++) {
+		snprintf(id, sizeof(id), "n%02zu", i);
+		ck_assert_uint_ge(ct_count(&e.ev, id, BPCI_NODE_STATE_STARTING), 1);
+	}
+	ck_assert_int_eq(ct_count_marked(marker), 0);
+	/* durable: a coordinator opened afterwards has no node either */
+	bpci_coordinator_free(e.c);
+	ck_assert_int_eq(ct_open(&e, &e.c), 0);
+	ck_assert_int_eq(bpci_coordinator_list_nodes(&l, e.c, 0, NULL), 0);
+	ck_assert_uint_eq(bpci_node_status_list_count(l), 0);
+	bpci_node_status_list_free(l);
+	specs_free(specs, 6);
+	ct_teardown(&e);
+}
+END_TEST
+
 void ct_add_batch(Suite *s)
 {
 	TCase *tc = tcase_create("batch");
@@ -201,5 +246,6 @@ void ct_add_batch(Suite *s)
 	tcase_add_test(tc, test_batch_bad_spec_starts_nothing);
 	tcase_add_test(tc, test_batch_ids_taken_or_repeated_start_nothing);
 	tcase_add_test(tc, test_batch_missing_program_fails_only_that_node);
+	tcase_add_test(tc, test_batch_failed_spawn_leaves_nothing);
 	suite_add_tcase(s, tc);
 }

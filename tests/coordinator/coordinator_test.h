@@ -48,6 +48,8 @@ void ct_run_for(bpci_coordinator *c, int ms);
 size_t ct_count(const ct_events *ev, const char *id, bpci_node_state to);
 /* 1 when @pid runs (and is not a zombie). */
 int ct_alive(int pid);
+/* Live processes whose command line holds @marker. */
+int ct_count_marked(const char *marker);
 long ct_now_ms(void);
 
 /* The journal (journal_test.c), read through a read-only ledger handle on

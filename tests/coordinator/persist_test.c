@@ -11,40 +11,6 @@
 
 #include "coordinator_test.h"
 
-/* Processes whose command line holds @marker. */
-static int count_marked(const char *marker)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d))) {
-		char path[300], buf[4096];
-		ssize_t len, i;
-		int fd;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0 || !ct_alive(atoi(de->d_name)))
-			continue;
-		for (i = 0; i < len; i++)
-			if (buf[i] == '\0')
-				buf[i] = ' ';
-		buf[len] = '\0';
-		if (strstr(buf, marker))
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
 static int pid_of(ct_env *e, const char *id)
 {
 	bpci_node_status *s = ct_status(e, id);
@@ -111,7 +77,7 @@ START_TEST(test_coordinator_kill9_adopts)
 	ck_assert_int_eq(kill(child, SIGKILL), 0);
 	ck_assert_int_eq(waitpid(child, &status, 0), child);
 	ck_assert(ct_alive(pa) && ct_alive(pb));
-	ck_assert_int_eq(count_marked(marker), 2);
+	ck_assert_int_eq(ct_count_marked(marker), 2);
 
 	/* a new coordinator on the same directory adopts both */
 	ck_assert_msg(ct_open(&e, &e.c) == 0, "%s", bpci_diag_last_text(e.diag));
@@ -126,13 +92,13 @@ START_TEST(test_coordinator_kill9_adopts)
 	ct_run_for(e.c, 500);
 	ck_assert_int_eq(pid_of(&e, "logbook-1"), pa);
 	ck_assert_int_eq(pid_of(&e, "logbook-2"), pb);
-	ck_assert_int_eq(count_marked(marker), 2);
+	ck_assert_int_eq(ct_count_marked(marker), 2);
 	ck_assert_uint_eq(ct_count(&e.ev, "logbook-1", BPCI_NODE_STATE_STARTING), 0);
 	/* an adopted node is stopped like any other */
 	ck_assert_int_eq(bpci_coordinator_stop_node(e.c, "logbook-1", e.diag), 0);
 	ck_assert(!ct_alive(pa));
 	ct_teardown(&e);
-	ck_assert_int_eq(count_marked(marker), 0);
+	ck_assert_int_eq(ct_count_marked(marker), 0);
 }
 END_TEST
 
@@ -304,7 +270,7 @@ START_TEST(test_unrecorded_processes)
 	ck_assert_int_eq(pid_of(&e, id), pid);
 	ct_run_for(e.c, 400);
 	ck_assert_int_eq(pid_of(&e, id), pid);
-	ck_assert_int_eq(count_marked(marker), 1);
+	ck_assert_int_eq(ct_count_marked(marker), 1);
 	{
 		bpci_node_status *s = ct_status(&e, id);
 
@@ -323,7 +289,7 @@ START_TEST(test_unrecorded_processes)
 			usleep(10 * 1000);
 	}
 	ck_assert(!ct_alive(pid));
-	ck_assert_int_eq(count_marked(marker), 0);
+	ck_assert_int_eq(ct_count_marked(marker), 0);
 	ck_assert_int_eq(waitpid(pid, NULL, 0), pid); /* our child: reap it */
 	bpci_free(id);
 	bpci_node_spec_free(spec);
