@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "ledger/ledger_canon.h"
+#include "model/json_canon.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 
 #include "common/alloc.h"
 #include "common/diag.h"
-#include "ledger/ledger_canon.h"
+#include "model/json_canon.h"
 #include "ledger/ledger_internal.h"
 
 #define TYPE_MAX 64

@@ -6,6 +6,7 @@
 
 #include "bpci/error.h"
 #include "common/alloc.h"
+#include "model/json_canon.h"
 
 /* Past the string starting at @p ('"'), or NULL when it does not end. */
 static const char *skip_string(const char *p)
@@ -39,15 +40,6 @@ static const char *skip_value(const char *p)
 	}
 }
 
-/* Whether @k prints as itself between quotes. */
-static int plain_key(const char *k)
-{
-	for (; *k; k++)
-		if ((unsigned char)*k < 0x20 || *k == '"' || *k == '\\')
-			return 0;
-	return 1;
-}
-
 /* strcmp order of the @len bytes at @a against @b (jansson's sort). */
 static int key_cmp(const char *a, size_t len, const char *b)
 {
@@ -57,7 +49,7 @@ static int key_cmp(const char *a, size_t len, const char *b)
 	return c ? c : (len > blen) - (len < blen);
 }
 
-/* Where the member @key goes in @obj: *@at is the place, *@comma_after 1
+/* Where the member @key goes in @obj: *@at is the place, *@before 1
  * when the new member goes before another one. */
 static int find_place(const char **at, int *before, const char *obj, const char *key)
 {
@@ -93,17 +85,43 @@ static int find_place(const char **at, int *before, const char *obj, const char 
 	}
 }
 
+/* @value as JSON text: quoted as it is when it needs no escape, else
+ * escaped by jansson itself. NULL when it is not UTF-8 or on ENOMEM
+ * (*@invalid tells). Free with free(). */
+static char *string_json(const char *value, int *invalid)
+{
+	size_t len = strlen(value);
+	json_t *s;
+	char *v;
+
+	*invalid = 0;
+	if (bpci__json_plain_string(value, len)) {
+		if ((v = malloc(len + 3))) {
+			v[0] = '"';
+			memcpy(v + 1, value, len);
+			memcpy(v + 1 + len, "\"", 2);
+		}
+		return v;
+	}
+	if (!(s = json_string(value))) {
+		*invalid = 1;
+		return NULL;
+	}
+	v = json_dumps(s, JSON_ENCODE_ANY);
+	json_decref(s);
+	return v;
+}
+
 int bpci__json_insert_string(char **out, const char *obj, const char *key, const char *value)
 {
-	json_t *s = json_string(value);
-	char *v = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
 	const char *at = NULL;
-	int before = 0, rc;
+	int before = 0, invalid, rc;
+	char *v = string_json(value, &invalid);
 
 	*out = NULL;
-	json_decref(s);
-	rc = !s || !plain_key(key) ? BPCI_EINVAL : v ? find_place(&at, &before, obj, key)
-							: BPCI_ENOMEM;
+	rc = invalid || !bpci__json_plain_string(key, strlen(key))
+		     ? BPCI_EINVAL
+		     : v ? find_place(&at, &before, obj, key) : BPCI_ENOMEM;
 	if (rc == 0) {
 		int head = (int)(at - obj);
 

@@ -2,8 +2,8 @@
  * Internal: adding a string member to the canonical JSON text of an object
  * (compact, keys sorted: what json_dumps(JSON_COMPACT | JSON_SORT_KEYS)
  * prints), without building a tree. The text stays canonical: the member
- * goes where jansson's sort would put it, and its value is escaped by
- * jansson itself.
+ * goes where jansson's sort would put it, and its value is quoted as it
+ * is when it needs no escape (json_canon.h), else escaped by jansson.
  *
  * Why: a node's spec file is its spec's canonical text plus its id and
  * endpoint; building it through a spec copy and jansson cost a start of

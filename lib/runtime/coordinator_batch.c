@@ -49,8 +49,9 @@ static int check_all(bpci_coordinator *c, const bpci_node_spec *const *specs, si
 				r = BPCI_ENOMEM;
 		}
 		bpci__diag_set_ctx(diag, saved);
-		if (rc == 0 || (rc == BPCI_EEXISTS && r == BPCI_EINVAL))
-			rc = r < 0 ? r : rc;
+		/* the first error, but an invalid spec outranks a taken id */
+		if (r < 0 && (rc == 0 || rc == BPCI_EEXISTS))
+			rc = r;
 	}
 	bpci__strmap_free(&seen);
 	return rc;

@@ -40,7 +40,6 @@
 #include "runtime/proc.h"
 #include "plan/strmap.h"
 
-
 /* Spawns a reload keeps in flight (bpci__coord_start_pipelined): enough
  * to keep every spawner worker busy while the loop thread works. */
 #define BPCI__COORD_PIPELINE 16

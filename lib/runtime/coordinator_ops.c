@@ -261,6 +261,7 @@ int bpci__coord_start_done(bpci_coordinator *c, bpci_diag *diag)
 	int rc = bpci__coord_start_flush(c, diag);
 
 	c->nrecent = 0;
+	c->pipelined = 0; /* the batch's end writes the journal */
 	bpci__notify_server_hold(c->notify, 0);
 #ifdef __GLIBC__
 	/* A reload of many nodes frees a lot: the parsed configuration, the

@@ -79,45 +79,37 @@ static int own_table(void)
 	return leader;
 }
 
-/* The copy of the caller's descriptor @k: -1 is our /dev/null at k itself
- * (0..2 all are; the child's dup2(k, k) then leaves it, whatever the
- * order), and one given twice (stdout and stderr alike) is fetched once. */
-static int fetch(const request *r, const int *local, int k, int leader)
+/*
+ * Our copy of the caller's descriptor @k into local[k]; *@mine 1 when it
+ * is a copy to close afterwards. -1 is our /dev/null at k itself (0..2 all
+ * are; the child's dup2(k, k) then leaves it, whatever the order), and one
+ * given twice (stdout and stderr alike) is fetched once. -1 on failure.
+ */
+static int fetch(const request *r, int *local, int k, int *mine, int leader)
 {
 	int j;
 
+	*mine = 0;
 	if (r->fds[k] < 0)
-		return k < 3 ? k : 0;
+		return local[k] = k < 3 ? k : 0;
 	for (j = 0; j < k; j++)
 		if (r->fds[j] == r->fds[k])
-			return local[j];
-	return (int)syscall(SYS_pidfd_getfd, leader, r->fds[k], 0);
-}
-
-/* Whether local[k] is a copy of ours to close (not /dev/null, not shared
- * with an earlier one). */
-static int owned(const request *r, int k)
-{
-	int j;
-
-	for (j = 0; j < k; j++)
-		if (r->fds[j] == r->fds[k])
-			return 0;
-	return r->fds[k] >= 0;
+			return local[k] = local[j];
+	local[k] = (int)syscall(SYS_pidfd_getfd, leader, r->fds[k], 0);
+	*mine = local[k] >= 0;
+	return local[k];
 }
 
 static void serve(request *r, int leader)
 {
-	int local[BPCI__SPAWNER_MAX_FDS], i, got;
+	int local[BPCI__SPAWNER_MAX_FDS], mine[BPCI__SPAWNER_MAX_FDS], i, got;
 
-	for (got = 0; got < r->nfds; got++) {
-		local[got] = fetch(r, local, got, leader);
-		if (local[got] < 0)
+	for (got = 0; got < r->nfds; got++)
+		if (fetch(r, local, got, &mine[got], leader) < 0)
 			break;
-	}
 	r->rc = got == r->nfds ? r->fn(local, r->payload) : BPCI__SPAWNER_UNAVAILABLE;
 	for (i = 0; i < got; i++)
-		if (owned(r, i))
+		if (mine[i])
 			close(local[i]);
 }
 

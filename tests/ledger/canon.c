@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "ledger/ledger_canon.h"
+#include "model/json_canon.h"
 #include "ledger_test.h"
 #include "test.h"
 

@@ -1,12 +1,13 @@
 /*
- * Internal to the ledger: recognizing JSON text that is already in the
- * canonical form an entry stores (what jansson 2.14's json_dumps with
- * JSON_COMPACT | JSON_SORT_KEYS prints), so that it can be copied instead
- * of parsed and printed again. Both checks are conservative: 0 only means
- * "not certain", and the caller then takes the jansson path.
+ * Internal: recognizing JSON text that is already in the canonical form
+ * (what jansson 2.14's json_dumps with JSON_COMPACT | JSON_SORT_KEYS
+ * prints), so that it can be copied instead of parsed and printed again:
+ * ledger entries store it, and a node's spec file is spliced into it
+ * (json_member.c). Both checks are conservative: 0 only means "not
+ * certain", and the caller then takes the jansson path.
  */
-#ifndef BPCI_LIB_LEDGER_LEDGER_CANON_H
-#define BPCI_LIB_LEDGER_LEDGER_CANON_H
+#ifndef BPCI_LIB_MODEL_JSON_CANON_H
+#define BPCI_LIB_MODEL_JSON_CANON_H
 
 #include <stddef.h>
 

@@ -19,7 +19,7 @@
  * the caller lets jansson do the work: a false 0 costs time, a false 1
  * would change stored bytes, so every rule errs towards 0.
  */
-#include "ledger/ledger_canon.h"
+#include "model/json_canon.h"
 
 #include <stdint.h>
 #include <string.h>
